@@ -1,0 +1,119 @@
+package dev.lifeboat.stack;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * One or three etcd members from the {@code etcd} binary (Debian's {@code etcd-server}), each with its
+ * own data directory under {@code <root>/etcd/<member>}.
+ */
+public final class EtcdCluster implements AutoCloseable {
+
+    /** The ports of one member. */
+    public record Member(String name, int clientPort, int peerPort, Path dataDir) {
+
+        public String clientUrl() {
+            return "http://" + Ports.HOST + ":" + clientPort;
+        }
+
+        public String peerUrl() {
+            return "http://" + Ports.HOST + ":" + peerPort;
+        }
+    }
+
+    private final List<Member> members;
+    private final List<ManagedProcess> processes = new ArrayList<>();
+
+    private EtcdCluster(List<Member> members) {
+        this.members = List.copyOf(members);
+    }
+
+    static EtcdCluster start(StackOptions options) {
+        Path binary = Binaries.require("etcd",
+                "install Debian's etcd-server package (sudo apt-get install -y etcd-server); 'make test' and 'make run' do this");
+        List<Member> members = new ArrayList<>();
+        for (int i = 0; i < options.etcdMembers(); i++) {
+            String name = "etcd-" + i;
+            int clientPort = options.port(StackOptions.ETCD_CLIENT_PORT + 10 * i, "etcd " + name + " client");
+            int peerPort = options.port(StackOptions.ETCD_PEER_PORT + 10 * i, "etcd " + name + " peer");
+            members.add(new Member(name, clientPort, peerPort, options.dataDir().resolve("etcd").resolve(name)));
+        }
+        EtcdCluster cluster = new EtcdCluster(members);
+        try {
+            String initialCluster = members.stream().map(m -> m.name() + "=" + m.peerUrl()).collect(Collectors.joining(","));
+            for (Member member : members) {
+                cluster.processes.add(ManagedProcess.start(member.name(), List.of(binary.toString(),
+                        "--name", member.name(),
+                        "--data-dir", member.dataDir().toString(),
+                        "--listen-client-urls", member.clientUrl(),
+                        "--advertise-client-urls", member.clientUrl(),
+                        "--listen-peer-urls", member.peerUrl(),
+                        "--initial-advertise-peer-urls", member.peerUrl(),
+                        "--initial-cluster", initialCluster,
+                        "--initial-cluster-token", "lifeboat-local",
+                        "--initial-cluster-state", "new",
+                        "--logger", "zap",
+                        "--log-outputs", "stderr"),
+                        options.dataDir().resolve("etcd"), options.runDir(), Map.of()));
+            }
+            for (int i = 0; i < members.size(); i++) {
+                awaitHealthy(members.get(i), cluster.processes.get(i));
+            }
+            return cluster;
+        } catch (RuntimeException e) {
+            cluster.close();
+            throw e;
+        }
+    }
+
+    private static void awaitHealthy(Member member, ManagedProcess process) {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
+        HttpRequest request = HttpRequest.newBuilder(URI.create(member.clientUrl() + "/health"))
+                .timeout(Duration.ofSeconds(2)).build();
+        Instant deadline = Instant.now().plusSeconds(30);
+        while (Instant.now().isBefore(deadline)) {
+            process.requireAlive();
+            try {
+                HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() == 200 && response.body().contains("\"true\"")) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StackException("interrupted while waiting for " + member.name(), e);
+            }
+            Ports.sleep(Duration.ofMillis(100));
+        }
+        throw new StackException("etcd member " + member.name() + " was not healthy within 30 s; see " + process.logFile());
+    }
+
+    public List<Member> members() {
+        return members;
+    }
+
+    /** Client URLs of all members, comma-separated, as jetcd and etcdctl take them. */
+    public String endpoints() {
+        return members.stream().map(Member::clientUrl).collect(Collectors.joining(","));
+    }
+
+    List<ManagedProcess> processes() {
+        return List.copyOf(processes);
+    }
+
+    @Override
+    public void close() {
+        processes.forEach(ManagedProcess::stop);
+    }
+}

@@ -1,0 +1,153 @@
+package dev.lifeboat.stack;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Function;
+
+/**
+ * The local stack: etcd, Kafka, S3 and PostgreSQL as real servers on 127.0.0.1, started in parallel.
+ * The same class serves {@code make run} and the tests; {@link #quarkusConfig()} is the one place that
+ * turns its addresses into service configuration.
+ */
+public final class LocalStack implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(LocalStack.class.getName());
+    private static LocalStack shared;
+
+    private final StackOptions options;
+    private final EtcdCluster etcd;
+    private final KafkaBroker kafka;
+    private final S3Server s3;
+    private final PostgresServer postgres;
+
+    private LocalStack(StackOptions options, EtcdCluster etcd, KafkaBroker kafka, S3Server s3, PostgresServer postgres) {
+        this.options = options;
+        this.etcd = etcd;
+        this.kafka = kafka;
+        this.s3 = s3;
+        this.postgres = postgres;
+    }
+
+    /** Starts every piece; on any failure the pieces already up are stopped and the failure is thrown. */
+    public static LocalStack start(StackOptions options) {
+        try {
+            Files.createDirectories(options.dataDir());
+        } catch (IOException e) {
+            throw new StackException("cannot create the stack's data directory " + options.dataDir() + ": " + e.getMessage(), e);
+        }
+        ManagedProcess.stopLeftovers(options.runDir());
+        List<AutoCloseable> started = new ArrayList<>();
+        CompletableFuture<EtcdCluster> etcd = startAsync(options, EtcdCluster::start, started);
+        CompletableFuture<KafkaBroker> kafka = startAsync(options, KafkaBroker::start, started);
+        CompletableFuture<S3Server> s3 = startAsync(options, S3Server::start, started);
+        CompletableFuture<PostgresServer> postgres = startAsync(options, PostgresServer::start, started);
+        try {
+            CompletableFuture.allOf(etcd, kafka, s3, postgres).join();
+        } catch (CompletionException e) {
+            CompletableFuture.allOf(etcd, kafka, s3, postgres).exceptionally(ignored -> null).join();
+            closeAll(started);
+            throw e.getCause() instanceof StackException stack ? stack
+                    : new StackException("the local stack did not start: " + e.getCause().getMessage(), e.getCause());
+        }
+        LocalStack stack = new LocalStack(options, etcd.join(), kafka.join(), s3.join(), postgres.join());
+        LOG.log(System.Logger.Level.INFO, "local stack up: etcd " + stack.etcd.endpoints() + ", Kafka "
+                + stack.kafka.bootstrapServers() + ", S3 " + stack.s3.endpoint() + ", PostgreSQL " + stack.postgres.jdbcUrl());
+        return stack;
+    }
+
+    private static <T extends AutoCloseable> CompletableFuture<T> startAsync(StackOptions options,
+            Function<StackOptions, T> starter, List<AutoCloseable> started) {
+        return CompletableFuture.supplyAsync(() -> {
+            T piece = starter.apply(options);
+            synchronized (started) {
+                started.add(piece);
+            }
+            return piece;
+        });
+    }
+
+    /**
+     * One stack for the whole JVM (a test run), started on first use under {@code target/} of the
+     * working directory and stopped when the JVM exits.
+     */
+    public static synchronized LocalStack shared(Map<String, Integer> topics) {
+        if (shared == null) {
+            Path dir = Path.of("target", "local-stack-" + ProcessHandle.current().pid()).toAbsolutePath();
+            LocalStack stack = start(StackOptions.forTests(dir, topics));
+            Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "local-stack-stop"));
+            shared = stack;
+        } else {
+            shared.kafka.createTopics(topics);
+        }
+        return shared;
+    }
+
+    /**
+     * Configuration for a Lifeboat service pointing at this stack: datasource, Kafka, S3 and etcd. Dev
+     * Services stay off, because they would try to start containers.
+     */
+    public Map<String, String> quarkusConfig() {
+        Map<String, String> config = new LinkedHashMap<>();
+        config.put("quarkus.devservices.enabled", "false");
+        config.put("kafka.bootstrap.servers", kafka.bootstrapServers());
+        config.put("quarkus.datasource.jdbc.url", postgres.jdbcUrl());
+        config.put("quarkus.datasource.reactive.url", postgres.reactiveUrl());
+        config.put("quarkus.datasource.username", postgres.user());
+        if (!postgres.password().isEmpty()) {
+            config.put("quarkus.datasource.password", postgres.password());
+        }
+        config.put("lifeboat.s3.endpoint", s3.endpoint());
+        config.put("lifeboat.s3.region", S3Server.REGION);
+        config.put("lifeboat.s3.access-key", s3.accessKey());
+        config.put("lifeboat.s3.secret-key", s3.secretKey());
+        config.put("lifeboat.s3.bucket", StackOptions.BUCKET);
+        config.put("lifeboat.local.etcd-endpoints", etcd.endpoints());
+        return config;
+    }
+
+    public StackOptions options() {
+        return options;
+    }
+
+    public EtcdCluster etcd() {
+        return etcd;
+    }
+
+    public KafkaBroker kafka() {
+        return kafka;
+    }
+
+    public S3Server s3() {
+        return s3;
+    }
+
+    public PostgresServer postgres() {
+        return postgres;
+    }
+
+    /** Stops every piece, Kafka first so that no client retries against a half-stopped stack. */
+    @Override
+    public void close() {
+        closeAll(List.of(postgres, s3, etcd, kafka));
+        LOG.log(System.Logger.Level.INFO, "local stack stopped");
+    }
+
+    private static void closeAll(List<AutoCloseable> pieces) {
+        List<AutoCloseable> reversed = new ArrayList<>(pieces);
+        java.util.Collections.reverse(reversed);
+        reversed.parallelStream().forEach(piece -> {
+            try {
+                piece.close();
+            } catch (Exception e) {
+                LOG.log(System.Logger.Level.WARNING, "stopping " + piece.getClass().getSimpleName() + " failed: " + e.getMessage());
+            }
+        });
+    }
+}

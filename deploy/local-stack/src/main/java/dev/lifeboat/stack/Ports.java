@@ -1,0 +1,74 @@
+package dev.lifeboat.stack;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.time.Instant;
+
+/** Port choice and reachability checks, all on 127.0.0.1. */
+public final class Ports {
+
+    public static final String HOST = "127.0.0.1";
+
+    private Ports() {
+    }
+
+    /** A port that was free a moment ago; tests use these so parallel builds never collide. */
+    public static int free() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new StackException("no free TCP port on " + HOST + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Fails with one clear line when a fixed port of make run is already taken. */
+    public static void requireFree(int port, String owner) {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress(HOST, port));
+        } catch (IOException e) {
+            throw new StackException("port " + port + " (" + owner + ") on " + HOST
+                    + " is already in use: stop what listens there (ss -ltnp 'sport = :" + port
+                    + "') or choose another port");
+        }
+    }
+
+    public static boolean accepts(int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(HOST, port), 250);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Waits until the port accepts connections, failing with the piece's name after the timeout. */
+    public static void awaitAccepting(int port, String owner, Duration timeout, ManagedProcess process) {
+        Instant deadline = Instant.now().plus(timeout);
+        while (Instant.now().isBefore(deadline)) {
+            if (accepts(port)) {
+                return;
+            }
+            if (process != null) {
+                process.requireAlive();
+            }
+            sleep(Duration.ofMillis(100));
+        }
+        throw new StackException(owner + " did not accept connections on " + HOST + ":" + port
+                + " within " + timeout.toSeconds() + " s" + (process == null ? "" : "; see " + process.logFile()));
+    }
+
+    static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StackException("interrupted while waiting", e);
+        }
+    }
+}

@@ -1,0 +1,130 @@
+package dev.lifeboat.stack;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * S3Proxy with its filesystem backend and AWS signature v2/v4 authentication, run as a child JVM from
+ * the jars that {@code deploy/s3-server} resolved. Its logging is held at WARN: at its default DEBUG
+ * level it is several times slower.
+ */
+public final class S3Server implements AutoCloseable {
+
+    private static final String CLASSPATH_RESOURCE = "/dev/lifeboat/stack/s3-server.classpath";
+    public static final String REGION = "us-east-1";
+
+    private final int port;
+    private final String accessKey;
+    private final String secretKey;
+    private final Path baseDir;
+    private final ManagedProcess process;
+
+    private S3Server(int port, String accessKey, String secretKey, Path baseDir, ManagedProcess process) {
+        this.port = port;
+        this.accessKey = accessKey;
+        this.secretKey = secretKey;
+        this.baseDir = baseDir;
+        this.process = process;
+    }
+
+    static S3Server start(StackOptions options) {
+        int port = options.port(StackOptions.S3_PORT, "S3");
+        Path home = options.dataDir().resolve("s3");
+        Path baseDir = home.resolve("buckets");
+        Path properties = home.resolve("s3proxy.properties");
+        Path logback = home.resolve("logback.xml");
+        Path credentialsFile = home.resolve("credentials");
+        String accessKey = "lifeboat-local";
+        try {
+            Files.createDirectories(baseDir);
+            // The secret is made once per data directory and kept there, so make run keeps working keys.
+            if (!Files.exists(credentialsFile)) {
+                byte[] random = new byte[20];
+                new SecureRandom().nextBytes(random);
+                Files.writeString(credentialsFile, HexFormat.of().formatHex(random));
+            }
+            String secretKey = Files.readString(credentialsFile).trim();
+            Files.writeString(properties, String.join("\n",
+                    "s3proxy.endpoint=http://" + Ports.HOST + ":" + port,
+                    "s3proxy.authorization=aws-v2-or-v4",
+                    "s3proxy.identity=" + accessKey,
+                    "s3proxy.credential=" + secretKey,
+                    "jclouds.provider=filesystem",
+                    "jclouds.filesystem.basedir=" + baseDir,
+                    ""), StandardCharsets.UTF_8);
+            Files.writeString(logback, """
+                    <configuration>
+                      <appender name="STDOUT" class="ch.qos.logback.core.ConsoleAppender">
+                        <encoder><pattern>%d{ISO8601} %level %logger{20} %msg%n</pattern></encoder>
+                      </appender>
+                      <root level="WARN"><appender-ref ref="STDOUT"/></root>
+                    </configuration>
+                    """, StandardCharsets.UTF_8);
+            // The filesystem backend keeps a bucket as a directory: creating it is creating the bucket.
+            Files.createDirectories(baseDir.resolve(StackOptions.BUCKET));
+            ManagedProcess process = ManagedProcess.start("s3proxy", List.of(Binaries.java(), "-Xms64m", "-Xmx512m",
+                    "-XX:+UseSerialGC", "-Dlogback.configurationFile=" + logback, "-cp", classpath(),
+                    "org.gaul.s3proxy.Main", "--properties", properties.toString()),
+                    home, options.runDir(), Map.of("LOG_LEVEL", "warn"));
+            S3Server server = new S3Server(port, accessKey, secretKey, baseDir, process);
+            try {
+                Ports.awaitAccepting(port, "S3Proxy", Duration.ofSeconds(60), process);
+                return server;
+            } catch (RuntimeException e) {
+                server.close();
+                throw e;
+            }
+        } catch (IOException e) {
+            throw new StackException("cannot prepare S3Proxy under " + home + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String classpath() {
+        try (InputStream in = S3Server.class.getResourceAsStream(CLASSPATH_RESOURCE)) {
+            if (in == null) {
+                throw new StackException("the S3Proxy classpath is missing: build deploy/s3-server first (./mvnw install -pl deploy/s3-server)");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+        } catch (IOException e) {
+            throw new StackException("cannot read the S3Proxy classpath: " + e.getMessage(), e);
+        }
+    }
+
+    public String endpoint() {
+        return "http://" + Ports.HOST + ":" + port;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String accessKey() {
+        return accessKey;
+    }
+
+    public String secretKey() {
+        return secretKey;
+    }
+
+    /** Where the filesystem backend keeps objects: {@code <baseDir>/<bucket>/<key>}. */
+    public Path baseDir() {
+        return baseDir;
+    }
+
+    ManagedProcess process() {
+        return process;
+    }
+
+    @Override
+    public void close() {
+        process.stop();
+    }
+}
