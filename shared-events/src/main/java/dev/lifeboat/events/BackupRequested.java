@@ -1,0 +1,15 @@
+package dev.lifeboat.events;
+
+/**
+ * Any service asks for a one-time backup of a cluster ("before I upgrade it"). The scheduler validates
+ * it and turns it into a {@link SnapshotRequested}.
+ *
+ * @param requestId optional; the same id twice is one backup
+ */
+public record BackupRequested(String clusterId, String reason, String requester, String requestId) implements LifeboatEvent {
+
+    public BackupRequested {
+        Require.text(clusterId, "clusterId");
+        Require.text(requester, "requester");
+    }
+}

@@ -1,0 +1,10 @@
+package dev.lifeboat.events;
+
+/** restore-service asks the scheduler to stop backing up the cluster while it restores. */
+public record ClusterPauseRequested(String clusterId, String restoreId, String reason) implements LifeboatEvent {
+
+    public ClusterPauseRequested {
+        Require.text(clusterId, "clusterId");
+        Require.text(restoreId, "restoreId");
+    }
+}

@@ -1,0 +1,9 @@
+package dev.lifeboat.events;
+
+/** The scheduler fires nothing for the cluster until it is resumed. */
+public record ClusterPaused(String clusterId, String restoreId) implements LifeboatEvent {
+
+    public ClusterPaused {
+        Require.text(clusterId, "clusterId");
+    }
+}

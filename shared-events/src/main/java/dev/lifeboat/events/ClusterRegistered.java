@@ -1,0 +1,10 @@
+package dev.lifeboat.events;
+
+/** A cluster was registered with the scheduler. */
+public record ClusterRegistered(String clusterId, ClusterSpec spec) implements LifeboatEvent {
+
+    public ClusterRegistered {
+        Require.text(clusterId, "clusterId");
+        Require.present(spec, "spec");
+    }
+}

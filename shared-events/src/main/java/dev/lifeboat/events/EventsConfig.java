@@ -1,0 +1,44 @@
+package dev.lifeboat.events;
+
+import java.time.Duration;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Configuration of the shared event backbone, under {@code lifeboat.events}. */
+@ConfigMapping(prefix = "lifeboat.events")
+public interface EventsConfig {
+
+    /** The service's own PostgreSQL schema: its tables, outbox and processed events live there. */
+    String schema();
+
+    /** The CloudEvents {@code ce_source} of every event this service emits. */
+    @WithDefault("lifeboat/${quarkus.application.name}")
+    String source();
+
+    /** The outbox relay, which publishes committed outbox rows to Kafka. */
+    Relay relay();
+
+    interface Relay {
+
+        /** Whether this instance runs a relay. Replicas may all run one: a database lock lets one publish at a time. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** How long the relay sleeps when it found nothing to publish. */
+        @WithDefault("100ms")
+        Duration pollInterval();
+
+        /** Most rows published in one database transaction. */
+        @WithDefault("500")
+        int batchSize();
+
+        /** How long the relay waits for Kafka to acknowledge a batch before it retries it. */
+        @WithDefault("30s")
+        Duration sendTimeout();
+
+        /** Longest pause between attempts while Kafka or PostgreSQL is unreachable. */
+        @WithDefault("5s")
+        Duration maxBackoff();
+    }
+}

@@ -1,0 +1,230 @@
+package dev.lifeboat.events.outbox;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+import dev.lifeboat.events.EventCodec;
+import dev.lifeboat.events.EventType;
+import dev.lifeboat.events.EventsConfig;
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.common.annotation.Identifier;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+/**
+ * Publishes committed outbox rows to Kafka, in id order, and marks them sent.
+ *
+ * <p>It runs on its own thread with JDBC, because it blocks on Kafka acknowledgements. Each batch is one
+ * transaction holding a transaction-scoped advisory lock, so among replicas of a service one relay
+ * publishes at a time and per-cluster order holds. The producer is idempotent with {@code acks=all}.
+ * A crash after Kafka acknowledged a batch but before the rows were marked publishes them again on
+ * restart: delivery is at least once, and consumers drop repeats by event id.
+ */
+@ApplicationScoped
+public class OutboxRelay {
+
+    private static final String SELECT_PENDING = """
+            select id, event_id, partition_key, topic, type, source, cluster_id, payload, traceparent, tracestate, created_at
+            from outbox_event where sent_at is null order by id limit ?""";
+
+    private final AgroalDataSource dataSource;
+    private final EventsConfig.Relay config;
+    private final Map<String, Object> kafkaConfig;
+    private Thread thread;
+    private volatile boolean running;
+    private KafkaProducer<String, byte[]> producer;
+
+    public OutboxRelay(AgroalDataSource dataSource, EventsConfig config,
+            @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig) {
+        this.dataSource = dataSource;
+        this.config = config.relay();
+        this.kafkaConfig = kafkaConfig;
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        if (config.enabled()) {
+            start();
+        }
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        stop();
+    }
+
+    /** Starts publishing; does nothing when already running. */
+    public synchronized void start() {
+        if (running) {
+            return;
+        }
+        producer = new KafkaProducer<>(producerConfig());
+        running = true;
+        thread = new Thread(this::run, "outbox-relay");
+        thread.setDaemon(true);
+        thread.start();
+        Log.debug("outbox relay started");
+    }
+
+    /** Stops publishing after the batch in flight; rows not yet sent stay for the next start. */
+    public synchronized void stop() {
+        if (!running) {
+            return;
+        }
+        running = false;
+        thread.interrupt();
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        producer.close(Duration.ofSeconds(5));
+        Log.debug("outbox relay stopped");
+    }
+
+    public boolean running() {
+        return running;
+    }
+
+    private Map<String, Object> producerConfig() {
+        Map<String, Object> producerConfig = new HashMap<>();
+        // Connection settings (bootstrap servers, TLS, SASL) come from the service's kafka.* configuration.
+        kafkaConfig.forEach((key, value) -> {
+            if (ProducerConfig.configNames().contains(key)) {
+                producerConfig.put(key, value);
+            }
+        });
+        producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
+        producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        producerConfig.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
+        producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        producerConfig.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) config.sendTimeout().toMillis());
+        producerConfig.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(config.sendTimeout().toMillis() / 2, 30_000));
+        producerConfig.put(ProducerConfig.CLIENT_ID_CONFIG, "outbox-relay-" + UUID.randomUUID());
+        producerConfig.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        producerConfig.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        return producerConfig;
+    }
+
+    private void run() {
+        Duration backoff = config.pollInterval();
+        while (running) {
+            try {
+                int published = relayBatch();
+                backoff = config.pollInterval();
+                if (published == 0) {
+                    Thread.sleep(config.pollInterval().toMillis());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (Exception e) {
+                if (!running) {
+                    return;
+                }
+                Log.warnf("outbox relay: publishing failed, retrying in %d ms: %s", backoff.toMillis(), e.getMessage());
+                try {
+                    Thread.sleep(backoff.toMillis());
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                backoff = backoff.multipliedBy(2).compareTo(config.maxBackoff()) > 0 ? config.maxBackoff() : backoff.multipliedBy(2);
+            }
+        }
+    }
+
+    /** Publishes one batch of pending rows; returns how many were published. */
+    int relayBatch() throws Exception {
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            try {
+                if (!lockRelay(connection)) {
+                    connection.rollback();
+                    return 0;
+                }
+                List<Long> ids = new ArrayList<>();
+                List<Future<?>> acks = new ArrayList<>();
+                try (PreparedStatement select = connection.prepareStatement(SELECT_PENDING)) {
+                    select.setInt(1, config.batchSize());
+                    try (ResultSet rows = select.executeQuery()) {
+                        while (rows.next()) {
+                            ids.add(rows.getLong("id"));
+                            acks.add(producer.send(toRecord(rows)));
+                        }
+                    }
+                }
+                if (ids.isEmpty()) {
+                    connection.rollback();
+                    return 0;
+                }
+                producer.flush();
+                for (Future<?> ack : acks) {
+                    ack.get(config.sendTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                }
+                markSent(connection, ids);
+                connection.commit();
+                return ids.size();
+            } catch (Exception e) {
+                connection.rollback();
+                throw e;
+            }
+        }
+    }
+
+    private static boolean lockRelay(Connection connection) throws SQLException {
+        try (PreparedStatement lock = connection.prepareStatement(
+                "select pg_try_advisory_xact_lock(hashtext('lifeboat.outbox-relay.' || current_schema()))");
+                ResultSet result = lock.executeQuery()) {
+            return result.next() && result.getBoolean(1);
+        }
+    }
+
+    private static ProducerRecord<String, byte[]> toRecord(ResultSet row) throws SQLException {
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(row.getString("topic"), row.getString("partition_key"),
+                row.getString("payload").getBytes(StandardCharsets.UTF_8));
+        long id = row.getLong("id");
+        EventType type = EventType.ofCeType(row.getString("type"))
+                .orElseThrow(() -> new IllegalStateException("outbox row " + id + " has an unknown type"));
+        EventCodec.writeHeaders(record.headers(), row.getObject("event_id", UUID.class), type, row.getString("source"),
+                row.getString("cluster_id"), row.getObject("created_at", java.time.OffsetDateTime.class).toInstant());
+        addHeader(record, "traceparent", row.getString("traceparent"));
+        addHeader(record, "tracestate", row.getString("tracestate"));
+        return record;
+    }
+
+    private static void addHeader(ProducerRecord<String, byte[]> record, String name, String value) {
+        if (value != null && !value.isEmpty()) {
+            record.headers().add(name, value.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    private static void markSent(Connection connection, List<Long> ids) throws SQLException {
+        try (PreparedStatement update = connection.prepareStatement("update outbox_event set sent_at = ? where id = any(?)")) {
+            Array array = connection.createArrayOf("bigint", ids.toArray());
+            update.setObject(1, java.time.OffsetDateTime.ofInstant(Instant.now(), java.time.ZoneOffset.UTC));
+            update.setArray(2, array);
+            update.executeUpdate();
+        }
+    }
+}

@@ -1,0 +1,205 @@
+package dev.lifeboat.events;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+import dev.lifeboat.events.app.NoteService;
+import dev.lifeboat.events.outbox.OutboxRelay;
+import dev.lifeboat.events.testing.LocalStackResource;
+import dev.lifeboat.events.testing.TopicProbe;
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.vertx.VertxContextSupport;
+import jakarta.inject.Inject;
+
+/**
+ * The event backbone on real Kafka and PostgreSQL: outbox atomicity, the relay after a stop, exactly-once
+ * effects under redelivery, and dead-lettering of malformed records.
+ */
+@QuarkusTest
+@WithTestResource(value = LocalStackResource.class,
+        initArgs = @ResourceArg(name = "topics", value = "lifeboat.dead-letter.test:1"))
+class EventBackboneIT {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final String DEAD_LETTER = "lifeboat.dead-letter.test";
+
+    @Inject
+    NoteService notes;
+    @Inject
+    OutboxRelay relay;
+    @Inject
+    AgroalDataSource db;
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrap;
+
+    @Test
+    void stateChangeAndEventCommitTogether() throws Throwable {
+        String committed = cluster("commit");
+        run(() -> notes.register(committed, false));
+        assertEquals(1, count("select count(*) from test_note where cluster_id = ?", committed));
+        assertEquals(1, count("select count(*) from outbox_event where cluster_id = ?", committed));
+        assertEquals(1, onTopic(Topics.CLUSTER_EVENTS, committed, 1).size());
+
+        String failed = cluster("rollback");
+        RuntimeException failure = assertThrows(RuntimeException.class, () -> run(() -> notes.register(failed, true)));
+        assertTrue(failure.getMessage().contains("forced failure"), failure.getMessage());
+        assertEquals(0, count("select count(*) from test_note where cluster_id = ?", failed));
+        assertEquals(0, count("select count(*) from outbox_event where cluster_id = ?", failed));
+        // The next event of the same partition key arrives, the rolled-back one never does.
+        run(() -> notes.update(failed));
+        List<ConsumerRecord<String, byte[]>> seen = onTopic(Topics.CLUSTER_EVENTS, failed, 1);
+        assertEquals(List.of(EventType.CLUSTER_UPDATED.ceType()), types(seen));
+        assertEquals(List.of(EventType.CLUSTER_UPDATED.ceType()), types(onTopic(Topics.CLUSTER_EVENTS, failed, 2)));
+    }
+
+    @Test
+    void eventCommittedWhileRelayIsDownIsPublishedAfterRestartAndAppliedOnce() throws Throwable {
+        String cluster = cluster("relay");
+        relay.stop();
+        try {
+            run(() -> notes.register(cluster, false));
+            assertEquals(1, count("select count(*) from outbox_event where cluster_id = ? and sent_at is null", cluster));
+            assertEquals(0, TopicProbe.await(bootstrap, Topics.CLUSTER_EVENTS, keyed(cluster), 1, Duration.ofSeconds(3)).size(),
+                    "nothing is published while the relay is down");
+        } finally {
+            relay.start();
+        }
+        List<ConsumerRecord<String, byte[]>> published = onTopic(Topics.CLUSTER_EVENTS, cluster, 1);
+        assertEquals(1, published.size());
+        ConsumerRecord<String, byte[]> record = published.get(0);
+        assertEquals(EventType.CLUSTER_REGISTERED.ceType(), TopicProbe.header(record, EventCodec.H_TYPE));
+        assertEquals(cluster, TopicProbe.header(record, EventCodec.H_SUBJECT));
+        assertEquals("lifeboat/events-test", TopicProbe.header(record, EventCodec.H_SOURCE));
+        assertEquals("1.0", TopicProbe.header(record, EventCodec.H_SPEC_VERSION));
+        assertTrue(new String(record.value(), StandardCharsets.UTF_8).contains("\"clusterId\":\"" + cluster + "\""));
+        awaitEffect(cluster, EventType.CLUSTER_REGISTERED, 1);
+        assertEquals(0, count("select count(*) from outbox_event where cluster_id = ? and sent_at is null", cluster));
+    }
+
+    @Test
+    void redeliveredEventHasOneEffect() throws Throwable {
+        String cluster = cluster("dup");
+        run(() -> notes.register(cluster, false));
+        awaitEffect(cluster, EventType.CLUSTER_REGISTERED, 1);
+
+        // As after a crash between Kafka's ack and the commit of sent_at: the relay publishes the row again.
+        try (Connection connection = db.getConnection();
+                PreparedStatement reset = connection.prepareStatement("update outbox_event set sent_at = null where cluster_id = ?")) {
+            reset.setString(1, cluster);
+            assertEquals(1, reset.executeUpdate());
+        }
+        run(() -> notes.update(cluster));
+        List<ConsumerRecord<String, byte[]>> records = onTopic(Topics.CLUSTER_EVENTS, cluster, 3);
+        assertEquals(3, records.size(), "the registration twice, then the update");
+        Set<String> registrationIds = records.stream()
+                .filter(r -> EventType.CLUSTER_REGISTERED.ceType().equals(TopicProbe.header(r, EventCodec.H_TYPE)))
+                .map(r -> TopicProbe.header(r, EventCodec.H_ID)).collect(Collectors.toSet());
+        assertEquals(1, registrationIds.size(), "both deliveries carry the same event id");
+
+        // The update is behind the duplicate in the same partition: once it is applied, the duplicate was seen.
+        awaitEffect(cluster, EventType.CLUSTER_UPDATED, 1);
+        assertEquals(1, effect(cluster, EventType.CLUSTER_REGISTERED));
+        assertEquals(1, count("select count(*) from processed_event where event_id = ?::uuid", registrationIds.iterator().next()));
+    }
+
+    @Test
+    void malformedRecordsGoToTheDeadLetterTopicAndConsumptionContinues() throws Throwable {
+        String cluster = cluster("dlq");
+        String badJson = UUID.randomUUID().toString();
+        String unknownType = UUID.randomUUID().toString();
+        String missingField = UUID.randomUUID().toString();
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
+                new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(raw(cluster, badJson, EventType.CLUSTER_REGISTERED.ceType(), "{not json")).get();
+            producer.send(raw(cluster, unknownType, "lifeboat.cluster.exploded.v1", "{\"clusterId\":\"" + cluster + "\"}")).get();
+            producer.send(raw(cluster, missingField, EventType.CLUSTER_REGISTERED.ceType(), "{\"clusterId\":\"" + cluster + "\"}")).get();
+        }
+        run(() -> notes.register(cluster, false));
+
+        List<ConsumerRecord<String, byte[]>> dead = TopicProbe.await(bootstrap, DEAD_LETTER, keyed(cluster), 3, WAIT);
+        Map<String, String> reasons = dead.stream().collect(Collectors.toMap(
+                r -> TopicProbe.header(r, EventCodec.H_ID), r -> TopicProbe.header(r, "dead-letter-reason")));
+        assertEquals(Set.of(badJson, unknownType, missingField), reasons.keySet());
+        assertTrue(reasons.get(badJson).contains("not valid JSON"), reasons.get(badJson));
+        assertTrue(reasons.get(unknownType).contains("unknown event type 'lifeboat.cluster.exploded.v1'"), reasons.get(unknownType));
+        assertTrue(reasons.get(missingField).contains("missing field spec"), reasons.get(missingField));
+
+        awaitEffect(cluster, EventType.CLUSTER_REGISTERED, 1);
+        assertEquals(0, count("select count(*) from processed_event where event_id = ?::uuid", badJson));
+    }
+
+    private static ProducerRecord<String, byte[]> raw(String cluster, String id, String type, String body) {
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.CLUSTER_EVENTS, cluster, body.getBytes(StandardCharsets.UTF_8));
+        EventCodec.writeHeaders(record.headers(), UUID.fromString(id), EventType.CLUSTER_REGISTERED, "lifeboat/test", cluster, Instant.now());
+        record.headers().remove(EventCodec.H_TYPE);
+        record.headers().add(EventCodec.H_TYPE, type.getBytes(StandardCharsets.UTF_8));
+        return record;
+    }
+
+    private static String cluster(String purpose) {
+        return purpose + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    private static java.util.function.Predicate<ConsumerRecord<String, byte[]>> keyed(String key) {
+        return record -> key.equals(record.key());
+    }
+
+    private List<ConsumerRecord<String, byte[]>> onTopic(String topic, String key, int wanted) {
+        return TopicProbe.await(bootstrap, topic, keyed(key), wanted, wanted == 1 ? WAIT : Duration.ofSeconds(15));
+    }
+
+    private static List<String> types(List<ConsumerRecord<String, byte[]>> records) {
+        return records.stream().map(r -> TopicProbe.header(r, EventCodec.H_TYPE)).toList();
+    }
+
+    private void awaitEffect(String cluster, EventType type, int expected) throws Exception {
+        Instant deadline = Instant.now().plus(WAIT);
+        while (effect(cluster, type) < expected && Instant.now().isBefore(deadline)) {
+            Thread.sleep(100);
+        }
+        assertEquals(expected, effect(cluster, type), "applied count of " + type + " for " + cluster);
+    }
+
+    private int effect(String cluster, EventType type) throws SQLException {
+        return count("select coalesce(sum(applied), 0) from test_effect where cluster_id = ? and type = '" + type.ceType() + "'", cluster);
+    }
+
+    private int count(String sql, String parameter) throws SQLException {
+        try (Connection connection = db.getConnection(); PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setString(1, parameter);
+            try (ResultSet result = statement.executeQuery()) {
+                result.next();
+                return result.getInt(1);
+            }
+        }
+    }
+
+    private static void run(java.util.function.Supplier<io.smallrye.mutiny.Uni<Void>> work) throws Throwable {
+        VertxContextSupport.subscribeAndAwait(work);
+    }
+}

@@ -1,0 +1,88 @@
+package dev.lifeboat.events;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+
+class EventCodecTest {
+
+    private static final Instant NOW = Instant.parse("2026-11-22T10:15:30Z");
+
+    @Test
+    void roundTripsThroughHeadersAndBody() {
+        SnapshotCompleted event = new SnapshotCompleted("s1", "r1", "prod-eu", SnapshotKind.FULL, 4711L, null, "bucket",
+                "backups/prod-eu/full/20261122T101530Z-r4711-s1.db.zst", 1000, 400, "aa", "bb", "zstd", null, "3.4.23",
+                NOW, NOW);
+        UUID id = UUID.randomUUID();
+        ConsumerRecord<String, byte[]> record = record(event.partitionKey(), EventCodec.encode(event));
+        EventCodec.writeHeaders(record.headers(), id, EventType.of(event), "lifeboat/snapshot-service", event.clusterId(), NOW);
+
+        ReceivedEvent<LifeboatEvent> decoded = EventCodec.decode(record);
+
+        assertEquals(event, decoded.payload());
+        assertEquals(id, decoded.id());
+        assertEquals(EventType.SNAPSHOT_COMPLETED, decoded.type());
+        assertEquals("lifeboat/snapshot-service", decoded.source());
+        assertEquals("prod-eu", decoded.subject());
+        assertEquals(NOW, decoded.time());
+        assertTrue(new String(record.value(), StandardCharsets.UTF_8).contains("\"completedAt\":\"2026-11-22T10:15:30Z\""));
+    }
+
+    @Test
+    void everyContractHasOneTypeAndTopic() {
+        for (EventType type : EventType.values()) {
+            assertTrue(type.ceType().matches("lifeboat\\.[a-z]+\\.[a-z-]+\\.v\\d+"), type.ceType());
+            assertTrue(Topics.all().containsKey(type.topic()), type + " goes to an undeclared topic " + type.topic());
+            assertEquals(type, EventType.ofCeType(type.ceType()).orElseThrow());
+        }
+    }
+
+    @Test
+    void agentCommandsAreKeyedByMember() {
+        RestoreMember command = new RestoreMember("rs1", "prod", "etcd-1", "s1", List.of(), "token-2", 0);
+        assertEquals("prod/etcd-1", command.partitionKey());
+    }
+
+    @Test
+    void namesTheMissingField() {
+        MalformedEventException e = assertThrows(MalformedEventException.class,
+                () -> EventCodec.decodeBody(EventType.SNAPSHOT_REQUESTED, "{\"clusterId\":\"c\",\"kind\":\"FULL\"}".getBytes()));
+        assertTrue(e.getMessage().contains("missing field requestId"), e.getMessage());
+    }
+
+    @Test
+    void namesTheInvalidValue() {
+        MalformedEventException e = assertThrows(MalformedEventException.class, () -> EventCodec.decodeBody(
+                EventType.SNAPSHOT_REQUESTED,
+                "{\"requestId\":\"r\",\"clusterId\":\"c\",\"kind\":\"HALF\",\"requestedAt\":\"2026-11-22T10:15:30Z\"}".getBytes()));
+        assertTrue(e.getMessage().contains("kind") && e.getMessage().contains("HALF"), e.getMessage());
+    }
+
+    @Test
+    void rejectsASubjectThatDiffersFromTheBody() {
+        ClusterDeleted event = new ClusterDeleted("a", false);
+        ConsumerRecord<String, byte[]> record = record("a", EventCodec.encode(event));
+        EventCodec.writeHeaders(record.headers(), UUID.randomUUID(), EventType.CLUSTER_DELETED, "x", "b", NOW);
+        MalformedEventException e = assertThrows(MalformedEventException.class, () -> EventCodec.decode(record));
+        assertTrue(e.getMessage().contains("ce_subject 'b'"), e.getMessage());
+    }
+
+    @Test
+    void rejectsMissingHeaders() {
+        ConsumerRecord<String, byte[]> record = record("a", "{}".getBytes());
+        MalformedEventException e = assertThrows(MalformedEventException.class, () -> EventCodec.decode(record));
+        assertEquals("missing header ce_type", e.getMessage());
+    }
+
+    private static ConsumerRecord<String, byte[]> record(String key, byte[] value) {
+        return new ConsumerRecord<>("t", 0, 0L, key, value);
+    }
+}

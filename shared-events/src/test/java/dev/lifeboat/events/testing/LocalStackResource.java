@@ -1,0 +1,44 @@
+package dev.lifeboat.events.testing;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import dev.lifeboat.events.Topics;
+import dev.lifeboat.stack.LocalStack;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+
+/**
+ * Points a {@code @QuarkusTest} at the real servers of the local stack: one stack per test JVM,
+ * started on first use, with every Lifeboat topic. Extra topics a test needs are given as the init
+ * argument {@code topics} ({@code name:partitions,...}).
+ */
+public class LocalStackResource implements QuarkusTestResourceLifecycleManager {
+
+    private final Map<String, Integer> topics = new LinkedHashMap<>(Topics.all());
+
+    @Override
+    public void init(Map<String, String> initArgs) {
+        String extra = initArgs.getOrDefault("topics", "");
+        for (String topic : extra.split(",")) {
+            if (!topic.isBlank()) {
+                String[] parts = topic.trim().split(":");
+                topics.put(parts[0], parts.length > 1 ? Integer.parseInt(parts[1]) : 1);
+            }
+        }
+    }
+
+    @Override
+    public Map<String, String> start() {
+        return stack().quarkusConfig();
+    }
+
+    /** The JVM's stack, for tests that talk to etcd, Kafka, S3 or PostgreSQL directly. */
+    public LocalStack stack() {
+        return LocalStack.shared(topics);
+    }
+
+    @Override
+    public void stop() {
+        // The stack outlives one test class: the JVM's shutdown hook stops it after the last.
+    }
+}
