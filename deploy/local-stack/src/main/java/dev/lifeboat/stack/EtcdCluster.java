@@ -1,13 +1,7 @@
 package dev.lifeboat.stack;
 
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -77,26 +71,7 @@ public final class EtcdCluster implements AutoCloseable {
     }
 
     private static void awaitHealthy(Member member, ManagedProcess process) {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
-        HttpRequest request = HttpRequest.newBuilder(URI.create(member.clientUrl() + "/health"))
-                .timeout(Duration.ofSeconds(2)).build();
-        Instant deadline = Instant.now().plusSeconds(30);
-        while (Instant.now().isBefore(deadline)) {
-            process.requireAlive();
-            try {
-                HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-                if (response.statusCode() == 200 && response.body().contains("\"true\"")) {
-                    return;
-                }
-            } catch (IOException e) {
-                // not listening yet
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new StackException("interrupted while waiting for " + member.name(), e);
-            }
-            Ports.sleep(Duration.ofMillis(100));
-        }
-        throw new StackException("etcd member " + member.name() + " was not healthy within 30 s; see " + process.logFile());
+        HttpProbe.await(member.clientUrl() + "/health", "\"true\"", Duration.ofSeconds(30), process, "etcd member " + member.name());
     }
 
     public List<Member> members() {

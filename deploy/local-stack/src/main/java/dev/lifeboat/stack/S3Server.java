@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
@@ -57,7 +58,9 @@ public final class S3Server implements AutoCloseable {
                     "s3proxy.authorization=aws-v2-or-v4",
                     "s3proxy.identity=" + accessKey,
                     "s3proxy.credential=" + secretKey,
-                    "jclouds.provider=filesystem",
+                    "jclouds.provider=filesystem-nio2",
+                    "jclouds.identity=" + accessKey,
+                    "jclouds.credential=" + secretKey,
                     "jclouds.filesystem.basedir=" + baseDir,
                     ""), StandardCharsets.UTF_8);
             Files.writeString(logback, """
@@ -68,9 +71,14 @@ public final class S3Server implements AutoCloseable {
                       <root level="WARN"><appender-ref ref="STDOUT"/></root>
                     </configuration>
                     """, StandardCharsets.UTF_8);
-            // The filesystem backend keeps a bucket as a directory: creating it is creating the bucket.
-            Files.createDirectories(baseDir.resolve(StackOptions.BUCKET));
-            ManagedProcess process = ManagedProcess.start("s3proxy", List.of(Binaries.java(), "-Xms64m", "-Xmx512m",
+            // The filesystem backend keeps a bucket as a directory: creating it is creating the bucket. It
+            // derives access from POSIX permissions (readable by others = public-read), so the bucket is
+            // private to its owner and S3Proxy runs with umask 077: unsigned requests are refused.
+            Path bucket = baseDir.resolve(StackOptions.BUCKET);
+            Files.createDirectories(bucket);
+            Files.setPosixFilePermissions(bucket, PosixFilePermissions.fromString("rwx------"));
+            ManagedProcess process = ManagedProcess.start("s3proxy", List.of("sh", "-c", "umask 077 && exec \"$0\" \"$@\"",
+                    Binaries.java(), "-Xms64m", "-Xmx512m",
                     "-XX:+UseSerialGC", "-Dlogback.configurationFile=" + logback, "-cp", classpath(),
                     "org.gaul.s3proxy.Main", "--properties", properties.toString()),
                     home, options.runDir(), Map.of("LOG_LEVEL", "warn"));
