@@ -32,7 +32,7 @@ public final class EtcdCluster implements AutoCloseable {
         this.members = List.copyOf(members);
     }
 
-    static EtcdCluster start(StackOptions options) {
+    public static EtcdCluster start(StackOptions options) {
         Path binary = Binaries.require("etcd",
                 "install Debian's etcd-server package (sudo apt-get install -y etcd-server); 'make test' and 'make run' do this");
         List<Member> members = new ArrayList<>();

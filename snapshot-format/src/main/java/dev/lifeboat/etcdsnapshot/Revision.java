@@ -1,0 +1,31 @@
+package dev.lifeboat.etcdsnapshot;
+
+import java.nio.ByteBuffer;
+
+import dev.lifeboat.etcdsnapshot.SnapshotFormatException.Problem;
+
+/**
+ * A key of etcd's {@code key} bucket: 8-byte big-endian main revision, '_', 8-byte big-endian sub
+ * revision, and a trailing 't' when the entry is a tombstone (a deletion).
+ */
+public record Revision(long main, long sub, boolean tombstone) implements Comparable<Revision> {
+
+    static final int SIZE = 17;
+
+    static Revision parse(ByteBuffer key) {
+        int length = key.remaining();
+        int start = key.position();
+        if ((length != SIZE && length != SIZE + 1) || key.get(start + 8) != '_'
+                || (length == SIZE + 1 && key.get(start + SIZE) != 't')) {
+            throw new SnapshotFormatException(Problem.CORRUPT_PAGE,
+                    "corrupted page: a key of etcd's key bucket is not a revision (" + length + " bytes)");
+        }
+        return new Revision(key.getLong(start), key.getLong(start + 9), length == SIZE + 1);
+    }
+
+    @Override
+    public int compareTo(Revision other) {
+        int byMain = Long.compare(main, other.main);
+        return byMain != 0 ? byMain : Long.compare(sub, other.sub);
+    }
+}

@@ -1,0 +1,90 @@
+package dev.lifeboat.etcdsnapshot;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * {@code java -jar snapshot-format.jar COMMAND FILE [ARG]}:
+ * <ul>
+ * <li>{@code status FILE}: one JSON object: hash, revision, totalKey, totalSize (as
+ * {@code etcdctl snapshot status -w json}) and liveKeys;</li>
+ * <li>{@code verify FILE}: exit 0 for a good snapshot; otherwise one line saying what is wrong;</li>
+ * <li>{@code ls FILE [PREFIX]}: the live keys, one a line, in the order they were written;</li>
+ * <li>{@code get FILE KEY}: the live value of the key, as stored.</li>
+ * </ul>
+ * Exit codes: 0 done; 1 the snapshot is invalid or unreadable, or the key does not exist; 2 usage.
+ */
+public final class SnapshotCli {
+
+    static final int OK = 0;
+    static final int INVALID = 1;
+    static final int USAGE = 2;
+
+    private SnapshotCli() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length < 2 || (args[0].equals("get") && args.length != 3) || args.length > 3) {
+            err.println("usage: snapshot-format (status|verify) FILE | ls FILE [PREFIX] | get FILE KEY");
+            return USAGE;
+        }
+        Path file = Path.of(args[1]);
+        try (EtcdSnapshot snapshot = EtcdSnapshot.open(file)) {
+            switch (args[0]) {
+                case "status" -> out.println(snapshot.status().toJson());
+                case "verify" -> {
+                    SnapshotStatus status = snapshot.verify();
+                    out.println("OK: revision " + snapshot.storeRevision(status) + ", " + status.liveKeys() + " live keys, "
+                            + status.totalSize() + " bytes");
+                }
+                case "ls" -> list(snapshot, args.length == 3 ? args[2] : "", out);
+                case "get" -> {
+                    Optional<KeyValue> kv = snapshot.get(args[2].getBytes(StandardCharsets.UTF_8));
+                    if (kv.isEmpty()) {
+                        err.println("snapshot-format: key not found: " + args[2]);
+                        return INVALID;
+                    }
+                    out.write(kv.get().value());
+                    out.flush();
+                }
+                default -> {
+                    err.println("snapshot-format: unknown command '" + args[0] + "' (status, verify, ls, get)");
+                    return USAGE;
+                }
+            }
+            return OK;
+        } catch (SnapshotFormatException e) {
+            err.println("snapshot-format: " + e.getMessage());
+            return INVALID;
+        } catch (IOException e) {
+            err.println("snapshot-format: cannot write the output: " + e.getMessage());
+            return INVALID;
+        }
+    }
+
+    private static void list(EtcdSnapshot snapshot, String prefix, PrintStream out) throws IOException {
+        OutputStream buffered = new BufferedOutputStream(out, 1 << 16);
+        IOException[] failure = new IOException[1];
+        snapshot.forEachLive(prefix.getBytes(StandardCharsets.UTF_8), kv -> {
+            try {
+                buffered.write(kv.key());
+                buffered.write('\n');
+            } catch (IOException e) {
+                failure[0] = e;
+            }
+        });
+        buffered.flush();
+        if (failure[0] != null) {
+            throw failure[0];
+        }
+    }
+}
