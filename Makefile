@@ -2,7 +2,7 @@
 MVN := ./mvnw -B
 ETCD_MEMBERS ?= 1
 
-.PHONY: run test build bootstrap clean
+.PHONY: run test build bootstrap clean bench-snapshot-format
 
 ## make run: build, start the local stack (etcd, Kafka, S3, PostgreSQL) and the four services; Ctrl-C stops all.
 run: bootstrap
@@ -12,6 +12,13 @@ run: bootstrap
 ## make test: every unit and integration test, against real servers started by the tests.
 test: bootstrap
 	$(MVN) verify
+
+## make bench-snapshot-format: status of a >= 1 GB snapshot, ours vs etcdctl (ratio), and our peak heap.
+bench-snapshot-format: bootstrap
+	$(MVN) -q install -DskipTests -pl snapshot-format -am
+	$(MVN) -q -pl snapshot-format dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath
+	java -cp snapshot-format/target/test-classes:snapshot-format/target/classes:$$(cat snapshot-format/target/bench.classpath) \
+		dev.lifeboat.etcdsnapshot.bench.StatusBenchmark snapshot-format/target/status-benchmark
 
 build: bootstrap
 	$(MVN) -q package -DskipTests
