@@ -26,22 +26,40 @@ public final class HashTrailer {
 
     private final MessageDigest digest = sha256();
     private final byte[] tail = new byte[SIZE];
+    private final StreamingRevisionProbe probe;
     private int tailLength;
     private long total;
+
+    /** Checks the trailer only. */
+    public HashTrailer() {
+        this(null);
+    }
+
+    /** Checks the trailer and feeds the db bytes (not the trailer) to {@code probe}, when not null. */
+    public HashTrailer(StreamingRevisionProbe probe) {
+        this.probe = probe;
+    }
+
+    private void db(byte[] bytes, int offset, int length) {
+        digest.update(bytes, offset, length);
+        if (probe != null) {
+            probe.update(bytes, offset, length);
+        }
+    }
 
     /** Feeds the next bytes of the stream. */
     public void update(byte[] bytes, int offset, int length) {
         total += length;
         if (length >= SIZE) {
-            digest.update(tail, 0, tailLength);
-            digest.update(bytes, offset, length - SIZE);
+            db(tail, 0, tailLength);
+            db(bytes, offset, length - SIZE);
             System.arraycopy(bytes, offset + length - SIZE, tail, 0, SIZE);
             tailLength = SIZE;
             return;
         }
         int overflow = tailLength + length - SIZE;
         if (overflow > 0) {
-            digest.update(tail, 0, overflow);
+            db(tail, 0, overflow);
             System.arraycopy(tail, overflow, tail, 0, tailLength - overflow);
             tailLength -= overflow;
         }
@@ -64,7 +82,7 @@ public final class HashTrailer {
             throw new SnapshotFormatException(Problem.HASH_MISMATCH, "the snapshot's SHA-256 trailer does not match its content (trailer "
                     + HexFormat.of().formatHex(tail) + ", content " + HexFormat.of().formatHex(actual) + "): the file is corrupted");
         }
-        return new Verified(total - SIZE, HexFormat.of().formatHex(actual));
+        return new Verified(total - SIZE, HexFormat.of().formatHex(actual), probe == null ? -1 : probe.revision());
     }
 
     /** Bytes fed so far, trailer included. */
@@ -77,8 +95,9 @@ public final class HashTrailer {
      *
      * @param dbSize size of the db without the trailer
      * @param sha256 hex SHA-256 of the db bytes (equal to the trailer)
+     * @param revision the store revision found by a {@link StreamingRevisionProbe}, or -1 without one
      */
-    public record Verified(long dbSize, String sha256) {
+    public record Verified(long dbSize, String sha256, long revision) {
     }
 
     /** Whether a file of this size carries a trailer. */
@@ -108,11 +127,17 @@ public final class HashTrailer {
     public static final class VerifyingInputStream extends InputStream {
 
         private final InputStream in;
-        private final HashTrailer trailer = new HashTrailer();
+        private final HashTrailer trailer;
         private Verified verified;
 
         public VerifyingInputStream(InputStream in) {
+            this(in, null);
+        }
+
+        /** Also learns the snapshot's exact revision on the way, with {@code probe}. */
+        public VerifyingInputStream(InputStream in, StreamingRevisionProbe probe) {
             this.in = in;
+            this.trailer = new HashTrailer(probe);
         }
 
         @Override

@@ -1,0 +1,308 @@
+package dev.lifeboat.etcdsnapshot;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.HashMap;
+import java.util.Map;
+
+import dev.lifeboat.etcdsnapshot.SnapshotFormatException.Problem;
+
+/**
+ * Learns a snapshot's exact revision while its bytes stream past, in one pass and without a file:
+ * what {@link EtcdSnapshot#storeRevision} computes from a file.
+ *
+ * <p>bbolt pages arrive in page order, not tree order, so the probe keeps a small digest of every
+ * page: for leaf pages the main revision of their last revision-shaped key (8 bytes a page), for
+ * branch pages their child ids, for leaves that hold buckets the bucket headers, and the
+ * {@code finishedCompactRev} value wherever it appears. At the end it follows the chosen meta page to
+ * the {@code key} bucket's rightmost leaf. Memory: about 8 bytes a page plus the branch pages' child
+ * lists (well under 1% of the db). Pages are only buffered whole when they are leaves with overflow
+ * (one value at a time).
+ */
+public final class StreamingRevisionProbe {
+
+    private static final int PAGE_HEADER = 16;
+    private static final int ELEMENT = 16;
+    private static final ByteBuffer KEY_BUCKET = ascii("key");
+    private static final ByteBuffer META_BUCKET = ascii("meta");
+    private static final ByteBuffer COMPACT_KEY = ascii("finishedCompactRev");
+
+    private final ByteBuffer metaHeader = ByteBuffer.allocate(PAGE_HEADER + 64).order(ByteOrder.LITTLE_ENDIAN);
+    private int pageSize;
+    private long position;
+    private ByteBuffer page;
+    private long pageId;
+    private final BoltFileMetas metas = new BoltFileMetas();
+    private long[] lastRevision = new long[0];
+    private final Map<Long, long[]> branchChildren = new HashMap<>();
+    private final Map<Long, Map<ByteBuffer, ByteBuffer>> bucketLeaves = new HashMap<>();
+    private final Map<Long, Long> compactRevisionByPage = new HashMap<>();
+    private long pagesToSkip;
+
+    /** Feeds the next db bytes (without etcd's hash trailer). */
+    public void update(byte[] bytes, int offset, int length) {
+        int end = offset + length;
+        int at = offset;
+        while (at < end) {
+            if (pageSize == 0) {
+                int n = Math.min(end - at, metaHeader.remaining());
+                metaHeader.put(bytes, at, n);
+                at += n;
+                position += n;
+                if (!metaHeader.hasRemaining()) {
+                    startFromFirstMeta();
+                }
+                continue;
+            }
+            if (page == null) {
+                page = ByteBuffer.allocate(pageSize).order(ByteOrder.LITTLE_ENDIAN);
+                if (pagesToSkip == 0) {
+                    pageId = position / pageSize;
+                }
+            }
+            int n = Math.min(end - at, page.remaining());
+            page.put(bytes, at, n);
+            at += n;
+            position += n;
+            if (!page.hasRemaining()) {
+                pageComplete();
+            }
+        }
+    }
+
+    private void startFromFirstMeta() {
+        int size = metaHeader.getInt(PAGE_HEADER + 8);
+        if (metaHeader.getInt(PAGE_HEADER) != BoltFile.MAGIC || size < 512 || size > (1 << 20) || Integer.bitCount(size) != 1) {
+            throw new SnapshotFormatException(Problem.BAD_META, "the stream does not start with a bbolt meta page");
+        }
+        pageSize = size;
+        page = ByteBuffer.allocate(pageSize).order(ByteOrder.LITTLE_ENDIAN);
+        page.put(metaHeader.flip());
+        pageId = 0;
+    }
+
+    private void pageComplete() {
+        ByteBuffer full = page.flip();
+        page = null;
+        if (pagesToSkip > 0) {
+            pagesToSkip--;
+            return;
+        }
+        long id = full.getLong(0);
+        int flags = full.getShort(8) & 0xffff;
+        long overflow = full.getInt(12) & 0xffffffffL;
+        if (id != pageId) {
+            return;
+        }
+        if (pageId < 2) {
+            metas.offer(full);
+            if (metas.highWater() > lastRevision.length) {
+                lastRevision = new long[(int) Math.min(metas.highWater(), Integer.MAX_VALUE - 8)];
+            }
+            return;
+        }
+        boolean treePage = (flags & 0x03) != 0;
+        if (overflow > 0 && !treePage) {
+            // Freelist pages and the like: their overflow carries nothing the probe needs.
+            pagesToSkip = overflow;
+            return;
+        }
+        long wholeSize = (1 + overflow) * pageSize;
+        if (full.limit() < wholeSize) {
+            if (wholeSize > (256L << 20)) {
+                throw new SnapshotFormatException(Problem.CORRUPT_PAGE, "corrupted page: page " + pageId + " claims " + overflow + " overflow pages");
+            }
+            ByteBuffer whole = ByteBuffer.allocate((int) wholeSize).order(ByteOrder.LITTLE_ENDIAN);
+            whole.put(full);
+            page = whole;
+            return;
+        }
+        digest(pageId, full, flags);
+    }
+
+    private void digest(long id, ByteBuffer full, int flags) {
+        int count = full.getShort(10) & 0xffff;
+        if (PAGE_HEADER + (long) count * ELEMENT > full.limit()) {
+            return;
+        }
+        if ((flags & 0x01) != 0) {
+            long[] children = new long[count];
+            for (int i = 0; i < count; i++) {
+                children[i] = full.getLong(PAGE_HEADER + i * ELEMENT + 8);
+            }
+            branchChildren.put(id, children);
+        } else if ((flags & 0x02) != 0) {
+            Map<ByteBuffer, ByteBuffer> buckets = null;
+            for (int i = 0; i < count; i++) {
+                int element = PAGE_HEADER + i * ELEMENT;
+                long keyStart = element + (full.getInt(element + 4) & 0xffffffffL);
+                long keySize = full.getInt(element + 8) & 0xffffffffL;
+                long valueSize = full.getInt(element + 12) & 0xffffffffL;
+                if (keyStart + keySize + valueSize > full.limit()) {
+                    return;
+                }
+                ByteBuffer key = full.slice((int) keyStart, (int) keySize);
+                ByteBuffer value = full.slice((int) (keyStart + keySize), (int) valueSize).order(ByteOrder.LITTLE_ENDIAN);
+                if ((full.getInt(element) & 0x01) != 0) {
+                    if (buckets == null) {
+                        buckets = new HashMap<>();
+                    }
+                    buckets.put(copy(key), copy(value));
+                } else if (i == count - 1 && isRevision(key) && id < lastRevision.length) {
+                    lastRevision[(int) id] = key.getLong(0);
+                } else if (key.equals(COMPACT_KEY) && valueSize == Revision.SIZE) {
+                    compactRevisionByPage.put(id, value.order(ByteOrder.BIG_ENDIAN).getLong(0));
+                }
+            }
+            if (buckets != null) {
+                bucketLeaves.put(id, buckets);
+            }
+        }
+    }
+
+    private static boolean isRevision(ByteBuffer key) {
+        int length = key.remaining();
+        return (length == Revision.SIZE || length == Revision.SIZE + 1) && key.get(8) == '_';
+    }
+
+    /**
+     * The snapshot's store revision (the newest revision in the key bucket, or the last compaction
+     * revision when higher), once every byte was fed.
+     */
+    public long revision() {
+        if (page != null && page.position() > 0) {
+            throw new SnapshotFormatException(Problem.TRUNCATED, "the snapshot stream ended inside page " + pageId);
+        }
+        long root = metas.rootPgid();
+        ByteBuffer keyHeader = findBucket(root, KEY_BUCKET);
+        long revision = keyHeader == null ? 0 : lastRevisionOf(keyHeader);
+        ByteBuffer metaHeaderValue = findBucket(root, META_BUCKET);
+        long compact = metaHeaderValue == null ? 0 : compactRevisionOf(metaHeaderValue);
+        return Math.max(revision, compact);
+    }
+
+    private ByteBuffer findBucket(long root, ByteBuffer name) {
+        long pgid = root;
+        for (int depth = 0; depth < 64; depth++) {
+            long[] children = branchChildren.get(pgid);
+            if (children == null) {
+                Map<ByteBuffer, ByteBuffer> buckets = bucketLeaves.get(pgid);
+                return buckets == null ? null : buckets.get(name);
+            }
+            // Bucket names are few: look through every child leaf rather than comparing separator keys.
+            for (long child : children) {
+                Map<ByteBuffer, ByteBuffer> buckets = bucketLeaves.get(child);
+                if (buckets != null && buckets.containsKey(name)) {
+                    return buckets.get(name);
+                }
+            }
+            pgid = children.length == 0 ? -1 : children[children.length - 1];
+        }
+        return null;
+    }
+
+    private long lastRevisionOf(ByteBuffer header) {
+        long root = header.getLong(0);
+        if (root == 0) {
+            return inlineLast(header, true);
+        }
+        long pgid = root;
+        for (int depth = 0; depth < 64; depth++) {
+            long[] children = branchChildren.get(pgid);
+            if (children == null) {
+                return pgid < lastRevision.length ? lastRevision[(int) pgid] : 0;
+            }
+            if (children.length == 0) {
+                return 0;
+            }
+            pgid = children[children.length - 1];
+        }
+        throw new SnapshotFormatException(Problem.CORRUPT_PAGE, "corrupted page: the key bucket is deeper than 64 levels");
+    }
+
+    private long compactRevisionOf(ByteBuffer header) {
+        long root = header.getLong(0);
+        if (root == 0) {
+            return inlineLast(header, false);
+        }
+        long found = 0;
+        for (Map.Entry<Long, Long> entry : compactRevisionByPage.entrySet()) {
+            found = Math.max(found, entry.getValue());
+        }
+        return found;
+    }
+
+    /** Reads an inline bucket: its last revision key (key bucket) or its finishedCompactRev (meta bucket). */
+    private static long inlineLast(ByteBuffer header, boolean lastRevisionKey) {
+        ByteBuffer inline = header.slice(16, header.remaining() - 16).order(ByteOrder.LITTLE_ENDIAN);
+        if (inline.remaining() < PAGE_HEADER) {
+            return 0;
+        }
+        int count = inline.getShort(10) & 0xffff;
+        long result = 0;
+        for (int i = 0; i < count && PAGE_HEADER + (i + 1) * ELEMENT <= inline.limit(); i++) {
+            int element = PAGE_HEADER + i * ELEMENT;
+            long keyStart = element + (inline.getInt(element + 4) & 0xffffffffL);
+            long keySize = inline.getInt(element + 8) & 0xffffffffL;
+            long valueSize = inline.getInt(element + 12) & 0xffffffffL;
+            if (keyStart + keySize + valueSize > inline.limit()) {
+                break;
+            }
+            ByteBuffer key = inline.slice((int) keyStart, (int) keySize);
+            if (lastRevisionKey && isRevision(key)) {
+                result = key.getLong(0);
+            } else if (!lastRevisionKey && key.equals(COMPACT_KEY) && valueSize == Revision.SIZE) {
+                result = inline.slice((int) (keyStart + keySize), Revision.SIZE).order(ByteOrder.BIG_ENDIAN).getLong(0);
+            }
+        }
+        return result;
+    }
+
+    private static ByteBuffer copy(ByteBuffer source) {
+        ByteBuffer copy = ByteBuffer.allocate(source.remaining()).order(ByteOrder.LITTLE_ENDIAN);
+        copy.put(source.duplicate());
+        return copy.flip();
+    }
+
+    private static ByteBuffer ascii(String text) {
+        return ByteBuffer.wrap(text.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    }
+
+    /** The two meta pages as they stream past; the valid one with the higher txid wins. */
+    private static final class BoltFileMetas {
+        private long rootPgid = -1;
+        private long txid = -1;
+        private long highWater;
+
+        void offer(ByteBuffer page) {
+            ByteBuffer meta = page.slice(PAGE_HEADER, 64).order(ByteOrder.LITTLE_ENDIAN);
+            if (meta.getInt(0) != BoltFile.MAGIC || meta.getInt(4) != BoltFile.VERSION) {
+                return;
+            }
+            long hash = 0xcbf29ce484222325L;
+            for (int i = 0; i < 56; i++) {
+                hash ^= meta.get(i) & 0xff;
+                hash *= 0x100000001b3L;
+            }
+            if (hash != meta.getLong(56)) {
+                return;
+            }
+            if (meta.getLong(48) > txid) {
+                txid = meta.getLong(48);
+                rootPgid = meta.getLong(16);
+                highWater = meta.getLong(40);
+            }
+        }
+
+        long highWater() {
+            return highWater;
+        }
+
+        long rootPgid() {
+            if (rootPgid < 0) {
+                throw new SnapshotFormatException(Problem.BAD_META, "no valid meta page in the snapshot stream");
+            }
+            return rootPgid;
+        }
+    }
+}
