@@ -11,9 +11,10 @@ import java.util.List;
  * @param auth       user and password references, or null
  * @param destination where its snapshots go
  * @param members    the etcd members, for etcd-agents; may be empty
+ * @param preferFollower take snapshots from a healthy follower rather than the leader
  */
 public record ClusterSpec(String displayName, List<String> endpoints, Tls tls, Auth auth, Destination destination,
-        List<Member> members) {
+        List<Member> members, boolean preferFollower) {
 
     public ClusterSpec {
         endpoints = Require.list(endpoints);

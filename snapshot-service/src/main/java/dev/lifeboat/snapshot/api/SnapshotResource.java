@@ -1,0 +1,131 @@
+package dev.lifeboat.snapshot.api;
+
+import java.io.InputStream;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.List;
+import java.util.Locale;
+
+import dev.lifeboat.snapshot.SnapshotServiceConfig.Compression;
+import dev.lifeboat.snapshot.catalog.SnapshotEntry;
+import dev.lifeboat.snapshot.catalog.SnapshotPhase;
+import dev.lifeboat.snapshot.store.ObjectStore;
+import dev.lifeboat.snapshot.stream.StoredFormat;
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.hibernate.reactive.panache.common.WithSession;
+import io.quarkus.panache.common.Parameters;
+import io.quarkus.panache.common.Sort;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Uni;
+import jakarta.ws.rs.BadRequestException;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.NotFoundException;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
+
+/** The snapshot catalog over REST, and the plain content of a snapshot. */
+@Path("/api/v1/snapshots")
+@Produces(MediaType.APPLICATION_JSON)
+public class SnapshotResource {
+
+    private final ObjectStore store;
+    private final StoredFormat format;
+    private final AgroalDataSource db;
+
+    public SnapshotResource(ObjectStore store, StoredFormat format, AgroalDataSource db) {
+        this.store = store;
+        this.format = format;
+        this.db = db;
+    }
+
+    /** Snapshots, newest first, optionally of one cluster and in one phase. */
+    @GET
+    @WithSession
+    public Uni<List<SnapshotView>> list(@QueryParam("cluster") String cluster, @QueryParam("phase") String phase,
+            @QueryParam("limit") @DefaultValue("100") int limit) {
+        if (limit < 1 || limit > 1000) {
+            throw new BadRequestException("limit must be between 1 and 1000, not " + limit);
+        }
+        StringBuilder query = new StringBuilder("1 = 1");
+        Parameters parameters = new Parameters();
+        if (cluster != null && !cluster.isBlank()) {
+            query.append(" and clusterId = :cluster");
+            parameters.and("cluster", cluster);
+        }
+        if (phase != null && !phase.isBlank()) {
+            query.append(" and phase = :phase");
+            parameters.and("phase", phase(phase));
+        }
+        return SnapshotEntry.<SnapshotEntry>find(query.toString(), Sort.descending("requestedAt"), parameters)
+                .page(0, limit).list().map(entries -> entries.stream().map(SnapshotView::of).toList());
+    }
+
+    @GET
+    @Path("/{id}")
+    @WithSession
+    public Uni<SnapshotView> get(@PathParam("id") String id) {
+        return SnapshotEntry.<SnapshotEntry>findById(id).map(entry -> {
+            if (entry == null) {
+                throw new NotFoundException("no snapshot with id '" + id + "'");
+            }
+            return SnapshotView.of(entry);
+        });
+    }
+
+    /**
+     * The plain etcd snapshot file (db + SHA-256 trailer), decrypted and decompressed while it streams:
+     * ready for {@code etcdctl snapshot restore}.
+     */
+    @GET
+    @Path("/{id}/content")
+    @Produces(MediaType.APPLICATION_OCTET_STREAM)
+    @Blocking
+    public Response content(@PathParam("id") String id) throws Exception {
+        String[] stored = storedObject(id);
+        String bucket = stored[0];
+        String key = stored[1];
+        Compression compression = Compression.valueOf(stored[2].toUpperCase(Locale.ROOT));
+        String keyId = stored[3];
+        StreamingOutput body = output -> {
+            try (InputStream plain = format.reader(store.get(bucket, key), compression, keyId)) {
+                plain.transferTo(output);
+            }
+        };
+        return Response.ok(body).header("Content-Disposition", "attachment; filename=\"" + id + ".db\"").build();
+    }
+
+    private String[] storedObject(String id) throws Exception {
+        try (Connection connection = db.getConnection();
+                PreparedStatement query = connection.prepareStatement(
+                        "select phase, bucket, object_key, compression, encryption_key_id from snapshot where id = ?")) {
+            query.setString(1, id);
+            try (ResultSet row = query.executeQuery()) {
+                if (!row.next()) {
+                    throw new NotFoundException("no snapshot with id '" + id + "'");
+                }
+                if (!SnapshotPhase.COMPLETED.name().equals(row.getString("phase"))) {
+                    throw new WebApplicationException("snapshot '" + id + "' is " + row.getString("phase")
+                            + ": only Completed snapshots have content", Response.Status.CONFLICT);
+                }
+                return new String[] {row.getString("bucket"), row.getString("object_key"), row.getString("compression"),
+                        row.getString("encryption_key_id")};
+            }
+        }
+    }
+
+    private static SnapshotPhase phase(String phase) {
+        try {
+            return SnapshotPhase.valueOf(phase.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new BadRequestException("phase must be one of " + List.of(SnapshotPhase.values()) + ", not '" + phase + "'");
+        }
+    }
+}

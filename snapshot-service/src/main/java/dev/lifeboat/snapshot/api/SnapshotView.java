@@ -1,0 +1,18 @@
+package dev.lifeboat.snapshot.api;
+
+import java.time.Instant;
+
+import dev.lifeboat.snapshot.catalog.SnapshotEntry;
+
+/** A catalog entry as the REST API shows it. */
+public record SnapshotView(String id, String requestId, String clusterId, String kind, String phase, String reason,
+        Instant requestedAt, Instant startedAt, Instant completedAt, Long revision, String bucket, String objectKey,
+        Long rawSize, Long storedSize, String rawSha256, String storedSha256, String compression, String encryptionKeyId,
+        String etcdVersion, String endpoint, int attempts) {
+
+    static SnapshotView of(SnapshotEntry e) {
+        return new SnapshotView(e.id, e.requestId, e.clusterId, e.kind.name(), e.phase.name(), e.reason, e.requestedAt,
+                e.startedAt, e.completedAt, e.revision, e.bucket, e.objectKey, e.rawSize, e.storedSize, e.rawSha256,
+                e.storedSha256, e.compression, e.encryptionKeyId, e.etcdVersion, e.endpoint, e.attempts);
+    }
+}

@@ -1,0 +1,158 @@
+package dev.lifeboat.snapshot.catalog;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+import dev.lifeboat.events.ClusterSpec;
+import dev.lifeboat.events.EventCodec;
+import dev.lifeboat.events.SnapshotCompleted;
+import dev.lifeboat.events.SnapshotFailed;
+import dev.lifeboat.events.SnapshotStarted;
+import dev.lifeboat.events.outbox.Outbox;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.logging.Log;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * Every change of a catalog entry, each with its event in the same transaction. Claims make sure one
+ * instance works on a snapshot and one snapshot per cluster runs at a time, across replicas.
+ */
+@ApplicationScoped
+public class Catalog {
+
+    private static final String CANDIDATES = """
+            select id from snapshot
+            where phase = 'PENDING' or (phase = 'RUNNING' and claimed_until < now())
+            order by requested_at limit 20 for update skip locked""";
+
+    private final Outbox outbox;
+
+    public Catalog(Outbox outbox) {
+        this.outbox = outbox;
+    }
+
+    /** A claimed snapshot and the connection facts of its cluster. */
+    public record Claim(String snapshotId, String requestId, String clusterId, ClusterSpec spec, int attempt, Instant startedAt,
+            String bucket, String stagingKey, String uploadId) {
+    }
+
+    /**
+     * Claims the oldest pending (or abandoned) snapshot whose cluster has none running, for {@code owner}
+     * until {@code until}. Requests for clusters still unknown after {@code grace} fail here.
+     */
+    public Uni<Claim> claimNext(String owner, Duration claimDuration, Duration grace) {
+        return Panache.withTransaction(() -> Panache.getSession()
+                .chain(session -> session.createNativeQuery(CANDIDATES, String.class).getResultList())
+                .chain(ids -> tryClaim(ids, 0, owner, claimDuration, grace)));
+    }
+
+    private Uni<Claim> tryClaim(List<String> ids, int index, String owner, Duration claimDuration, Duration grace) {
+        if (index >= ids.size()) {
+            return Uni.createFrom().nullItem();
+        }
+        return SnapshotEntry.<SnapshotEntry>findById(ids.get(index)).chain(entry -> SnapshotEntry
+                .count("clusterId = ?1 and phase = ?2 and id <> ?3", entry.clusterId, SnapshotPhase.RUNNING, entry.id)
+                .chain(running -> running > 0
+                        ? tryClaim(ids, index + 1, owner, claimDuration, grace)
+                        : ClusterRecord.<ClusterRecord>findById(entry.clusterId).chain(cluster -> {
+                            if (cluster == null || cluster.deleted) {
+                                if (entry.requestedAt.plus(grace).isBefore(Instant.now())) {
+                                    return fail(entry, "cluster '" + entry.clusterId + "' is not registered with Lifeboat")
+                                            .chain(() -> tryClaim(ids, index + 1, owner, claimDuration, grace));
+                                }
+                                return tryClaim(ids, index + 1, owner, claimDuration, grace);
+                            }
+                            return claim(entry, cluster, owner, claimDuration);
+                        })));
+    }
+
+    private Uni<Claim> claim(SnapshotEntry entry, ClusterRecord cluster, String owner, Duration claimDuration) {
+        ClusterSpec spec;
+        try {
+            spec = EventCodec.json().readValue(cluster.spec, ClusterSpec.class);
+        } catch (Exception e) {
+            return fail(entry, "the stored facts of cluster '" + entry.clusterId + "' are unreadable").replaceWith((Claim) null);
+        }
+        boolean first = entry.startedAt == null;
+        entry.phase = SnapshotPhase.RUNNING;
+        entry.attempts++;
+        entry.claimedBy = owner;
+        entry.claimedUntil = Instant.now().plus(claimDuration);
+        if (first) {
+            entry.startedAt = Instant.now();
+        }
+        Claim claim = new Claim(entry.id, entry.requestId, entry.clusterId, spec, entry.attempts, entry.startedAt, entry.bucket,
+                entry.stagingKey, entry.uploadId);
+        Uni<?> started = first
+                ? outbox.emit(new SnapshotStarted(entry.id, entry.requestId, entry.clusterId, entry.kind, null, entry.startedAt))
+                : Uni.createFrom().voidItem();
+        return started.replaceWith(claim);
+    }
+
+    /** Keeps the claim alive while the snapshot runs. */
+    public Uni<Boolean> extend(String snapshotId, String owner, Duration claimDuration) {
+        return Panache.withTransaction(() -> SnapshotEntry.update("claimedUntil = ?1 where id = ?2 and claimedBy = ?3 and phase = ?4",
+                Instant.now().plus(claimDuration), snapshotId, owner, SnapshotPhase.RUNNING).map(n -> n > 0));
+    }
+
+    /** Remembers where the stream goes, so that a crash can clean up the unfinished upload. */
+    public Uni<Void> recordUpload(String snapshotId, String owner, String bucket, String stagingKey, String uploadId) {
+        return Panache.withTransaction(() -> SnapshotEntry.update(
+                "bucket = ?1, stagingKey = ?2, uploadId = ?3 where id = ?4 and claimedBy = ?5", bucket, stagingKey, uploadId,
+                snapshotId, owner).replaceWithVoid());
+    }
+
+    /** Marks the snapshot Completed and announces it. */
+    public Uni<Void> complete(String snapshotId, String owner, SnapshotCompleted facts) {
+        return Panache.withTransaction(() -> SnapshotEntry.<SnapshotEntry>findById(snapshotId).chain(entry -> {
+            if (entry == null || entry.phase != SnapshotPhase.RUNNING || !owner.equals(entry.claimedBy)) {
+                Log.warnf("snapshot %s is no longer claimed by this instance; its result is dropped", snapshotId);
+                return Uni.createFrom().voidItem();
+            }
+            entry.phase = SnapshotPhase.COMPLETED;
+            entry.completedAt = facts.completedAt();
+            entry.etcdVersion = facts.etcdVersion();
+            entry.bucket = facts.bucket();
+            entry.objectKey = facts.objectKey();
+            entry.compression = facts.compression();
+            entry.encryptionKeyId = facts.encryptionKeyId();
+            entry.rawSize = facts.rawSize();
+            entry.storedSize = facts.storedSize();
+            entry.rawSha256 = facts.rawSha256();
+            entry.storedSha256 = facts.storedSha256();
+            entry.revision = facts.revision();
+            entry.uploadId = null;
+            entry.claimedBy = null;
+            entry.claimedUntil = null;
+            return outbox.emit(facts).replaceWithVoid();
+        }));
+    }
+
+    /** Marks the snapshot Failed with a reason a person understands, and announces it. */
+    public Uni<Void> fail(String snapshotId, String owner, String reason) {
+        return Panache.withTransaction(() -> SnapshotEntry.<SnapshotEntry>findById(snapshotId).chain(entry -> {
+            if (entry == null || entry.phase != SnapshotPhase.RUNNING || !owner.equals(entry.claimedBy)) {
+                return Uni.createFrom().voidItem();
+            }
+            return fail(entry, reason);
+        }));
+    }
+
+    private Uni<Void> fail(SnapshotEntry entry, String reason) {
+        entry.phase = SnapshotPhase.FAILED;
+        entry.reason = reason;
+        entry.completedAt = Instant.now();
+        entry.uploadId = null;
+        entry.claimedBy = null;
+        entry.claimedUntil = null;
+        Log.warnf("snapshot %s of cluster %s failed: %s", entry.id, entry.clusterId, reason);
+        return outbox.emit(new SnapshotFailed(entry.id, entry.requestId, entry.clusterId, reason, entry.completedAt)).replaceWithVoid();
+    }
+
+    /** The endpoint a running snapshot streams from, for the catalog. */
+    public Uni<Void> recordSource(String snapshotId, String endpoint) {
+        return Panache.withTransaction(() -> SnapshotEntry.update("endpoint = ?1 where id = ?2", endpoint, snapshotId).replaceWithVoid());
+    }
+}

@@ -1,0 +1,9 @@
+package dev.lifeboat.snapshot.etcd;
+
+/** etcd refused us (credentials, permissions, TLS): retrying will not help. The message names no secret. */
+public class EtcdRejectedException extends RuntimeException {
+
+    public EtcdRejectedException(String message) {
+        super(message);
+    }
+}

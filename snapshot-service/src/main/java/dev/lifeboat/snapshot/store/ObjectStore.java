@@ -1,0 +1,37 @@
+package dev.lifeboat.snapshot.store;
+
+import java.io.InputStream;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The object store, narrowed to the calls snapshots need. Failures are {@link ObjectStoreException}s
+ * whose messages name the bucket and key, never a credential.
+ */
+public interface ObjectStore {
+
+    /** Starts a multipart upload; returns its id. Nothing is visible until {@link #complete}. */
+    String startUpload(String bucket, String key);
+
+    /** Uploads part {@code number} (1-based); returns its ETag. */
+    String uploadPart(String bucket, String key, String uploadId, int number, byte[] bytes, int length);
+
+    /** Makes the object visible from its parts, in order. */
+    void complete(String bucket, String key, String uploadId, List<String> etags);
+
+    /** Drops an upload and its parts; nothing becomes visible. Unknown uploads are ignored. */
+    void abort(String bucket, String key, String uploadId);
+
+    /** Server-side copy to {@code to} with user metadata; no bytes pass through Lifeboat. */
+    void copy(String bucket, String from, String to, Map<String, String> metadata);
+
+    /** Size of an object, or -1 when it does not exist. */
+    long size(String bucket, String key);
+
+    InputStream get(String bucket, String key);
+
+    void delete(String bucket, String key);
+
+    /** Ids of unfinished uploads under a key. */
+    List<String> pendingUploads(String bucket, String key);
+}

@@ -1,0 +1,144 @@
+package dev.lifeboat.snapshot.stream;
+
+
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import io.smallrye.faulttolerance.api.ExponentialBackoff;
+import org.eclipse.microprofile.faulttolerance.Retry;
+
+import dev.lifeboat.events.ClusterSpec;
+import dev.lifeboat.events.SnapshotCompleted;
+import dev.lifeboat.events.SnapshotKind;
+import dev.lifeboat.snapshot.SnapshotServiceConfig;
+import dev.lifeboat.snapshot.catalog.Catalog;
+import dev.lifeboat.snapshot.crypto.KeyRing;
+import dev.lifeboat.snapshot.etcd.EtcdSnapshotSource;
+import dev.lifeboat.snapshot.etcd.EtcdUnavailableException;
+import dev.lifeboat.snapshot.store.ObjectStore;
+import dev.lifeboat.snapshot.store.ObjectStoreException;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.instrumentation.annotations.WithSpan;
+import io.quarkus.logging.Log;
+import io.quarkus.vertx.VertxContextSupport;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * Takes one full snapshot: streams it into a multipart upload under a staging key, completes the
+ * upload only once the stream was verified, then copies it server-side to its final name — which, like
+ * its user metadata, holds facts known only at the end of the stream (the exact revision, the SHA-256s) —
+ * and removes the staging object. On any failure the upload is aborted: no partial object is visible.
+ *
+ * <p>Unreachable etcd or S3 is retried with exponential backoff (SmallRye Fault Tolerance; override with
+ * {@code dev.lifeboat.snapshot.stream.SnapshotTaker/take/Retry/maxRetries} and {@code .../delay}).
+ */
+@ApplicationScoped
+public class SnapshotTaker {
+
+    private static final DateTimeFormatter NAME_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+
+    private final EtcdSnapshotSource etcd;
+    private final SnapshotPipeline pipeline;
+    private final ObjectStore store;
+    private final Catalog catalog;
+    private final KeyRing keys;
+    private final SnapshotServiceConfig config;
+
+    public SnapshotTaker(EtcdSnapshotSource etcd, SnapshotPipeline pipeline, ObjectStore store, Catalog catalog, KeyRing keys,
+            SnapshotServiceConfig config) {
+        this.etcd = etcd;
+        this.pipeline = pipeline;
+        this.store = store;
+        this.catalog = catalog;
+        this.keys = keys;
+        this.config = config;
+    }
+
+    @WithSpan("SnapshotTaker.take")
+    @Retry(maxRetries = 2, delay = 2000, retryOn = {EtcdUnavailableException.class, ObjectStoreException.class})
+    @ExponentialBackoff
+    public SnapshotCompleted take(Catalog.Claim claim, String owner) throws Throwable {
+        Span.current().setAttribute("lifeboat.cluster.id", claim.clusterId()).setAttribute("lifeboat.snapshot.id", claim.snapshotId());
+        ClusterSpec spec = claim.spec();
+        String bucket = spec.destination() != null && spec.destination().bucket() != null ? spec.destination().bucket()
+                : config.s3().bucket();
+        String prefix = spec.destination() != null && spec.destination().prefix() != null ? spec.destination().prefix()
+                : config.snapshots().prefix();
+        String base = prefix.isEmpty() ? claim.clusterId() : prefix + "/" + claim.clusterId();
+        String stagingKey = base + "/.staging/" + claim.snapshotId();
+        SnapshotServiceConfig.Compression compression = config.snapshots().compression();
+        String keyId = keys.activeKey().orElse(null);
+
+        String uploadId = store.startUpload(bucket, stagingKey);
+        VertxContextSupport.subscribeAndAwait(() -> catalog.recordUpload(claim.snapshotId(), owner, bucket, stagingKey, uploadId));
+        SnapshotPipeline.Result result;
+        String endpoint;
+        String version;
+        try (EtcdSnapshotSource.Stream stream = etcd.open(claim.clusterId(), spec)) {
+            endpoint = stream.endpoint();
+            version = stream.etcdVersion();
+            VertxContextSupport.subscribeAndAwait(() -> catalog.recordSource(claim.snapshotId(), stream.endpoint()));
+            result = pipeline.stream(stream.bytes(), bucket, stagingKey, uploadId, compression, keyId);
+            store.complete(bucket, stagingKey, uploadId, result.etags());
+        } catch (Throwable e) {
+            abortQuietly(bucket, stagingKey, uploadId);
+            throw e;
+        }
+        Instant completedAt = Instant.now();
+        String objectKey = base + "/full/" + NAME_TIME.format(claim.startedAt().truncatedTo(ChronoUnit.SECONDS)) + "-r"
+                + result.revision() + "-" + claim.snapshotId() + StoredFormat.suffix(compression, keyId);
+        Map<String, String> metadata = new LinkedHashMap<>();
+        metadata.put("lifeboat-cluster", claim.clusterId());
+        metadata.put("lifeboat-snapshot-id", claim.snapshotId());
+        metadata.put("lifeboat-revision", Long.toString(result.revision()));
+        metadata.put("lifeboat-db-sha256", result.rawSha256());
+        metadata.put("lifeboat-raw-size", Long.toString(result.rawSize()));
+        metadata.put("lifeboat-stored-sha256", result.storedSha256());
+        metadata.put("lifeboat-compression", compression.name().toLowerCase());
+        metadata.put("lifeboat-etcd-version", version);
+        if (keyId != null) {
+            metadata.put("lifeboat-encryption", "tink-aes256-gcm-hkdf-1mb");
+            metadata.put("lifeboat-key-id", keyId);
+        }
+        store.copy(bucket, stagingKey, objectKey, metadata);
+        store.delete(bucket, stagingKey);
+        Span.current().setAttribute("lifeboat.snapshot.revision", result.revision())
+                .setAttribute("lifeboat.snapshot.bytes", result.rawSize());
+        Log.infof("snapshot %s of cluster %s: revision %d, %d bytes (%d stored) at s3://%s/%s from %s", claim.snapshotId(),
+                claim.clusterId(), result.revision(), result.rawSize(), result.storedSize(), bucket, objectKey, endpoint);
+        return new SnapshotCompleted(claim.snapshotId(), claim.requestId(), claim.clusterId(), SnapshotKind.FULL, result.revision(),
+                null, bucket, objectKey, result.rawSize(), result.storedSize(), result.rawSha256(), result.storedSha256(),
+                compression.name().toLowerCase(), keyId, version, claim.startedAt(), completedAt);
+    }
+
+    /** Removes what a crashed earlier attempt left: its unfinished upload and its staging object. */
+    public void cleanUpAfterCrash(Catalog.Claim claim) {
+        if (claim.bucket() == null || claim.stagingKey() == null) {
+            return;
+        }
+        try {
+            for (String upload : store.pendingUploads(claim.bucket(), claim.stagingKey())) {
+                store.abort(claim.bucket(), claim.stagingKey(), upload);
+                Log.infof("aborted the unfinished upload of snapshot %s left by an earlier attempt", claim.snapshotId());
+            }
+            if (store.size(claim.bucket(), claim.stagingKey()) >= 0) {
+                store.delete(claim.bucket(), claim.stagingKey());
+            }
+        } catch (ObjectStoreException e) {
+            Log.warnf("cannot clean up after an earlier attempt of snapshot %s: %s", claim.snapshotId(), e.getMessage());
+        }
+    }
+
+    private void abortQuietly(String bucket, String key, String uploadId) {
+        try {
+            store.abort(bucket, key, uploadId);
+        } catch (ObjectStoreException e) {
+            Log.warnf("cannot abort the upload of s3://%s/%s (retention's reconciliation removes it): %s", bucket, key, e.getMessage());
+        }
+    }
+
+}
