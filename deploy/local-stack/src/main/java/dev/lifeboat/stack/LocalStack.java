@@ -108,7 +108,7 @@ public final class LocalStack implements AutoCloseable {
         config.put("lifeboat.s3.access-key", s3.accessKey());
         config.put("lifeboat.s3.secret-key", s3.secretKey());
         config.put("lifeboat.s3.bucket", StackOptions.BUCKET);
-        config.put("lifeboat.local.etcd-endpoints", etcd.endpoints());
+        config.put("local-stack.etcd-endpoints", etcd.endpoints());
         return config;
     }
 

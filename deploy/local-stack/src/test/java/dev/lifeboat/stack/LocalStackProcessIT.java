@@ -48,7 +48,7 @@ class LocalStackProcessIT {
         try {
             Map<String, String> config = readUntilReady(launcher);
 
-            String etcd = config.get("lifeboat.local.etcd-endpoints");
+            String etcd = config.get("local-stack.etcd-endpoints");
             HttpResponse<String> health = HttpClient.newHttpClient().send(
                     HttpRequest.newBuilder(URI.create(etcd + "/health")).build(), HttpResponse.BodyHandlers.ofString());
             assertTrue(health.body().contains("\"health\":\"true\""), health.body());

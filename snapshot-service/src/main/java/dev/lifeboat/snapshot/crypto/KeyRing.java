@@ -16,6 +16,7 @@ import com.google.crypto.tink.subtle.AesGcmHkdfStreaming;
 
 import dev.lifeboat.snapshot.SnapshotServiceConfig;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
 /**
  * Encryption at rest: Tink's streaming AEAD AES256-GCM-HKDF-SHA256 with 1 MiB segments, keys of 32
@@ -32,9 +33,21 @@ public class KeyRing {
     private final Map<String, AesGcmHkdfStreaming> keys = new HashMap<>();
     private final Optional<String> active;
 
+    @Inject
     public KeyRing(SnapshotServiceConfig config) {
         config.encryption().keys().forEach((id, key) -> keys.put(id, load(id, key)));
         this.active = config.encryption().activeKey();
+        requireActiveKnown();
+    }
+
+    /** A key ring from raw 32-byte keys, for tools and tests. */
+    public KeyRing(Map<String, byte[]> rawKeys, Optional<String> active) {
+        rawKeys.forEach((id, key) -> keys.put(id, streaming(key)));
+        this.active = active;
+        requireActiveKnown();
+    }
+
+    private void requireActiveKnown() {
         active.ifPresent(id -> {
             if (!keys.containsKey(id)) {
                 throw new IllegalArgumentException("lifeboat.encryption.active-key names '" + id

@@ -1,0 +1,283 @@
+package dev.lifeboat.snapshot;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.lifeboat.etcdsnapshot.EtcdSnapshot;
+import dev.lifeboat.etcdsnapshot.KeyValue;
+import dev.lifeboat.events.ClusterRegistered;
+import dev.lifeboat.events.ClusterSpec;
+import dev.lifeboat.events.EventCodec;
+import dev.lifeboat.events.EventType;
+import dev.lifeboat.events.SnapshotCompleted;
+import dev.lifeboat.events.SnapshotFailed;
+import dev.lifeboat.events.SnapshotKind;
+import dev.lifeboat.events.SnapshotRequested;
+import dev.lifeboat.events.Topics;
+import dev.lifeboat.events.testing.LocalStackResource;
+import dev.lifeboat.events.testing.TestEvents;
+import dev.lifeboat.events.testing.TopicProbe;
+import dev.lifeboat.stack.EtcdCluster;
+import dev.lifeboat.stack.Ports;
+import dev.lifeboat.stack.StackOptions;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.minio.ListObjectsArgs;
+import io.minio.MinioClient;
+import io.minio.Result;
+import io.minio.StatObjectArgs;
+import io.minio.StatObjectResponse;
+import io.minio.messages.Item;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+
+/**
+ * snapshot-service against real etcd, Kafka, S3 and PostgreSQL: requests in, verified objects and
+ * catalog entries out, and nothing visible when anything goes wrong.
+ */
+@QuarkusTest
+@WithTestResource(LocalStackResource.class)
+class SnapshotServiceIT {
+
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static final String SOURCE = "lifeboat/scheduler-service";
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrap;
+    @ConfigProperty(name = "local-stack.etcd-endpoints")
+    String etcdEndpoints;
+    @Inject
+    SnapshotServiceConfig config;
+
+    @Test
+    void snapshotOfKnownDataIsStoredVerifiedAndRestorable() throws Exception {
+        String cluster = cluster("known");
+        register(cluster, spec(etcdEndpoints, null));
+        Map<String, String> written = new HashMap<>();
+        long revision;
+        try (Client etcd = Client.builder().endpoints(etcdEndpoints).build()) {
+            for (int i = 0; i < 300; i++) {
+                String key = "/snapshot-it/" + cluster + "/k" + i;
+                String value = "value-" + i + "-" + "x".repeat(i);
+                etcd.getKVClient().put(bytes(key), bytes(value)).get(10, TimeUnit.SECONDS);
+                written.put(key, value);
+            }
+            revision = etcd.getKVClient().get(bytes("/none")).get(10, TimeUnit.SECONDS).getHeader().getRevision();
+        }
+
+        SnapshotCompleted completed = awaitCompleted(request(cluster));
+
+        assertEquals(revision, completed.revision(), "the exact revision, read from the snapshot");
+        assertTrue(completed.objectKey().matches("lifeboat/" + cluster + "/full/\\d{8}T\\d{6}Z-r" + revision + "-"
+                + completed.snapshotId() + "\\.db\\.zst"), completed.objectKey());
+        assertEquals("zstd", completed.compression());
+        assertTrue(completed.storedSize() < completed.rawSize(), "zstd made it smaller");
+
+        JsonNode entry = given().get("/api/v1/snapshots/" + completed.snapshotId()).then().statusCode(200).extract()
+                .as(JsonNode.class);
+        assertEquals("COMPLETED", entry.get("phase").asText());
+        assertEquals(revision, entry.get("revision").asLong());
+        assertEquals(completed.rawSha256(), entry.get("rawSha256").asText());
+
+        byte[] content = given().get("/api/v1/snapshots/" + completed.snapshotId() + "/content").then().statusCode(200)
+                .extract().asByteArray();
+        assertEquals(completed.rawSize(), content.length);
+        Path file = Files.createTempFile("content", ".db");
+        Files.write(file, content);
+        JsonNode etcdctl = EventCodec.json().readTree(run("etcdctl", "snapshot", "status", "-w", "json", file.toString()));
+        try (EtcdSnapshot snapshot = EtcdSnapshot.open(file)) {
+            var status = snapshot.verify();
+            assertEquals(etcdctl.get("hash").asLong(), status.hash());
+            assertEquals(etcdctl.get("revision").asLong(), status.revision());
+            Map<String, String> live = new HashMap<>();
+            snapshot.forEachLive(("/snapshot-it/" + cluster + "/").getBytes(), (KeyValue kv) ->
+                    live.put(kv.keyUtf8(), new String(kv.value(), StandardCharsets.UTF_8)));
+            assertEquals(written, live);
+        }
+
+        StatObjectResponse object = minio().statObject(StatObjectArgs.builder().bucket(completed.bucket())
+                .object(completed.objectKey()).build());
+        assertEquals(completed.storedSize(), object.size());
+        assertEquals(Long.toString(revision), object.userMetadata().get("lifeboat-revision"));
+        assertEquals(completed.rawSha256(), object.userMetadata().get("lifeboat-db-sha256"));
+        assertEquals(List.of(completed.objectKey()), objectsUnder("lifeboat/" + cluster + "/"), "only the snapshot; no staging object");
+        Files.delete(file);
+    }
+
+    @Test
+    void theSameRequestTwiceIsOneSnapshot() throws Exception {
+        String cluster = cluster("dup");
+        register(cluster, spec(etcdEndpoints, null));
+        String requestId = "req-" + UUID.randomUUID();
+        SnapshotRequested request = new SnapshotRequested(requestId, cluster, SnapshotKind.FULL, "test", null, Instant.now());
+        TestEvents.publish(bootstrap, SOURCE, request);
+        TestEvents.publish(bootstrap, SOURCE, request);
+        awaitCompleted(requestId);
+        Thread.sleep(2000);
+        JsonNode list = given().queryParam("cluster", cluster).get("/api/v1/snapshots").then().statusCode(200).extract()
+                .as(JsonNode.class);
+        assertEquals(1, list.size(), list.toString());
+        assertEquals(1, snapshotEvents(cluster, EventType.SNAPSHOT_COMPLETED, Duration.ofSeconds(3)).size());
+        assertEquals(1, objectsUnder("lifeboat/" + cluster + "/").size());
+    }
+
+    @Test
+    void aStreamCorruptedInFlightLeavesNoObjectAndAFailedEntry() throws Exception {
+        String cluster = cluster("corrupt");
+        register(cluster, spec(etcdEndpoints, null));
+        CorruptingEtcdSnapshotSource.CORRUPT.add(cluster);
+        try {
+            SnapshotFailed failed = awaitFailed(request(cluster));
+            assertTrue(failed.reason().contains("failed verification") && failed.reason().contains("does not match"), failed.reason());
+            JsonNode entry = given().get("/api/v1/snapshots/" + failed.snapshotId()).then().statusCode(200).extract().as(JsonNode.class);
+            assertEquals("FAILED", entry.get("phase").asText());
+            assertEquals(List.of(), objectsUnder("lifeboat/" + cluster + "/"), "nothing visible");
+            given().get("/api/v1/snapshots/" + failed.snapshotId() + "/content").then().statusCode(409);
+        } finally {
+            CorruptingEtcdSnapshotSource.CORRUPT.remove(cluster);
+        }
+    }
+
+    @Test
+    void wrongEtcdCredentialsFailWithAClearReasonAndNoSecret(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        try (EtcdCluster secured = EtcdCluster.start(new StackOptions(dir.resolve("etcd"), false, 1, Map.of(),
+                java.util.Optional.empty()))) {
+            String endpoint = secured.endpoints();
+            run("etcdctl", "--endpoints=" + endpoint, "user", "add", "root:right-password");
+            run("etcdctl", "--endpoints=" + endpoint, "auth", "enable");
+            Path user = Files.writeString(dir.resolve("user"), "root\n");
+            Path password = Files.writeString(dir.resolve("password"), "wrong-password-s3cr3t\n");
+            String cluster = cluster("auth");
+            register(cluster, spec(endpoint, new ClusterSpec.Auth("file:" + user, "file:" + password)));
+
+            SnapshotFailed failed = awaitFailed(request(cluster));
+
+            assertTrue(failed.reason().contains("rejected Lifeboat") && failed.reason().contains("authentication failed"),
+                    failed.reason());
+            assertFalse(failed.reason().contains("wrong-password-s3cr3t"), "no secret in the reason");
+            assertEquals(List.of(), objectsUnder("lifeboat/" + cluster + "/"));
+        }
+    }
+
+    @Test
+    void anUnreachableEtcdFailsAfterRetriesNamingTheEndpoint() throws Exception {
+        String cluster = cluster("down");
+        String endpoint = "http://127.0.0.1:" + Ports.free();
+        register(cluster, spec(endpoint, null));
+        SnapshotFailed failed = awaitFailed(request(cluster));
+        assertTrue(failed.reason().startsWith("no etcd member of cluster '" + cluster + "' answered: " + endpoint), failed.reason());
+        JsonNode entry = given().get("/api/v1/snapshots/" + failed.snapshotId()).then().extract().as(JsonNode.class);
+        assertEquals(1, entry.get("attempts").asInt(), "one claim, retried inside it: " + entry);
+    }
+
+    @Test
+    void aRequestForAnUnknownClusterFails() {
+        String cluster = cluster("unknown");
+        SnapshotFailed failed = awaitFailed(request(cluster));
+        assertEquals("cluster '" + cluster + "' is not registered with Lifeboat", failed.reason());
+    }
+
+    @Test
+    void badQueryParametersAreRefused() {
+        given().queryParam("phase", "SLEEPING").get("/api/v1/snapshots").then().statusCode(400);
+        given().get("/api/v1/snapshots/does-not-exist").then().statusCode(404);
+    }
+
+    private static String cluster(String purpose) {
+        return purpose + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    private static ClusterSpec spec(String endpoints, ClusterSpec.Auth auth) {
+        return new ClusterSpec("test", List.of(endpoints.split(",")), null, auth, null, List.of(), false);
+    }
+
+    private void register(String cluster, ClusterSpec spec) {
+        TestEvents.publish(bootstrap, SOURCE, new ClusterRegistered(cluster, spec));
+    }
+
+    private String request(String cluster) {
+        String requestId = "req-" + UUID.randomUUID();
+        TestEvents.publish(bootstrap, SOURCE, new SnapshotRequested(requestId, cluster, SnapshotKind.FULL, "test", null, Instant.now()));
+        return requestId;
+    }
+
+    private SnapshotCompleted awaitCompleted(String requestId) {
+        List<ConsumerRecord<String, byte[]>> records = TopicProbe.await(bootstrap, Topics.SNAPSHOT_EVENTS,
+                r -> isOutcome(r, requestId), 1, WAIT);
+        assertEquals(1, records.size(), "an outcome for " + requestId);
+        Object outcome = EventCodec.decode(records.get(0)).payload();
+        assertTrue(outcome instanceof SnapshotCompleted, "completed, not " + outcome);
+        return (SnapshotCompleted) outcome;
+    }
+
+    private SnapshotFailed awaitFailed(String requestId) {
+        List<ConsumerRecord<String, byte[]>> records = TopicProbe.await(bootstrap, Topics.SNAPSHOT_EVENTS,
+                r -> isOutcome(r, requestId), 1, WAIT);
+        assertEquals(1, records.size(), "an outcome for " + requestId);
+        Object outcome = EventCodec.decode(records.get(0)).payload();
+        assertTrue(outcome instanceof SnapshotFailed, "failed, not " + outcome);
+        return (SnapshotFailed) outcome;
+    }
+
+    private static boolean isOutcome(ConsumerRecord<String, byte[]> record, String requestId) {
+        String type = TopicProbe.header(record, EventCodec.H_TYPE);
+        return (EventType.SNAPSHOT_COMPLETED.ceType().equals(type) || EventType.SNAPSHOT_FAILED.ceType().equals(type))
+                && new String(record.value(), StandardCharsets.UTF_8).contains("\"requestId\":\"" + requestId + "\"");
+    }
+
+    private List<ConsumerRecord<String, byte[]>> snapshotEvents(String cluster, EventType type, Duration wait) {
+        return TopicProbe.await(bootstrap, Topics.SNAPSHOT_EVENTS,
+                r -> cluster.equals(r.key()) && type.ceType().equals(TopicProbe.header(r, EventCodec.H_TYPE)), 100, wait);
+    }
+
+    private MinioClient minio() {
+        return MinioClient.builder().endpoint(config.s3().endpoint()).region(config.s3().region())
+                .credentials(config.s3().accessKey(), config.s3().secretKey()).build();
+    }
+
+    private List<String> objectsUnder(String prefix) throws Exception {
+        List<String> keys = new ArrayList<>();
+        for (Result<Item> item : minio().listObjects(ListObjectsArgs.builder().bucket(config.s3().bucket()).prefix(prefix)
+                .recursive(true).build())) {
+            keys.add(item.get().objectName());
+        }
+        return keys;
+    }
+
+    private static ByteSequence bytes(String text) {
+        return ByteSequence.from(text, StandardCharsets.UTF_8);
+    }
+
+    private static String run(String... command) throws Exception {
+        Path output = Files.createTempFile("cmd", ".out");
+        ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(output.toFile()).redirectErrorStream(false)
+                .redirectError(ProcessBuilder.Redirect.DISCARD);
+        builder.environment().put("ETCDCTL_API", "3");
+        Process process = builder.start();
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS) && process.exitValue() == 0, String.join(" ", command));
+        String text = Files.readString(output);
+        Files.delete(output);
+        return text;
+    }
+}
