@@ -26,14 +26,19 @@ public final class S3Server implements AutoCloseable {
     private final String accessKey;
     private final String secretKey;
     private final Path baseDir;
-    private final ManagedProcess process;
+    private final List<String> command;
+    private final Path home;
+    private final Path runDir;
+    private ManagedProcess process;
 
-    private S3Server(int port, String accessKey, String secretKey, Path baseDir, ManagedProcess process) {
+    private S3Server(int port, String accessKey, String secretKey, Path baseDir, List<String> command, Path home, Path runDir) {
         this.port = port;
         this.accessKey = accessKey;
         this.secretKey = secretKey;
         this.baseDir = baseDir;
-        this.process = process;
+        this.command = command;
+        this.home = home;
+        this.runDir = runDir;
     }
 
     static S3Server start(StackOptions options) {
@@ -77,19 +82,12 @@ public final class S3Server implements AutoCloseable {
             Path bucket = baseDir.resolve(StackOptions.BUCKET);
             Files.createDirectories(bucket);
             Files.setPosixFilePermissions(bucket, PosixFilePermissions.fromString("rwx------"));
-            ManagedProcess process = ManagedProcess.start("s3proxy", List.of("sh", "-c", "umask 077 && exec \"$0\" \"$@\"",
-                    Binaries.java(), "-Xms64m", "-Xmx512m",
-                    "-XX:+UseSerialGC", "-Dlogback.configurationFile=" + logback, "-cp", classpath(),
-                    "org.gaul.s3proxy.Main", "--properties", properties.toString()),
-                    home, options.runDir(), Map.of("LOG_LEVEL", "warn"));
-            S3Server server = new S3Server(port, accessKey, secretKey, baseDir, process);
-            try {
-                Ports.awaitAccepting(port, "S3Proxy", Duration.ofSeconds(60), process);
-                return server;
-            } catch (RuntimeException e) {
-                server.close();
-                throw e;
-            }
+            List<String> command = List.of("sh", "-c", "umask 077 && exec \"$0\" \"$@\"",
+                    Binaries.java(), "-Xms64m", "-Xmx512m", "-XX:+UseSerialGC", "-Dlogback.configurationFile=" + logback,
+                    "-cp", classpath(), "org.gaul.s3proxy.Main", "--properties", properties.toString());
+            S3Server server = new S3Server(port, accessKey, secretKey, baseDir, command, home, options.runDir());
+            server.start();
+            return server;
         } catch (IOException e) {
             throw new StackException("cannot prepare S3Proxy under " + home + ": " + e.getMessage(), e);
         }
@@ -131,8 +129,27 @@ public final class S3Server implements AutoCloseable {
         return process;
     }
 
+    /**
+     * Starts S3Proxy (again, after {@link #stop()}) on the same port with the same data. Tests use the
+     * pair to take S3 away in the middle of an upload.
+     */
+    public synchronized void start() {
+        process = ManagedProcess.start("s3proxy", command, home, runDir, Map.of("LOG_LEVEL", "warn"));
+        try {
+            Ports.awaitAccepting(port, "S3Proxy", Duration.ofSeconds(60), process);
+        } catch (RuntimeException e) {
+            process.stop();
+            throw e;
+        }
+    }
+
+    /** Stops S3Proxy; its data stays for {@link #start()}. */
+    public synchronized void stop() {
+        process.stop();
+    }
+
     @Override
     public void close() {
-        process.stop();
+        stop();
     }
 }

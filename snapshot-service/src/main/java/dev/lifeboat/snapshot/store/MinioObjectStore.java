@@ -125,6 +125,9 @@ public class MinioObjectStore implements ObjectStore {
             return call.start().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
+            while (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
+                cause = cause.getCause();
+            }
             throw new ObjectStoreException("S3: cannot " + action + " s3://" + bucket + "/" + key + ": " + describe(cause), cause);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

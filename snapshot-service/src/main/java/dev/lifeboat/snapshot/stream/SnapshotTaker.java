@@ -115,14 +115,17 @@ public class SnapshotTaker {
                 compression.name().toLowerCase(), keyId, version, claim.startedAt(), completedAt);
     }
 
-    /** Removes what a crashed earlier attempt left: its unfinished upload and its staging object. */
+    /**
+     * Removes what a crashed earlier attempt left: the unfinished upload the catalog recorded (and any
+     * other the store lists for the staging key, where it can list them) and a staging object.
+     */
     public void cleanUpAfterCrash(Catalog.Claim claim) {
         if (claim.bucket() == null || claim.stagingKey() == null) {
             return;
         }
         try {
-            for (String upload : store.pendingUploads(claim.bucket(), claim.stagingKey())) {
-                store.abort(claim.bucket(), claim.stagingKey(), upload);
+            if (claim.uploadId() != null) {
+                store.abort(claim.bucket(), claim.stagingKey(), claim.uploadId());
                 Log.infof("aborted the unfinished upload of snapshot %s left by an earlier attempt", claim.snapshotId());
             }
             if (store.size(claim.bucket(), claim.stagingKey()) >= 0) {
@@ -130,6 +133,13 @@ public class SnapshotTaker {
             }
         } catch (ObjectStoreException e) {
             Log.warnf("cannot clean up after an earlier attempt of snapshot %s: %s", claim.snapshotId(), e.getMessage());
+        }
+        try {
+            for (String upload : store.pendingUploads(claim.bucket(), claim.stagingKey())) {
+                store.abort(claim.bucket(), claim.stagingKey(), upload);
+            }
+        } catch (ObjectStoreException e) {
+            Log.debugf("the object store cannot list unfinished uploads: %s", e.getMessage());
         }
     }
 

@@ -1,0 +1,203 @@
+package dev.lifeboat.snapshot;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+import com.google.common.collect.HashMultimap;
+
+import dev.lifeboat.events.ClusterRegistered;
+import dev.lifeboat.events.ClusterSpec;
+import dev.lifeboat.events.EventCodec;
+import dev.lifeboat.events.EventType;
+import dev.lifeboat.events.LifeboatEvent;
+import dev.lifeboat.events.SnapshotCompleted;
+import dev.lifeboat.events.SnapshotFailed;
+import dev.lifeboat.events.SnapshotKind;
+import dev.lifeboat.events.SnapshotRequested;
+import dev.lifeboat.events.Topics;
+import dev.lifeboat.events.testing.LocalStackResource;
+import dev.lifeboat.events.testing.TestEvents;
+import dev.lifeboat.events.testing.TopicProbe;
+import dev.lifeboat.stack.LocalStack;
+import io.agroal.api.AgroalDataSource;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.minio.ListObjectsArgs;
+import io.minio.MinioAsyncClient;
+import io.minio.MinioClient;
+import io.minio.Result;
+import io.minio.messages.Item;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+
+/** What happens when S3 goes away mid-upload, and when an instance dies mid-upload. */
+@QuarkusTest
+@WithTestResource(LocalStackResource.class)
+class SnapshotRecoveryIT {
+
+    private static final Duration WAIT = Duration.ofSeconds(90);
+    private static final String SOURCE = "lifeboat/scheduler-service";
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrap;
+    @ConfigProperty(name = "local-stack.etcd-endpoints")
+    String etcdEndpoints;
+    @Inject
+    SnapshotServiceConfig config;
+    @Inject
+    AgroalDataSource db;
+
+    @Test
+    void s3StoppedMidUploadFailsWithNoObjectAndTheNextRequestSucceedsOnceS3IsBack() throws Exception {
+        String cluster = "s3down-" + UUID.randomUUID().toString().substring(0, 8);
+        fillEtcd(cluster, 12);
+        TestEvents.publish(bootstrap, SOURCE, new ClusterRegistered(cluster, spec()));
+        StoppingObjectStore.STOP_AT_PART_2.add(cluster);
+        LifeboatEvent outcome;
+        try {
+            outcome = awaitOutcome(request(cluster, "req-" + UUID.randomUUID()));
+        } finally {
+            StoppingObjectStore.STOP_AT_PART_2.remove(cluster);
+            LocalStack.shared(Topics.all()).s3().start();
+        }
+        assertTrue(outcome instanceof SnapshotFailed, "failed: " + outcome);
+        assertTrue(((SnapshotFailed) outcome).reason().startsWith("S3: cannot "), ((SnapshotFailed) outcome).reason());
+        assertTrue(!((SnapshotFailed) outcome).reason().contains(config.s3().secretKey()), "no secret in the reason");
+        assertEquals(List.of(), objectsUnder("lifeboat/" + cluster + "/"), "nothing visible");
+
+        LifeboatEvent retried = awaitOutcome(request(cluster, "req-" + UUID.randomUUID()));
+        assertTrue(retried instanceof SnapshotCompleted, "completed once S3 is back: " + retried);
+        assertEquals(List.of(((SnapshotCompleted) retried).objectKey()), objectsUnder("lifeboat/" + cluster + "/"));
+    }
+
+    @Test
+    void aSnapshotLeftRunningByADeadInstanceIsTakenOverCleanedUpAndCompletedOnce() throws Exception {
+        String cluster = "crash-" + UUID.randomUUID().toString().substring(0, 8);
+        TestEvents.publish(bootstrap, SOURCE, new ClusterRegistered(cluster, spec()));
+        awaitClusterKnown(cluster);
+        String bucket = config.s3().bucket();
+        String snapshotId = "dead" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        String stagingKey = "lifeboat/" + cluster + "/.staging/" + snapshotId;
+        MinioAsyncClient s3 = MinioAsyncClient.builder().endpoint(config.s3().endpoint()).region(config.s3().region())
+                .credentials(config.s3().accessKey(), config.s3().secretKey()).build();
+        String uploadId = s3.createMultipartUploadAsync(bucket, config.s3().region(), stagingKey, HashMultimap.create(), null)
+                .get(30, TimeUnit.SECONDS).result().uploadId();
+        s3.uploadPartAsync(bucket, config.s3().region(), stagingKey, new byte[1024], 1024, uploadId, 1, null, null).get(30, TimeUnit.SECONDS);
+        String requestId = "req-" + UUID.randomUUID();
+        // As an instance leaves it when killed mid-upload: RUNNING, its claim lapsed, an unfinished upload.
+        try (Connection connection = db.getConnection(); PreparedStatement insert = connection.prepareStatement("""
+                insert into snapshot (id, request_id, cluster_id, kind, phase, requested_at, started_at, attempts, claimed_by,
+                                      claimed_until, bucket, staging_key, upload_id)
+                values (?, ?, ?, 'FULL', 'RUNNING', now() - interval '2 minutes', now() - interval '2 minutes', 1,
+                        'killed-instance', now() - interval '1 minute', ?, ?, ?)""")) {
+            insert.setString(1, snapshotId);
+            insert.setString(2, requestId);
+            insert.setString(3, cluster);
+            insert.setString(4, bucket);
+            insert.setString(5, stagingKey);
+            insert.setString(6, uploadId);
+            insert.executeUpdate();
+        }
+        // Kafka redelivers the request after the crash: still one snapshot.
+        TestEvents.publish(bootstrap, SOURCE, new SnapshotRequested(requestId, cluster, SnapshotKind.FULL, "test", null, Instant.now()));
+
+        LifeboatEvent outcome = awaitOutcome(requestId);
+
+        assertTrue(outcome instanceof SnapshotCompleted, "completed: " + outcome);
+        assertEquals(snapshotId, ((SnapshotCompleted) outcome).snapshotId());
+        assertEquals(List.of(((SnapshotCompleted) outcome).objectKey()), objectsUnder("lifeboat/" + cluster + "/"),
+                "exactly one object: the staging upload is gone");
+        // S3Proxy keeps an unfinished upload as a stub file next to its parts; aborting removes it.
+        try (var files = java.nio.file.Files.walk(LocalStack.shared(Topics.all()).s3().baseDir())) {
+            assertEquals(List.of(), files.map(java.nio.file.Path::toString).filter(p -> p.contains(".mpus") && p.contains(snapshotId)).toList(),
+                    "the stale multipart upload was aborted");
+        }
+        try (Connection connection = db.getConnection(); PreparedStatement query = connection.prepareStatement(
+                "select count(*), max(attempts), min(phase) from snapshot where request_id = ?")) {
+            query.setString(1, requestId);
+            try (ResultSet row = query.executeQuery()) {
+                row.next();
+                assertEquals(1, row.getInt(1));
+                assertEquals(2, row.getInt(2));
+                assertEquals("COMPLETED", row.getString(3));
+            }
+        }
+    }
+
+    private void awaitClusterKnown(String cluster) throws Exception {
+        Instant deadline = Instant.now().plus(WAIT);
+        while (Instant.now().isBefore(deadline)) {
+            try (Connection connection = db.getConnection();
+                    PreparedStatement query = connection.prepareStatement("select count(*) from cluster where id = ?")) {
+                query.setString(1, cluster);
+                try (ResultSet row = query.executeQuery()) {
+                    row.next();
+                    if (row.getInt(1) == 1) {
+                        return;
+                    }
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("cluster " + cluster + " was never registered");
+    }
+
+    private void fillEtcd(String cluster, int mebibytes) throws Exception {
+        Random random = new Random(42);
+        try (Client etcd = Client.builder().endpoints(etcdEndpoints).build()) {
+            for (int i = 0; i < mebibytes; i++) {
+                byte[] value = new byte[1 << 20];
+                random.nextBytes(value);
+                etcd.getKVClient().put(ByteSequence.from(("/recovery-it/" + cluster + "/" + i).getBytes(StandardCharsets.UTF_8)),
+                        ByteSequence.from(value)).get(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private ClusterSpec spec() {
+        return new ClusterSpec("test", List.of(etcdEndpoints.split(",")), null, null, null, List.of(), false);
+    }
+
+    private String request(String cluster, String requestId) {
+        TestEvents.publish(bootstrap, SOURCE, new SnapshotRequested(requestId, cluster, SnapshotKind.FULL, "test", null, Instant.now()));
+        return requestId;
+    }
+
+    private LifeboatEvent awaitOutcome(String requestId) {
+        List<ConsumerRecord<String, byte[]>> records = TopicProbe.await(bootstrap, Topics.SNAPSHOT_EVENTS, r -> {
+            String type = TopicProbe.header(r, EventCodec.H_TYPE);
+            return (EventType.SNAPSHOT_COMPLETED.ceType().equals(type) || EventType.SNAPSHOT_FAILED.ceType().equals(type))
+                    && new String(r.value(), StandardCharsets.UTF_8).contains("\"requestId\":\"" + requestId + "\"");
+        }, 1, WAIT);
+        assertEquals(1, records.size(), "an outcome for " + requestId);
+        return EventCodec.decode(records.get(0)).payload();
+    }
+
+    private List<String> objectsUnder(String prefix) throws Exception {
+        MinioClient minio = MinioClient.builder().endpoint(config.s3().endpoint()).region(config.s3().region())
+                .credentials(config.s3().accessKey(), config.s3().secretKey()).build();
+        List<String> keys = new ArrayList<>();
+        for (Result<Item> item : minio.listObjects(ListObjectsArgs.builder().bucket(config.s3().bucket()).prefix(prefix)
+                .recursive(true).build())) {
+            keys.add(item.get().objectName());
+        }
+        return keys;
+    }
+}
