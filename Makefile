@@ -2,7 +2,7 @@
 MVN := ./mvnw -B
 ETCD_MEMBERS ?= 1
 
-.PHONY: run test build bootstrap clean bench-snapshot-format
+.PHONY: run test build bootstrap clean bench-snapshot-format bench-snapshot-service
 
 ## make run: build, start the local stack (etcd, Kafka, S3, PostgreSQL) and the four services; Ctrl-C stops all.
 run: bootstrap
@@ -19,6 +19,13 @@ bench-snapshot-format: bootstrap
 	$(MVN) -q -pl snapshot-format dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath
 	java -cp snapshot-format/target/test-classes:snapshot-format/target/classes:$$(cat snapshot-format/target/bench.classpath) \
 		dev.lifeboat.etcdsnapshot.bench.StatusBenchmark snapshot-format/target/status-benchmark
+
+## make bench-snapshot-service: Lifeboat's snapshot time vs etcdctl save (and save + upload), zstd, peak RSS.
+bench-snapshot-service: bootstrap
+	$(MVN) -q install -DskipTests -pl snapshot-service -am
+	$(MVN) -q -pl snapshot-service dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath
+	java -cp snapshot-service/target/test-classes:$$(cat snapshot-service/target/bench.classpath) \
+		dev.lifeboat.snapshot.bench.SnapshotBenchmark .
 
 build: bootstrap
 	$(MVN) -q package -DskipTests

@@ -56,6 +56,8 @@ public final class EtcdCluster implements AutoCloseable {
                         "--initial-cluster", initialCluster,
                         "--initial-cluster-token", "lifeboat-local",
                         "--initial-cluster-state", "new",
+                        // Room for benchmark-sized keyspaces; etcd refuses writes beyond its quota (2 GB by default).
+                        "--quota-backend-bytes", Long.toString(8L << 30),
                         "--logger", "zap",
                         "--log-outputs", "stderr"),
                         options.dataDir().resolve("etcd"), options.runDir(), Map.of()));

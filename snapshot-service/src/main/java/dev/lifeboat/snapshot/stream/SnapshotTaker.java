@@ -73,6 +73,7 @@ public class SnapshotTaker {
         SnapshotServiceConfig.Compression compression = config.snapshots().compression();
         String keyId = keys.activeKey().orElse(null);
 
+        long begin = System.nanoTime();
         String uploadId = store.startUpload(bucket, stagingKey);
         VertxContextSupport.subscribeAndAwait(() -> catalog.recordUpload(claim.snapshotId(), owner, bucket, stagingKey, uploadId));
         SnapshotPipeline.Result result;
@@ -88,6 +89,7 @@ public class SnapshotTaker {
             abortQuietly(bucket, stagingKey, uploadId);
             throw e;
         }
+        long streamed = System.nanoTime();
         Instant completedAt = Instant.now();
         String objectKey = base + "/full/" + NAME_TIME.format(claim.startedAt().truncatedTo(ChronoUnit.SECONDS)) + "-r"
                 + result.revision() + "-" + claim.snapshotId() + StoredFormat.suffix(compression, keyId);
@@ -106,10 +108,12 @@ public class SnapshotTaker {
         }
         store.copy(bucket, stagingKey, objectKey, metadata);
         store.delete(bucket, stagingKey);
+        long copied = System.nanoTime();
         Span.current().setAttribute("lifeboat.snapshot.revision", result.revision())
                 .setAttribute("lifeboat.snapshot.bytes", result.rawSize());
-        Log.infof("snapshot %s of cluster %s: revision %d, %d bytes (%d stored) at s3://%s/%s from %s", claim.snapshotId(),
-                claim.clusterId(), result.revision(), result.rawSize(), result.storedSize(), bucket, objectKey, endpoint);
+        Log.infof("snapshot %s of cluster %s: revision %d, %d bytes (%d stored) at s3://%s/%s from %s; streamed in %.1f s, "
+                + "named in %.1f s", claim.snapshotId(), claim.clusterId(), result.revision(), result.rawSize(), result.storedSize(),
+                bucket, objectKey, endpoint, (streamed - begin) / 1e9, (copied - streamed) / 1e9);
         return new SnapshotCompleted(claim.snapshotId(), claim.requestId(), claim.clusterId(), SnapshotKind.FULL, result.revision(),
                 null, bucket, objectKey, result.rawSize(), result.storedSize(), result.rawSha256(), result.storedSha256(),
                 compression.name().toLowerCase(), keyId, version, claim.startedAt(), completedAt);

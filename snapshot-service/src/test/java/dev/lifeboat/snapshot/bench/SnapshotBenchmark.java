@@ -1,0 +1,247 @@
+package dev.lifeboat.snapshot.bench;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import dev.lifeboat.events.ClusterRegistered;
+import dev.lifeboat.events.ClusterSpec;
+import dev.lifeboat.events.EventCodec;
+import dev.lifeboat.events.EventType;
+import dev.lifeboat.events.SnapshotCompleted;
+import dev.lifeboat.events.SnapshotKind;
+import dev.lifeboat.events.SnapshotRequested;
+import dev.lifeboat.events.Topics;
+import dev.lifeboat.events.testing.TestEvents;
+import dev.lifeboat.events.testing.TopicProbe;
+import dev.lifeboat.stack.HttpProbe;
+import dev.lifeboat.stack.LocalStack;
+import dev.lifeboat.stack.ManagedProcess;
+import dev.lifeboat.stack.Ports;
+import dev.lifeboat.stack.StackOptions;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KV;
+import io.minio.MinioClient;
+import io.minio.UploadObjectArgs;
+
+/**
+ * {@code make bench-snapshot-service}: on one local etcd loaded with 520 MB, medians of 3 alternating
+ * runs of (a) {@code etcdctl snapshot save} to a file, (b) the upload of that file to the same S3, and
+ * (c) SnapshotRequested → SnapshotCompleted through snapshot-service (compression none, then zstd);
+ * then snapshot-service's peak RSS during snapshots of 520 MB and of 2 GB.
+ */
+public final class SnapshotBenchmark {
+
+    private static final int RUNS = 3;
+    private static final String[] WORDS = ("apiVersion kind metadata name namespace labels annotations spec status "
+            + "containers image resources limits requests cpu memory replicas selector template volumes ").split(" ");
+
+    public static void main(String[] args) throws Exception {
+        Path repo = Path.of(args.length > 0 ? args[0] : ".").toAbsolutePath().normalize();
+        Path dir = repo.resolve("snapshot-service/target/snapshot-benchmark");
+        try (LocalStack stack = LocalStack.start(StackOptions.forTests(dir.resolve("stack"), Topics.all()))) {
+            String etcd = stack.etcd().endpoints();
+            String bootstrap = stack.kafka().bootstrapServers();
+            System.out.println("loading etcd with 520 MB ...");
+            load(etcd, 0, 520L << 20);
+            String cluster = "bench";
+            TestEvents.publish(bootstrap, "bench", new ClusterRegistered(cluster,
+                    new ClusterSpec("bench", List.of(etcd), null, null, null, List.of(), false)));
+            Path file = dir.resolve("etcdctl-save.db");
+            MinioClient minio = MinioClient.builder().endpoint(stack.s3().endpoint()).region("us-east-1")
+                    .credentials(stack.s3().accessKey(), stack.s3().secretKey()).build();
+
+            List<Double> save = new ArrayList<>();
+            List<Double> upload = new ArrayList<>();
+            List<Double> none = new ArrayList<>();
+            long peakRss520;
+            try (Service service = Service.start(repo, stack, dir, "NONE")) {
+                for (int i = 0; i < RUNS; i++) {
+                    save.add(time(() -> run("etcdctl", "--endpoints=" + etcd, "snapshot", "save", file.toString())));
+                    upload.add(time(() -> minio.uploadObject(UploadObjectArgs.builder().bucket(StackOptions.BUCKET)
+                            .object("bench/etcdctl-save-" + UUID.randomUUID() + ".db").filename(file.toString()).build())));
+                    none.add(snapshot(bootstrap, cluster).seconds);
+                    System.out.printf("run %d: etcdctl save %.2f s, upload %.2f s, Lifeboat (none) %.2f s%n", i + 1,
+                            save.get(i), upload.get(i), none.get(i));
+                }
+                peakRss520 = service.peakRss();
+            }
+            List<Double> zstd = new ArrayList<>();
+            long storedZstd = 0;
+            long raw = 0;
+            try (Service service = Service.start(repo, stack, dir, "ZSTD")) {
+                for (int i = 0; i < RUNS; i++) {
+                    Outcome outcome = snapshot(bootstrap, cluster);
+                    zstd.add(outcome.seconds);
+                    storedZstd = outcome.completed.storedSize();
+                    raw = outcome.completed.rawSize();
+                    System.out.printf("run %d: Lifeboat (zstd) %.2f s, %d → %d bytes%n", i + 1, zstd.get(i), raw, storedZstd);
+                }
+            }
+            System.out.println("loading etcd up to 2 GB ...");
+            load(etcd, 520L << 20, 2048L << 20);
+            long peakRss2g;
+            double seconds2g;
+            try (Service service = Service.start(repo, stack, dir, "NONE")) {
+                Outcome outcome = snapshot(bootstrap, cluster);
+                seconds2g = outcome.seconds;
+                peakRss2g = service.peakRss();
+                System.out.printf("2 GB snapshot: %.2f s, %d bytes%n", seconds2g, outcome.completed.rawSize());
+            }
+            double m = median(none);
+            System.out.printf(Locale.ROOT, "RESULT Lifeboat (none) / etcdctl snapshot save: %.2f (goal <= 1.1) [%.2f s / %.2f s]%n",
+                    m / median(save), m, median(save));
+            List<Double> saveAndUpload = new ArrayList<>();
+            for (int i = 0; i < RUNS; i++) {
+                saveAndUpload.add(save.get(i) + upload.get(i));
+            }
+            System.out.printf(Locale.ROOT, "RESULT Lifeboat (none) / (etcdctl save + upload): %.2f (goal <= 0.6) [%.2f s / %.2f s]%n",
+                    m / median(saveAndUpload), m, median(saveAndUpload));
+            System.out.printf(Locale.ROOT, "RESULT Lifeboat (zstd) / etcdctl snapshot save: %.2f [%.2f s]; stored %d of %d bytes (%.1f%%)%n",
+                    median(zstd) / median(save), median(zstd), storedZstd, raw, 100.0 * storedZstd / raw);
+            System.out.printf(Locale.ROOT, "RESULT snapshot-service peak RSS: %d MB during 520 MB snapshots, %d MB during a 2 GB snapshot (goal <= 350 MB, flat)%n",
+                    peakRss520 >> 20, peakRss2g >> 20);
+        }
+    }
+
+    private record Outcome(double seconds, SnapshotCompleted completed) {
+    }
+
+    private static Outcome snapshot(String bootstrap, String cluster) {
+        String requestId = "bench-" + UUID.randomUUID();
+        Instant start = Instant.now();
+        TestEvents.publish(bootstrap, "bench", new SnapshotRequested(requestId, cluster, SnapshotKind.FULL, "bench", null, Instant.now()));
+        var records = TopicProbe.await(bootstrap, Topics.SNAPSHOT_EVENTS, r -> EventType.SNAPSHOT_COMPLETED.ceType()
+                .equals(TopicProbe.header(r, EventCodec.H_TYPE)) && new String(r.value(), StandardCharsets.UTF_8).contains(requestId),
+                1, Duration.ofMinutes(10));
+        if (records.isEmpty()) {
+            throw new IllegalStateException("no SnapshotCompleted for " + requestId);
+        }
+        // From publishing the request to the completion time the event carries (ce_time): what reading
+        // the topic afterwards costs the benchmark is not counted.
+        double seconds = Duration.between(start, Instant.parse(TopicProbe.header(records.get(0), EventCodec.H_TIME))).toMillis() / 1e3;
+        return new Outcome(seconds, (SnapshotCompleted) EventCodec.decode(records.get(0)).payload());
+    }
+
+    /** Kubernetes-like text values of 256 KB: compressible as real objects are, unique per key. */
+    private static void load(String endpoints, long from, long to) throws Exception {
+        Random random = new Random(from);
+        try (Client client = Client.builder().endpoints(endpoints).build()) {
+            KV kv = client.getKVClient();
+            List<CompletableFuture<?>> inFlight = new ArrayList<>();
+            long n = from / (256 << 10);
+            for (long written = from; written < to; written += 256 << 10, n++) {
+                StringBuilder text = new StringBuilder(256 << 10);
+                while (text.length() < (256 << 10) - 40) {
+                    text.append(WORDS[random.nextInt(WORDS.length)]).append(random.nextInt(100000)).append(' ');
+                }
+                inFlight.add(kv.put(ByteSequence.from("/registry/bench/" + n, StandardCharsets.UTF_8),
+                        ByteSequence.from(text.toString(), StandardCharsets.UTF_8)));
+                if (inFlight.size() == 32) {
+                    CompletableFuture.allOf(inFlight.toArray(new CompletableFuture[0])).get(120, TimeUnit.SECONDS);
+                    inFlight.clear();
+                }
+            }
+            CompletableFuture.allOf(inFlight.toArray(new CompletableFuture[0])).get(120, TimeUnit.SECONDS);
+        }
+    }
+
+    /** snapshot-service as built, in its own JVM, with its RSS sampled. */
+    private static final class Service implements AutoCloseable {
+        private final ManagedProcess process;
+        private final AtomicLong peak = new AtomicLong();
+        private final Thread sampler;
+
+        private Service(ManagedProcess process) {
+            this.process = process;
+            this.sampler = new Thread(() -> {
+                Path status = Path.of("/proc", Long.toString(process.pid()), "status");
+                while (!Thread.currentThread().isInterrupted()) {
+                    try {
+                        for (String line : Files.readAllLines(status)) {
+                            if (line.startsWith("VmRSS:")) {
+                                long kb = Long.parseLong(line.replaceAll("[^0-9]", ""));
+                                peak.accumulateAndGet(kb << 10, Math::max);
+                            }
+                        }
+                        Thread.sleep(50);
+                    } catch (InterruptedException e) {
+                        return;
+                    } catch (Exception e) {
+                        return;
+                    }
+                }
+            }, "rss-sampler");
+        }
+
+        static Service start(Path repo, LocalStack stack, Path dir, String compression) {
+            Map<String, String> environment = new HashMap<>();
+            stack.quarkusConfig().forEach((key, value) -> environment.put(key.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_"), value));
+            int port = Ports.free();
+            environment.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+            environment.put("LIFEBOAT_SNAPSHOTS_COMPRESSION", compression);
+            environment.put("MALLOC_ARENA_MAX", "2");
+            ManagedProcess process = ManagedProcess.start("snapshot-service-" + compression.toLowerCase(Locale.ROOT),
+                    List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx192m", "-XX:+UseSerialGC",
+                            "-XX:MaxDirectMemorySize=96m", "-XX:MaxMetaspaceSize=160m", "-XX:ReservedCodeCacheSize=64m", "-Xss512k",
+                            "-Dio.netty.allocator.numDirectArenas=1", "-Dio.netty.allocator.numHeapArenas=1", "-jar",
+                            repo.resolve("snapshot-service/target/quarkus-app/quarkus-run.jar").toString()),
+                    repo, dir.resolve("run"), environment);
+            HttpProbe.await("http://127.0.0.1:" + port + "/q/health/ready", "\"UP\"", Duration.ofSeconds(120), process,
+                    "snapshot-service");
+            Service service = new Service(process);
+            service.sampler.setDaemon(true);
+            service.sampler.start();
+            return service;
+        }
+
+        long peakRss() {
+            return peak.get();
+        }
+
+        @Override
+        public void close() {
+            sampler.interrupt();
+            process.stop();
+        }
+    }
+
+    private interface Work {
+        void run() throws Exception;
+    }
+
+    private static double time(Work work) throws Exception {
+        long start = System.nanoTime();
+        work.run();
+        return (System.nanoTime() - start) / 1e9;
+    }
+
+    private static void run(String... command) throws Exception {
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        builder.environment().put("ETCDCTL_API", "3");
+        Process process = builder.start();
+        if (!process.waitFor(10, TimeUnit.MINUTES) || process.exitValue() != 0) {
+            throw new IllegalStateException("failed: " + String.join(" ", command));
+        }
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        return sorted.get(sorted.size() / 2);
+    }
+}
