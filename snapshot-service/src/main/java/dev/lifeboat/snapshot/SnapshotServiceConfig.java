@@ -54,8 +54,12 @@ public interface SnapshotServiceConfig {
         @WithDefault("3")
         int zstdLevel();
 
+        /** zstd compression threads besides the stream's own (0: compress on the stream's thread). */
+        @WithDefault("2")
+        int zstdWorkers();
+
         /** Size of one multipart upload part; memory in use is about part size × (parts in flight + 1). */
-        @WithDefault("16777216")
+        @WithDefault("8388608")
         int partSize();
 
         /** Parts uploading at once per snapshot. */

@@ -53,7 +53,6 @@ import jakarta.inject.Inject;
 class SnapshotRecoveryIT {
 
     private static final Duration WAIT = Duration.ofSeconds(90);
-    private static final String SOURCE = "lifeboat/scheduler-service";
 
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrap;
@@ -68,7 +67,7 @@ class SnapshotRecoveryIT {
     void s3StoppedMidUploadFailsWithNoObjectAndTheNextRequestSucceedsOnceS3IsBack() throws Exception {
         String cluster = "s3down-" + UUID.randomUUID().toString().substring(0, 8);
         fillEtcd(cluster, 12);
-        TestEvents.publish(bootstrap, SOURCE, new ClusterRegistered(cluster, spec()));
+        TestEvents.publish(bootstrap, SnapshotTestSupport.SOURCE, new ClusterRegistered(cluster, spec()));
         StoppingObjectStore.STOP_AT_PART_2.add(cluster);
         LifeboatEvent outcome;
         try {
@@ -90,7 +89,7 @@ class SnapshotRecoveryIT {
     @Test
     void aSnapshotLeftRunningByADeadInstanceIsTakenOverCleanedUpAndCompletedOnce() throws Exception {
         String cluster = "crash-" + UUID.randomUUID().toString().substring(0, 8);
-        TestEvents.publish(bootstrap, SOURCE, new ClusterRegistered(cluster, spec()));
+        TestEvents.publish(bootstrap, SnapshotTestSupport.SOURCE, new ClusterRegistered(cluster, spec()));
         awaitClusterKnown(cluster);
         String bucket = config.s3().bucket();
         String snapshotId = "dead" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
@@ -116,7 +115,7 @@ class SnapshotRecoveryIT {
             insert.executeUpdate();
         }
         // Kafka redelivers the request after the crash: still one snapshot.
-        TestEvents.publish(bootstrap, SOURCE, new SnapshotRequested(requestId, cluster, SnapshotKind.FULL, "test", null, Instant.now()));
+        TestEvents.publish(bootstrap, SnapshotTestSupport.SOURCE, new SnapshotRequested(requestId, cluster, SnapshotKind.FULL, "test", null, Instant.now()));
 
         LifeboatEvent outcome = awaitOutcome(requestId);
 
@@ -172,32 +171,18 @@ class SnapshotRecoveryIT {
     }
 
     private ClusterSpec spec() {
-        return new ClusterSpec("test", List.of(etcdEndpoints.split(",")), null, null, null, List.of(), false);
+        return SnapshotTestSupport.spec(etcdEndpoints, null);
     }
 
     private String request(String cluster, String requestId) {
-        TestEvents.publish(bootstrap, SOURCE, new SnapshotRequested(requestId, cluster, SnapshotKind.FULL, "test", null, Instant.now()));
-        return requestId;
+        return new SnapshotTestSupport(bootstrap, config).request(cluster, requestId);
     }
 
     private LifeboatEvent awaitOutcome(String requestId) {
-        List<ConsumerRecord<String, byte[]>> records = TopicProbe.await(bootstrap, Topics.SNAPSHOT_EVENTS, r -> {
-            String type = TopicProbe.header(r, EventCodec.H_TYPE);
-            return (EventType.SNAPSHOT_COMPLETED.ceType().equals(type) || EventType.SNAPSHOT_FAILED.ceType().equals(type))
-                    && new String(r.value(), StandardCharsets.UTF_8).contains("\"requestId\":\"" + requestId + "\"");
-        }, 1, WAIT);
-        assertEquals(1, records.size(), "an outcome for " + requestId);
-        return EventCodec.decode(records.get(0)).payload();
+        return new SnapshotTestSupport(bootstrap, config).awaitOutcome(requestId);
     }
 
     private List<String> objectsUnder(String prefix) throws Exception {
-        MinioClient minio = MinioClient.builder().endpoint(config.s3().endpoint()).region(config.s3().region())
-                .credentials(config.s3().accessKey(), config.s3().secretKey()).build();
-        List<String> keys = new ArrayList<>();
-        for (Result<Item> item : minio.listObjects(ListObjectsArgs.builder().bucket(config.s3().bucket()).prefix(prefix)
-                .recursive(true).build())) {
-            keys.add(item.get().objectName());
-        }
-        return keys;
+        return new SnapshotTestSupport(bootstrap, config).objectsUnder(prefix);
     }
 }

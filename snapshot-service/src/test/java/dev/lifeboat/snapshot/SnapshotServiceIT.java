@@ -61,7 +61,6 @@ import jakarta.inject.Inject;
 class SnapshotServiceIT {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
-    private static final String SOURCE = "lifeboat/scheduler-service";
 
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrap;
@@ -131,8 +130,8 @@ class SnapshotServiceIT {
         register(cluster, spec(etcdEndpoints, null));
         String requestId = "req-" + UUID.randomUUID();
         SnapshotRequested request = new SnapshotRequested(requestId, cluster, SnapshotKind.FULL, "test", null, Instant.now());
-        TestEvents.publish(bootstrap, SOURCE, request);
-        TestEvents.publish(bootstrap, SOURCE, request);
+        TestEvents.publish(bootstrap, SnapshotTestSupport.SOURCE, request);
+        TestEvents.publish(bootstrap, SnapshotTestSupport.SOURCE, request);
         awaitCompleted(requestId);
         Thread.sleep(2000);
         JsonNode list = given().queryParam("cluster", cluster).get("/api/v1/snapshots").then().statusCode(200).extract()
@@ -204,65 +203,44 @@ class SnapshotServiceIT {
         given().get("/api/v1/snapshots/does-not-exist").then().statusCode(404);
     }
 
+    private SnapshotTestSupport support() {
+        return new SnapshotTestSupport(bootstrap, config);
+    }
+
     private static String cluster(String purpose) {
-        return purpose + "-" + UUID.randomUUID().toString().substring(0, 8);
+        return SnapshotTestSupport.cluster(purpose);
     }
 
     private static ClusterSpec spec(String endpoints, ClusterSpec.Auth auth) {
-        return new ClusterSpec("test", List.of(endpoints.split(",")), null, auth, null, List.of(), false);
+        return SnapshotTestSupport.spec(endpoints, auth);
     }
 
     private void register(String cluster, ClusterSpec spec) {
-        TestEvents.publish(bootstrap, SOURCE, new ClusterRegistered(cluster, spec));
+        support().register(cluster, spec);
     }
 
     private String request(String cluster) {
-        String requestId = "req-" + UUID.randomUUID();
-        TestEvents.publish(bootstrap, SOURCE, new SnapshotRequested(requestId, cluster, SnapshotKind.FULL, "test", null, Instant.now()));
-        return requestId;
+        return support().request(cluster);
     }
 
     private SnapshotCompleted awaitCompleted(String requestId) {
-        List<ConsumerRecord<String, byte[]>> records = TopicProbe.await(bootstrap, Topics.SNAPSHOT_EVENTS,
-                r -> isOutcome(r, requestId), 1, WAIT);
-        assertEquals(1, records.size(), "an outcome for " + requestId);
-        Object outcome = EventCodec.decode(records.get(0)).payload();
-        assertTrue(outcome instanceof SnapshotCompleted, "completed, not " + outcome);
-        return (SnapshotCompleted) outcome;
+        return support().awaitCompleted(requestId);
     }
 
     private SnapshotFailed awaitFailed(String requestId) {
-        List<ConsumerRecord<String, byte[]>> records = TopicProbe.await(bootstrap, Topics.SNAPSHOT_EVENTS,
-                r -> isOutcome(r, requestId), 1, WAIT);
-        assertEquals(1, records.size(), "an outcome for " + requestId);
-        Object outcome = EventCodec.decode(records.get(0)).payload();
-        assertTrue(outcome instanceof SnapshotFailed, "failed, not " + outcome);
-        return (SnapshotFailed) outcome;
-    }
-
-    private static boolean isOutcome(ConsumerRecord<String, byte[]> record, String requestId) {
-        String type = TopicProbe.header(record, EventCodec.H_TYPE);
-        return (EventType.SNAPSHOT_COMPLETED.ceType().equals(type) || EventType.SNAPSHOT_FAILED.ceType().equals(type))
-                && new String(record.value(), StandardCharsets.UTF_8).contains("\"requestId\":\"" + requestId + "\"");
+        return support().awaitFailed(requestId);
     }
 
     private List<ConsumerRecord<String, byte[]>> snapshotEvents(String cluster, EventType type, Duration wait) {
-        return TopicProbe.await(bootstrap, Topics.SNAPSHOT_EVENTS,
-                r -> cluster.equals(r.key()) && type.ceType().equals(TopicProbe.header(r, EventCodec.H_TYPE)), 100, wait);
+        return support().snapshotEvents(cluster, type, wait);
     }
 
     private MinioClient minio() {
-        return MinioClient.builder().endpoint(config.s3().endpoint()).region(config.s3().region())
-                .credentials(config.s3().accessKey(), config.s3().secretKey()).build();
+        return support().minio();
     }
 
     private List<String> objectsUnder(String prefix) throws Exception {
-        List<String> keys = new ArrayList<>();
-        for (Result<Item> item : minio().listObjects(ListObjectsArgs.builder().bucket(config.s3().bucket()).prefix(prefix)
-                .recursive(true).build())) {
-            keys.add(item.get().objectName());
-        }
-        return keys;
+        return support().objectsUnder(prefix);
     }
 
     private static ByteSequence bytes(String text) {

@@ -21,8 +21,8 @@ final class ServiceProcess {
      * streaming 0.5 and 2 GB snapshots; see snapshot-service/README.md): a bounded heap, direct memory
      * and metaspace, one Netty arena, and (environment) two malloc arenas.
      */
-    static final List<String> JVM_OPTIONS = List.of("-Xms64m", "-Xmx192m", "-XX:+UseSerialGC", "-XX:MaxDirectMemorySize=96m",
-            "-XX:MaxMetaspaceSize=160m", "-XX:ReservedCodeCacheSize=64m", "-Xss512k", "-Dio.netty.allocator.numDirectArenas=1",
+    static final List<String> JVM_OPTIONS = List.of("-Xms64m", "-Xmx128m", "-XX:+UseSerialGC", "-XX:MaxDirectMemorySize=64m",
+            "-XX:MaxMetaspaceSize=128m", "-XX:ReservedCodeCacheSize=64m", "-Xss512k", "-Dio.netty.allocator.numDirectArenas=1",
             "-Dio.netty.allocator.numHeapArenas=1");
 
     private final String name;

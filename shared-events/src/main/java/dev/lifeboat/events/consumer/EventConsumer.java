@@ -5,6 +5,7 @@ import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 import dev.lifeboat.events.EventCodec;
+import dev.lifeboat.events.MalformedEventException;
 import dev.lifeboat.events.LifeboatEvent;
 import dev.lifeboat.events.ReceivedEvent;
 import io.quarkus.hibernate.reactive.panache.Panache;
@@ -21,11 +22,16 @@ import jakarta.enterprise.context.ApplicationScoped;
  * transaction; an id recorded before means a redelivery, and nothing happens.</li>
  * </ol>
  * The handler runs inside that transaction: its database writes and the events it emits through the
- * outbox commit with the record of the event it handled, or not at all.
+ * outbox commit with the record of the event it handled, or not at all. A failure that is not the
+ * record's fault (the database unreachable, a conflict) is retried with backoff, five times, before the
+ * record is dead-lettered with the reason.
  */
 @ApplicationScoped
 public class EventConsumer {
 
+    private static final int RETRIES = 5;
+    private static final java.time.Duration RETRY_FIRST_PAUSE = java.time.Duration.ofMillis(200);
+    private static final java.time.Duration RETRY_LONGEST_PAUSE = java.time.Duration.ofSeconds(5);
     private static final String RECORD_PROCESSED = """
             insert into processed_event (consumer, event_id, type, processed_at) values (?1, ?2, ?3, now())
             on conflict do nothing""";
@@ -52,6 +58,9 @@ public class EventConsumer {
                         return Uni.createFrom().voidItem();
                     }
                     return handler.apply(event);
-                }));
+                }))
+                // A database hiccup is not the event's fault: try again before it goes to the dead-letter topic.
+                .onFailure(failure -> !(failure instanceof MalformedEventException)).retry()
+                .withBackOff(RETRY_FIRST_PAUSE, RETRY_LONGEST_PAUSE).atMost(RETRIES);
     }
 }

@@ -11,6 +11,8 @@ import java.util.concurrent.TimeUnit;
 import com.google.common.collect.HashMultimap;
 
 import dev.lifeboat.snapshot.SnapshotServiceConfig;
+import io.minio.ComposeObjectArgs;
+import io.minio.ComposeSource;
 import io.minio.CopyObjectArgs;
 import io.minio.CopySource;
 import io.minio.Directive;
@@ -28,6 +30,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 public class MinioObjectStore implements ObjectStore {
 
     private static final long TIMEOUT_SECONDS = 300;
+    private static final long MAX_SINGLE_COPY = 5L << 30;
 
     private final MinioAsyncClient client;
     private final String region;
@@ -74,11 +77,18 @@ public class MinioObjectStore implements ObjectStore {
         }
     }
 
+    /** One CopyObject up to 5 GiB (S3's limit for it); beyond, a multipart copy of ranges (UploadPartCopy). */
     @Override
     public void copy(String bucket, String from, String to, Map<String, String> metadata) {
-        call("copy " + from + " to", bucket, to, () -> client.copyObject(CopyObjectArgs.builder().bucket(bucket).object(to)
-                .source(CopySource.builder().bucket(bucket).object(from).build())
-                .userMetadata(metadata).metadataDirective(Directive.REPLACE).build()));
+        if (size(bucket, from) <= MAX_SINGLE_COPY) {
+            call("copy " + from + " to", bucket, to, () -> client.copyObject(CopyObjectArgs.builder().bucket(bucket).object(to)
+                    .source(CopySource.builder().bucket(bucket).object(from).build())
+                    .userMetadata(metadata).metadataDirective(Directive.REPLACE).build()));
+        } else {
+            call("copy " + from + " to", bucket, to, () -> client.composeObject(ComposeObjectArgs.builder().bucket(bucket).object(to)
+                    .sources(List.of(ComposeSource.builder().bucket(bucket).object(from).build()))
+                    .userMetadata(metadata).build()));
+        }
     }
 
     @Override

@@ -61,7 +61,7 @@ public class SnapshotPipeline {
         try {
             CountingDigestStream stored = new CountingDigestStream(parts);
             HashTrailer.VerifyingInputStream verified = new HashTrailer.VerifyingInputStream(etcd, new StreamingRevisionProbe());
-            try (OutputStream plain = format.writer(stored, compression, config.zstdLevel(), keyId)) {
+            try (OutputStream plain = format.writer(stored, compression, config.zstdLevel(), config.zstdWorkers(), keyId)) {
                 byte[] buffer = new byte[1 << 16];
                 int n;
                 while ((n = verified.read(buffer, 0, buffer.length)) >= 0) {

@@ -28,12 +28,12 @@ public class StoredFormat {
     }
 
     /** The stream plain snapshot bytes are written to, ending in {@code stored}. */
-    OutputStream writer(OutputStream stored, Compression compression, int zstdLevel, String keyId) throws IOException {
+    OutputStream writer(OutputStream stored, Compression compression, int zstdLevel, int zstdWorkers, String keyId) throws IOException {
         OutputStream out = keyId == null ? stored : keys.encrypt(keyId, stored);
         return switch (compression) {
             case NONE -> out;
             case GZIP -> new GZIPOutputStream(out, 1 << 16);
-            case ZSTD -> new ZstdOutputStream(out, zstdLevel);
+            case ZSTD -> new ZstdOutputStream(out, zstdLevel).setWorkers(zstdWorkers);
         };
     }
 

@@ -196,8 +196,8 @@ public final class SnapshotBenchmark {
             environment.put("LIFEBOAT_SNAPSHOTS_COMPRESSION", compression);
             environment.put("MALLOC_ARENA_MAX", "2");
             ManagedProcess process = ManagedProcess.start("snapshot-service-" + compression.toLowerCase(Locale.ROOT),
-                    List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx192m", "-XX:+UseSerialGC",
-                            "-XX:MaxDirectMemorySize=96m", "-XX:MaxMetaspaceSize=160m", "-XX:ReservedCodeCacheSize=64m", "-Xss512k",
+                    List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx128m", "-XX:+UseSerialGC",
+                            "-XX:MaxDirectMemorySize=64m", "-XX:MaxMetaspaceSize=128m", "-XX:ReservedCodeCacheSize=64m", "-Xss512k",
                             "-Dio.netty.allocator.numDirectArenas=1", "-Dio.netty.allocator.numHeapArenas=1", "-jar",
                             repo.resolve("snapshot-service/target/quarkus-app/quarkus-run.jar").toString()),
                     repo, dir.resolve("run"), environment);

@@ -43,7 +43,7 @@ class StoredFormatTest {
         for (Compression compression : Compression.values()) {
             for (String keyId : new String[] {null, "a", "b"}) {
                 ByteArrayOutputStream stored = new ByteArrayOutputStream();
-                try (OutputStream out = format.writer(stored, compression, 3, keyId)) {
+                try (OutputStream out = format.writer(stored, compression, 3, 2, keyId)) {
                     out.write(plain);
                 }
                 byte[] bytes = stored.toByteArray();
@@ -65,7 +65,7 @@ class StoredFormatTest {
     void theWrongKeyIsRefused() throws IOException {
         KeyRing writer = new KeyRing(Map.of("a", KEY_A), Optional.of("a"));
         ByteArrayOutputStream stored = new ByteArrayOutputStream();
-        try (OutputStream out = new StoredFormat(writer).writer(stored, Compression.NONE, 3, "a")) {
+        try (OutputStream out = new StoredFormat(writer).writer(stored, Compression.NONE, 3, 2, "a")) {
             out.write(new byte[100_000]);
         }
         KeyRing wrongMaterial = new KeyRing(Map.of("a", KEY_B), Optional.empty());

@@ -1,0 +1,110 @@
+package dev.lifeboat.snapshot;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+import dev.lifeboat.events.ClusterRegistered;
+import dev.lifeboat.events.ClusterSpec;
+import dev.lifeboat.events.EventCodec;
+import dev.lifeboat.events.EventType;
+import dev.lifeboat.events.LifeboatEvent;
+import dev.lifeboat.events.SnapshotCompleted;
+import dev.lifeboat.events.SnapshotFailed;
+import dev.lifeboat.events.SnapshotKind;
+import dev.lifeboat.events.SnapshotRequested;
+import dev.lifeboat.events.Topics;
+import dev.lifeboat.events.testing.TestEvents;
+import dev.lifeboat.events.testing.TopicProbe;
+import io.minio.ListObjectsArgs;
+import io.minio.MinioClient;
+import io.minio.Result;
+import io.minio.messages.Item;
+
+/** What snapshot-service's integration tests do as the scheduler would, and how they look at the results. */
+final class SnapshotTestSupport {
+
+    static final String SOURCE = "lifeboat/scheduler-service";
+    private static final Duration WAIT = Duration.ofSeconds(90);
+
+    private final String bootstrap;
+    private final SnapshotServiceConfig config;
+
+    SnapshotTestSupport(String bootstrap, SnapshotServiceConfig config) {
+        this.bootstrap = bootstrap;
+        this.config = config;
+    }
+
+    static String cluster(String purpose) {
+        return purpose + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    static ClusterSpec spec(String endpoints, ClusterSpec.Auth auth) {
+        return new ClusterSpec("test", List.of(endpoints.split(",")), null, auth, null, List.of(), false);
+    }
+
+    void register(String cluster, ClusterSpec spec) {
+        TestEvents.publish(bootstrap, SOURCE, new ClusterRegistered(cluster, spec));
+    }
+
+    /** Publishes a SnapshotRequested with a fresh request id; returns the id. */
+    String request(String cluster) {
+        return request(cluster, "req-" + UUID.randomUUID());
+    }
+
+    String request(String cluster, String requestId) {
+        TestEvents.publish(bootstrap, SOURCE, new SnapshotRequested(requestId, cluster, SnapshotKind.FULL, "test", null, Instant.now()));
+        return requestId;
+    }
+
+    /** The SnapshotCompleted or SnapshotFailed of a request. */
+    LifeboatEvent awaitOutcome(String requestId) {
+        List<ConsumerRecord<String, byte[]>> records = TopicProbe.await(bootstrap, Topics.SNAPSHOT_EVENTS, r -> {
+            String type = TopicProbe.header(r, EventCodec.H_TYPE);
+            return (EventType.SNAPSHOT_COMPLETED.ceType().equals(type) || EventType.SNAPSHOT_FAILED.ceType().equals(type))
+                    && new String(r.value(), StandardCharsets.UTF_8).contains("\"requestId\":\"" + requestId + "\"");
+        }, 1, WAIT);
+        assertEquals(1, records.size(), "an outcome for " + requestId);
+        return EventCodec.decode(records.get(0)).payload();
+    }
+
+    SnapshotCompleted awaitCompleted(String requestId) {
+        LifeboatEvent outcome = awaitOutcome(requestId);
+        assertTrue(outcome instanceof SnapshotCompleted, "completed, not " + outcome);
+        return (SnapshotCompleted) outcome;
+    }
+
+    SnapshotFailed awaitFailed(String requestId) {
+        LifeboatEvent outcome = awaitOutcome(requestId);
+        assertTrue(outcome instanceof SnapshotFailed, "failed, not " + outcome);
+        return (SnapshotFailed) outcome;
+    }
+
+    /** Events of one type about a cluster, read for {@code wait}. */
+    List<ConsumerRecord<String, byte[]>> snapshotEvents(String cluster, EventType type, Duration wait) {
+        return TopicProbe.await(bootstrap, Topics.SNAPSHOT_EVENTS,
+                r -> cluster.equals(r.key()) && type.ceType().equals(TopicProbe.header(r, EventCodec.H_TYPE)), 100, wait);
+    }
+
+    MinioClient minio() {
+        return MinioClient.builder().endpoint(config.s3().endpoint()).region(config.s3().region())
+                .credentials(config.s3().accessKey(), config.s3().secretKey()).build();
+    }
+
+    List<String> objectsUnder(String prefix) throws Exception {
+        List<String> keys = new ArrayList<>();
+        for (Result<Item> item : minio().listObjects(ListObjectsArgs.builder().bucket(config.s3().bucket()).prefix(prefix)
+                .recursive(true).build())) {
+            keys.add(item.get().objectName());
+        }
+        return keys;
+    }
+}
