@@ -26,6 +26,7 @@ public final class LocalStack implements AutoCloseable {
     private final KafkaBroker kafka;
     private final S3Server s3;
     private final PostgresServer postgres;
+    private boolean closed;
 
     private LocalStack(StackOptions options, EtcdCluster etcd, KafkaBroker kafka, S3Server s3, PostgresServer postgres) {
         this.options = options;
@@ -74,12 +75,15 @@ public final class LocalStack implements AutoCloseable {
     }
 
     /**
-     * One stack for the whole JVM (a test run), started on first use under {@code target/} of the
-     * working directory and stopped when the JVM exits.
+     * One stack for a test run, started on first use under {@code target/} of the working directory and
+     * stopped by {@link #stopShared()} or when the JVM exits. "Shared" is per class loader: a Quarkus test
+     * profile that restarts the application loads this class anew and gets (after the previous
+     * application stopped its stack) a stack of its own.
      */
     public static synchronized LocalStack shared(Map<String, Integer> topics) {
         if (shared == null) {
-            Path dir = Path.of("target", "local-stack-" + ProcessHandle.current().pid()).toAbsolutePath();
+            Path dir = Path.of("target", "local-stack-" + ProcessHandle.current().pid() + "-"
+                    + Integer.toHexString(System.identityHashCode(LocalStack.class))).toAbsolutePath();
             LocalStack stack = start(StackOptions.forTests(dir, topics));
             Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "local-stack-stop"));
             shared = stack;
@@ -87,6 +91,14 @@ public final class LocalStack implements AutoCloseable {
             shared.kafka.createTopics(topics);
         }
         return shared;
+    }
+
+    /** Stops the stack {@link #shared} started, if any. */
+    public static synchronized void stopShared() {
+        if (shared != null) {
+            shared.close();
+            shared = null;
+        }
     }
 
     /**
@@ -134,7 +146,11 @@ public final class LocalStack implements AutoCloseable {
 
     /** Stops every piece, Kafka first so that no client retries against a half-stopped stack. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         closeAll(List.of(postgres, s3, etcd, kafka));
         LOG.log(System.Logger.Level.INFO, "local stack stopped");
     }

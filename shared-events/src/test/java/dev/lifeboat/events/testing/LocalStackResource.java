@@ -8,8 +8,8 @@ import dev.lifeboat.stack.LocalStack;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 /**
- * Points a {@code @QuarkusTest} at the real servers of the local stack: one stack per test JVM,
- * started on first use, with every Lifeboat topic. Extra topics a test needs are given as the init
+ * Points a {@code @QuarkusTest} at the real servers of the local stack: one stack per test JVM (per
+ * application start, when test profiles restart it), started on first use, with every Lifeboat topic. Extra topics a test needs are given as the init
  * argument {@code topics} ({@code name:partitions,...}).
  */
 public class LocalStackResource implements QuarkusTestResourceLifecycleManager {
@@ -37,8 +37,12 @@ public class LocalStackResource implements QuarkusTestResourceLifecycleManager {
         return LocalStack.shared(topics);
     }
 
+    /**
+     * Called when Quarkus stops the application: after the last test class, or before a test profile
+     * restarts it (then the next start brings up a fresh stack in the new class loader).
+     */
     @Override
     public void stop() {
-        // The stack outlives one test class: the JVM's shutdown hook stops it after the last.
+        LocalStack.stopShared();
     }
 }
