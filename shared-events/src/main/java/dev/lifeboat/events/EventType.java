@@ -14,6 +14,7 @@ import java.util.stream.Collectors;
 public enum EventType {
     BACKUP_REQUESTED("lifeboat.backup.requested.v1", Topics.BACKUP_REQUESTS, BackupRequested.class),
     SNAPSHOT_REQUESTED("lifeboat.snapshot.requested.v1", Topics.SNAPSHOT_REQUESTS, SnapshotRequested.class),
+    BACKUP_REJECTED("lifeboat.backup.rejected.v1", Topics.SNAPSHOT_REQUESTS, BackupRejected.class),
     SNAPSHOT_STARTED("lifeboat.snapshot.started.v1", Topics.SNAPSHOT_EVENTS, SnapshotStarted.class),
     SNAPSHOT_COMPLETED("lifeboat.snapshot.completed.v1", Topics.SNAPSHOT_EVENTS, SnapshotCompleted.class),
     SNAPSHOT_FAILED("lifeboat.snapshot.failed.v1", Topics.SNAPSHOT_EVENTS, SnapshotFailed.class),

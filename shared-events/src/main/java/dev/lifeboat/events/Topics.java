@@ -12,7 +12,7 @@ public final class Topics {
 
     /** One-time backup requests from any service or pipeline: {@link BackupRequested}. */
     public static final String BACKUP_REQUESTS = "lifeboat.backup-requests";
-    /** The scheduler's decisions to snapshot: {@link SnapshotRequested}. */
+    /** The scheduler's decisions about backups: {@link SnapshotRequested}, or {@link BackupRejected}. */
     public static final String SNAPSHOT_REQUESTS = "lifeboat.snapshot-requests";
     /** Snapshot lifecycle: started, completed, failed, deleted. */
     public static final String SNAPSHOT_EVENTS = "lifeboat.snapshot-events";

@@ -1,0 +1,104 @@
+package dev.lifeboat.scheduler.cluster;
+
+import java.time.Instant;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+
+import dev.lifeboat.events.BackupRejected;
+import dev.lifeboat.events.BackupRequested;
+import dev.lifeboat.events.ClusterPauseRequested;
+import dev.lifeboat.events.ClusterPaused;
+import dev.lifeboat.events.ClusterResumeRequested;
+import dev.lifeboat.events.ClusterResumed;
+import dev.lifeboat.events.ReceivedEvent;
+import dev.lifeboat.events.LifeboatEvent;
+import dev.lifeboat.events.SnapshotKind;
+import dev.lifeboat.events.SnapshotRequested;
+import dev.lifeboat.events.consumer.EventConsumer;
+import dev.lifeboat.events.outbox.Outbox;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * What the scheduler hears: one-time backup requests from any service, and pause/resume requests from
+ * restore-service. Each handler runs in the idempotent consumer's transaction.
+ */
+@ApplicationScoped
+public class IncomingEvents {
+
+    public static final String BACKUP_REQUESTS = "backup-requests";
+    public static final String CLUSTER_COMMANDS = "cluster-commands";
+    private static final String CONSUMER = "scheduler-service";
+
+    private final EventConsumer events;
+    private final Outbox outbox;
+
+    public IncomingEvents(EventConsumer events, Outbox outbox) {
+        this.events = events;
+        this.outbox = outbox;
+    }
+
+    /**
+     * A valid request becomes a SnapshotRequested whose request id derives from the requester's (or,
+     * without one, from the event's id), so the same request twice is one backup; an unknown or paused
+     * cluster gets a BackupRejected and nothing else.
+     */
+    @Incoming(BACKUP_REQUESTS)
+    public Uni<Void> onBackupRequested(ConsumerRecord<String, byte[]> record) {
+        return events.consume(CONSUMER, record, event -> {
+            if (!(event.payload() instanceof BackupRequested request)) {
+                return Uni.createFrom().voidItem();
+            }
+            String requestId = "backup-" + (request.requestId() != null ? request.requestId() : event.id().toString());
+            return ClusterRecord.<ClusterRecord>findById(request.clusterId()).chain(cluster -> {
+                if (cluster == null) {
+                    return reject(requestId, request, "unknown-cluster: no cluster with id '" + request.clusterId() + "'");
+                }
+                if (cluster.paused) {
+                    return reject(requestId, request, "paused: cluster '" + request.clusterId() + "' is paused"
+                            + (cluster.pausedBy == null ? "" : " by restore " + cluster.pausedBy));
+                }
+                String reason = request.reason() == null ? "requested by " + request.requester() : request.reason();
+                return outbox.emit(new SnapshotRequested(requestId, request.clusterId(), SnapshotKind.FULL, reason, null,
+                        Instant.now())).replaceWithVoid();
+            });
+        });
+    }
+
+    private Uni<Void> reject(String requestId, BackupRequested request, String reason) {
+        return outbox.emit(new BackupRejected(requestId, request.clusterId(), request.requester(), reason, Instant.now()))
+                .replaceWithVoid();
+    }
+
+    /** Pauses and resumes clusters for restores, and acknowledges it. */
+    @Incoming(CLUSTER_COMMANDS)
+    public Uni<Void> onClusterCommand(ConsumerRecord<String, byte[]> record) {
+        return events.consume(CONSUMER, record, this::applyCommand);
+    }
+
+    private Uni<Void> applyCommand(ReceivedEvent<LifeboatEvent> event) {
+        if (event.payload() instanceof ClusterPauseRequested pause) {
+            return ClusterRecord.<ClusterRecord>findById(pause.clusterId()).chain(cluster -> {
+                if (cluster != null) {
+                    cluster.paused = true;
+                    cluster.pausedBy = pause.restoreId();
+                    cluster.updatedAt = Instant.now();
+                }
+                // Acknowledged even for an unknown cluster: nothing of it will run, and the restore must not wait.
+                return outbox.emit(new ClusterPaused(pause.clusterId(), pause.restoreId())).replaceWithVoid();
+            });
+        }
+        if (event.payload() instanceof ClusterResumeRequested resume) {
+            return ClusterRecord.<ClusterRecord>findById(resume.clusterId()).chain(cluster -> {
+                if (cluster != null) {
+                    cluster.paused = false;
+                    cluster.pausedBy = null;
+                    cluster.updatedAt = Instant.now();
+                }
+                return outbox.emit(new ClusterResumed(resume.clusterId(), resume.restoreId())).replaceWithVoid();
+            });
+        }
+        return Uni.createFrom().voidItem();
+    }
+}
