@@ -22,6 +22,8 @@ public enum EventType {
     CLUSTER_REGISTERED("lifeboat.cluster.registered.v1", Topics.CLUSTER_EVENTS, ClusterRegistered.class),
     CLUSTER_UPDATED("lifeboat.cluster.updated.v1", Topics.CLUSTER_EVENTS, ClusterUpdated.class),
     CLUSTER_DELETED("lifeboat.cluster.deleted.v1", Topics.CLUSTER_EVENTS, ClusterDeleted.class),
+    BACKUP_POLICY_SET("lifeboat.cluster.policy-set.v1", Topics.CLUSTER_EVENTS, BackupPolicySet.class),
+    BACKUP_POLICY_DELETED("lifeboat.cluster.policy-deleted.v1", Topics.CLUSTER_EVENTS, BackupPolicyDeleted.class),
     CLUSTER_PAUSED("lifeboat.cluster.paused.v1", Topics.CLUSTER_EVENTS, ClusterPaused.class),
     CLUSTER_RESUMED("lifeboat.cluster.resumed.v1", Topics.CLUSTER_EVENTS, ClusterResumed.class),
     CLUSTER_PAUSE_REQUESTED("lifeboat.cluster.pause-requested.v1", Topics.CLUSTER_COMMANDS, ClusterPauseRequested.class),

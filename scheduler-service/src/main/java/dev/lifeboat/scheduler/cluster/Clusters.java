@@ -36,7 +36,7 @@ public class Clusters {
     public static class RefusedException extends RuntimeException {
         private final Refusal refusal;
 
-        RefusedException(Refusal refusal, String message) {
+        public RefusedException(Refusal refusal, String message) {
             super(message);
             this.refusal = refusal;
         }

@@ -1,0 +1,149 @@
+package dev.lifeboat.scheduler.api;
+
+import java.net.URI;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+import dev.lifeboat.events.RetentionSpec;
+import dev.lifeboat.events.SnapshotKind;
+import dev.lifeboat.scheduler.cluster.Clusters;
+import dev.lifeboat.scheduler.policy.Policies;
+import dev.lifeboat.scheduler.policy.PolicyRecord;
+import dev.lifeboat.scheduler.policy.Schedule;
+import io.smallrye.mutiny.Uni;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.NotFoundException;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+/** Backup policies of a cluster over REST. */
+@Path("/api/v1/clusters/{cluster}/policies")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+public class PolicyResource {
+
+    private static final Pattern POLICY_ID = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+    private static final long DEFAULT_STARTING_DEADLINE = 3600;
+
+    /**
+     * Body of {@code POST}: {@code schedule} (cron, descriptor or {@code @every <duration>}), {@code timeZone}
+     * (IANA, default UTC), {@code kind} (FULL), optional {@code jitter} (e.g. {@code 30m}), optional
+     * {@code startingDeadlineSeconds} (default 3600), optional {@code retention}. The same {@code id} again
+     * replaces the policy.
+     */
+    public record PolicyRequest(String id, String schedule, String timeZone, String kind, String jitter, Long startingDeadlineSeconds,
+            RetentionSpec retention) {
+    }
+
+    /** A policy as shown. */
+    public record PolicyView(String id, String cluster, String schedule, String timeZone, String kind, long jitterSeconds,
+            long startingDeadlineSeconds, RetentionSpec retention, Instant nextFireAt) {
+
+        static PolicyView of(PolicyRecord p) {
+            return new PolicyView(p.id, p.clusterId, p.schedule, p.timeZone, p.kind, p.jitterSeconds, p.startingDeadlineSeconds,
+                    Policies.retention(p), p.nextFireAt);
+        }
+    }
+
+    private final Policies policies;
+
+    public PolicyResource(Policies policies) {
+        this.policies = policies;
+    }
+
+    @POST
+    public Uni<Response> set(@PathParam("cluster") String cluster, PolicyRequest request) {
+        Policies.Definition definition = validate(request);
+        return policies.set(cluster, definition)
+                .map(p -> Response.created(URI.create("/api/v1/clusters/" + cluster + "/policies/" + p.id)).entity(PolicyView.of(p)).build())
+                .onFailure().transform(PolicyResource::answer);
+    }
+
+    @GET
+    public Uni<List<PolicyView>> list(@PathParam("cluster") String cluster) {
+        return policies.list(cluster).map(list -> list.stream().map(PolicyView::of).toList());
+    }
+
+    @DELETE
+    @Path("/{policy}")
+    public Uni<Response> delete(@PathParam("cluster") String cluster, @PathParam("policy") String policy) {
+        return policies.delete(cluster, policy).replaceWith(Response.noContent().build()).onFailure().transform(PolicyResource::answer);
+    }
+
+    static Policies.Definition validate(PolicyRequest request) {
+        if (request == null) {
+            throw new InvalidRequestException("body", "a JSON body describing the policy is required");
+        }
+        if (request.id() != null && !POLICY_ID.matcher(request.id()).matches()) {
+            throw new InvalidRequestException("id", "id must be a DNS label, not '" + request.id() + "'");
+        }
+        try {
+            Schedule.zone(request.timeZone());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException("timeZone", e.getMessage());
+        }
+        try {
+            Schedule.parse(request.schedule(), request.timeZone());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException("schedule", e.getMessage());
+        }
+        SnapshotKind kind;
+        try {
+            kind = request.kind() == null ? SnapshotKind.FULL : SnapshotKind.valueOf(request.kind().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException("kind", "kind must be FULL, not '" + request.kind() + "'");
+        }
+        if (kind != SnapshotKind.FULL) {
+            throw new InvalidRequestException("kind", "kind DELTA is not available yet: delta snapshots arrive with their own issue");
+        }
+        long jitter = 0;
+        if (request.jitter() != null) {
+            try {
+                jitter = Schedule.duration(request.jitter(), "jitter").getSeconds();
+            } catch (IllegalArgumentException e) {
+                throw new InvalidRequestException("jitter", e.getMessage());
+            }
+        }
+        long deadline = request.startingDeadlineSeconds() == null ? DEFAULT_STARTING_DEADLINE : request.startingDeadlineSeconds();
+        if (deadline < 0) {
+            throw new InvalidRequestException("startingDeadlineSeconds", "startingDeadlineSeconds must not be negative");
+        }
+        RetentionSpec retention = request.retention();
+        if (retention != null) {
+            if (retention.keepLast() != null && retention.keepLast() < 1) {
+                throw new InvalidRequestException("retention.keepLast", "retention.keepLast must be at least 1");
+            }
+            if (retention.maxTotalSizeBytes() != null && retention.maxTotalSizeBytes() < 1) {
+                throw new InvalidRequestException("retention.maxTotalSizeBytes", "retention.maxTotalSizeBytes must be positive");
+            }
+            if (retention.maxAge() != null) {
+                try {
+                    Schedule.duration(retention.maxAge(), "retention.maxAge");
+                } catch (IllegalArgumentException e) {
+                    throw new InvalidRequestException("retention.maxAge", e.getMessage());
+                }
+            }
+        }
+        String zone = Schedule.zone(request.timeZone()).getId();
+        return new Policies.Definition(request.id(), request.schedule().trim(), zone, kind, request.jitter(), jitter, deadline, retention);
+    }
+
+    private static Throwable answer(Throwable failure) {
+        if (failure instanceof Clusters.RefusedException refused) {
+            return switch (refused.refusal()) {
+                case UNKNOWN -> new NotFoundException(refused.getMessage());
+                case DUPLICATE -> new InvalidRequestException("id", refused.getMessage());
+                case PAUSED -> failure;
+            };
+        }
+        return failure;
+    }
+}

@@ -1,0 +1,101 @@
+package dev.lifeboat.scheduler.policy;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+
+import dev.lifeboat.events.BackupPolicyDeleted;
+import dev.lifeboat.events.BackupPolicySet;
+import dev.lifeboat.events.EventCodec;
+import dev.lifeboat.events.RetentionSpec;
+import dev.lifeboat.events.SnapshotKind;
+import dev.lifeboat.events.outbox.Outbox;
+import dev.lifeboat.scheduler.cluster.ClusterRecord;
+import dev.lifeboat.scheduler.cluster.Clusters;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/** Backup policies of clusters; each change is announced (BackupPolicySet/Deleted) in its transaction. */
+@ApplicationScoped
+public class Policies {
+
+    /** A validated policy, ready to store. */
+    public record Definition(String id, String schedule, String timeZone, SnapshotKind kind, String jitter, long jitterSeconds,
+            long startingDeadlineSeconds, RetentionSpec retention) {
+    }
+
+    private final Outbox outbox;
+
+    public Policies(Outbox outbox) {
+        this.outbox = outbox;
+    }
+
+    public Uni<PolicyRecord> set(String clusterId, Definition definition) {
+        return Panache.withTransaction(() -> ClusterRecord.<ClusterRecord>findById(clusterId).chain(cluster -> {
+            if (cluster == null) {
+                return Uni.createFrom().failure(new Clusters.RefusedException(Clusters.Refusal.UNKNOWN,
+                        "no cluster with id '" + clusterId + "'"));
+            }
+            String id = definition.id() != null ? definition.id() : UUID.randomUUID().toString().substring(0, 8);
+            return PolicyRecord.<PolicyRecord>findById(id).chain(existing -> {
+                if (existing != null && !existing.clusterId.equals(clusterId)) {
+                    return Uni.createFrom().failure(new Clusters.RefusedException(Clusters.Refusal.DUPLICATE,
+                            "policy id '" + id + "' belongs to another cluster"));
+                }
+                PolicyRecord policy = existing != null ? existing : new PolicyRecord();
+                policy.id = id;
+                policy.clusterId = clusterId;
+                policy.schedule = definition.schedule();
+                policy.timeZone = definition.timeZone();
+                policy.kind = definition.kind().name();
+                policy.jitterSeconds = definition.jitterSeconds();
+                policy.startingDeadlineSeconds = definition.startingDeadlineSeconds();
+                policy.retention = json(definition.retention());
+                Instant now = Instant.now();
+                Schedule schedule = Schedule.parse(policy.schedule, policy.timeZone);
+                policy.nextFireAt = schedule.next(now.minusSeconds(policy.offsetSeconds())).orElse(Instant.MAX.minusSeconds(1))
+                        .plusSeconds(policy.offsetSeconds());
+                if (existing == null) {
+                    policy.createdAt = now;
+                }
+                Uni<?> stored = existing == null ? policy.persist() : Uni.createFrom().item(policy);
+                return stored.chain(() -> outbox.emit(new BackupPolicySet(clusterId, id, policy.schedule, policy.timeZone,
+                        definition.kind(), definition.jitter(), definition.retention()))).replaceWith(policy);
+            });
+        }));
+    }
+
+    public Uni<List<PolicyRecord>> list(String clusterId) {
+        return Panache.withSession(() -> PolicyRecord.<PolicyRecord>list("clusterId", io.quarkus.panache.common.Sort.by("id"), clusterId));
+    }
+
+    public Uni<Void> delete(String clusterId, String policyId) {
+        return Panache.withTransaction(() -> PolicyRecord.<PolicyRecord>find("id = ?1 and clusterId = ?2", policyId, clusterId)
+                .firstResult().chain(policy -> {
+                    if (policy == null) {
+                        return Uni.createFrom().failure(new Clusters.RefusedException(Clusters.Refusal.UNKNOWN,
+                                "cluster '" + clusterId + "' has no policy '" + policyId + "'"));
+                    }
+                    return policy.delete().chain(() -> outbox.emit(new BackupPolicyDeleted(clusterId, policyId))).replaceWithVoid();
+                }));
+    }
+
+    public static RetentionSpec retention(PolicyRecord policy) {
+        try {
+            return policy.retention == null ? null : EventCodec.json().readValue(policy.retention, RetentionSpec.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("the stored retention of policy '" + policy.id + "' is unreadable", e);
+        }
+    }
+
+    private static String json(RetentionSpec retention) {
+        try {
+            return retention == null ? null : EventCodec.json().writeValueAsString(retention);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("cannot store the retention settings", e);
+        }
+    }
+}

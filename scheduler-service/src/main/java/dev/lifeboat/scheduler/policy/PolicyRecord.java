@@ -1,0 +1,44 @@
+package dev.lifeboat.scheduler.policy;
+
+import java.time.Instant;
+
+import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+
+/** A backup policy of a cluster; see {@code V2026_11_22_2__scheduler_policies.sql}. */
+@Entity
+@Table(name = "policy")
+public class PolicyRecord extends PanacheEntityBase {
+
+    @Id
+    public String id;
+    @Column(name = "cluster_id", nullable = false)
+    public String clusterId;
+    @Column(nullable = false)
+    public String schedule;
+    @Column(name = "time_zone", nullable = false)
+    public String timeZone;
+    @Column(nullable = false)
+    public String kind;
+    @Column(name = "jitter_seconds", nullable = false)
+    public long jitterSeconds;
+    @Column(name = "starting_deadline_seconds", nullable = false)
+    public long startingDeadlineSeconds;
+    /** RetentionSpec as JSON, or null. */
+    public String retention;
+    @Column(name = "next_fire_at", nullable = false)
+    public Instant nextFireAt;
+    @Column(name = "created_at", nullable = false)
+    public Instant createdAt;
+
+    /** This cluster's place inside the jitter window: the same for every replica, spread across clusters. */
+    long offsetSeconds() {
+        if (jitterSeconds == 0) {
+            return 0;
+        }
+        return Math.floorMod((clusterId + "/" + id).hashCode() * 0x9E3779B1L, jitterSeconds);
+    }
+}

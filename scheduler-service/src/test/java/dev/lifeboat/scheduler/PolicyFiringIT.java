@@ -1,0 +1,164 @@
+package dev.lifeboat.scheduler;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+import dev.lifeboat.events.BackupPolicySet;
+import dev.lifeboat.events.EventCodec;
+import dev.lifeboat.events.EventType;
+import dev.lifeboat.events.SnapshotRequested;
+import dev.lifeboat.events.Topics;
+import dev.lifeboat.events.testing.LocalStackResource;
+import dev.lifeboat.events.testing.TopicProbe;
+import dev.lifeboat.scheduler.policy.Firing;
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.vertx.VertxContextSupport;
+import io.restassured.http.ContentType;
+import jakarta.inject.Inject;
+
+/** Policies fire due slots once each, on real PostgreSQL and Kafka. */
+@QuarkusTest
+@WithTestResource(LocalStackResource.class)
+class PolicyFiringIT {
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrap;
+    @Inject
+    AgroalDataSource db;
+    @Inject
+    Firing firing;
+
+    private String cluster() {
+        String id = "pol-" + UUID.randomUUID().toString().substring(0, 8);
+        given().contentType(ContentType.JSON).body("{\"id\": \"" + id + "\", \"endpoints\": [\"https://10.0.0.1:2379\"]}")
+                .post("/api/v1/clusters").then().statusCode(201);
+        return id;
+    }
+
+    private String policy(String cluster, String json) {
+        return given().contentType(ContentType.JSON).body(json).post("/api/v1/clusters/" + cluster + "/policies").then()
+                .statusCode(201).extract().path("id");
+    }
+
+    @Test
+    void anEveryPolicyFiresEachSlotOnceWithDeterministicIds() throws Exception {
+        String cluster = cluster();
+        String policy = policy(cluster, "{\"id\": \"often\", \"schedule\": \"@every 2s\", \"retention\": {\"keepLast\": 10}}");
+        BackupPolicySet set = (BackupPolicySet) EventCodec.decode(TopicProbe.await(bootstrap, Topics.CLUSTER_EVENTS,
+                r -> cluster.equals(r.key()) && EventType.BACKUP_POLICY_SET.ceType().equals(TopicProbe.header(r, EventCodec.H_TYPE)),
+                1, Duration.ofSeconds(30)).get(0)).payload();
+        assertEquals(10, set.retention().keepLast());
+
+        List<SnapshotRequested> fired = requests(cluster, 3, Duration.ofSeconds(20));
+        assertTrue(fired.size() >= 3, "fired: " + fired);
+        Set<String> ids = fired.stream().map(SnapshotRequested::requestId).collect(Collectors.toSet());
+        assertEquals(fired.size(), ids.size(), "no slot fired twice: " + ids);
+        for (SnapshotRequested request : fired) {
+            assertTrue(request.requestId().matches("policy-" + policy + "-\\d+"), request.requestId());
+            assertEquals(0, Long.parseLong(request.requestId().substring(request.requestId().lastIndexOf('-') + 1)) % 2);
+            assertEquals(policy, request.policyId());
+        }
+        given().delete("/api/v1/clusters/" + cluster + "/policies/" + policy).then().statusCode(204);
+    }
+
+    @Test
+    void twoReplicasFiringAtOnceFireTheSlotOnce() throws Exception {
+        String cluster = cluster();
+        String policy = policy(cluster, "{\"schedule\": \"@every 1h\", \"startingDeadlineSeconds\": 7200}");
+        makeDue(policy, "interval '10 minutes'");
+        Instant now = Instant.now();
+        CompletableFuture<?> first = CompletableFuture.runAsync(() -> fire(now));
+        CompletableFuture<?> second = CompletableFuture.runAsync(() -> fire(now));
+        CompletableFuture.allOf(first, second).get();
+        assertEquals(1, count("select count(*) from fired_slot where policy_id = ?", policy));
+        String slot = "policy-" + policy + "-" + (now.getEpochSecond() / 3600 * 3600);
+        assertEquals(List.of(slot), requests(cluster, 2, Duration.ofSeconds(5)).stream().map(SnapshotRequested::requestId).toList());
+    }
+
+    @Test
+    void missedSlotsFireOnceOnReturnAndOnlyWithinTheStartingDeadline() throws Exception {
+        String cluster = cluster();
+        String recent = policy(cluster, "{\"schedule\": \"@every 1m\", \"startingDeadlineSeconds\": 3600}");
+        makeDue(recent, "interval '10 minutes'");
+        List<SnapshotRequested> fired = requests(cluster, 2, Duration.ofSeconds(6));
+        assertEquals(1, fired.size(), "ten missed slots fire once: " + fired);
+        assertTrue(Instant.now().minusSeconds(120).getEpochSecond() <= Long.parseLong(fired.get(0).requestId().replaceAll(".*-", "")),
+                "the latest slot: " + fired);
+
+        String strict = policy(cluster(), "{\"schedule\": \"@every 1h\", \"startingDeadlineSeconds\": 0}");
+        makeDue(strict, "interval '2 hours'");
+        Thread.sleep(2500);
+        assertEquals(0, count("select count(*) from fired_slot where policy_id = ?", strict), "past its deadline: not fired");
+        assertTrue(count("select count(*) from policy where id = ? and next_fire_at > now()", strict) == 1, "moved on");
+    }
+
+    @Test
+    void badPoliciesAreRefusedNamingTheField() {
+        String cluster = cluster();
+        refused(cluster, "{\"schedule\": \"61 * * * *\"}", "schedule");
+        refused(cluster, "{\"schedule\": \"@daily\", \"timeZone\": \"Mars/Olympus\"}", "timeZone");
+        refused(cluster, "{\"schedule\": \"@daily\", \"kind\": \"DELTA\"}", "kind");
+        refused(cluster, "{\"schedule\": \"@daily\", \"jitter\": \"soon\"}", "jitter");
+        refused(cluster, "{\"schedule\": \"@daily\", \"retention\": {\"keepLast\": 0}}", "retention.keepLast");
+        given().contentType(ContentType.JSON).body("{\"schedule\": \"@daily\"}").post("/api/v1/clusters/nobody/policies").then()
+                .statusCode(404);
+        given().get("/api/v1/clusters/" + cluster + "/policies").then().statusCode(200).body("size()", equalTo(0));
+    }
+
+    private void refused(String cluster, String json, String field) {
+        given().contentType(ContentType.JSON).body(json).post("/api/v1/clusters/" + cluster + "/policies").then().statusCode(400)
+                .body("field", equalTo(field));
+    }
+
+    private void fire(Instant now) {
+        try {
+            VertxContextSupport.subscribeAndAwait(() -> firing.fireDue(now));
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private List<SnapshotRequested> requests(String cluster, int wanted, Duration wait) {
+        List<ConsumerRecord<String, byte[]>> records = TopicProbe.await(bootstrap, Topics.SNAPSHOT_REQUESTS,
+                r -> cluster.equals(r.key()) && EventType.SNAPSHOT_REQUESTED.ceType().equals(TopicProbe.header(r, EventCodec.H_TYPE)),
+                wanted, wait);
+        return records.stream().map(r -> (SnapshotRequested) EventCodec.decode(r).payload()).toList();
+    }
+
+    private void makeDue(String policy, String ago) throws Exception {
+        try (Connection connection = db.getConnection();
+                PreparedStatement update = connection.prepareStatement("update policy set next_fire_at = now() - " + ago + " where id = ?")) {
+            update.setString(1, policy);
+            assertEquals(1, update.executeUpdate());
+        }
+    }
+
+    private int count(String sql, String parameter) throws Exception {
+        try (Connection connection = db.getConnection(); PreparedStatement query = connection.prepareStatement(sql)) {
+            query.setString(1, parameter);
+            try (ResultSet row = query.executeQuery()) {
+                row.next();
+                return row.getInt(1);
+            }
+        }
+    }
+}
