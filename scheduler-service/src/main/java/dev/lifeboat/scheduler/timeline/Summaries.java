@@ -1,0 +1,79 @@
+package dev.lifeboat.scheduler.timeline;
+
+import dev.lifeboat.events.BackupPolicyDeleted;
+import dev.lifeboat.events.BackupPolicySet;
+import dev.lifeboat.events.BackupRejected;
+import dev.lifeboat.events.BackupRequested;
+import dev.lifeboat.events.ClusterDeleted;
+import dev.lifeboat.events.ClusterPauseRequested;
+import dev.lifeboat.events.ClusterPaused;
+import dev.lifeboat.events.ClusterRegistered;
+import dev.lifeboat.events.ClusterResumeRequested;
+import dev.lifeboat.events.ClusterResumed;
+import dev.lifeboat.events.ClusterUpdated;
+import dev.lifeboat.events.LifeboatEvent;
+import dev.lifeboat.events.MemberRestoreFailed;
+import dev.lifeboat.events.MemberRestored;
+import dev.lifeboat.events.RestoreMember;
+import dev.lifeboat.events.RestorePhaseChanged;
+import dev.lifeboat.events.RestoreRequested;
+import dev.lifeboat.events.SnapshotCompleted;
+import dev.lifeboat.events.SnapshotDeleted;
+import dev.lifeboat.events.SnapshotFailed;
+import dev.lifeboat.events.SnapshotRequested;
+import dev.lifeboat.events.SnapshotStarted;
+
+/** One short line a person reads in the timeline, per event. */
+final class Summaries {
+
+    private Summaries() {
+    }
+
+    static String of(LifeboatEvent event) {
+        if (event instanceof ClusterRegistered e) {
+            return "cluster registered with " + e.spec().endpoints().size() + " endpoint(s)";
+        } else if (event instanceof ClusterUpdated e) {
+            return "cluster updated: " + e.spec().endpoints().size() + " endpoint(s)";
+        } else if (event instanceof ClusterDeleted e) {
+            return "cluster deleted" + (e.purgeSnapshots() ? ", snapshots to be purged" : ", snapshots kept");
+        } else if (event instanceof BackupPolicySet e) {
+            return "policy " + e.policyId() + " set: " + e.schedule() + " (" + e.timeZone() + ")";
+        } else if (event instanceof BackupPolicyDeleted e) {
+            return "policy " + e.policyId() + " deleted";
+        } else if (event instanceof BackupRequested e) {
+            return "backup requested by " + e.requester() + (e.reason() == null ? "" : ": " + e.reason());
+        } else if (event instanceof BackupRejected e) {
+            return "backup request " + e.requestId() + " rejected: " + e.reason();
+        } else if (event instanceof SnapshotRequested e) {
+            return "snapshot requested (" + e.requestId() + "): " + e.reason();
+        } else if (event instanceof SnapshotStarted e) {
+            return "snapshot " + e.snapshotId() + " started";
+        } else if (event instanceof SnapshotCompleted e) {
+            return "snapshot " + e.snapshotId() + " completed at revision " + e.revision() + ", " + e.rawSize() + " bytes ("
+                    + e.storedSize() + " stored)";
+        } else if (event instanceof SnapshotFailed e) {
+            return "snapshot " + e.snapshotId() + " failed: " + e.reason();
+        } else if (event instanceof SnapshotDeleted e) {
+            return "snapshot " + e.snapshotId() + " deleted" + (e.reason() == null ? "" : ": " + e.reason());
+        } else if (event instanceof ClusterPauseRequested e) {
+            return "pause requested by restore " + e.restoreId();
+        } else if (event instanceof ClusterPaused e) {
+            return "cluster paused" + (e.restoreId() == null ? "" : " for restore " + e.restoreId());
+        } else if (event instanceof ClusterResumeRequested e) {
+            return "resume requested by restore " + e.restoreId();
+        } else if (event instanceof ClusterResumed e) {
+            return "cluster resumed";
+        } else if (event instanceof RestoreRequested e) {
+            return "restore requested (" + e.mode() + ") from " + (e.snapshot() == null ? "a point in time" : e.snapshot());
+        } else if (event instanceof RestorePhaseChanged e) {
+            return "restore " + e.restoreId() + ": " + e.phase() + (e.error() == null ? "" : " — " + e.error());
+        } else if (event instanceof RestoreMember e) {
+            return "member " + e.memberName() + " told to restore from " + e.snapshotId();
+        } else if (event instanceof MemberRestored e) {
+            return "member " + e.memberName() + " restored at revision " + e.revision();
+        } else if (event instanceof MemberRestoreFailed e) {
+            return "member " + e.memberName() + " failed to restore: " + e.reason();
+        }
+        return event.getClass().getSimpleName();
+    }
+}
