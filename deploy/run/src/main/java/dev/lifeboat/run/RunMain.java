@@ -11,6 +11,7 @@ import java.util.concurrent.CountDownLatch;
 
 import dev.lifeboat.events.Topics;
 import dev.lifeboat.stack.LocalStack;
+import dev.lifeboat.stack.QuarkusService;
 import dev.lifeboat.stack.StackException;
 import dev.lifeboat.stack.StackOptions;
 
@@ -30,7 +31,7 @@ public final class RunMain {
     /** Held so that the level set on them is not lost with a collected logger. */
     private static final List<java.util.logging.Logger> QUIETED = new ArrayList<>();
 
-    private final List<ServiceProcess> services = Collections.synchronizedList(new ArrayList<>());
+    private final List<QuarkusService> services = Collections.synchronizedList(new ArrayList<>());
     private volatile LocalStack stack;
 
     private RunMain() {
@@ -75,7 +76,7 @@ public final class RunMain {
             stack = LocalStack.start(options);
             Map<String, String> config = stack.quarkusConfig();
             System.out.println("lifeboat: starting " + String.join(", ", SERVICES.keySet()) + " ...");
-            SERVICES.forEach((name, port) -> services.add(ServiceProcess.start(repo, name, port, config, options.runDir())));
+            SERVICES.forEach((name, port) -> services.add(QuarkusService.start(repo, name, name, port, config, options.runDir())));
             services.parallelStream().forEach(service -> service.awaitReady(Duration.ofSeconds(120)));
         } catch (StackException e) {
             fail(e.getMessage());
@@ -91,7 +92,7 @@ public final class RunMain {
         System.out.printf("  Kafka       %s%n", stack.kafka().bootstrapServers());
         System.out.printf("  S3          %s (bucket %s)%n", stack.s3().endpoint(), StackOptions.BUCKET);
         System.out.printf("  PostgreSQL  %s%n", stack.postgres().jdbcUrl());
-        for (ServiceProcess service : services) {
+        for (QuarkusService service : services) {
             System.out.printf("  %-18s %s  (health %s/q/health/ready, OpenAPI %s/q/openapi)%n", service.name(),
                     service.url(), service.url(), service.url());
         }
@@ -100,8 +101,8 @@ public final class RunMain {
     }
 
     private void stopAll() {
-        List<ServiceProcess> running = new ArrayList<>(services);
-        running.parallelStream().forEach(ServiceProcess::stop);
+        List<QuarkusService> running = new ArrayList<>(services);
+        running.parallelStream().forEach(QuarkusService::close);
         if (stack != null) {
             stack.close();
         }

@@ -27,9 +27,8 @@ import dev.lifeboat.events.SnapshotRequested;
 import dev.lifeboat.events.Topics;
 import dev.lifeboat.events.testing.TestEvents;
 import dev.lifeboat.events.testing.TopicProbe;
-import dev.lifeboat.stack.HttpProbe;
 import dev.lifeboat.stack.LocalStack;
-import dev.lifeboat.stack.ManagedProcess;
+import dev.lifeboat.stack.QuarkusService;
 import dev.lifeboat.stack.Ports;
 import dev.lifeboat.stack.StackOptions;
 import io.etcd.jetcd.ByteSequence;
@@ -160,53 +159,38 @@ public final class SnapshotBenchmark {
         }
     }
 
-    /** snapshot-service as built, in its own JVM, with its RSS sampled. */
+    /** snapshot-service as built, in its own JVM with make run's options, with its RSS sampled. */
     private static final class Service implements AutoCloseable {
-        private final ManagedProcess process;
+        private final QuarkusService service;
         private final AtomicLong peak = new AtomicLong();
         private final Thread sampler;
 
-        private Service(ManagedProcess process) {
-            this.process = process;
+        private Service(QuarkusService service) {
+            this.service = service;
             this.sampler = new Thread(() -> {
-                Path status = Path.of("/proc", Long.toString(process.pid()), "status");
+                Path status = Path.of("/proc", Long.toString(service.pid()), "status");
                 while (!Thread.currentThread().isInterrupted()) {
                     try {
                         for (String line : Files.readAllLines(status)) {
                             if (line.startsWith("VmRSS:")) {
-                                long kb = Long.parseLong(line.replaceAll("[^0-9]", ""));
-                                peak.accumulateAndGet(kb << 10, Math::max);
+                                peak.accumulateAndGet(Long.parseLong(line.replaceAll("[^0-9]", "")) << 10, Math::max);
                             }
                         }
                         Thread.sleep(50);
-                    } catch (InterruptedException e) {
-                        return;
                     } catch (Exception e) {
                         return;
                     }
                 }
             }, "rss-sampler");
+            sampler.setDaemon(true);
+            sampler.start();
         }
 
         static Service start(Path repo, LocalStack stack, Path dir, String compression) {
-            Map<String, String> environment = new HashMap<>();
-            stack.quarkusConfig().forEach((key, value) -> environment.put(key.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_"), value));
-            int port = Ports.free();
-            environment.put("QUARKUS_HTTP_PORT", Integer.toString(port));
-            environment.put("LIFEBOAT_SNAPSHOTS_COMPRESSION", compression);
-            environment.put("MALLOC_ARENA_MAX", "2");
-            ManagedProcess process = ManagedProcess.start("snapshot-service-" + compression.toLowerCase(Locale.ROOT),
-                    List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx128m", "-XX:+UseSerialGC",
-                            "-XX:MaxDirectMemorySize=64m", "-XX:MaxMetaspaceSize=128m", "-XX:ReservedCodeCacheSize=64m", "-Xss512k",
-                            "-Dio.netty.allocator.numDirectArenas=1", "-Dio.netty.allocator.numHeapArenas=1", "-jar",
-                            repo.resolve("snapshot-service/target/quarkus-app/quarkus-run.jar").toString()),
-                    repo, dir.resolve("run"), environment);
-            HttpProbe.await("http://127.0.0.1:" + port + "/q/health/ready", "\"UP\"", Duration.ofSeconds(120), process,
-                    "snapshot-service");
-            Service service = new Service(process);
-            service.sampler.setDaemon(true);
-            service.sampler.start();
-            return service;
+            Map<String, String> config = new HashMap<>(stack.quarkusConfig());
+            config.put("lifeboat.snapshots.compression", compression);
+            return new Service(QuarkusService.start(repo, "snapshot-service", "snapshot-service-" + compression.toLowerCase(Locale.ROOT),
+                    Ports.free(), config, dir.resolve("run")).awaitReady(Duration.ofSeconds(120)));
         }
 
         long peakRss() {
@@ -216,7 +200,7 @@ public final class SnapshotBenchmark {
         @Override
         public void close() {
             sampler.interrupt();
-            process.stop();
+            service.close();
         }
     }
 

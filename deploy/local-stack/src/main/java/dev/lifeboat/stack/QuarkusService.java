@@ -1,0 +1,85 @@
+package dev.lifeboat.stack;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A Lifeboat service run from its built Quarkus application ({@code <module>/target/quarkus-app}) as a
+ * child JVM — for {@code make run} and the benchmarks. Configuration goes in through environment
+ * variables (Quarkus' standard mapping), never the command line, where any user could read a secret.
+ */
+public final class QuarkusService implements AutoCloseable {
+
+    /**
+     * JVM settings that keep a service's resident memory small and flat (measured with snapshot-service
+     * streaming 0.5 and 2 GB snapshots): a bounded heap, direct memory and metaspace, one Netty arena,
+     * and two malloc arenas.
+     */
+    public static final List<String> JVM_OPTIONS = List.of("-Xms64m", "-Xmx128m", "-XX:+UseSerialGC", "-XX:MaxDirectMemorySize=64m",
+            "-XX:MaxMetaspaceSize=128m", "-XX:ReservedCodeCacheSize=64m", "-Xss512k", "-Dio.netty.allocator.numDirectArenas=1",
+            "-Dio.netty.allocator.numHeapArenas=1");
+
+    private final String name;
+    private final int port;
+    private final ManagedProcess process;
+
+    private QuarkusService(String name, int port, ManagedProcess process) {
+        this.name = name;
+        this.port = port;
+        this.process = process;
+    }
+
+    /**
+     * Starts {@code <repo>/<module>/target/quarkus-app/quarkus-run.jar} on {@code port} with the given
+     * configuration (property names, as {@link LocalStack#quarkusConfig()} gives them).
+     */
+    public static QuarkusService start(Path repo, String module, String name, int port, Map<String, String> config, Path runDir) {
+        Path jar = repo.resolve(module).resolve("target/quarkus-app/quarkus-run.jar");
+        if (!Files.isRegularFile(jar)) {
+            throw new StackException(module + " is not built (" + jar + " is missing): run ./mvnw -B package -DskipTests");
+        }
+        Ports.requireFree(port, name);
+        Map<String, String> environment = new HashMap<>();
+        config.forEach((key, value) -> environment.put(environmentName(key), value));
+        environment.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        environment.put("MALLOC_ARENA_MAX", "2");
+        List<String> command = new ArrayList<>(List.of(Binaries.java()));
+        command.addAll(JVM_OPTIONS);
+        command.addAll(List.of("-jar", jar.toString()));
+        return new QuarkusService(name, port, ManagedProcess.start(name, command, repo, runDir, environment));
+    }
+
+    /** Quarkus' environment variable for a property: upper case, anything else than A-Z0-9 as '_'. */
+    public static String environmentName(String property) {
+        return property.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_");
+    }
+
+    /** Waits until {@code /q/health/ready} answers UP. */
+    public QuarkusService awaitReady(Duration timeout) {
+        HttpProbe.await(url() + "/q/health/ready", "\"UP\"", timeout, process, name);
+        return this;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public String url() {
+        return "http://" + Ports.HOST + ":" + port;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    @Override
+    public void close() {
+        process.stop();
+    }
+}
