@@ -2,7 +2,7 @@
 MVN := ./mvnw -B
 ETCD_MEMBERS ?= 1
 
-.PHONY: run test build bootstrap clean bench-snapshot-format bench-snapshot-service
+.PHONY: run test build bootstrap clean bench-snapshot-format bench-snapshot-service bench-scheduler
 
 ## make run: build, start the local stack (etcd, Kafka, S3, PostgreSQL) and the four services; Ctrl-C stops all.
 run: bootstrap
@@ -26,6 +26,13 @@ bench-snapshot-service: bootstrap
 	$(MVN) -q -pl snapshot-service dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath
 	java -cp snapshot-service/target/test-classes:$$(cat snapshot-service/target/bench.classpath) \
 		dev.lifeboat.snapshot.bench.SnapshotBenchmark .
+
+## make bench-scheduler: 10,000 policies @every 1m on one replica: slot-to-emit delay p50/p99 and throughput.
+bench-scheduler: bootstrap
+	$(MVN) -q install -DskipTests -pl scheduler-service -am
+	$(MVN) -q -pl scheduler-service dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath
+	java -cp scheduler-service/target/test-classes:$$(cat scheduler-service/target/bench.classpath) \
+		dev.lifeboat.scheduler.bench.FiringBenchmark .
 
 build: bootstrap
 	$(MVN) -q package -DskipTests

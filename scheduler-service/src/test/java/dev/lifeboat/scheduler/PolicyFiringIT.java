@@ -73,7 +73,7 @@ class PolicyFiringIT {
         Set<String> ids = fired.stream().map(SnapshotRequested::requestId).collect(Collectors.toSet());
         assertEquals(fired.size(), ids.size(), "no slot fired twice: " + ids);
         for (SnapshotRequested request : fired) {
-            assertTrue(request.requestId().matches("policy-" + policy + "-\\d+"), request.requestId());
+            assertTrue(request.requestId().matches("policy-" + cluster + "-" + policy + "-\\d+"), request.requestId());
             assertEquals(0, Long.parseLong(request.requestId().substring(request.requestId().lastIndexOf('-') + 1)) % 2);
             assertEquals(policy, request.policyId());
         }
@@ -90,7 +90,7 @@ class PolicyFiringIT {
         CompletableFuture<?> second = CompletableFuture.runAsync(() -> fire(now));
         CompletableFuture.allOf(first, second).get();
         assertEquals(1, count("select count(*) from fired_slot where policy_id = ?", policy));
-        String slot = "policy-" + policy + "-" + (now.getEpochSecond() / 3600 * 3600);
+        String slot = "policy-" + cluster + "-" + policy + "-" + (now.getEpochSecond() / 3600 * 3600);
         assertEquals(List.of(slot), requests(cluster, 2, Duration.ofSeconds(5)).stream().map(SnapshotRequested::requestId).toList());
     }
 
@@ -104,7 +104,7 @@ class PolicyFiringIT {
         assertTrue(Instant.now().minusSeconds(120).getEpochSecond() <= Long.parseLong(fired.get(0).requestId().replaceAll(".*-", "")),
                 "the latest slot: " + fired);
 
-        String strict = policy(cluster(), "{\"schedule\": \"@every 1h\", \"startingDeadlineSeconds\": 0}");
+        String strict = policy(cluster(), "{\"id\": \"strict\", \"schedule\": \"@every 1h\", \"startingDeadlineSeconds\": 0}");
         makeDue(strict, "interval '2 hours'");
         Thread.sleep(2500);
         assertEquals(0, count("select count(*) from fired_slot where policy_id = ?", strict), "past its deadline: not fired");

@@ -23,11 +23,11 @@ import jakarta.enterprise.event.Observes;
 
 /**
  * Fires due policies: each due slot becomes one SnapshotRequested through the outbox, with request id
- * {@code policy-<policy>-<slot epoch seconds>}.
+ * {@code policy-<cluster>-<policy>-<slot epoch seconds>}.
  *
  * <ul>
  * <li>Due policies are locked with {@code FOR UPDATE SKIP LOCKED} and every fired slot is a row keyed
- * by (policy, slot): two replicas never fire the same slot.</li>
+ * by (cluster, policy, slot): two replicas never fire the same slot.</li>
  * <li>After downtime only the latest missed slot fires, once, and only if it is at most the policy's
  * starting deadline old (as Kubernetes CronJob's {@code startingDeadlineSeconds}).</li>
  * <li>A paused cluster's slots pass without firing.</li>
@@ -37,9 +37,10 @@ import jakarta.enterprise.event.Observes;
 public class Firing {
 
     private static final String DUE = """
-            select id from policy where next_fire_at <= now() order by next_fire_at limit 200 for update skip locked""";
+            select cluster_id, id from policy where next_fire_at <= now() order by next_fire_at limit 200 for update skip locked""";
     private static final String FIRE_SLOT = """
-            insert into fired_slot (policy_id, slot, request_id, fired_at) values (?1, ?2, ?3, now()) on conflict do nothing""";
+            insert into fired_slot (cluster_id, policy_id, slot, request_id, fired_at) values (?1, ?2, ?3, ?4, now())
+            on conflict do nothing""";
 
     private final Outbox outbox;
     private ScheduledExecutorService ticker;
@@ -77,15 +78,15 @@ public class Firing {
     /** Fires the policies due at {@code now}; returns how many were looked at. */
     public Uni<Integer> fireDue(Instant now) {
         return Panache.withTransaction(() -> Panache.getSession()
-                .chain(session -> session.createNativeQuery(DUE, String.class).getResultList())
+                .chain(session -> session.createNativeQuery(DUE, Object[].class).getResultList())
                 .chain(ids -> fireEach(ids, 0, now).replaceWith(ids.size())));
     }
 
-    private Uni<Void> fireEach(List<String> ids, int index, Instant now) {
+    private Uni<Void> fireEach(List<Object[]> ids, int index, Instant now) {
         if (index >= ids.size()) {
             return Uni.createFrom().voidItem();
         }
-        return PolicyRecord.<PolicyRecord>findById(ids.get(index))
+        return PolicyRecord.<PolicyRecord>findById(new PolicyRecord.Key((String) ids.get(index)[0], (String) ids.get(index)[1]))
                 .chain(policy -> fire(policy, now))
                 .chain(() -> fireEach(ids, index + 1, now));
     }
@@ -109,10 +110,10 @@ public class Firing {
             if (cluster == null || cluster.paused) {
                 return Uni.createFrom().voidItem();
             }
-            String requestId = "policy-" + policy.id + "-" + slot.getEpochSecond();
+            String requestId = "policy-" + policy.clusterId + "-" + policy.id + "-" + slot.getEpochSecond();
             return Panache.getSession()
-                    .chain(session -> session.createNativeQuery(FIRE_SLOT).setParameter(1, policy.id).setParameter(2, slot)
-                            .setParameter(3, requestId).executeUpdate())
+                    .chain(session -> session.createNativeQuery(FIRE_SLOT).setParameter(1, policy.clusterId).setParameter(2, policy.id)
+                            .setParameter(3, slot).setParameter(4, requestId).executeUpdate())
                     .chain(inserted -> inserted == 0 ? Uni.createFrom().voidItem()
                             : outbox.emit(new SnapshotRequested(requestId, policy.clusterId, SnapshotKind.valueOf(policy.kind),
                                     "schedule " + policy.schedule + " (" + policy.timeZone + ")", policy.id, now)).replaceWithVoid());

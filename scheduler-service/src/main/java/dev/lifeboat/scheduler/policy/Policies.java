@@ -40,11 +40,7 @@ public class Policies {
                         "no cluster with id '" + clusterId + "'"));
             }
             String id = definition.id() != null ? definition.id() : UUID.randomUUID().toString().substring(0, 8);
-            return PolicyRecord.<PolicyRecord>findById(id).chain(existing -> {
-                if (existing != null && !existing.clusterId.equals(clusterId)) {
-                    return Uni.createFrom().failure(new Clusters.RefusedException(Clusters.Refusal.DUPLICATE,
-                            "policy id '" + id + "' belongs to another cluster"));
-                }
+            return PolicyRecord.<PolicyRecord>findById(new PolicyRecord.Key(clusterId, id)).chain(existing -> {
                 PolicyRecord policy = existing != null ? existing : new PolicyRecord();
                 policy.id = id;
                 policy.clusterId = clusterId;

@@ -6,17 +6,44 @@ import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
+import jakarta.persistence.IdClass;
 import jakarta.persistence.Table;
 
-/** A backup policy of a cluster; see {@code V2026_11_22_2__scheduler_policies.sql}. */
+/** A backup policy of a cluster, its id unique within the cluster; see {@code V2026_11_22_2__scheduler_policies.sql}. */
 @Entity
 @Table(name = "policy")
+@IdClass(PolicyRecord.Key.class)
 public class PolicyRecord extends PanacheEntityBase {
 
+    /** The primary key: cluster and policy id. */
+    public static class Key implements java.io.Serializable {
+        public String clusterId;
+        public String id;
+
+        public Key() {
+        }
+
+        public Key(String clusterId, String id) {
+            this.clusterId = clusterId;
+            this.id = id;
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Key key && java.util.Objects.equals(clusterId, key.clusterId) && java.util.Objects.equals(id, key.id);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(clusterId, id);
+        }
+    }
+
     @Id
-    public String id;
     @Column(name = "cluster_id", nullable = false)
     public String clusterId;
+    @Id
+    public String id;
     @Column(nullable = false)
     public String schedule;
     @Column(name = "time_zone", nullable = false)
