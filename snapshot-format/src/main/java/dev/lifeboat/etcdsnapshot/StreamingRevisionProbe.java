@@ -132,31 +132,40 @@ public final class StreamingRevisionProbe {
             }
             branchChildren.put(id, children);
         } else if ((flags & 0x02) != 0) {
-            Map<ByteBuffer, ByteBuffer> buckets = null;
-            for (int i = 0; i < count; i++) {
-                int element = PAGE_HEADER + i * ELEMENT;
-                long keyStart = element + (full.getInt(element + 4) & 0xffffffffL);
-                long keySize = full.getInt(element + 8) & 0xffffffffL;
-                long valueSize = full.getInt(element + 12) & 0xffffffffL;
-                if (keyStart + keySize + valueSize > full.limit()) {
-                    return;
-                }
-                ByteBuffer key = full.slice((int) keyStart, (int) keySize);
-                ByteBuffer value = full.slice((int) (keyStart + keySize), (int) valueSize).order(ByteOrder.LITTLE_ENDIAN);
-                if ((full.getInt(element) & 0x01) != 0) {
-                    if (buckets == null) {
-                        buckets = new HashMap<>();
-                    }
+            Map<ByteBuffer, ByteBuffer> buckets = new HashMap<>();
+            leafElements(full, (index, elements, elementFlags, key, value) -> {
+                if ((elementFlags & 0x01) != 0) {
                     buckets.put(copy(key), copy(value));
-                } else if (i == count - 1 && isRevision(key) && id < lastRevision.length) {
+                } else if (index == elements - 1 && isRevision(key) && id < lastRevision.length) {
                     lastRevision[(int) id] = key.getLong(0);
-                } else if (key.equals(COMPACT_KEY) && valueSize == Revision.SIZE) {
+                } else if (key.equals(COMPACT_KEY) && value.remaining() == Revision.SIZE) {
                     compactRevisionByPage.put(id, value.order(ByteOrder.BIG_ENDIAN).getLong(0));
                 }
-            }
-            if (buckets != null) {
+            });
+            if (!buckets.isEmpty()) {
                 bucketLeaves.put(id, buckets);
             }
+        }
+    }
+
+    /** Receives the elements of a leaf page; buffers are only valid during the call. */
+    private interface LeafVisitor {
+        void element(int index, int count, int flags, ByteBuffer key, ByteBuffer value);
+    }
+
+    /** Visits a leaf page's elements, stopping at the first one that does not fit the page. */
+    private static void leafElements(ByteBuffer page, LeafVisitor visitor) {
+        int count = page.getShort(10) & 0xffff;
+        for (int i = 0; i < count && PAGE_HEADER + (i + 1) * ELEMENT <= page.limit(); i++) {
+            int element = PAGE_HEADER + i * ELEMENT;
+            long keyStart = element + (page.getInt(element + 4) & 0xffffffffL);
+            long keySize = page.getInt(element + 8) & 0xffffffffL;
+            long valueSize = page.getInt(element + 12) & 0xffffffffL;
+            if (keyStart + keySize + valueSize > page.limit()) {
+                return;
+            }
+            visitor.element(i, count, page.getInt(element), page.slice((int) keyStart, (int) keySize),
+                    page.slice((int) (keyStart + keySize), (int) valueSize).order(ByteOrder.LITTLE_ENDIAN));
         }
     }
 
@@ -238,24 +247,15 @@ public final class StreamingRevisionProbe {
         if (inline.remaining() < PAGE_HEADER) {
             return 0;
         }
-        int count = inline.getShort(10) & 0xffff;
-        long result = 0;
-        for (int i = 0; i < count && PAGE_HEADER + (i + 1) * ELEMENT <= inline.limit(); i++) {
-            int element = PAGE_HEADER + i * ELEMENT;
-            long keyStart = element + (inline.getInt(element + 4) & 0xffffffffL);
-            long keySize = inline.getInt(element + 8) & 0xffffffffL;
-            long valueSize = inline.getInt(element + 12) & 0xffffffffL;
-            if (keyStart + keySize + valueSize > inline.limit()) {
-                break;
-            }
-            ByteBuffer key = inline.slice((int) keyStart, (int) keySize);
+        long[] result = {0};
+        leafElements(inline, (index, count, flags, key, value) -> {
             if (lastRevisionKey && isRevision(key)) {
-                result = key.getLong(0);
-            } else if (!lastRevisionKey && key.equals(COMPACT_KEY) && valueSize == Revision.SIZE) {
-                result = inline.slice((int) (keyStart + keySize), Revision.SIZE).order(ByteOrder.BIG_ENDIAN).getLong(0);
+                result[0] = key.getLong(0);
+            } else if (!lastRevisionKey && key.equals(COMPACT_KEY) && value.remaining() == Revision.SIZE) {
+                result[0] = value.order(ByteOrder.BIG_ENDIAN).getLong(0);
             }
-        }
-        return result;
+        });
+        return result[0];
     }
 
     private static ByteBuffer copy(ByteBuffer source) {
