@@ -44,20 +44,7 @@ public final class FiringBenchmark {
                         stack.quarkusConfig(), dir.resolve("run")).awaitReady(Duration.ofSeconds(120))) {
             HttpClient http = HttpClient.newHttpClient();
             System.out.println("creating " + CLUSTERS * POLICIES_PER_CLUSTER + " policies @every 1m ...");
-            ExecutorService pool = Executors.newFixedThreadPool(8);
-            List<Future<?>> calls = new ArrayList<>();
-            for (int c = 0; c < CLUSTERS; c++) {
-                String cluster = "bench-" + c;
-                post(http, scheduler.url() + "/api/v1/clusters", "{\"id\": \"" + cluster + "\", \"endpoints\": [\"http://127.0.0.1:2379\"]}");
-                for (int p = 0; p < POLICIES_PER_CLUSTER; p++) {
-                    String body = "{\"id\": \"p" + p + "\", \"schedule\": \"@every 1m\"}";
-                    calls.add(pool.submit(() -> post(http, scheduler.url() + "/api/v1/clusters/" + cluster + "/policies", body)));
-                }
-            }
-            for (Future<?> call : calls) {
-                call.get();
-            }
-            pool.shutdown();
+            createPolicies(http, scheduler.url());
             Instant slot = Instant.ofEpochSecond((Instant.now().getEpochSecond() / 60 + 1) * 60);
             System.out.println("measuring the slot of " + slot + " ...");
             Thread.sleep(Math.max(0, Duration.between(Instant.now(), slot).toMillis()) + 45_000);
@@ -82,6 +69,28 @@ public final class FiringBenchmark {
                     delays.get((int) Math.ceil(delays.size() * 0.99) - 1), delays.get(delays.size() - 1));
             double seconds = Math.max(0.001, Duration.between(slot, last).toMillis() / 1000.0);
             System.out.printf("RESULT throughput: %.0f SnapshotRequested/s%n", delays.size() / seconds);
+        }
+    }
+
+    /** The clusters one by one, their policies eight at a time. */
+    private static void createPolicies(HttpClient http, String url) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<?>> calls = new ArrayList<>();
+            for (int c = 0; c < CLUSTERS; c++) {
+                String cluster = "bench-" + c;
+                post(http, url + "/api/v1/clusters", "{\"id\": \"" + cluster + "\", \"endpoints\": [\"http://127.0.0.1:2379\"]}");
+                for (int p = 0; p < POLICIES_PER_CLUSTER; p++) {
+                    String body = "{\"id\": \"p" + p + "\", \"schedule\": \"@every 1m\"}";
+                    calls.add(pool.submit(() -> post(http, url + "/api/v1/clusters/" + cluster + "/policies", body)));
+                }
+            }
+            for (Future<?> call : calls) {
+                call.get();
+            }
+        } finally {
+            // A failed call must not leave the pool's threads keeping this JVM alive.
+            pool.shutdownNow();
         }
     }
 
