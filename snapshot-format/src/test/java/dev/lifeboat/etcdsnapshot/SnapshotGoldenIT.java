@@ -85,6 +85,8 @@ class SnapshotGoldenIT {
             assertTrue(ours.values().stream().anyMatch(kv -> kv.value().length == 900_000), "a value spanning overflow pages");
             assertTrue(ours.values().stream().filter(kv -> kv.lease() != 0).count() == 20, "leased keys keep their lease");
             assertTrue(ours.containsKey(b64("/registry/ünïcödé/名前/🚀")));
+            assertTrue(snapshot.consistentIndex() >= status.revision(), "etcd applied at least one raft entry per revision: "
+                    + snapshot.consistentIndex());
             assertEquals(1, snapshot.leases().size());
             assertEquals(3600, snapshot.leases().get(0).ttl());
         }

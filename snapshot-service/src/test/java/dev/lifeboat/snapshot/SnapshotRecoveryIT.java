@@ -9,40 +9,27 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import com.google.common.collect.HashMultimap;
 
-import dev.lifeboat.events.ClusterRegistered;
-import dev.lifeboat.events.ClusterSpec;
-import dev.lifeboat.events.EventCodec;
-import dev.lifeboat.events.EventType;
 import dev.lifeboat.events.LifeboatEvent;
 import dev.lifeboat.events.SnapshotCompleted;
 import dev.lifeboat.events.SnapshotFailed;
-import dev.lifeboat.events.SnapshotKind;
-import dev.lifeboat.events.SnapshotRequested;
 import dev.lifeboat.events.Topics;
 import dev.lifeboat.events.testing.LocalStackResource;
-import dev.lifeboat.events.testing.TestEvents;
-import dev.lifeboat.events.testing.TopicProbe;
 import dev.lifeboat.stack.LocalStack;
 import io.agroal.api.AgroalDataSource;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
-import io.minio.ListObjectsArgs;
 import io.minio.MinioAsyncClient;
-import io.minio.MinioClient;
-import io.minio.Result;
-import io.minio.messages.Item;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -62,16 +49,22 @@ class SnapshotRecoveryIT {
     SnapshotServiceConfig config;
     @Inject
     AgroalDataSource db;
+    SnapshotTestSupport support;
+
+    @BeforeEach
+    void connect() {
+        support = new SnapshotTestSupport(bootstrap, config);
+    }
 
     @Test
     void s3StoppedMidUploadFailsWithNoObjectAndTheNextRequestSucceedsOnceS3IsBack() throws Exception {
         String cluster = "s3down-" + UUID.randomUUID().toString().substring(0, 8);
         fillEtcd(cluster, 12);
-        TestEvents.publish(bootstrap, SnapshotTestSupport.SOURCE, new ClusterRegistered(cluster, spec()));
+        support.register(cluster, SnapshotTestSupport.spec(etcdEndpoints, null));
         StoppingObjectStore.STOP_AT_PART_2.add(cluster);
         LifeboatEvent outcome;
         try {
-            outcome = awaitOutcome(request(cluster, "req-" + UUID.randomUUID()));
+            outcome = support.awaitOutcome(support.request(cluster, "req-" + UUID.randomUUID()));
         } finally {
             StoppingObjectStore.STOP_AT_PART_2.remove(cluster);
             LocalStack.shared(Topics.all()).s3().start();
@@ -79,17 +72,17 @@ class SnapshotRecoveryIT {
         assertTrue(outcome instanceof SnapshotFailed, "failed: " + outcome);
         assertTrue(((SnapshotFailed) outcome).reason().startsWith("S3: cannot "), ((SnapshotFailed) outcome).reason());
         assertTrue(!((SnapshotFailed) outcome).reason().contains(config.s3().secretKey()), "no secret in the reason");
-        assertEquals(List.of(), objectsUnder("lifeboat/" + cluster + "/"), "nothing visible");
+        assertEquals(List.of(), support.objectsUnder("lifeboat/" + cluster + "/"), "nothing visible");
 
-        LifeboatEvent retried = awaitOutcome(request(cluster, "req-" + UUID.randomUUID()));
+        LifeboatEvent retried = support.awaitOutcome(support.request(cluster, "req-" + UUID.randomUUID()));
         assertTrue(retried instanceof SnapshotCompleted, "completed once S3 is back: " + retried);
-        assertEquals(List.of(((SnapshotCompleted) retried).objectKey()), objectsUnder("lifeboat/" + cluster + "/"));
+        assertEquals(List.of(((SnapshotCompleted) retried).objectKey()), support.objectsUnder("lifeboat/" + cluster + "/"));
     }
 
     @Test
     void aSnapshotLeftRunningByADeadInstanceIsTakenOverCleanedUpAndCompletedOnce() throws Exception {
         String cluster = "crash-" + UUID.randomUUID().toString().substring(0, 8);
-        TestEvents.publish(bootstrap, SnapshotTestSupport.SOURCE, new ClusterRegistered(cluster, spec()));
+        support.register(cluster, SnapshotTestSupport.spec(etcdEndpoints, null));
         awaitClusterKnown(cluster);
         String bucket = config.s3().bucket();
         String snapshotId = "dead" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
@@ -115,13 +108,13 @@ class SnapshotRecoveryIT {
             insert.executeUpdate();
         }
         // Kafka redelivers the request after the crash: still one snapshot.
-        TestEvents.publish(bootstrap, SnapshotTestSupport.SOURCE, new SnapshotRequested(requestId, cluster, SnapshotKind.FULL, "test", null, Instant.now()));
+        support.request(cluster, requestId);
 
-        LifeboatEvent outcome = awaitOutcome(requestId);
+        LifeboatEvent outcome = support.awaitOutcome(requestId);
 
         assertTrue(outcome instanceof SnapshotCompleted, "completed: " + outcome);
         assertEquals(snapshotId, ((SnapshotCompleted) outcome).snapshotId());
-        assertEquals(List.of(((SnapshotCompleted) outcome).objectKey()), objectsUnder("lifeboat/" + cluster + "/"),
+        assertEquals(List.of(((SnapshotCompleted) outcome).objectKey()), support.objectsUnder("lifeboat/" + cluster + "/"),
                 "exactly one object: the staging upload is gone");
         // S3Proxy keeps an unfinished upload as a stub file next to its parts; aborting removes it.
         try (var files = java.nio.file.Files.walk(LocalStack.shared(Topics.all()).s3().baseDir())) {
@@ -168,21 +161,5 @@ class SnapshotRecoveryIT {
                         ByteSequence.from(value)).get(30, TimeUnit.SECONDS);
             }
         }
-    }
-
-    private ClusterSpec spec() {
-        return SnapshotTestSupport.spec(etcdEndpoints, null);
-    }
-
-    private String request(String cluster, String requestId) {
-        return new SnapshotTestSupport(bootstrap, config).request(cluster, requestId);
-    }
-
-    private LifeboatEvent awaitOutcome(String requestId) {
-        return new SnapshotTestSupport(bootstrap, config).awaitOutcome(requestId);
-    }
-
-    private List<String> objectsUnder(String prefix) throws Exception {
-        return new SnapshotTestSupport(bootstrap, config).objectsUnder(prefix);
     }
 }

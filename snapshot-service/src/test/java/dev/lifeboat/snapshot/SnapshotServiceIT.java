@@ -10,22 +10,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.lifeboat.etcdsnapshot.EtcdSnapshot;
 import dev.lifeboat.etcdsnapshot.KeyValue;
-import dev.lifeboat.events.ClusterRegistered;
 import dev.lifeboat.events.ClusterSpec;
 import dev.lifeboat.events.EventCodec;
 import dev.lifeboat.events.EventType;
@@ -33,21 +31,15 @@ import dev.lifeboat.events.SnapshotCompleted;
 import dev.lifeboat.events.SnapshotFailed;
 import dev.lifeboat.events.SnapshotKind;
 import dev.lifeboat.events.SnapshotRequested;
-import dev.lifeboat.events.Topics;
 import dev.lifeboat.events.testing.LocalStackResource;
 import dev.lifeboat.events.testing.TestEvents;
-import dev.lifeboat.events.testing.TopicProbe;
 import dev.lifeboat.stack.EtcdCluster;
 import dev.lifeboat.stack.Ports;
 import dev.lifeboat.stack.StackOptions;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
-import io.minio.ListObjectsArgs;
-import io.minio.MinioClient;
-import io.minio.Result;
 import io.minio.StatObjectArgs;
 import io.minio.StatObjectResponse;
-import io.minio.messages.Item;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -68,11 +60,17 @@ class SnapshotServiceIT {
     String etcdEndpoints;
     @Inject
     SnapshotServiceConfig config;
+    SnapshotTestSupport support;
+
+    @BeforeEach
+    void connect() {
+        support = new SnapshotTestSupport(bootstrap, config);
+    }
 
     @Test
     void snapshotOfKnownDataIsStoredVerifiedAndRestorable() throws Exception {
-        String cluster = cluster("known");
-        register(cluster, spec(etcdEndpoints, null));
+        String cluster = SnapshotTestSupport.cluster("known");
+        support.register(cluster, SnapshotTestSupport.spec(etcdEndpoints, null));
         Map<String, String> written = new HashMap<>();
         long revision;
         try (Client etcd = Client.builder().endpoints(etcdEndpoints).build()) {
@@ -85,7 +83,7 @@ class SnapshotServiceIT {
             revision = etcd.getKVClient().get(bytes("/none")).get(10, TimeUnit.SECONDS).getHeader().getRevision();
         }
 
-        SnapshotCompleted completed = awaitCompleted(request(cluster));
+        SnapshotCompleted completed = support.awaitCompleted(support.request(cluster));
 
         assertEquals(revision, completed.revision(), "the exact revision, read from the snapshot");
         assertTrue(completed.objectKey().matches("lifeboat/" + cluster + "/full/\\d{8}T\\d{6}Z-r" + revision + "-"
@@ -115,43 +113,43 @@ class SnapshotServiceIT {
             assertEquals(written, live);
         }
 
-        StatObjectResponse object = minio().statObject(StatObjectArgs.builder().bucket(completed.bucket())
+        StatObjectResponse object = support.minio().statObject(StatObjectArgs.builder().bucket(completed.bucket())
                 .object(completed.objectKey()).build());
         assertEquals(completed.storedSize(), object.size());
         assertEquals(Long.toString(revision), object.userMetadata().get("lifeboat-revision"));
         assertEquals(completed.rawSha256(), object.userMetadata().get("lifeboat-db-sha256"));
-        assertEquals(List.of(completed.objectKey()), objectsUnder("lifeboat/" + cluster + "/"), "only the snapshot; no staging object");
+        assertEquals(List.of(completed.objectKey()), support.objectsUnder("lifeboat/" + cluster + "/"), "only the snapshot; no staging object");
         Files.delete(file);
     }
 
     @Test
     void theSameRequestTwiceIsOneSnapshot() throws Exception {
-        String cluster = cluster("dup");
-        register(cluster, spec(etcdEndpoints, null));
+        String cluster = SnapshotTestSupport.cluster("dup");
+        support.register(cluster, SnapshotTestSupport.spec(etcdEndpoints, null));
         String requestId = "req-" + UUID.randomUUID();
         SnapshotRequested request = new SnapshotRequested(requestId, cluster, SnapshotKind.FULL, "test", null, Instant.now());
         TestEvents.publish(bootstrap, SnapshotTestSupport.SOURCE, request);
         TestEvents.publish(bootstrap, SnapshotTestSupport.SOURCE, request);
-        awaitCompleted(requestId);
+        support.awaitCompleted(requestId);
         Thread.sleep(2000);
         JsonNode list = given().queryParam("cluster", cluster).get("/api/v1/snapshots").then().statusCode(200).extract()
                 .as(JsonNode.class);
         assertEquals(1, list.size(), list.toString());
-        assertEquals(1, snapshotEvents(cluster, EventType.SNAPSHOT_COMPLETED, Duration.ofSeconds(3)).size());
-        assertEquals(1, objectsUnder("lifeboat/" + cluster + "/").size());
+        assertEquals(1, support.snapshotEvents(cluster, EventType.SNAPSHOT_COMPLETED, Duration.ofSeconds(3)).size());
+        assertEquals(1, support.objectsUnder("lifeboat/" + cluster + "/").size());
     }
 
     @Test
     void aStreamCorruptedInFlightLeavesNoObjectAndAFailedEntry() throws Exception {
-        String cluster = cluster("corrupt");
-        register(cluster, spec(etcdEndpoints, null));
+        String cluster = SnapshotTestSupport.cluster("corrupt");
+        support.register(cluster, SnapshotTestSupport.spec(etcdEndpoints, null));
         CorruptingEtcdSnapshotSource.CORRUPT.add(cluster);
         try {
-            SnapshotFailed failed = awaitFailed(request(cluster));
+            SnapshotFailed failed = support.awaitFailed(support.request(cluster));
             assertTrue(failed.reason().contains("failed verification") && failed.reason().contains("does not match"), failed.reason());
             JsonNode entry = given().get("/api/v1/snapshots/" + failed.snapshotId()).then().statusCode(200).extract().as(JsonNode.class);
             assertEquals("FAILED", entry.get("phase").asText());
-            assertEquals(List.of(), objectsUnder("lifeboat/" + cluster + "/"), "nothing visible");
+            assertEquals(List.of(), support.objectsUnder("lifeboat/" + cluster + "/"), "nothing visible");
             given().get("/api/v1/snapshots/" + failed.snapshotId() + "/content").then().statusCode(409);
         } finally {
             CorruptingEtcdSnapshotSource.CORRUPT.remove(cluster);
@@ -167,24 +165,24 @@ class SnapshotServiceIT {
             run("etcdctl", "--endpoints=" + endpoint, "auth", "enable");
             Path user = Files.writeString(dir.resolve("user"), "root\n");
             Path password = Files.writeString(dir.resolve("password"), "wrong-password-s3cr3t\n");
-            String cluster = cluster("auth");
-            register(cluster, spec(endpoint, new ClusterSpec.Auth("file:" + user, "file:" + password)));
+            String cluster = SnapshotTestSupport.cluster("auth");
+            support.register(cluster, SnapshotTestSupport.spec(endpoint, new ClusterSpec.Auth("file:" + user, "file:" + password)));
 
-            SnapshotFailed failed = awaitFailed(request(cluster));
+            SnapshotFailed failed = support.awaitFailed(support.request(cluster));
 
             assertTrue(failed.reason().contains("rejected Lifeboat") && failed.reason().contains("authentication failed"),
                     failed.reason());
             assertFalse(failed.reason().contains("wrong-password-s3cr3t"), "no secret in the reason");
-            assertEquals(List.of(), objectsUnder("lifeboat/" + cluster + "/"));
+            assertEquals(List.of(), support.objectsUnder("lifeboat/" + cluster + "/"));
         }
     }
 
     @Test
     void anUnreachableEtcdFailsAfterRetriesNamingTheEndpoint() throws Exception {
-        String cluster = cluster("down");
+        String cluster = SnapshotTestSupport.cluster("down");
         String endpoint = "http://127.0.0.1:" + Ports.free();
-        register(cluster, spec(endpoint, null));
-        SnapshotFailed failed = awaitFailed(request(cluster));
+        support.register(cluster, SnapshotTestSupport.spec(endpoint, null));
+        SnapshotFailed failed = support.awaitFailed(support.request(cluster));
         assertTrue(failed.reason().startsWith("no etcd member of cluster '" + cluster + "' answered: " + endpoint), failed.reason());
         JsonNode entry = given().get("/api/v1/snapshots/" + failed.snapshotId()).then().extract().as(JsonNode.class);
         assertEquals(1, entry.get("attempts").asInt(), "one claim, retried inside it: " + entry);
@@ -192,8 +190,8 @@ class SnapshotServiceIT {
 
     @Test
     void aRequestForAnUnknownClusterFails() {
-        String cluster = cluster("unknown");
-        SnapshotFailed failed = awaitFailed(request(cluster));
+        String cluster = SnapshotTestSupport.cluster("unknown");
+        SnapshotFailed failed = support.awaitFailed(support.request(cluster));
         assertEquals("cluster '" + cluster + "' is not registered with Lifeboat", failed.reason());
     }
 
@@ -201,46 +199,6 @@ class SnapshotServiceIT {
     void badQueryParametersAreRefused() {
         given().queryParam("phase", "SLEEPING").get("/api/v1/snapshots").then().statusCode(400);
         given().get("/api/v1/snapshots/does-not-exist").then().statusCode(404);
-    }
-
-    private SnapshotTestSupport support() {
-        return new SnapshotTestSupport(bootstrap, config);
-    }
-
-    private static String cluster(String purpose) {
-        return SnapshotTestSupport.cluster(purpose);
-    }
-
-    private static ClusterSpec spec(String endpoints, ClusterSpec.Auth auth) {
-        return SnapshotTestSupport.spec(endpoints, auth);
-    }
-
-    private void register(String cluster, ClusterSpec spec) {
-        support().register(cluster, spec);
-    }
-
-    private String request(String cluster) {
-        return support().request(cluster);
-    }
-
-    private SnapshotCompleted awaitCompleted(String requestId) {
-        return support().awaitCompleted(requestId);
-    }
-
-    private SnapshotFailed awaitFailed(String requestId) {
-        return support().awaitFailed(requestId);
-    }
-
-    private List<ConsumerRecord<String, byte[]>> snapshotEvents(String cluster, EventType type, Duration wait) {
-        return support().snapshotEvents(cluster, type, wait);
-    }
-
-    private MinioClient minio() {
-        return support().minio();
-    }
-
-    private List<String> objectsUnder(String prefix) throws Exception {
-        return support().objectsUnder(prefix);
     }
 
     private static ByteSequence bytes(String text) {

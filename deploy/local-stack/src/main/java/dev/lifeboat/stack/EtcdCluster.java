@@ -85,10 +85,6 @@ public final class EtcdCluster implements AutoCloseable {
         return members.stream().map(Member::clientUrl).collect(Collectors.joining(","));
     }
 
-    List<ManagedProcess> processes() {
-        return List.copyOf(processes);
-    }
-
     @Override
     public void close() {
         processes.forEach(ManagedProcess::stop);

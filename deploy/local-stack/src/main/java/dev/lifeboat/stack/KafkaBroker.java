@@ -165,13 +165,8 @@ public final class KafkaBroker implements AutoCloseable {
         return port;
     }
 
-    ManagedProcess process() {
-        return process;
-    }
-
     @Override
     public void close() {
         process.stop();
     }
-
 }

@@ -125,10 +125,6 @@ public final class S3Server implements AutoCloseable {
         return baseDir;
     }
 
-    ManagedProcess process() {
-        return process;
-    }
-
     /**
      * Starts S3Proxy (again, after {@link #stop()}) on the same port with the same data. Tests use the
      * pair to take S3 away in the middle of an upload.

@@ -102,10 +102,6 @@ public class OutboxRelay {
         Log.debug("outbox relay stopped");
     }
 
-    public boolean running() {
-        return running;
-    }
-
     private Map<String, Object> producerConfig() {
         Map<String, Object> producerConfig = new HashMap<>();
         // Connection settings (bootstrap servers, TLS, SASL) come from the service's kafka.* configuration.
