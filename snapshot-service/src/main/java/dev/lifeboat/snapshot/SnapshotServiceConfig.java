@@ -1,44 +1,20 @@
 package dev.lifeboat.snapshot;
 
 import java.time.Duration;
-import java.util.Map;
-import java.util.Optional;
 
+import dev.lifeboat.access.format.Compression;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
-/** Everything snapshot-service can be told, under {@code lifeboat}. */
+/**
+ * What snapshot-service can be told, under {@code lifeboat}; the object store ({@code lifeboat.s3}) and
+ * encryption ({@code lifeboat.encryption}) are configured as in every service, see snapshot-access.
+ */
 @ConfigMapping(prefix = "lifeboat")
 public interface SnapshotServiceConfig {
 
-    /** The S3-compatible object store. */
-    S3 s3();
-
     /** How snapshots are taken and stored. */
     Snapshots snapshots();
-
-    /** Encryption at rest. */
-    Encryption encryption();
-
-    interface S3 {
-
-        /** S3 endpoint URL, e.g. {@code https://s3.eu-central-1.amazonaws.com}. */
-        String endpoint();
-
-        /** Region of the bucket. */
-        @WithDefault("us-east-1")
-        String region();
-
-        /** Access key id. */
-        String accessKey();
-
-        /** Secret access key; never logged. */
-        String secretKey();
-
-        /** Bucket used when a cluster names none. */
-        @WithDefault("lifeboat")
-        String bucket();
-    }
 
     interface Snapshots {
 
@@ -89,38 +65,5 @@ public interface SnapshotServiceConfig {
         /** How long a request for a cluster this service has not heard of waits for its registration. */
         @WithDefault("60s")
         Duration unknownClusterGrace();
-    }
-
-    interface Encryption {
-
-        /** The key that encrypts new snapshots; absent: stored in the clear. */
-        Optional<String> activeKey();
-
-        /** Keys by id; old ones stay so that old snapshots remain readable after a rotation. */
-        Map<String, Key> keys();
-
-        interface Key {
-
-            /** A file holding the 32-byte key, base64-encoded. */
-            Optional<String> file();
-
-            /** An environment variable holding the 32-byte key, base64-encoded. */
-            Optional<String> env();
-        }
-    }
-
-    /** Compression of stored snapshots. */
-    enum Compression {
-        NONE(""), ZSTD(".zst"), GZIP(".gz");
-
-        private final String suffix;
-
-        Compression(String suffix) {
-            this.suffix = suffix;
-        }
-
-        public String suffix() {
-            return suffix;
-        }
     }
 }

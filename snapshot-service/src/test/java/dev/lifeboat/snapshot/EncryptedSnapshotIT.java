@@ -23,6 +23,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
+import dev.lifeboat.access.store.S3Config;
 import dev.lifeboat.etcdsnapshot.EtcdSnapshot;
 import dev.lifeboat.events.ClusterRegistered;
 import dev.lifeboat.events.ClusterSpec;
@@ -35,7 +36,7 @@ import dev.lifeboat.events.Topics;
 import dev.lifeboat.events.testing.LocalStackResource;
 import dev.lifeboat.events.testing.TestEvents;
 import dev.lifeboat.events.testing.TopicProbe;
-import dev.lifeboat.snapshot.crypto.KeyRing;
+import dev.lifeboat.access.format.KeyRing;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.minio.GetObjectArgs;
@@ -78,7 +79,7 @@ class EncryptedSnapshotIT {
     @ConfigProperty(name = "local-stack.etcd-endpoints")
     String etcdEndpoints;
     @Inject
-    SnapshotServiceConfig config;
+    S3Config s3;
 
     @Test
     void storedEncryptedAndServedPlain() throws Exception {
@@ -102,8 +103,8 @@ class EncryptedSnapshotIT {
         assertEquals("gzip", completed.compression());
         assertTrue(completed.objectKey().endsWith(".db.gz.enc"), completed.objectKey());
 
-        MinioClient minio = MinioClient.builder().endpoint(config.s3().endpoint()).region(config.s3().region())
-                .credentials(config.s3().accessKey(), config.s3().secretKey()).build();
+        MinioClient minio = MinioClient.builder().endpoint(s3.endpoint()).region(s3.region())
+                .credentials(s3.accessKey(), s3.secretKey()).build();
         byte[] stored;
         try (InputStream in = minio.getObject(GetObjectArgs.builder().bucket(completed.bucket()).object(completed.objectKey()).build())) {
             stored = in.readAllBytes();

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 
 import com.google.common.collect.HashMultimap;
 
+import dev.lifeboat.access.store.S3Config;
 import dev.lifeboat.events.LifeboatEvent;
 import dev.lifeboat.events.SnapshotCompleted;
 import dev.lifeboat.events.SnapshotFailed;
@@ -46,14 +47,14 @@ class SnapshotRecoveryIT {
     @ConfigProperty(name = "local-stack.etcd-endpoints")
     String etcdEndpoints;
     @Inject
-    SnapshotServiceConfig config;
+    S3Config s3;
     @Inject
     AgroalDataSource db;
     SnapshotTestSupport support;
 
     @BeforeEach
     void connect() {
-        support = new SnapshotTestSupport(bootstrap, config);
+        support = new SnapshotTestSupport(bootstrap, s3);
     }
 
     @Test
@@ -71,7 +72,7 @@ class SnapshotRecoveryIT {
         }
         assertTrue(outcome instanceof SnapshotFailed, "failed: " + outcome);
         assertTrue(((SnapshotFailed) outcome).reason().startsWith("S3: cannot "), ((SnapshotFailed) outcome).reason());
-        assertTrue(!((SnapshotFailed) outcome).reason().contains(config.s3().secretKey()), "no secret in the reason");
+        assertTrue(!((SnapshotFailed) outcome).reason().contains(s3.secretKey()), "no secret in the reason");
         assertEquals(List.of(), support.objectsUnder("lifeboat/" + cluster + "/"), "nothing visible");
 
         LifeboatEvent retried = support.awaitOutcome(support.request(cluster, "req-" + UUID.randomUUID()));
@@ -84,14 +85,14 @@ class SnapshotRecoveryIT {
         String cluster = "crash-" + UUID.randomUUID().toString().substring(0, 8);
         support.register(cluster, SnapshotTestSupport.spec(etcdEndpoints, null));
         awaitClusterKnown(cluster);
-        String bucket = config.s3().bucket();
+        String bucket = s3.bucket();
         String snapshotId = "dead" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
         String stagingKey = "lifeboat/" + cluster + "/.staging/" + snapshotId;
-        MinioAsyncClient s3 = MinioAsyncClient.builder().endpoint(config.s3().endpoint()).region(config.s3().region())
-                .credentials(config.s3().accessKey(), config.s3().secretKey()).build();
-        String uploadId = s3.createMultipartUploadAsync(bucket, config.s3().region(), stagingKey, HashMultimap.create(), null)
+        MinioAsyncClient minio = MinioAsyncClient.builder().endpoint(s3.endpoint()).region(s3.region())
+                .credentials(s3.accessKey(), s3.secretKey()).build();
+        String uploadId = minio.createMultipartUploadAsync(bucket, s3.region(), stagingKey, HashMultimap.create(), null)
                 .get(30, TimeUnit.SECONDS).result().uploadId();
-        s3.uploadPartAsync(bucket, config.s3().region(), stagingKey, new byte[1024], 1024, uploadId, 1, null, null).get(30, TimeUnit.SECONDS);
+        minio.uploadPartAsync(bucket, s3.region(), stagingKey, new byte[1024], 1024, uploadId, 1, null, null).get(30, TimeUnit.SECONDS);
         String requestId = "req-" + UUID.randomUUID();
         // As an instance leaves it when killed mid-upload: RUNNING, its claim lapsed, an unfinished upload.
         try (Connection connection = db.getConnection(); PreparedStatement insert = connection.prepareStatement("""

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.lifeboat.access.store.S3Config;
 import dev.lifeboat.etcdsnapshot.EtcdSnapshot;
 import dev.lifeboat.etcdsnapshot.KeyValue;
 import dev.lifeboat.events.ClusterSpec;
@@ -59,12 +60,12 @@ class SnapshotServiceIT {
     @ConfigProperty(name = "local-stack.etcd-endpoints")
     String etcdEndpoints;
     @Inject
-    SnapshotServiceConfig config;
+    S3Config s3;
     SnapshotTestSupport support;
 
     @BeforeEach
     void connect() {
-        support = new SnapshotTestSupport(bootstrap, config);
+        support = new SnapshotTestSupport(bootstrap, s3);
     }
 
     @Test

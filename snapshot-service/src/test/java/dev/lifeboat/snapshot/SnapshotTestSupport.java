@@ -12,6 +12,7 @@ import java.util.UUID;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
+import dev.lifeboat.access.store.S3Config;
 import dev.lifeboat.events.ClusterRegistered;
 import dev.lifeboat.events.ClusterSpec;
 import dev.lifeboat.events.EventCodec;
@@ -36,11 +37,11 @@ final class SnapshotTestSupport {
     private static final Duration WAIT = Duration.ofSeconds(90);
 
     private final String bootstrap;
-    private final SnapshotServiceConfig config;
+    private final S3Config s3;
 
-    SnapshotTestSupport(String bootstrap, SnapshotServiceConfig config) {
+    SnapshotTestSupport(String bootstrap, S3Config s3) {
         this.bootstrap = bootstrap;
-        this.config = config;
+        this.s3 = s3;
     }
 
     static String cluster(String purpose) {
@@ -95,13 +96,13 @@ final class SnapshotTestSupport {
     }
 
     MinioClient minio() {
-        return MinioClient.builder().endpoint(config.s3().endpoint()).region(config.s3().region())
-                .credentials(config.s3().accessKey(), config.s3().secretKey()).build();
+        return MinioClient.builder().endpoint(s3.endpoint()).region(s3.region())
+                .credentials(s3.accessKey(), s3.secretKey()).build();
     }
 
     List<String> objectsUnder(String prefix) throws Exception {
         List<String> keys = new ArrayList<>();
-        for (Result<Item> item : minio().listObjects(ListObjectsArgs.builder().bucket(config.s3().bucket()).prefix(prefix)
+        for (Result<Item> item : minio().listObjects(ListObjectsArgs.builder().bucket(s3.bucket()).prefix(prefix)
                 .recursive(true).build())) {
             keys.add(item.get().objectName());
         }

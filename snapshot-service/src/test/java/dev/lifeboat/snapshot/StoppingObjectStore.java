@@ -4,7 +4,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import dev.lifeboat.events.Topics;
-import dev.lifeboat.snapshot.store.MinioObjectStore;
+import dev.lifeboat.access.store.MinioObjectStore;
+import dev.lifeboat.access.store.S3Config;
 import dev.lifeboat.stack.LocalStack;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.inject.Alternative;
@@ -19,7 +20,7 @@ public class StoppingObjectStore extends MinioObjectStore {
     /** Clusters whose next upload loses S3 at its second part. */
     public static final Set<String> STOP_AT_PART_2 = ConcurrentHashMap.newKeySet();
 
-    public StoppingObjectStore(SnapshotServiceConfig config) {
+    public StoppingObjectStore(S3Config config) {
         super(config);
     }
 

@@ -7,11 +7,11 @@ import java.sql.ResultSet;
 import java.util.List;
 import java.util.Locale;
 
-import dev.lifeboat.snapshot.SnapshotServiceConfig.Compression;
+import dev.lifeboat.access.format.Compression;
 import dev.lifeboat.snapshot.catalog.SnapshotEntry;
 import dev.lifeboat.snapshot.catalog.SnapshotPhase;
-import dev.lifeboat.snapshot.store.ObjectStore;
-import dev.lifeboat.snapshot.stream.StoredFormat;
+import dev.lifeboat.access.store.ObjectStore;
+import dev.lifeboat.access.format.StoredFormat;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.quarkus.panache.common.Parameters;

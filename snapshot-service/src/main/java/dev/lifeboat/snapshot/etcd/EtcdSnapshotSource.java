@@ -2,32 +2,25 @@ package dev.lifeboat.snapshot.etcd;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import javax.net.ssl.SSLException;
-
+import dev.lifeboat.access.etcd.EtcdChannels;
+import dev.lifeboat.access.etcd.EtcdRejectedException;
+import dev.lifeboat.access.etcd.EtcdUnavailableException;
 import dev.lifeboat.events.ClusterSpec;
-import dev.lifeboat.events.SecretReference;
 import dev.lifeboat.snapshot.SnapshotServiceConfig;
-import io.etcd.jetcd.api.AuthGrpc;
-import io.etcd.jetcd.api.AuthenticateRequest;
 import io.etcd.jetcd.api.MaintenanceGrpc;
 import io.etcd.jetcd.api.SnapshotRequest;
 import io.etcd.jetcd.api.SnapshotResponse;
 import io.etcd.jetcd.api.StatusRequest;
 import io.etcd.jetcd.api.StatusResponse;
+import io.grpc.ClientInterceptor;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.GrpcSslContexts;
-import io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.MetadataUtils;
 import io.quarkus.logging.Log;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -41,8 +34,6 @@ import jakarta.enterprise.context.ApplicationScoped;
  */
 @ApplicationScoped
 public class EtcdSnapshotSource {
-
-    private static final Metadata.Key<String> TOKEN = Metadata.Key.of("token", Metadata.ASCII_STRING_MARSHALLER);
 
     private final SnapshotServiceConfig.Snapshots config;
 
@@ -67,7 +58,7 @@ public class EtcdSnapshotSource {
         List<String> problems = new ArrayList<>();
         List<Candidate> healthy = new ArrayList<>();
         for (String endpoint : spec.endpoints()) {
-            ManagedChannel channel = channel(clusterId, endpoint, spec);
+            ManagedChannel channel = EtcdChannels.open(clusterId, endpoint, spec, config.flowControlWindow());
             try {
                 MaintenanceGrpc.MaintenanceBlockingStub maintenance = authenticated(clusterId, channel, spec);
                 StatusResponse status = maintenance.withDeadlineAfter(5, TimeUnit.SECONDS).status(StatusRequest.getDefaultInstance());
@@ -75,8 +66,7 @@ public class EtcdSnapshotSource {
                         status.getVersion()));
             } catch (StatusRuntimeException e) {
                 channel.shutdownNow();
-                if (e.getStatus().getCode() == Status.Code.INVALID_ARGUMENT || e.getStatus().getCode() == Status.Code.PERMISSION_DENIED
-                        || e.getStatus().getCode() == Status.Code.UNAUTHENTICATED) {
+                if (EtcdChannels.isRejection(e)) {
                     closeAll(healthy);
                     throw new EtcdRejectedException("etcd at " + endpoint + " rejected Lifeboat for cluster '" + clusterId + "': "
                             + e.getStatus().getDescription());
@@ -108,49 +98,12 @@ public class EtcdSnapshotSource {
 
     private MaintenanceGrpc.MaintenanceBlockingStub authenticated(String clusterId, ManagedChannel channel, ClusterSpec spec) {
         MaintenanceGrpc.MaintenanceBlockingStub stub = MaintenanceGrpc.newBlockingStub(channel);
-        if (spec.auth() == null || spec.auth().userRef() == null) {
-            return stub;
-        }
-        String user;
-        String password;
-        try {
-            user = SecretReference.resolve(spec.auth().userRef(), "etcd user of cluster '" + clusterId + "'");
-            password = SecretReference.resolve(spec.auth().passwordRef(), "etcd password of cluster '" + clusterId + "'");
-        } catch (IllegalArgumentException e) {
-            throw new EtcdRejectedException(e.getMessage());
-        }
-        String token = AuthGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
-                .authenticate(AuthenticateRequest.newBuilder().setName(user).setPassword(password).build()).getToken();
-        Metadata headers = new Metadata();
-        headers.put(TOKEN, token);
-        return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
-    }
-
-    private ManagedChannel channel(String clusterId, String endpoint, ClusterSpec spec) {
-        URI uri = URI.create(endpoint.contains("://") ? endpoint : "http://" + endpoint);
-        NettyChannelBuilder builder = NettyChannelBuilder.forAddress(uri.getHost(), uri.getPort() > 0 ? uri.getPort() : 2379)
-                .flowControlWindow(config.flowControlWindow())
-                .maxInboundMessageSize(64 << 20);
-        boolean tls = "https".equals(uri.getScheme()) || spec.tls() != null;
-        if (!tls) {
-            return builder.usePlaintext().build();
-        }
-        try {
-            var ssl = GrpcSslContexts.forClient();
-            if (spec.tls() != null && spec.tls().caRef() != null) {
-                ssl.trustManager(SecretReference.file(spec.tls().caRef()).toFile());
-            }
-            if (spec.tls() != null && spec.tls().certRef() != null && spec.tls().keyRef() != null) {
-                ssl.keyManager(SecretReference.file(spec.tls().certRef()).toFile(), SecretReference.file(spec.tls().keyRef()).toFile());
-            }
-            return builder.sslContext(ssl.build()).build();
-        } catch (SSLException | IllegalArgumentException e) {
-            throw new EtcdRejectedException("the TLS files of cluster '" + clusterId + "' are not usable: " + e.getMessage());
-        }
+        ClientInterceptor token = EtcdChannels.authenticate(clusterId, channel, spec);
+        return token == null ? stub : stub.withInterceptors(token);
     }
 
     private static String describe(StatusRuntimeException e) {
-        return e.getStatus().getCode() + (e.getStatus().getDescription() == null ? "" : " (" + e.getStatus().getDescription() + ")");
+        return EtcdChannels.describe(e);
     }
 
     private static void closeAll(List<Candidate> candidates) {

@@ -10,7 +10,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 
-import dev.lifeboat.snapshot.store.ObjectStore;
+import dev.lifeboat.access.store.ObjectStore;
 
 /**
  * The end of the pipeline: cuts the stored bytes into parts of a multipart upload and uploads up to

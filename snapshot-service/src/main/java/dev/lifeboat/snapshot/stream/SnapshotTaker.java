@@ -16,11 +16,14 @@ import dev.lifeboat.events.SnapshotCompleted;
 import dev.lifeboat.events.SnapshotKind;
 import dev.lifeboat.snapshot.SnapshotServiceConfig;
 import dev.lifeboat.snapshot.catalog.Catalog;
-import dev.lifeboat.snapshot.crypto.KeyRing;
+import dev.lifeboat.access.format.Compression;
+import dev.lifeboat.access.format.KeyRing;
 import dev.lifeboat.snapshot.etcd.EtcdSnapshotSource;
-import dev.lifeboat.snapshot.etcd.EtcdUnavailableException;
-import dev.lifeboat.snapshot.store.ObjectStore;
-import dev.lifeboat.snapshot.store.ObjectStoreException;
+import dev.lifeboat.access.etcd.EtcdUnavailableException;
+import dev.lifeboat.access.store.ObjectStore;
+import dev.lifeboat.access.store.ObjectStoreException;
+import dev.lifeboat.access.store.S3Config;
+import dev.lifeboat.access.format.StoredFormat;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.instrumentation.annotations.WithSpan;
 import io.quarkus.logging.Log;
@@ -47,15 +50,17 @@ public class SnapshotTaker {
     private final Catalog catalog;
     private final KeyRing keys;
     private final SnapshotServiceConfig config;
+    private final S3Config s3;
 
     public SnapshotTaker(EtcdSnapshotSource etcd, SnapshotPipeline pipeline, ObjectStore store, Catalog catalog, KeyRing keys,
-            SnapshotServiceConfig config) {
+            SnapshotServiceConfig config, S3Config s3) {
         this.etcd = etcd;
         this.pipeline = pipeline;
         this.store = store;
         this.catalog = catalog;
         this.keys = keys;
         this.config = config;
+        this.s3 = s3;
     }
 
     @WithSpan("SnapshotTaker.take")
@@ -65,12 +70,12 @@ public class SnapshotTaker {
         Span.current().setAttribute("lifeboat.cluster.id", claim.clusterId()).setAttribute("lifeboat.snapshot.id", claim.snapshotId());
         ClusterSpec spec = claim.spec();
         String bucket = spec.destination() != null && spec.destination().bucket() != null ? spec.destination().bucket()
-                : config.s3().bucket();
+                : s3.bucket();
         String prefix = spec.destination() != null && spec.destination().prefix() != null ? spec.destination().prefix()
                 : config.snapshots().prefix();
         String base = prefix.isEmpty() ? claim.clusterId() : prefix + "/" + claim.clusterId();
         String stagingKey = base + "/.staging/" + claim.snapshotId();
-        SnapshotServiceConfig.Compression compression = config.snapshots().compression();
+        Compression compression = config.snapshots().compression();
         String keyId = keys.activeKey().orElse(null);
 
         long begin = System.nanoTime();

@@ -1,4 +1,4 @@
-package dev.lifeboat.snapshot.etcd;
+package dev.lifeboat.access.etcd;
 
 /** etcd refused us (credentials, permissions, TLS): retrying will not help. The message names no secret. */
 public class EtcdRejectedException extends RuntimeException {

@@ -1,4 +1,4 @@
-package dev.lifeboat.snapshot.stream;
+package dev.lifeboat.access.format;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -17,8 +17,6 @@ import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 
-import dev.lifeboat.snapshot.SnapshotServiceConfig.Compression;
-import dev.lifeboat.snapshot.crypto.KeyRing;
 
 /** Every compression and encryption combination gives back the bytes it was given. */
 class StoredFormatTest {

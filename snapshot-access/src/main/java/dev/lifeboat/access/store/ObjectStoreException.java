@@ -1,4 +1,4 @@
-package dev.lifeboat.snapshot.store;
+package dev.lifeboat.access.store;
 
 /** The object store failed or refused a call; usually worth retrying. */
 public class ObjectStoreException extends RuntimeException {

@@ -1,4 +1,4 @@
-package dev.lifeboat.snapshot.store;
+package dev.lifeboat.access.store;
 
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -10,7 +10,6 @@ import java.util.concurrent.TimeUnit;
 
 import com.google.common.collect.HashMultimap;
 
-import dev.lifeboat.snapshot.SnapshotServiceConfig;
 import io.minio.ComposeObjectArgs;
 import io.minio.ComposeSource;
 import io.minio.CopyObjectArgs;
@@ -35,8 +34,7 @@ public class MinioObjectStore implements ObjectStore {
     private final MinioAsyncClient client;
     private final String region;
 
-    public MinioObjectStore(SnapshotServiceConfig config) {
-        SnapshotServiceConfig.S3 s3 = config.s3();
+    public MinioObjectStore(S3Config s3) {
         this.region = s3.region();
         this.client = MinioAsyncClient.builder().endpoint(s3.endpoint()).region(s3.region())
                 .credentials(s3.accessKey(), s3.secretKey()).build();

@@ -1,4 +1,4 @@
-package dev.lifeboat.snapshot.store;
+package dev.lifeboat.access.store;
 
 import java.io.InputStream;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.lifeboat.snapshot.etcd;
+package dev.lifeboat.access.etcd;
 
 /** No usable etcd member, or etcd broke the stream: worth retrying. The message names no secret. */
 public class EtcdUnavailableException extends RuntimeException {

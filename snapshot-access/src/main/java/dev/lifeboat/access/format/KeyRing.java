@@ -1,4 +1,4 @@
-package dev.lifeboat.snapshot.crypto;
+package dev.lifeboat.access.format;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,7 +14,6 @@ import java.util.Optional;
 
 import com.google.crypto.tink.subtle.AesGcmHkdfStreaming;
 
-import dev.lifeboat.snapshot.SnapshotServiceConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -34,9 +33,9 @@ public class KeyRing {
     private final Optional<String> active;
 
     @Inject
-    public KeyRing(SnapshotServiceConfig config) {
-        config.encryption().keys().forEach((id, key) -> keys.put(id, load(id, key)));
-        this.active = config.encryption().activeKey();
+    public KeyRing(EncryptionConfig config) {
+        config.keys().forEach((id, key) -> keys.put(id, load(id, key)));
+        this.active = config.activeKey();
         requireActiveKnown();
     }
 
@@ -56,7 +55,7 @@ public class KeyRing {
         });
     }
 
-    private static AesGcmHkdfStreaming load(String id, SnapshotServiceConfig.Encryption.Key key) {
+    private static AesGcmHkdfStreaming load(String id, EncryptionConfig.Key key) {
         String encoded;
         if (key.file().isPresent()) {
             try {

@@ -1,4 +1,4 @@
-package dev.lifeboat.snapshot.stream;
+package dev.lifeboat.access.format;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,8 +9,6 @@ import java.util.zip.GZIPOutputStream;
 import com.github.luben.zstd.ZstdInputStream;
 import com.github.luben.zstd.ZstdOutputStream;
 
-import dev.lifeboat.snapshot.SnapshotServiceConfig.Compression;
-import dev.lifeboat.snapshot.crypto.KeyRing;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
@@ -28,7 +26,7 @@ public class StoredFormat {
     }
 
     /** The stream plain snapshot bytes are written to, ending in {@code stored}. */
-    OutputStream writer(OutputStream stored, Compression compression, int zstdLevel, int zstdWorkers, String keyId) throws IOException {
+    public OutputStream writer(OutputStream stored, Compression compression, int zstdLevel, int zstdWorkers, String keyId) throws IOException {
         OutputStream out = keyId == null ? stored : keys.encrypt(keyId, stored);
         return switch (compression) {
             case NONE -> out;
@@ -48,7 +46,7 @@ public class StoredFormat {
     }
 
     /** The object name suffix: {@code .db[.zst|.gz][.enc]}. */
-    static String suffix(Compression compression, String keyId) {
+    public static String suffix(Compression compression, String keyId) {
         return ".db" + compression.suffix() + (keyId == null ? "" : ".enc");
     }
 }

@@ -1,0 +1,90 @@
+package dev.lifeboat.access.etcd;
+
+import java.net.URI;
+import java.util.concurrent.TimeUnit;
+
+import javax.net.ssl.SSLException;
+
+import dev.lifeboat.events.ClusterSpec;
+import dev.lifeboat.events.SecretReference;
+import io.etcd.jetcd.api.AuthGrpc;
+import io.etcd.jetcd.api.AuthenticateRequest;
+import io.grpc.ClientInterceptor;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
+
+/**
+ * gRPC channels to the members of a registered cluster, with etcd's API (jetcd's generated stubs) over
+ * grpc-java: TLS from the cluster's file references, user/password authentication from its secret
+ * references. Credentials are read when needed and never appear in a message.
+ */
+public final class EtcdChannels {
+
+    private static final Metadata.Key<String> TOKEN = Metadata.Key.of("token", Metadata.ASCII_STRING_MARSHALLER);
+
+    private EtcdChannels() {
+    }
+
+    /** A channel to one client URL; TLS when the URL is https or the cluster has TLS files. */
+    public static ManagedChannel open(String clusterId, String endpoint, ClusterSpec spec, int flowControlWindow) {
+        URI uri = URI.create(endpoint.contains("://") ? endpoint : "http://" + endpoint);
+        NettyChannelBuilder builder = NettyChannelBuilder.forAddress(uri.getHost(), uri.getPort() > 0 ? uri.getPort() : 2379)
+                .flowControlWindow(flowControlWindow)
+                .maxInboundMessageSize(64 << 20);
+        boolean tls = "https".equals(uri.getScheme()) || spec.tls() != null;
+        if (!tls) {
+            return builder.usePlaintext().build();
+        }
+        try {
+            var ssl = GrpcSslContexts.forClient();
+            if (spec.tls() != null && spec.tls().caRef() != null) {
+                ssl.trustManager(SecretReference.file(spec.tls().caRef()).toFile());
+            }
+            if (spec.tls() != null && spec.tls().certRef() != null && spec.tls().keyRef() != null) {
+                ssl.keyManager(SecretReference.file(spec.tls().certRef()).toFile(), SecretReference.file(spec.tls().keyRef()).toFile());
+            }
+            return builder.sslContext(ssl.build()).build();
+        } catch (SSLException | IllegalArgumentException e) {
+            throw new EtcdRejectedException("the TLS files of cluster '" + clusterId + "' are not usable: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Authenticates with the cluster's user and password when it has them: an interceptor that attaches
+     * the token to every call, or null when the cluster needs no authentication.
+     */
+    public static ClientInterceptor authenticate(String clusterId, ManagedChannel channel, ClusterSpec spec) {
+        if (spec.auth() == null || spec.auth().userRef() == null) {
+            return null;
+        }
+        String user;
+        String password;
+        try {
+            user = SecretReference.resolve(spec.auth().userRef(), "etcd user of cluster '" + clusterId + "'");
+            password = SecretReference.resolve(spec.auth().passwordRef(), "etcd password of cluster '" + clusterId + "'");
+        } catch (IllegalArgumentException e) {
+            throw new EtcdRejectedException(e.getMessage());
+        }
+        String token = AuthGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+                .authenticate(AuthenticateRequest.newBuilder().setName(user).setPassword(password).build()).getToken();
+        Metadata headers = new Metadata();
+        headers.put(TOKEN, token);
+        return MetadataUtils.newAttachHeadersInterceptor(headers);
+    }
+
+    /** etcd refused the caller (credentials, permissions, a bad request): retrying will not help. */
+    public static boolean isRejection(StatusRuntimeException e) {
+        Status.Code code = e.getStatus().getCode();
+        return code == Status.Code.INVALID_ARGUMENT || code == Status.Code.PERMISSION_DENIED || code == Status.Code.UNAUTHENTICATED;
+    }
+
+    /** The status code and etcd's description, for messages. */
+    public static String describe(StatusRuntimeException e) {
+        return e.getStatus().getCode() + (e.getStatus().getDescription() == null ? "" : " (" + e.getStatus().getDescription() + ")");
+    }
+}
