@@ -4,6 +4,7 @@ import java.net.URI;
 import java.util.List;
 import java.util.Map;
 
+import dev.lifeboat.events.api.InvalidRequestException;
 import dev.lifeboat.scheduler.cluster.Clusters;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
 
+import dev.lifeboat.events.api.InvalidRequestException;
 import dev.lifeboat.events.RetentionSpec;
 import dev.lifeboat.events.SnapshotKind;
 import dev.lifeboat.scheduler.cluster.Clusters;

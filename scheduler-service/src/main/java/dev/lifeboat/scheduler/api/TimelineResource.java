@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 
+import dev.lifeboat.events.api.InvalidRequestException;
 import dev.lifeboat.scheduler.timeline.Timeline;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.DefaultValue;

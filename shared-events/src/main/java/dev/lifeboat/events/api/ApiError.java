@@ -1,4 +1,4 @@
-package dev.lifeboat.scheduler.api;
+package dev.lifeboat.events.api;
 
 import io.quarkus.logging.Log;
 import jakarta.ws.rs.WebApplicationException;

@@ -1,4 +1,4 @@
-package dev.lifeboat.scheduler.api;
+package dev.lifeboat.events.api;
 
 /** A request body or parameter that breaks a rule; answered with 400 naming the field. */
 public class InvalidRequestException extends RuntimeException {

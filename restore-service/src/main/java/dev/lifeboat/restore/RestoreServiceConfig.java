@@ -1,0 +1,60 @@
+package dev.lifeboat.restore;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** What restore-service can be told, under {@code lifeboat.restore}. */
+@ConfigMapping(prefix = "lifeboat.restore")
+public interface RestoreServiceConfig {
+
+    /** Where snapshots are downloaded and decoded while a restore runs; files are removed when it ends. */
+    @WithDefault("${java.io.tmpdir}/lifeboat-restore")
+    String workDir();
+
+    /** Operations in one etcd transaction; etcd refuses more than its {@code --max-txn-ops} (default 128). */
+    @WithDefault("128")
+    int txnMaxOps();
+
+    /** Bytes of keys and values in one transaction; etcd refuses requests over {@code --max-request-bytes} (1.5 MiB). */
+    @WithDefault("1500000")
+    int txnMaxBytes();
+
+    /** Transactions in flight at once; etcd batches concurrent proposals into one disk sync. */
+    @WithDefault("8")
+    int txnsInFlight();
+
+    /** How long PAUSING waits for the scheduler's ClusterPaused, and RESUMING for ClusterResumed. */
+    @WithDefault("60s")
+    Duration ackTimeout();
+
+    /** How long an instance's claim on a restore lasts without a heartbeat before another instance continues it. */
+    @WithDefault("30s")
+    Duration claimDuration();
+
+    /** How often idle instances look for restores to run or continue. */
+    @WithDefault("500ms")
+    Duration pollInterval();
+
+    /** Hooks run after the scheduler paused the cluster (before anything is fetched). */
+    Hooks pause();
+
+    /** Hooks run when the cluster is handed back (after a restore, or after a failure before any write). */
+    Hooks resume();
+
+    interface Hooks {
+
+        /** An HTTP webhook: POSTed a JSON body with restoreId, clusterId and hook; any 2xx answer means done. */
+        Optional<String> url();
+
+        /** A command (program and arguments, no shell); exit code 0 means done. Gets LIFEBOAT_RESTORE_ID, LIFEBOAT_CLUSTER_ID, LIFEBOAT_HOOK. */
+        Optional<List<String>> command();
+
+        /** Longest each hook may take; a hook over it fails the restore. */
+        @WithDefault("60s")
+        Duration timeout();
+    }
+}

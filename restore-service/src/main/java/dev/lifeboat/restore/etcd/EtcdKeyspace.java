@@ -1,0 +1,384 @@
+package dev.lifeboat.restore.etcd;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+
+import com.google.common.util.concurrent.FutureCallback;
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.MoreExecutors;
+import com.google.protobuf.ByteString;
+
+import dev.lifeboat.access.etcd.EtcdChannels;
+import dev.lifeboat.access.etcd.EtcdRejectedException;
+import dev.lifeboat.access.etcd.EtcdUnavailableException;
+import dev.lifeboat.etcdsnapshot.EtcdSnapshot;
+import dev.lifeboat.events.ClusterSpec;
+import dev.lifeboat.restore.RestoreServiceConfig;
+import io.etcd.jetcd.api.AlarmRequest;
+import io.etcd.jetcd.api.AlarmResponse;
+import io.etcd.jetcd.api.DeleteRangeRequest;
+import io.etcd.jetcd.api.KVGrpc;
+import io.etcd.jetcd.api.KeyValue;
+import io.etcd.jetcd.api.LeaseGrantRequest;
+import io.etcd.jetcd.api.LeaseGrpc;
+import io.etcd.jetcd.api.MaintenanceGrpc;
+import io.etcd.jetcd.api.PutRequest;
+import io.etcd.jetcd.api.RangeRequest;
+import io.etcd.jetcd.api.RangeResponse;
+import io.etcd.jetcd.api.RequestOp;
+import io.etcd.jetcd.api.StatusRequest;
+import io.etcd.jetcd.api.StatusResponse;
+import io.etcd.jetcd.api.TxnRequest;
+import io.etcd.jetcd.api.TxnResponse;
+import io.grpc.ClientInterceptor;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * Restores a snapshot's keys through etcd's KV API (mode API) and verifies the result.
+ *
+ * <ul>
+ * <li>The live keys of the snapshot (under the prefix, if any) are written with plain puts in
+ * transactions of at most {@code txn-max-ops} operations and {@code txn-max-bytes} bytes, several in
+ * flight. Keys whose current value already equals the snapshot's are left alone, so watchers see only
+ * real changes, and running the step again converges to the same keyspace.</li>
+ * <li>Revisions only grow: every put is a new revision, watchers never see time go backwards.</li>
+ * <li>A key that had a lease gets a fresh lease, one per original lease, granted for the remaining TTL
+ * etcd recorded (etcd 3.5+ with lease checkpoints) or else the lease's full TTL.</li>
+ * <li>With prune, keys in the range that the snapshot lacks are deleted.</li>
+ * <li>A dry run reads the same and writes nothing.</li>
+ * </ul>
+ */
+@ApplicationScoped
+public class EtcdKeyspace {
+
+    private static final int PAGE = 500;
+    private static final int OP_OVERHEAD = 16;
+
+    private final RestoreServiceConfig config;
+
+    public EtcdKeyspace(RestoreServiceConfig config) {
+        this.config = config;
+    }
+
+    /** Keys processed so far of the total. */
+    public interface Progress {
+        void update(long processed, long total);
+    }
+
+    /** What a restore did (or, dry, would do). */
+    public record Outcome(long total, long put, long deleted, long unchanged) {
+    }
+
+    public Outcome restore(String clusterId, ClusterSpec spec, Path snapshotFile, byte[] prefix, boolean prune, boolean dryRun,
+            Progress progress) {
+        try (Connection etcd = connect(clusterId, spec); EtcdSnapshot snapshot = EtcdSnapshot.open(snapshotFile)) {
+            KeyHashes current = new KeyHashes();
+            etcd.scan(prefix, false, kv -> current.put(KeyHashes.of(kv.getKey().toByteArray()), KeyHashes.of(kv.getValue().toByteArray())));
+            long[] total = {0};
+            snapshot.forEachLive(prefix, kv -> total[0]++);
+            progress.update(0, total[0]);
+
+            Map<Long, EtcdSnapshot.Lease> leases = new HashMap<>();
+            snapshot.leases().forEach(lease -> leases.put(lease.id(), lease));
+            Map<Long, Long> grantedLeases = new HashMap<>();
+            KeyHashes inSnapshot = new KeyHashes();
+            long[] counts = new long[3]; // processed, put, unchanged
+            Batcher batcher = new Batcher(etcd, dryRun);
+            snapshot.forEachLive(prefix, kv -> {
+                long keyHash = KeyHashes.of(kv.key());
+                inSnapshot.put(keyHash, 1);
+                if (kv.lease() == 0 && current.get(keyHash) == KeyHashes.of(kv.value())) {
+                    counts[2]++;
+                } else {
+                    long lease = kv.lease() == 0 || dryRun ? 0 : grantedLeases.computeIfAbsent(kv.lease(), id -> etcd.grant(leases.get(id)));
+                    PutRequest put = PutRequest.newBuilder().setKey(ByteString.copyFrom(kv.key())).setValue(ByteString.copyFrom(kv.value()))
+                            .setLease(lease).build();
+                    batcher.add(RequestOp.newBuilder().setRequestPut(put).build(), kv.key().length + kv.value().length, kv.key());
+                    counts[1]++;
+                }
+                if (++counts[0] % 1000 == 0) {
+                    progress.update(counts[0], total[0]);
+                }
+            });
+            long[] deleted = {0};
+            if (prune) {
+                batcher.finish();
+                etcd.scan(prefix, true, kv -> {
+                    if (!inSnapshot.contains(KeyHashes.of(kv.getKey().toByteArray()))) {
+                        DeleteRangeRequest delete = DeleteRangeRequest.newBuilder().setKey(kv.getKey()).build();
+                        batcher.add(RequestOp.newBuilder().setRequestDeleteRange(delete).build(), kv.getKey().size(), kv.getKey().toByteArray());
+                        deleted[0]++;
+                    }
+                });
+            }
+            batcher.finish();
+            progress.update(total[0], total[0]);
+            return new Outcome(total[0], counts[1], deleted[0], counts[2]);
+        }
+    }
+
+    /**
+     * The cluster is healthy (a leader, no alarm) and the range holds exactly the snapshot's keys and
+     * values: the same count and the same content hash, computed the same way on both sides. Without
+     * prune, keys the snapshot lacks are not part of the comparison.
+     */
+    public void verify(String clusterId, ClusterSpec spec, Path snapshotFile, byte[] prefix, boolean prune) {
+        try (Connection etcd = connect(clusterId, spec); EtcdSnapshot snapshot = EtcdSnapshot.open(snapshotFile)) {
+            etcd.requireHealthy();
+            ContentHash expected = new ContentHash();
+            KeyHashes keys = new KeyHashes();
+            snapshot.forEachLive(prefix, kv -> {
+                expected.add(kv.key(), kv.value());
+                keys.put(KeyHashes.of(kv.key()), 1);
+            });
+            ContentHash actual = new ContentHash();
+            etcd.scan(prefix, false, kv -> {
+                byte[] key = kv.getKey().toByteArray();
+                if (prune || keys.contains(KeyHashes.of(key))) {
+                    actual.add(key, kv.getValue().toByteArray());
+                }
+            });
+            if (!expected.equals(actual)) {
+                throw new RestoreException("verification failed: cluster '" + clusterId + "' holds " + actual + " in the restored range, "
+                        + "the snapshot " + expected + " (did something write to the cluster during the restore?)");
+            }
+        }
+    }
+
+    /** Count and an order-independent hash of keys with their values: the sums of each pair's SHA-256. */
+    static final class ContentHash {
+        private final MessageDigest sha256 = KeyHashes.sha256();
+        private long count;
+        private long high;
+        private long low;
+
+        void add(byte[] key, byte[] value) {
+            sha256.update(ByteBuffer.allocate(4).putInt(key.length).array());
+            sha256.update(key);
+            ByteBuffer digest = ByteBuffer.wrap(sha256.digest(value));
+            high += digest.getLong();
+            low += digest.getLong();
+            count++;
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof ContentHash that && count == that.count && high == that.high && low == that.low;
+        }
+
+        @Override
+        public int hashCode() {
+            return Long.hashCode(high);
+        }
+
+        @Override
+        public String toString() {
+            return count + " keys (content hash " + HexFormat.of().toHexDigits(high) + HexFormat.of().toHexDigits(low) + ")";
+        }
+    }
+
+    private Connection connect(String clusterId, ClusterSpec spec) {
+        List<String> problems = new ArrayList<>();
+        for (String endpoint : spec.endpoints()) {
+            ManagedChannel channel = EtcdChannels.open(clusterId, endpoint, spec, 4 << 20);
+            try {
+                ClientInterceptor token = EtcdChannels.authenticate(clusterId, channel, spec);
+                Connection connection = new Connection(clusterId, endpoint, channel, token);
+                connection.kv().withDeadlineAfter(5, TimeUnit.SECONDS)
+                        .range(RangeRequest.newBuilder().setKey(ByteString.copyFrom(new byte[] {0})).setCountOnly(true).build());
+                return connection;
+            } catch (StatusRuntimeException e) {
+                channel.shutdownNow();
+                if (EtcdChannels.isRejection(e)) {
+                    throw new EtcdRejectedException("etcd at " + endpoint + " rejected Lifeboat for cluster '" + clusterId + "': "
+                            + e.getStatus().getDescription());
+                }
+                problems.add(endpoint + ": " + EtcdChannels.describe(e));
+            } catch (RuntimeException e) {
+                channel.shutdownNow();
+                throw e;
+            }
+        }
+        throw new EtcdUnavailableException("no etcd member of cluster '" + clusterId + "' answered: " + String.join("; ", problems), null);
+    }
+
+    /** One channel to one member, with the cluster's token when it has authentication. */
+    private record Connection(String clusterId, String endpoint, ManagedChannel channel, ClientInterceptor token) implements AutoCloseable {
+
+        KVGrpc.KVBlockingStub kv() {
+            KVGrpc.KVBlockingStub stub = KVGrpc.newBlockingStub(channel);
+            return token == null ? stub : stub.withInterceptors(token);
+        }
+
+        KVGrpc.KVFutureStub kvAsync() {
+            KVGrpc.KVFutureStub stub = KVGrpc.newFutureStub(channel);
+            return token == null ? stub : stub.withInterceptors(token);
+        }
+
+        /** Every key-value in the range, in key order, read in pages at one revision. */
+        void scan(byte[] prefix, boolean keysOnly, Consumer<KeyValue> each) {
+            ByteString start = ByteString.copyFrom(prefix.length == 0 ? new byte[] {0} : prefix);
+            ByteString end = ByteString.copyFrom(rangeEnd(prefix));
+            long revision = 0;
+            try {
+                while (true) {
+                    RangeRequest.Builder request = RangeRequest.newBuilder().setKey(start).setRangeEnd(end).setLimit(PAGE).setKeysOnly(keysOnly);
+                    if (revision > 0) {
+                        request.setRevision(revision);
+                    }
+                    RangeResponse page = kv().withDeadlineAfter(60, TimeUnit.SECONDS).range(request.build());
+                    revision = page.getHeader().getRevision();
+                    page.getKvsList().forEach(each);
+                    if (!page.getMore() || page.getKvsCount() == 0) {
+                        return;
+                    }
+                    start = page.getKvs(page.getKvsCount() - 1).getKey().concat(ByteString.copyFrom(new byte[] {0}));
+                }
+            } catch (StatusRuntimeException e) {
+                throw failure("read the keyspace of", e);
+            }
+        }
+
+        long grant(EtcdSnapshot.Lease lease) {
+            if (lease == null) {
+                return 0;
+            }
+            long ttl = lease.remainingTtl() > 0 ? lease.remainingTtl() : lease.ttl();
+            LeaseGrpc.LeaseBlockingStub stub = token == null ? LeaseGrpc.newBlockingStub(channel) : LeaseGrpc.newBlockingStub(channel).withInterceptors(token);
+            try {
+                return stub.withDeadlineAfter(10, TimeUnit.SECONDS).leaseGrant(LeaseGrantRequest.newBuilder().setTTL(Math.max(ttl, 1)).build()).getID();
+            } catch (StatusRuntimeException e) {
+                throw failure("grant a lease in", e);
+            }
+        }
+
+        void requireHealthy() {
+            MaintenanceGrpc.MaintenanceBlockingStub maintenance = token == null ? MaintenanceGrpc.newBlockingStub(channel)
+                    : MaintenanceGrpc.newBlockingStub(channel).withInterceptors(token);
+            try {
+                StatusResponse status = maintenance.withDeadlineAfter(5, TimeUnit.SECONDS).status(StatusRequest.getDefaultInstance());
+                if (status.getLeader() == 0) {
+                    throw new RestoreException("cluster '" + clusterId + "' has no leader after the restore");
+                }
+                AlarmResponse alarms = maintenance.withDeadlineAfter(5, TimeUnit.SECONDS)
+                        .alarm(AlarmRequest.newBuilder().setAction(AlarmRequest.AlarmAction.GET).build());
+                if (alarms.getAlarmsCount() > 0) {
+                    throw new RestoreException("cluster '" + clusterId + "' raises alarms after the restore: " + alarms.getAlarmsList().stream()
+                            .map(alarm -> alarm.getAlarm().name()).distinct().toList());
+                }
+            } catch (StatusRuntimeException e) {
+                throw failure("check the health of", e);
+            }
+        }
+
+        RuntimeException failure(String action, StatusRuntimeException e) {
+            String message = "cannot " + action + " cluster '" + clusterId + "' at " + endpoint + ": " + EtcdChannels.describe(e);
+            return EtcdChannels.isRejection(e) ? new EtcdRejectedException(message) : new EtcdUnavailableException(message, e);
+        }
+
+        @Override
+        public void close() {
+            channel.shutdownNow();
+        }
+    }
+
+    /** The end of the range of keys starting with {@code prefix}: all keys when it is empty. */
+    static byte[] rangeEnd(byte[] prefix) {
+        for (int i = prefix.length - 1; i >= 0; i--) {
+            if (prefix[i] != (byte) 0xff) {
+                byte[] end = java.util.Arrays.copyOf(prefix, i + 1);
+                end[i]++;
+                return end;
+            }
+        }
+        return new byte[] {0};
+    }
+
+    /** Groups operations into transactions within etcd's limits and keeps several in flight. */
+    private final class Batcher {
+        private final Connection etcd;
+        private final boolean dryRun;
+        private final Semaphore inFlight = new Semaphore(config.txnsInFlight());
+        private final AtomicReference<Throwable> failure = new AtomicReference<>();
+        private final AtomicLong sent = new AtomicLong();
+        private TxnRequest.Builder txn = TxnRequest.newBuilder();
+        private long bytes;
+
+        Batcher(Connection etcd, boolean dryRun) {
+            this.etcd = etcd;
+            this.dryRun = dryRun;
+        }
+
+        void add(RequestOp op, long size, byte[] key) {
+            long cost = size + OP_OVERHEAD;
+            if (cost > config.txnMaxBytes()) {
+                throw new RestoreException("key '" + new String(key, StandardCharsets.UTF_8) + "' with its value is " + size
+                        + " bytes, more than one transaction may carry (lifeboat.restore.txn-max-bytes = " + config.txnMaxBytes() + ")");
+            }
+            if (txn.getSuccessCount() >= config.txnMaxOps() || bytes + cost > config.txnMaxBytes()) {
+                send();
+            }
+            txn.addSuccess(op);
+            bytes += cost;
+        }
+
+        private void send() {
+            rethrow();
+            if (txn.getSuccessCount() == 0) {
+                return;
+            }
+            TxnRequest request = txn.build();
+            txn = TxnRequest.newBuilder();
+            bytes = 0;
+            if (dryRun) {
+                return;
+            }
+            inFlight.acquireUninterruptibly();
+            Futures.addCallback(etcd.kvAsync().withDeadlineAfter(60, TimeUnit.SECONDS).txn(request), new FutureCallback<TxnResponse>() {
+                @Override
+                public void onSuccess(TxnResponse response) {
+                    sent.incrementAndGet();
+                    inFlight.release();
+                }
+
+                @Override
+                public void onFailure(Throwable e) {
+                    failure.compareAndSet(null, e);
+                    inFlight.release();
+                }
+            }, MoreExecutors.directExecutor());
+        }
+
+        /** Sends what is left and waits for every transaction. */
+        void finish() {
+            send();
+            inFlight.acquireUninterruptibly(config.txnsInFlight());
+            inFlight.release(config.txnsInFlight());
+            rethrow();
+        }
+
+        private void rethrow() {
+            Throwable e = failure.get();
+            if (e instanceof StatusRuntimeException status) {
+                throw etcd.failure("write to", status);
+            }
+            if (e != null) {
+                throw new RestoreException("cannot write to cluster '" + etcd.clusterId() + "': " + e, e);
+            }
+        }
+    }
+}

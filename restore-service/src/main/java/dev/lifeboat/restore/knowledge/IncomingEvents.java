@@ -1,0 +1,122 @@
+package dev.lifeboat.restore.knowledge;
+
+import java.time.Instant;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+
+import dev.lifeboat.events.ClusterDeleted;
+import dev.lifeboat.events.ClusterPaused;
+import dev.lifeboat.events.ClusterRegistered;
+import dev.lifeboat.events.ClusterResumed;
+import dev.lifeboat.events.ClusterSpec;
+import dev.lifeboat.events.ClusterUpdated;
+import dev.lifeboat.events.EventCodec;
+import dev.lifeboat.events.RestoreRequested;
+import dev.lifeboat.events.SnapshotCompleted;
+import dev.lifeboat.events.SnapshotDeleted;
+import dev.lifeboat.events.consumer.EventConsumer;
+import dev.lifeboat.restore.saga.RestoreRefusedException;
+import dev.lifeboat.restore.saga.Restores;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * What restore-service hears: cluster facts and the scheduler's pause/resume acknowledgements,
+ * completed and deleted snapshots, and restore requests from Kafka. Each handler runs inside the
+ * idempotent consumer's transaction.
+ */
+@ApplicationScoped
+public class IncomingEvents {
+
+    private static final String CONSUMER = "restore-service";
+
+    private final EventConsumer events;
+    private final Restores restores;
+
+    public IncomingEvents(EventConsumer events, Restores restores) {
+        this.events = events;
+        this.restores = restores;
+    }
+
+    @Incoming("cluster-events")
+    public Uni<Void> onClusterEvent(ConsumerRecord<String, byte[]> record) {
+        return events.consume(CONSUMER, record, event -> {
+            if (event.payload() instanceof ClusterRegistered registered) {
+                return saveCluster(registered.clusterId(), registered.spec());
+            }
+            if (event.payload() instanceof ClusterUpdated updated) {
+                return saveCluster(updated.clusterId(), updated.spec());
+            }
+            if (event.payload() instanceof ClusterDeleted deleted) {
+                return ClusterRecord.update("deleted = true, updatedAt = ?1 where id = ?2", Instant.now(), deleted.clusterId()).replaceWithVoid();
+            }
+            if (event.payload() instanceof ClusterPaused paused && paused.restoreId() != null) {
+                return restores.acknowledge(paused.restoreId(), true);
+            }
+            if (event.payload() instanceof ClusterResumed resumed && resumed.restoreId() != null) {
+                return restores.acknowledge(resumed.restoreId(), false);
+            }
+            return Uni.createFrom().voidItem();
+        });
+    }
+
+    private static Uni<Void> saveCluster(String id, ClusterSpec spec) {
+        String json;
+        try {
+            json = EventCodec.json().writeValueAsString(spec);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return Uni.createFrom().failure(e);
+        }
+        return ClusterRecord.<ClusterRecord>findById(id).chain(existing -> {
+            ClusterRecord cluster = existing != null ? existing : new ClusterRecord();
+            cluster.id = id;
+            cluster.spec = json;
+            cluster.deleted = false;
+            cluster.updatedAt = Instant.now();
+            return existing != null ? Uni.createFrom().voidItem() : cluster.persist().replaceWithVoid();
+        });
+    }
+
+    @Incoming("snapshot-events")
+    public Uni<Void> onSnapshotEvent(ConsumerRecord<String, byte[]> record) {
+        return events.consume(CONSUMER, record, event -> {
+            if (event.payload() instanceof SnapshotCompleted completed) {
+                return SnapshotRecord.<SnapshotRecord>findById(completed.snapshotId()).chain(existing -> {
+                    if (existing != null) {
+                        return Uni.createFrom().voidItem();
+                    }
+                    SnapshotRecord snapshot = new SnapshotRecord();
+                    snapshot.id = completed.snapshotId();
+                    snapshot.clusterId = completed.clusterId();
+                    snapshot.kind = completed.kind();
+                    snapshot.revision = completed.revision();
+                    snapshot.bucket = completed.bucket();
+                    snapshot.objectKey = completed.objectKey();
+                    snapshot.storedSize = completed.storedSize();
+                    snapshot.storedSha256 = completed.storedSha256();
+                    snapshot.rawSha256 = completed.rawSha256();
+                    snapshot.compression = completed.compression() == null ? "none" : completed.compression();
+                    snapshot.encryptionKeyId = completed.encryptionKeyId();
+                    snapshot.completedAt = completed.completedAt();
+                    return snapshot.persist().replaceWithVoid();
+                });
+            }
+            if (event.payload() instanceof SnapshotDeleted deleted) {
+                return SnapshotRecord.update("deleted = true where id = ?1", deleted.snapshotId()).replaceWithVoid();
+            }
+            return Uni.createFrom().voidItem();
+        });
+    }
+
+    @Incoming("restore-requests")
+    public Uni<Void> onRestoreRequested(ConsumerRecord<String, byte[]> record) {
+        return events.consume(CONSUMER, record, event -> {
+            if (!(event.payload() instanceof RestoreRequested request)) {
+                return Uni.createFrom().voidItem();
+            }
+            return restores.request(request).replaceWithVoid()
+                    .onFailure(RestoreRefusedException.class).recoverWithUni(e -> restores.recordRefusal(request, e.getMessage()));
+        });
+    }
+}

@@ -1,0 +1,100 @@
+package dev.lifeboat.restore.saga;
+
+import java.time.Instant;
+
+import dev.lifeboat.events.RestoreMode;
+import dev.lifeboat.events.RestorePhase;
+import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+
+/** One restore: what was asked, where the saga stands, and its progress. */
+@Entity
+@Table(name = "restore")
+public class RestoreRecord extends PanacheEntityBase {
+
+    @Id
+    public String id;
+
+    /** The cluster whose snapshot is restored. */
+    @Column(name = "cluster_id", nullable = false)
+    public String clusterId;
+
+    /** The cluster written to: the same one, or another with allowCrossCluster. */
+    @Column(name = "target_cluster", nullable = false)
+    public String targetCluster;
+
+    @Column(name = "snapshot_id", nullable = false)
+    public String snapshotId;
+
+    @Enumerated(EnumType.STRING)
+    @Column(nullable = false)
+    public RestoreMode mode;
+
+    @Column(name = "key_prefix")
+    public String keyPrefix;
+
+    @Column(nullable = false)
+    public boolean prune;
+
+    @Column(name = "dry_run", nullable = false)
+    public boolean dryRun;
+
+    public String requester;
+
+    @Enumerated(EnumType.STRING)
+    @Column(nullable = false)
+    public RestorePhase phase;
+
+    public String error;
+
+    /** Something the operator should know about a restore that otherwise went well. */
+    public String note;
+
+    /** JSON: phase name -> {startedAt, endedAt}. */
+    @Column(nullable = false)
+    public String phases;
+
+    @Column(name = "pause_requested", nullable = false)
+    public boolean pauseRequested;
+
+    @Column(nullable = false)
+    public boolean paused;
+
+    @Column(name = "resume_requested", nullable = false)
+    public boolean resumeRequested;
+
+    @Column(nullable = false)
+    public boolean resumed;
+
+    @Column(name = "keys_total")
+    public Long keysTotal;
+
+    @Column(name = "keys_processed")
+    public Long keysProcessed;
+
+    @Column(name = "keys_put")
+    public Long keysPut;
+
+    @Column(name = "keys_deleted")
+    public Long keysDeleted;
+
+    @Column(name = "keys_unchanged")
+    public Long keysUnchanged;
+
+    @Column(name = "claimed_by")
+    public String claimedBy;
+
+    @Column(name = "claimed_until")
+    public Instant claimedUntil;
+
+    @Column(name = "created_at", nullable = false)
+    public Instant createdAt;
+
+    @Column(name = "updated_at", nullable = false)
+    public Instant updatedAt;
+}

@@ -1,0 +1,327 @@
+package dev.lifeboat.restore.saga;
+
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import dev.lifeboat.access.etcd.EtcdRejectedException;
+import dev.lifeboat.access.etcd.EtcdUnavailableException;
+import dev.lifeboat.access.store.ObjectStoreException;
+import dev.lifeboat.events.ClusterSpec;
+import dev.lifeboat.events.RestorePhase;
+import dev.lifeboat.restore.RestoreServiceConfig;
+import dev.lifeboat.restore.etcd.EtcdKeyspace;
+import dev.lifeboat.restore.etcd.RestoreException;
+import dev.lifeboat.restore.fetch.SnapshotFetcher;
+import dev.lifeboat.restore.knowledge.ClusterRecord;
+import dev.lifeboat.restore.knowledge.SnapshotRecord;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.instrumentation.annotations.WithSpan;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.vertx.VertxContextSupport;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+/**
+ * Drives restores through their phases, on worker threads:
+ *
+ * <pre>
+ * VALIDATING → PAUSING → FETCHING → RESTORING → VERIFYING → RESUMING → COMPLETED | FAILED
+ * (dry run:   VALIDATING → FETCHING → RESTORING (reads only) → COMPLETED)
+ * </pre>
+ *
+ * Each phase is persisted before it starts and every step can run again, so an instance that takes
+ * over a restore whose claim lapsed (its instance died) continues from the stored phase. A failure
+ * before RESTORING leaves the data untouched and hands the cluster back (resume hooks, resume); a
+ * failure after the first write keeps the cluster paused, because its keyspace may be half restored.
+ */
+@ApplicationScoped
+public class RestoreSaga {
+
+    private static final int CONCURRENT_RESTORES = 4;
+
+    private final Restores restores;
+    private final SnapshotFetcher fetcher;
+    private final EtcdKeyspace keyspace;
+    private final Hooks hooks;
+    private final RestoreServiceConfig config;
+    private final String owner;
+    private final Semaphore slots = new Semaphore(CONCURRENT_RESTORES);
+    private ScheduledExecutorService scheduler;
+    private ExecutorService workers;
+
+    public RestoreSaga(Restores restores, SnapshotFetcher fetcher, EtcdKeyspace keyspace, Hooks hooks, RestoreServiceConfig config) {
+        this.restores = restores;
+        this.fetcher = fetcher;
+        this.keyspace = keyspace;
+        this.hooks = hooks;
+        this.config = config;
+        this.owner = hostName() + "/" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        scheduler = Executors.newScheduledThreadPool(1, named("restore-claims"));
+        workers = Executors.newFixedThreadPool(CONCURRENT_RESTORES, named("restore-worker"));
+        scheduler.scheduleWithFixedDelay(this::claimWork, 0, config.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        if (scheduler != null) {
+            scheduler.shutdownNow();
+            workers.shutdownNow();
+        }
+    }
+
+    private void claimWork() {
+        try {
+            while (slots.tryAcquire()) {
+                RestoreRecord claimed = await(() -> restores.claimNext(owner, config.claimDuration()));
+                if (claimed == null) {
+                    slots.release();
+                    return;
+                }
+                workers.submit(() -> {
+                    try {
+                        drive(claimed.id);
+                    } finally {
+                        slots.release();
+                    }
+                });
+            }
+        } catch (Throwable e) {
+            slots.release();
+            Log.warnf("restore-service cannot claim work right now: %s", e.getMessage());
+        }
+    }
+
+    @WithSpan("RestoreSaga.drive")
+    void drive(String id) {
+        Span.current().setAttribute("lifeboat.restore.id", id);
+        long beat = config.claimDuration().toMillis() / 3;
+        ScheduledFuture<?> heartbeat = scheduler.scheduleWithFixedDelay(() -> {
+            try {
+                await(() -> restores.extend(id, owner, config.claimDuration()));
+            } catch (Throwable e) {
+                Log.warnf("cannot extend the claim on restore %s: %s", id, e.getMessage());
+            }
+        }, beat, beat, TimeUnit.MILLISECONDS);
+        RestoreRecord restore = null;
+        try {
+            restore = await(() -> restores.load(id));
+            while (!restore.phase.terminal()) {
+                RestorePhase next = step(restore);
+                RestorePhase from = restore.phase;
+                run(() -> restores.advance(id, owner, next));
+                Span.current().addEvent(from + " -> " + next);
+                restore = await(() -> restores.load(id));
+            }
+        } catch (Restores.ClaimLostException e) {
+            Log.warnf("%s; stopping here", e.getMessage());
+            return;
+        } catch (Throwable e) {
+            failed(restore, id, e);
+        } finally {
+            heartbeat.cancel(false);
+        }
+        fetcher.cleanUp(id);
+    }
+
+    /** Runs one phase; returns the next. */
+    private RestorePhase step(RestoreRecord restore) throws Throwable {
+        String id = restore.id;
+        switch (restore.phase) {
+            case VALIDATING -> {
+                fetcher.download(id, source(restore));
+                return restore.dryRun ? RestorePhase.FETCHING : RestorePhase.PAUSING;
+            }
+            case PAUSING -> {
+                if (!restore.pauseRequested) {
+                    run(() -> restores.requestPause(id, owner));
+                }
+                if (!awaitAck(id, true)) {
+                    throw new RestoreException("the scheduler did not confirm the pause of cluster '" + restore.targetCluster + "' within "
+                            + config.ackTimeout().toSeconds() + " s");
+                }
+                hooks.run("pause", config.pause(), id, restore.targetCluster);
+                return RestorePhase.FETCHING;
+            }
+            case FETCHING -> {
+                fetcher.decode(id, source(restore));
+                return RestorePhase.RESTORING;
+            }
+            case RESTORING -> {
+                Path db = fetcher.ensureDecoded(id, source(restore));
+                EtcdKeyspace.Outcome outcome = keyspace.restore(restore.targetCluster, spec(restore.targetCluster), db, prefix(restore),
+                        restore.prune, restore.dryRun, new Throttled(id));
+                run(() -> restores.outcome(id, owner, outcome.total(), outcome.put(), outcome.deleted(), outcome.unchanged()));
+                Log.infof("restore %s: %d keys in the snapshot%s, %d %s, %d unchanged, %d %s", id, outcome.total(),
+                        restore.keyPrefix == null ? "" : " under " + restore.keyPrefix, outcome.put(), restore.dryRun ? "would be put" : "put",
+                        outcome.unchanged(), outcome.deleted(), restore.dryRun ? "would be deleted" : "deleted");
+                return restore.dryRun ? RestorePhase.COMPLETED : RestorePhase.VERIFYING;
+            }
+            case VERIFYING -> {
+                keyspace.verify(restore.targetCluster, spec(restore.targetCluster), fetcher.ensureDecoded(id, source(restore)), prefix(restore),
+                        restore.prune);
+                return RestorePhase.RESUMING;
+            }
+            case RESUMING -> {
+                handBack(restore);
+                return RestorePhase.COMPLETED;
+            }
+            default -> throw new IllegalStateException("restore " + id + " is " + restore.phase);
+        }
+    }
+
+    /** Resume hooks, then the scheduler's resume; a missing acknowledgement is noted, not fatal. */
+    private void handBack(RestoreRecord restore) throws Throwable {
+        hooks.run("resume", config.resume(), restore.id, restore.targetCluster);
+        if (!restore.resumeRequested) {
+            run(() -> restores.requestResume(restore.id, owner));
+        }
+        if (!awaitAck(restore.id, false)) {
+            String note = "the scheduler did not confirm the resume of cluster '" + restore.targetCluster + "' within "
+                    + config.ackTimeout().toSeconds() + " s; check that it takes backups again";
+            Log.warnf("restore %s: %s", restore.id, note);
+            run(() -> restores.note(restore.id, owner, note));
+        }
+    }
+
+    private void failed(RestoreRecord restore, String id, Throwable e) {
+        String error = reason(e);
+        if (restore != null && !restore.dryRun) {
+            RestoreRecord current = restore;
+            try {
+                current = await(() -> restores.load(id));
+            } catch (Throwable ignored) {
+                // the phase read at the start of the step is good enough
+            }
+            boolean untouched = current.phase.ordinal() < RestorePhase.RESTORING.ordinal();
+            if (untouched && current.pauseRequested) {
+                try {
+                    handBack(current);
+                    error += "; nothing was written and the cluster was resumed";
+                } catch (Throwable resume) {
+                    error += "; nothing was written, but resuming the cluster failed: " + reason(resume);
+                }
+            } else if (current.phase == RestorePhase.RESTORING || current.phase == RestorePhase.VERIFYING) {
+                error += "; cluster '" + current.targetCluster + "' stays paused because its keyspace may be partly restored: "
+                        + "run the restore again, or resume the cluster";
+            }
+        }
+        String message = error;
+        try {
+            run(() -> restores.fail(id, owner, message));
+        } catch (Restores.ClaimLostException lost) {
+            Log.warnf("restore %s failed (%s) after this instance lost its claim", id, message);
+        } catch (Throwable recordFailure) {
+            Log.errorf("restore %s failed (%s) and the failure could not be recorded: %s", id, message, recordFailure.getMessage());
+        }
+    }
+
+    /** The failure as a person should read it: no stack trace, no secret. */
+    static String reason(Throwable e) {
+        if (e instanceof RestoreException || e instanceof EtcdRejectedException || e instanceof EtcdUnavailableException
+                || e instanceof ObjectStoreException) {
+            return e.getMessage();
+        }
+        return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+    }
+
+    private boolean awaitAck(String id, boolean pause) throws Throwable {
+        Instant deadline = Instant.now().plus(config.ackTimeout());
+        while (Instant.now().isBefore(deadline)) {
+            RestoreRecord current = await(() -> restores.load(id));
+            if (pause ? current.paused : current.resumed) {
+                return true;
+            }
+            Thread.sleep(200);
+        }
+        return false;
+    }
+
+    private SnapshotFetcher.Source source(RestoreRecord restore) throws Throwable {
+        SnapshotRecord snapshot = await(() -> Panache.withSession(() -> SnapshotRecord.<SnapshotRecord>findById(restore.snapshotId)));
+        if (snapshot == null || snapshot.deleted) {
+            throw new RestoreException("snapshot " + restore.snapshotId + " was deleted while the restore waited");
+        }
+        return new SnapshotFetcher.Source(snapshot.id, snapshot.bucket, snapshot.objectKey, snapshot.storedSize, snapshot.storedSha256,
+                snapshot.rawSha256, snapshot.compression, snapshot.encryptionKeyId, snapshot.revision);
+    }
+
+    private ClusterSpec spec(String clusterId) throws Throwable {
+        ClusterRecord cluster = await(() -> Panache.withSession(() -> ClusterRecord.<ClusterRecord>findById(clusterId)));
+        if (cluster == null || cluster.deleted) {
+            throw new RestoreException("cluster '" + clusterId + "' was deleted while the restore ran");
+        }
+        return cluster.spec();
+    }
+
+    private static byte[] prefix(RestoreRecord restore) {
+        return restore.keyPrefix == null ? new byte[0] : restore.keyPrefix.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Records progress at most once a second. */
+    private final class Throttled implements EtcdKeyspace.Progress {
+        private final String id;
+        private long last;
+
+        Throttled(String id) {
+            this.id = id;
+        }
+
+        @Override
+        public void update(long processed, long total) {
+            long now = System.nanoTime();
+            if (processed != 0 && processed != total && now - last < Duration.ofSeconds(1).toNanos()) {
+                return;
+            }
+            last = now;
+            try {
+                run(() -> restores.progress(id, owner, total, processed));
+            } catch (Restores.ClaimLostException e) {
+                throw e;
+            } catch (Throwable e) {
+                Log.debugf("restore %s: progress not recorded: %s", id, e.getMessage());
+            }
+        }
+    }
+
+    private static <T> T await(Supplier<Uni<T>> work) throws Throwable {
+        return VertxContextSupport.subscribeAndAwait(work::get);
+    }
+
+    private static void run(Supplier<Uni<Void>> work) throws Throwable {
+        VertxContextSupport.subscribeAndAwait(work::get);
+    }
+
+    private static ThreadFactory named(String name) {
+        return runnable -> {
+            Thread thread = new Thread(runnable, name);
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            return "restore-service";
+        }
+    }
+}

@@ -1,0 +1,318 @@
+package dev.lifeboat.restore.saga;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+
+import dev.lifeboat.events.BackupRequested;
+import dev.lifeboat.events.ClusterPauseRequested;
+import dev.lifeboat.events.ClusterResumeRequested;
+import dev.lifeboat.events.EventCodec;
+import dev.lifeboat.events.RestoreMode;
+import dev.lifeboat.events.RestorePhase;
+import dev.lifeboat.events.RestorePhaseChanged;
+import dev.lifeboat.events.RestoreRequested;
+import dev.lifeboat.events.SnapshotKind;
+import dev.lifeboat.events.outbox.Outbox;
+import dev.lifeboat.restore.knowledge.ClusterRecord;
+import dev.lifeboat.restore.knowledge.SnapshotRecord;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.logging.Log;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * Every change of a restore, each with its events in the same transaction (the outbox). Requests
+ * are checked here, before anything is stored; claims make sure one instance drives a restore, and
+ * that another continues it when that instance dies.
+ */
+@ApplicationScoped
+public class Restores {
+
+    private static final String CANDIDATES = """
+            select id from restore
+            where phase not in ('COMPLETED', 'FAILED') and (claimed_until is null or claimed_until < now())
+            order by created_at limit 10 for update skip locked""";
+    private static final TypeReference<Map<String, Map<String, Instant>>> PHASES = new TypeReference<>() {
+    };
+
+    private final Outbox outbox;
+
+    public Restores(Outbox outbox) {
+        this.outbox = outbox;
+    }
+
+    /** The instance lost its claim (it was too slow to renew it); another one continues the restore. */
+    public static class ClaimLostException extends RuntimeException {
+        ClaimLostException(String restoreId) {
+            super("restore " + restoreId + " is no longer claimed by this instance");
+        }
+    }
+
+    /** Accepts a request (the same restore id twice is one restore) or refuses it with {@link RestoreRefusedException}. */
+    public Uni<RestoreRecord> request(RestoreRequested request) {
+        String id = request.restoreId() != null && !request.restoreId().isBlank() ? request.restoreId() : newId();
+        return Panache.withTransaction(() -> RestoreRecord.<RestoreRecord>findById(id)
+                .chain(existing -> existing != null ? Uni.createFrom().item(existing) : check(request).chain(snapshot -> create(id, request, snapshot))));
+    }
+
+    /** A request from Kafka that was refused: recorded as FAILED with the reason, so whoever asked can see why. */
+    public Uni<Void> recordRefusal(RestoreRequested request, String reason) {
+        String id = request.restoreId() != null && !request.restoreId().isBlank() ? request.restoreId() : newId();
+        return RestoreRecord.<RestoreRecord>findById(id).chain(existing -> {
+            if (existing != null) {
+                return Uni.createFrom().voidItem();
+            }
+            RestoreRecord restore = newRecord(id, request, request.snapshot() == null ? "latest" : request.snapshot());
+            restore.phase = RestorePhase.FAILED;
+            restore.error = reason;
+            Log.warnf("restore %s of cluster %s refused: %s", id, request.clusterId(), reason);
+            return restore.persist().chain(() -> emit(restore, null)).replaceWithVoid();
+        });
+    }
+
+    private Uni<SnapshotRecord> check(RestoreRequested request) {
+        if (request.mode() == RestoreMode.REPLACE) {
+            return refuse(400, "mode", "mode REPLACE needs the etcd-agent, which this installation does not have yet; use mode API");
+        }
+        if (request.toRevision() != null || request.toTime() != null) {
+            return refuse(400, request.toRevision() != null ? "toRevision" : "toTime",
+                    "point-in-time restore needs delta snapshots, which this installation does not take yet; name a snapshot");
+        }
+        String target = target(request);
+        if (!target.equals(request.clusterId()) && !request.allowCrossCluster()) {
+            return refuse(400, "targetCluster", "restoring a snapshot of cluster '" + request.clusterId() + "' into cluster '" + target
+                    + "' needs allowCrossCluster: true");
+        }
+        return requireCluster(request.clusterId(), "cluster")
+                .chain(() -> requireCluster(target, "targetCluster"))
+                .chain(() -> snapshot(request))
+                .call(() -> RestoreRecord.<RestoreRecord>find("targetCluster = ?1 and phase not in ?2", target,
+                        List.of(RestorePhase.COMPLETED, RestorePhase.FAILED)).firstResult().chain(running -> running == null
+                                ? Uni.createFrom().voidItem()
+                                : refuse(409, "cluster", "restore " + running.id + " of cluster '" + target + "' is running (phase "
+                                        + running.phase + "); one restore per cluster at a time")));
+    }
+
+    private static Uni<Void> requireCluster(String id, String field) {
+        return ClusterRecord.<ClusterRecord>findById(id).chain(cluster -> cluster == null || cluster.deleted
+                ? refuse(404, field, "cluster '" + id + "' is not registered with Lifeboat")
+                : Uni.createFrom().voidItem());
+    }
+
+    private static Uni<SnapshotRecord> snapshot(RestoreRequested request) {
+        String wanted = request.snapshot() == null || request.snapshot().isBlank() ? "latest" : request.snapshot();
+        if ("latest".equals(wanted)) {
+            return SnapshotRecord.<SnapshotRecord>find("clusterId = ?1 and deleted = false and kind = ?2 order by completedAt desc",
+                    request.clusterId(), SnapshotKind.FULL).firstResult().chain(latest -> latest == null
+                            ? refuse(404, "snapshot", "cluster '" + request.clusterId() + "' has no completed full snapshot")
+                            : Uni.createFrom().item(latest));
+        }
+        return SnapshotRecord.<SnapshotRecord>findById(wanted).chain(snapshot -> {
+            if (snapshot == null) {
+                return refuse(404, "snapshot", "snapshot '" + wanted + "' is not a completed snapshot Lifeboat knows");
+            }
+            if (snapshot.deleted) {
+                return refuse(400, "snapshot", "snapshot '" + wanted + "' was deleted");
+            }
+            if (snapshot.kind != SnapshotKind.FULL) {
+                return refuse(400, "snapshot", "snapshot '" + wanted + "' is a " + snapshot.kind + " snapshot; name a full one");
+            }
+            if (!snapshot.clusterId.equals(request.clusterId()) && !request.allowCrossCluster()) {
+                return refuse(400, "snapshot", "snapshot '" + wanted + "' belongs to cluster '" + snapshot.clusterId + "', not '"
+                        + request.clusterId() + "' (allowCrossCluster: true restores it anyway)");
+            }
+            return Uni.createFrom().item(snapshot);
+        });
+    }
+
+    private Uni<RestoreRecord> create(String id, RestoreRequested request, SnapshotRecord snapshot) {
+        RestoreRecord restore = newRecord(id, request, snapshot.id);
+        restore.phase = RestorePhase.VALIDATING;
+        restore.phases = phases(Map.of(RestorePhase.VALIDATING.name(), Map.of("startedAt", restore.createdAt)));
+        Log.infof("restore %s: snapshot %s of cluster %s into cluster %s (mode %s%s%s%s)", id, snapshot.id, request.clusterId(),
+                restore.targetCluster, request.mode(), request.keyPrefix() == null ? "" : ", prefix " + request.keyPrefix(),
+                request.prune() ? ", prune" : "", request.dryRun() ? ", dry run" : "");
+        return restore.persist().chain(() -> emit(restore, null)).replaceWith(restore);
+    }
+
+    private static RestoreRecord newRecord(String id, RestoreRequested request, String snapshotId) {
+        RestoreRecord restore = new RestoreRecord();
+        restore.id = id;
+        restore.clusterId = request.clusterId();
+        restore.targetCluster = target(request);
+        restore.snapshotId = snapshotId;
+        restore.mode = request.mode();
+        restore.keyPrefix = request.keyPrefix() == null || request.keyPrefix().isEmpty() ? null : request.keyPrefix();
+        restore.prune = request.prune();
+        restore.dryRun = request.dryRun();
+        restore.requester = request.requester();
+        restore.createdAt = Instant.now();
+        restore.updatedAt = restore.createdAt;
+        restore.phases = "{}";
+        return restore;
+    }
+
+    private static String target(RestoreRequested request) {
+        return request.targetCluster() == null || request.targetCluster().isBlank() ? request.clusterId() : request.targetCluster();
+    }
+
+    /** Claims the oldest restore that needs driving: new, or abandoned by an instance that died. */
+    public Uni<RestoreRecord> claimNext(String owner, Duration claimDuration) {
+        return Panache.withTransaction(() -> Panache.getSession()
+                .chain(session -> session.createNativeQuery(CANDIDATES, String.class).getResultList())
+                .chain(ids -> ids.isEmpty() ? Uni.createFrom().nullItem() : RestoreRecord.<RestoreRecord>findById(ids.get(0)))
+                .invoke(restore -> {
+                    if (restore != null) {
+                        if (restore.claimedBy != null) {
+                            Log.infof("restore %s: continuing in phase %s after instance %s stopped", restore.id, restore.phase, restore.claimedBy);
+                        }
+                        restore.claimedBy = owner;
+                        restore.claimedUntil = Instant.now().plus(claimDuration);
+                    }
+                }));
+    }
+
+    public Uni<Boolean> extend(String id, String owner, Duration claimDuration) {
+        return Panache.withTransaction(() -> RestoreRecord.update("claimedUntil = ?1 where id = ?2 and claimedBy = ?3",
+                Instant.now().plus(claimDuration), id, owner).map(n -> n > 0));
+    }
+
+    public Uni<RestoreRecord> load(String id) {
+        return Panache.withSession(() -> RestoreRecord.<RestoreRecord>findById(id));
+    }
+
+    /** Moves the saga on: ends the current phase, starts the next, announces it. */
+    public Uni<Void> advance(String id, String owner, RestorePhase next) {
+        return change(id, owner, restore -> {
+            if (next == RestorePhase.COMPLETED && !restore.dryRun) {
+                return outbox.emit(new BackupRequested(restore.targetCluster, "a fresh full snapshot after restore " + restore.id,
+                        "restore-service", "restore-" + restore.id)).replaceWithVoid();
+            }
+            return Uni.createFrom().voidItem();
+        }, next, null);
+    }
+
+    public Uni<Void> fail(String id, String owner, String error) {
+        return change(id, owner, restore -> Uni.createFrom().voidItem(), RestorePhase.FAILED, error);
+    }
+
+    public Uni<Void> requestPause(String id, String owner) {
+        return change(id, owner, restore -> {
+            restore.pauseRequested = true;
+            return outbox.emit(new ClusterPauseRequested(restore.targetCluster, restore.id, "restore " + restore.id)).replaceWithVoid();
+        }, null, null);
+    }
+
+    public Uni<Void> requestResume(String id, String owner) {
+        return change(id, owner, restore -> {
+            restore.resumeRequested = true;
+            return outbox.emit(new ClusterResumeRequested(restore.targetCluster, restore.id)).replaceWithVoid();
+        }, null, null);
+    }
+
+    /** Keys of the snapshot processed so far, while RESTORING runs. */
+    public Uni<Void> progress(String id, String owner, long total, long processed) {
+        return change(id, owner, restore -> {
+            restore.keysTotal = total;
+            restore.keysProcessed = processed;
+            return Uni.createFrom().voidItem();
+        }, null, null);
+    }
+
+    /** What RESTORING did (or, dry, would do). */
+    public Uni<Void> outcome(String id, String owner, long total, long put, long deleted, long unchanged) {
+        return change(id, owner, restore -> {
+            restore.keysTotal = total;
+            restore.keysProcessed = total;
+            restore.keysPut = put;
+            restore.keysDeleted = deleted;
+            restore.keysUnchanged = unchanged;
+            return Uni.createFrom().voidItem();
+        }, null, null);
+    }
+
+    public Uni<Void> note(String id, String owner, String note) {
+        return change(id, owner, restore -> {
+            restore.note = note;
+            return Uni.createFrom().voidItem();
+        }, null, null);
+    }
+
+    /** The scheduler confirmed the pause (or the resume) a restore asked for. */
+    public Uni<Void> acknowledge(String restoreId, boolean paused) {
+        return RestoreRecord.update(paused ? "paused = true where id = ?1" : "resumed = true where id = ?1", restoreId).replaceWithVoid();
+    }
+
+    private interface Change {
+        Uni<Void> apply(RestoreRecord restore);
+    }
+
+    private Uni<Void> change(String id, String owner, Change change, RestorePhase next, String error) {
+        return Panache.withTransaction(() -> RestoreRecord.<RestoreRecord>findById(id).chain(restore -> {
+            if (restore == null || !owner.equals(restore.claimedBy) || restore.phase.terminal()) {
+                return Uni.createFrom().failure(new ClaimLostException(id));
+            }
+            restore.updatedAt = Instant.now();
+            Uni<Void> applied = change.apply(restore);
+            if (next == null) {
+                return applied;
+            }
+            RestorePhase previous = restore.phase;
+            Map<String, Map<String, Instant>> phases = phases(restore.phases);
+            phases.computeIfAbsent(previous.name(), p -> new LinkedHashMap<>()).put("endedAt", restore.updatedAt);
+            if (!next.terminal()) {
+                phases.computeIfAbsent(next.name(), p -> new LinkedHashMap<>()).put("startedAt", restore.updatedAt);
+            }
+            restore.phases = phases(phases);
+            restore.phase = next;
+            restore.error = error;
+            if (next.terminal()) {
+                restore.claimedBy = null;
+                restore.claimedUntil = null;
+            }
+            if (next == RestorePhase.FAILED) {
+                Log.warnf("restore %s of cluster %s failed in %s: %s", id, restore.targetCluster, previous, error);
+            } else {
+                Log.infof("restore %s of cluster %s: %s -> %s", id, restore.targetCluster, previous, next);
+            }
+            return applied.chain(() -> emit(restore, previous));
+        }));
+    }
+
+    private Uni<Void> emit(RestoreRecord restore, RestorePhase previous) {
+        return outbox.emit(new RestorePhaseChanged(restore.id, restore.targetCluster, restore.snapshotId, restore.mode, restore.phase,
+                previous, restore.error, restore.updatedAt)).replaceWithVoid();
+    }
+
+    /** The per-phase times as stored. */
+    public static Map<String, Map<String, Instant>> phases(String json) {
+        try {
+            return new LinkedHashMap<>(EventCodec.json().readValue(json, PHASES));
+        } catch (Exception e) {
+            return new LinkedHashMap<>();
+        }
+    }
+
+    private static String phases(Map<String, ? extends Map<String, Instant>> phases) {
+        try {
+            return EventCodec.json().writeValueAsString(phases);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot write the phase times", e);
+        }
+    }
+
+    private static <T> Uni<T> refuse(int status, String field, String message) {
+        return Uni.createFrom().failure(new RestoreRefusedException(status, field, message));
+    }
+
+    /** 16 hex digits, random. */
+    static String newId() {
+        return Long.toHexString(UUID.randomUUID().getMostSignificantBits() | Long.MIN_VALUE).substring(0, 16);
+    }
+}
