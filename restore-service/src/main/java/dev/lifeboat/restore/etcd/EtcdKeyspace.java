@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
@@ -46,6 +45,7 @@ import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
 /**
  * Restores a snapshot's keys through etcd's KV API (mode API) and verifies the result.
@@ -68,10 +68,20 @@ public class EtcdKeyspace {
     private static final int PAGE = 500;
     private static final int OP_OVERHEAD = 16;
 
-    private final RestoreServiceConfig config;
+    private final int txnMaxOps;
+    private final int txnMaxBytes;
+    private final int txnsInFlight;
 
+    @Inject
     public EtcdKeyspace(RestoreServiceConfig config) {
-        this.config = config;
+        this(txnMaxOps, txnMaxBytes, txnsInFlight);
+    }
+
+    /** With explicit transaction limits, for tools and benchmarks. */
+    public EtcdKeyspace(int txnMaxOps, int txnMaxBytes, int txnsInFlight) {
+        this.txnMaxOps = txnMaxOps;
+        this.txnMaxBytes = txnMaxBytes;
+        this.txnsInFlight = txnsInFlight;
     }
 
     /** Keys processed so far of the total. */
@@ -312,9 +322,8 @@ public class EtcdKeyspace {
     private final class Batcher {
         private final Connection etcd;
         private final boolean dryRun;
-        private final Semaphore inFlight = new Semaphore(config.txnsInFlight());
+        private final Semaphore inFlight = new Semaphore(txnsInFlight);
         private final AtomicReference<Throwable> failure = new AtomicReference<>();
-        private final AtomicLong sent = new AtomicLong();
         private TxnRequest.Builder txn = TxnRequest.newBuilder();
         private long bytes;
 
@@ -325,11 +334,11 @@ public class EtcdKeyspace {
 
         void add(RequestOp op, long size, byte[] key) {
             long cost = size + OP_OVERHEAD;
-            if (cost > config.txnMaxBytes()) {
+            if (cost > txnMaxBytes) {
                 throw new RestoreException("key '" + new String(key, StandardCharsets.UTF_8) + "' with its value is " + size
-                        + " bytes, more than one transaction may carry (lifeboat.restore.txn-max-bytes = " + config.txnMaxBytes() + ")");
+                        + " bytes, more than one transaction may carry (lifeboat.restore.txn-max-bytes = " + txnMaxBytes + ")");
             }
-            if (txn.getSuccessCount() >= config.txnMaxOps() || bytes + cost > config.txnMaxBytes()) {
+            if (txn.getSuccessCount() >= txnMaxOps || bytes + cost > txnMaxBytes) {
                 send();
             }
             txn.addSuccess(op);
@@ -351,7 +360,6 @@ public class EtcdKeyspace {
             Futures.addCallback(etcd.kvAsync().withDeadlineAfter(60, TimeUnit.SECONDS).txn(request), new FutureCallback<TxnResponse>() {
                 @Override
                 public void onSuccess(TxnResponse response) {
-                    sent.incrementAndGet();
                     inFlight.release();
                 }
 
@@ -366,8 +374,8 @@ public class EtcdKeyspace {
         /** Sends what is left and waits for every transaction. */
         void finish() {
             send();
-            inFlight.acquireUninterruptibly(config.txnsInFlight());
-            inFlight.release(config.txnsInFlight());
+            inFlight.acquireUninterruptibly(txnsInFlight);
+            inFlight.release(txnsInFlight);
             rethrow();
         }
 

@@ -1,0 +1,162 @@
+package dev.lifeboat.restore;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+import dev.lifeboat.events.EventCodec;
+import dev.lifeboat.events.EventType;
+import dev.lifeboat.events.SnapshotCompleted;
+import dev.lifeboat.events.Topics;
+import dev.lifeboat.events.testing.TopicProbe;
+import io.agroal.api.AgroalDataSource;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.options.GetOption;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+
+/** Talks to the real services and servers of a restore test: scheduler and restore REST, etcd, Kafka. */
+final class RestoreTestSupport {
+
+    static final Duration WAIT = Duration.ofSeconds(90);
+
+    private final String bootstrap;
+    private final String schedulerUrl;
+    private final AgroalDataSource db;
+
+    RestoreTestSupport(String bootstrap, String schedulerUrl, AgroalDataSource db) {
+        this.bootstrap = bootstrap;
+        this.schedulerUrl = schedulerUrl;
+        this.db = db;
+    }
+
+    /** Registers a cluster with the scheduler and waits until restore-service knows it. */
+    void register(String cluster, String endpoints) throws Exception {
+        String list = String.join("\", \"", endpoints.split(","));
+        given().baseUri(schedulerUrl).contentType(ContentType.JSON).body("{\"id\": \"" + cluster + "\", \"endpoints\": [\"" + list + "\"]}")
+                .post("/api/v1/clusters").then().statusCode(201);
+        awaitRow("select count(*) from cluster where id = ?", cluster);
+    }
+
+    /** A one-time backup through the scheduler and snapshot-service; returns it once restore-service knows it. */
+    SnapshotCompleted backUp(String cluster) throws Exception {
+        given().baseUri(schedulerUrl).contentType(ContentType.JSON).body("{\"reason\": \"restore test\"}")
+                .post("/api/v1/clusters/" + cluster + "/backups").then().statusCode(202);
+        SnapshotCompleted completed = (SnapshotCompleted) EventCodec.decode(TopicProbe.await(bootstrap, Topics.SNAPSHOT_EVENTS,
+                r -> cluster.equals(r.key()) && EventType.SNAPSHOT_COMPLETED.ceType().equals(TopicProbe.header(r, EventCodec.H_TYPE)), 1, WAIT)
+                .get(0)).payload();
+        awaitRow("select count(*) from snapshot where id = ?", completed.snapshotId());
+        return completed;
+    }
+
+    void awaitRow(String sql, String parameter) throws Exception {
+        Instant deadline = Instant.now().plus(WAIT);
+        while (count(sql, parameter) == 0) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new AssertionError("not there after " + WAIT + ": " + sql + " / " + parameter);
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    int count(String sql, String parameter) throws Exception {
+        try (Connection connection = db.getConnection(); PreparedStatement query = connection.prepareStatement(sql)) {
+            query.setString(1, parameter);
+            try (ResultSet row = query.executeQuery()) {
+                row.next();
+                return row.getInt(1);
+            }
+        }
+    }
+
+    /** POSTs a restore; returns its id. */
+    static String start(String json) {
+        return given().contentType(ContentType.JSON).body(json).post("/api/v1/restores").then().statusCode(202).extract().path("id");
+    }
+
+    /** Waits until the restore ends; returns its view. */
+    static JsonPath awaitEnd(String id) throws InterruptedException {
+        Instant deadline = Instant.now().plus(WAIT);
+        while (true) {
+            JsonPath view = given().get("/api/v1/restores/" + id).then().statusCode(200).extract().jsonPath();
+            String phase = view.getString("phase");
+            if ("COMPLETED".equals(phase) || "FAILED".equals(phase)) {
+                return view;
+            }
+            if (Instant.now().isAfter(deadline)) {
+                throw new AssertionError("restore " + id + " still " + phase + " after " + WAIT);
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    /** Whether the scheduler has the cluster paused. */
+    boolean paused(String cluster) {
+        return given().baseUri(schedulerUrl).get("/api/v1/clusters/" + cluster).then().statusCode(200).extract().path("paused");
+    }
+
+    static Client etcd(String endpoints) {
+        return Client.builder().endpoints(endpoints.split(",")).build();
+    }
+
+    static ByteSequence bytes(String text) {
+        return ByteSequence.from(text, StandardCharsets.UTF_8);
+    }
+
+    static void put(Client etcd, Map<String, String> entries) throws Exception {
+        for (Map.Entry<String, String> entry : entries.entrySet()) {
+            etcd.getKVClient().put(bytes(entry.getKey()), bytes(entry.getValue())).get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    static void delete(Client etcd, String key) throws Exception {
+        etcd.getKVClient().delete(bytes(key)).get(10, TimeUnit.SECONDS);
+    }
+
+    /** Every key and value under a prefix, sorted. */
+    static TreeMap<String, String> range(Client etcd, String prefix) throws Exception {
+        TreeMap<String, String> found = new TreeMap<>();
+        for (KeyValue kv : kvs(etcd, prefix)) {
+            found.put(kv.getKey().toString(StandardCharsets.UTF_8), kv.getValue().toString(StandardCharsets.UTF_8));
+        }
+        return found;
+    }
+
+    static List<KeyValue> kvs(Client etcd, String prefix) throws Exception {
+        return etcd.getKVClient().get(bytes(prefix), GetOption.builder().isPrefix(true).build()).get(10, TimeUnit.SECONDS).getKvs();
+    }
+
+    static long revision(Client etcd) throws Exception {
+        return etcd.getKVClient().get(bytes("\0")).get(10, TimeUnit.SECONDS).getHeader().getRevision();
+    }
+
+    /** The phases a restore went through, from its RestorePhaseChanged events in order. */
+    List<String> phaseEvents(String cluster, String restoreId, int wanted) {
+        return TopicProbe.await(bootstrap, Topics.RESTORE_EVENTS, r -> cluster.equals(r.key())
+                && EventType.RESTORE_PHASE_CHANGED.ceType().equals(TopicProbe.header(r, EventCodec.H_TYPE))
+                && restoreId.equals(((dev.lifeboat.events.RestorePhaseChanged) EventCodec.decode(r).payload()).restoreId()), wanted, WAIT)
+                .stream().map(r -> ((dev.lifeboat.events.RestorePhaseChanged) EventCodec.decode(r).payload()).phase().name()).toList();
+    }
+
+    static void assertNoPhase(JsonPath view, String phase) {
+        assertFalse(view.getMap("phases").containsKey(phase), "no " + phase + ": " + view.getMap("phases"));
+    }
+
+    static void assertPhases(JsonPath view, String... phases) {
+        assertEquals(Arrays.asList(phases), List.copyOf(view.getMap("phases").keySet()), "phases: " + view.prettify());
+    }
+}
