@@ -2,7 +2,7 @@
 MVN := ./mvnw -B
 ETCD_MEMBERS ?= 1
 
-.PHONY: run test build bootstrap clean bench-snapshot-format bench-snapshot-service bench-scheduler
+.PHONY: run test build bootstrap clean bench-snapshot-format bench-snapshot-service bench-scheduler bench-restore
 
 ## make run: build, start the local stack (etcd, Kafka, S3, PostgreSQL) and the four services; Ctrl-C stops all.
 run: bootstrap
@@ -33,6 +33,13 @@ bench-scheduler: bootstrap
 	$(MVN) -q -pl scheduler-service dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath
 	java -cp scheduler-service/target/test-classes:$$(cat scheduler-service/target/bench.classpath) \
 		dev.lifeboat.scheduler.bench.FiringBenchmark .
+
+## make bench-restore: API-mode restore of a 200,000-key snapshot into an empty etcd: keys/s and the ratio to 20,000 keys/s.
+bench-restore: bootstrap
+	$(MVN) -q install -DskipTests -pl restore-service -am
+	$(MVN) -q -pl restore-service dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath
+	java -cp restore-service/target/test-classes:restore-service/target/classes:$$(cat restore-service/target/bench.classpath) \
+		dev.lifeboat.restore.bench.RestoreBenchmark restore-service/target/restore-benchmark
 
 build: bootstrap
 	$(MVN) -q package -DskipTests

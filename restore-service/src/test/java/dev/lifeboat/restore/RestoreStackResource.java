@@ -5,13 +5,16 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import dev.lifeboat.events.testing.LocalStackResource;
+import dev.lifeboat.stack.LocalStack;
 import dev.lifeboat.stack.Ports;
 import dev.lifeboat.stack.QuarkusService;
 
@@ -24,15 +27,29 @@ import dev.lifeboat.stack.QuarkusService;
  */
 public class RestoreStackResource extends LocalStackResource {
 
-    private static final List<QuarkusService> PEERS = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private static final List<QuarkusService> PEERS = new CopyOnWriteArrayList<>();
 
     @Override
     public Map<String, String> start() {
-        Map<String, String> config = new HashMap<>(super.start());
-        Path runDir = stack().options().runDir();
-        Path keys = runDir.resolve("keys");
-        Path k1 = writeKey(keys.resolve("k1"));
-        Path k2 = writeKey(keys.resolve("k2"));
+        return startPeers(stack(), PEERS);
+    }
+
+    @Override
+    public void stop() {
+        PEERS.forEach(QuarkusService::close);
+        PEERS.clear();
+        super.stop();
+    }
+
+    /**
+     * Starts scheduler-service and snapshot-service on the stack (added to {@code started}); returns the
+     * configuration of a restore-service beside them, with {@code test.scheduler.url}.
+     */
+    static Map<String, String> startPeers(LocalStack stack, List<QuarkusService> started) {
+        Map<String, String> config = new HashMap<>(stack.quarkusConfig());
+        Path runDir = stack.options().runDir();
+        Path k1 = writeKey(runDir.resolve("keys").resolve("k1"));
+        Path k2 = writeKey(runDir.resolve("keys").resolve("k2"));
         Map<String, String> peer = new HashMap<>(config);
         peer.remove("local-stack.etcd-endpoints");
         peer.put("quarkus.otel.traces.exporter", "none");
@@ -41,23 +58,15 @@ public class RestoreStackResource extends LocalStackResource {
         snapshots.put("lifeboat.encryption.keys.k1.file", k1.toString());
         Path repo = Path.of("..").toAbsolutePath().normalize();
         CompletableFuture<QuarkusService> scheduler = CompletableFuture.supplyAsync(() -> QuarkusService
-                .start(repo, "scheduler-service", "scheduler-service", Ports.free(), peer, runDir).awaitReady(java.time.Duration.ofSeconds(120)));
+                .start(repo, "scheduler-service", "scheduler-service", Ports.free(), peer, runDir).awaitReady(Duration.ofSeconds(120)));
         CompletableFuture<QuarkusService> snapshot = CompletableFuture.supplyAsync(() -> QuarkusService
-                .start(repo, "snapshot-service", "snapshot-service", Ports.free(), snapshots, runDir).awaitReady(java.time.Duration.ofSeconds(120)));
-        PEERS.add(scheduler.join());
-        PEERS.add(snapshot.join());
-        config.put("test.scheduler.url", PEERS.get(0).url());
-        config.put("test.snapshot.url", PEERS.get(1).url());
+                .start(repo, "snapshot-service", "snapshot-service", Ports.free(), snapshots, runDir).awaitReady(Duration.ofSeconds(120)));
+        started.add(scheduler.join());
+        started.add(snapshot.join());
+        config.put("test.scheduler.url", scheduler.join().url());
         config.put("lifeboat.encryption.keys.k1.file", k1.toString());
         config.put("lifeboat.encryption.keys.k2.file", k2.toString());
         return config;
-    }
-
-    @Override
-    public void stop() {
-        PEERS.forEach(QuarkusService::close);
-        PEERS.clear();
-        super.stop();
     }
 
     private static Path writeKey(Path file) {

@@ -65,7 +65,8 @@ import jakarta.inject.Inject;
 @ApplicationScoped
 public class EtcdKeyspace {
 
-    private static final int PAGE = 500;
+    private static final int KEY_PAGE = 10_000;
+    private static final int VALUE_PAGE = 100;
     private static final int OP_OVERHEAD = 16;
 
     private final int txnMaxOps;
@@ -74,7 +75,7 @@ public class EtcdKeyspace {
 
     @Inject
     public EtcdKeyspace(RestoreServiceConfig config) {
-        this(txnMaxOps, txnMaxBytes, txnsInFlight);
+        this(config.txnMaxOps(), config.txnMaxBytes(), config.txnsInFlight());
     }
 
     /** With explicit transaction limits, for tools and benchmarks. */
@@ -239,28 +240,47 @@ public class EtcdKeyspace {
             return token == null ? stub : stub.withInterceptors(token);
         }
 
-        /** Every key-value in the range, in key order, read in pages at one revision. */
+        /**
+         * Every key-value in the range, in key order, at one revision. etcd 3.4 walks the whole rest of
+         * the range for every limited request (to count it), so paging with values is quadratic: keys are
+         * listed in large keys-only pages, and values fetched for small exact sub-ranges of each page.
+         */
         void scan(byte[] prefix, boolean keysOnly, Consumer<KeyValue> each) {
             ByteString start = ByteString.copyFrom(prefix.length == 0 ? new byte[] {0} : prefix);
             ByteString end = ByteString.copyFrom(rangeEnd(prefix));
             long revision = 0;
             try {
                 while (true) {
-                    RangeRequest.Builder request = RangeRequest.newBuilder().setKey(start).setRangeEnd(end).setLimit(PAGE).setKeysOnly(keysOnly);
+                    RangeRequest.Builder request = RangeRequest.newBuilder().setKey(start).setRangeEnd(end).setLimit(KEY_PAGE).setKeysOnly(true);
                     if (revision > 0) {
-                        request.setRevision(revision);
+                        // the member answered at this revision already: it can serve it from its own store
+                        request.setRevision(revision).setSerializable(true);
                     }
                     RangeResponse page = kv().withDeadlineAfter(60, TimeUnit.SECONDS).range(request.build());
                     revision = page.getHeader().getRevision();
-                    page.getKvsList().forEach(each);
+                    if (keysOnly) {
+                        page.getKvsList().forEach(each);
+                    } else {
+                        for (int from = 0; from < page.getKvsCount(); from += VALUE_PAGE) {
+                            int to = Math.min(page.getKvsCount(), from + VALUE_PAGE) - 1;
+                            kv().withDeadlineAfter(60, TimeUnit.SECONDS).range(RangeRequest.newBuilder().setKey(page.getKvs(from).getKey())
+                                    .setRangeEnd(after(page.getKvs(to).getKey())).setRevision(revision).setSerializable(true).build()).getKvsList()
+                                    .forEach(each);
+                        }
+                    }
                     if (!page.getMore() || page.getKvsCount() == 0) {
                         return;
                     }
-                    start = page.getKvs(page.getKvsCount() - 1).getKey().concat(ByteString.copyFrom(new byte[] {0}));
+                    start = after(page.getKvs(page.getKvsCount() - 1).getKey());
                 }
             } catch (StatusRuntimeException e) {
                 throw failure("read the keyspace of", e);
             }
+        }
+
+        /** The smallest key after {@code key}. */
+        private static ByteString after(ByteString key) {
+            return key.concat(ByteString.copyFrom(new byte[] {0}));
         }
 
         long grant(EtcdSnapshot.Lease lease) {

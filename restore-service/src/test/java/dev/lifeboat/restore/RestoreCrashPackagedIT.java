@@ -1,0 +1,177 @@
+package dev.lifeboat.restore;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+import dev.lifeboat.events.EventCodec;
+import dev.lifeboat.events.EventType;
+import dev.lifeboat.events.SnapshotCompleted;
+import dev.lifeboat.events.Topics;
+import dev.lifeboat.events.testing.TopicProbe;
+import dev.lifeboat.stack.LocalStack;
+import dev.lifeboat.stack.Ports;
+import dev.lifeboat.stack.QuarkusService;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
+import io.etcd.jetcd.options.PutOption;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+
+/**
+ * restore-service killed (SIGKILL) in the middle of RESTORING: another instance takes the restore over
+ * once the claim lapses and finishes it with the right data. Runs the packaged service twice, so it is
+ * a failsafe test (after {@code package}).
+ */
+class RestoreCrashPackagedIT {
+
+    private static final int KEYS = 20_000;
+    private static final Duration WAIT = Duration.ofSeconds(120);
+    private static final List<QuarkusService> STARTED = new ArrayList<>();
+
+    @AfterAll
+    static void stop() {
+        STARTED.forEach(QuarkusService::close);
+        LocalStack.stopShared();
+    }
+
+    @Test
+    void aRestoreKilledWhileRestoringIsFinishedByTheNextInstance() throws Exception {
+        LocalStack stack = LocalStack.shared(Topics.all());
+        Map<String, String> config = RestoreStackResource.startPeers(stack, STARTED);
+        String scheduler = config.remove("test.scheduler.url");
+        String endpoints = config.remove("local-stack.etcd-endpoints");
+        config.put("lifeboat.restore.claim-duration", "5s");
+        config.put("quarkus.otel.traces.exporter", "none");
+        // the killed instance keeps its partitions until its Kafka session times out (45 s by default)
+        config.put("mp.messaging.connector.smallrye-kafka.session.timeout.ms", "10000");
+        Map<String, String> slow = new HashMap<>(config);
+        slow.put("lifeboat.restore.txn-max-ops", "4");
+        slow.put("lifeboat.restore.txns-in-flight", "1");
+        slow.put("lifeboat.restore.work-dir", stack.options().runDir().resolve("restore-a").toString());
+        Path repo = Path.of("..").toAbsolutePath().normalize();
+        QuarkusService first = start(repo, "restore-a", slow, stack);
+
+        String cluster = "crash-" + UUID.randomUUID().toString().substring(0, 8);
+        String root = "/" + cluster + "/";
+        given().baseUri(scheduler).contentType(ContentType.JSON).body("{\"id\": \"" + cluster + "\", \"endpoints\": [\"" + endpoints + "\"]}")
+                .post("/api/v1/clusters").then().statusCode(201);
+        try (Client etcd = Client.builder().endpoints(endpoints.split(",")).build()) {
+            TreeMap<String, String> original = fill(etcd, root);
+            given().baseUri(scheduler).contentType(ContentType.JSON).body("{}").post("/api/v1/clusters/" + cluster + "/backups").then().statusCode(202);
+            SnapshotCompleted snapshot = (SnapshotCompleted) EventCodec.decode(TopicProbe.await(stack.kafka().bootstrapServers(),
+                    Topics.SNAPSHOT_EVENTS, r -> cluster.equals(r.key())
+                            && EventType.SNAPSHOT_COMPLETED.ceType().equals(TopicProbe.header(r, EventCodec.H_TYPE)), 1, WAIT).get(0)).payload();
+            etcd.getKVClient().delete(bytes(root), DeleteOption.builder().isPrefix(true).build()).get(30, TimeUnit.SECONDS);
+
+            String id = request(first, "{\"cluster\": \"" + cluster + "\", \"snapshot\": \"" + snapshot.snapshotId() + "\", \"keyPrefix\": \""
+                    + root + "\"}");
+            awaitProgress(first, id);
+            ProcessHandle.of(first.pid()).ifPresent(ProcessHandle::destroyForcibly);
+            Thread.sleep(500);
+            long halfway = etcd.getKVClient().get(bytes(root), io.etcd.jetcd.options.GetOption.builder().isPrefix(true).withCountOnly(true).build())
+                    .get(30, TimeUnit.SECONDS).getCount();
+            assertTrue(halfway > 0 && halfway < KEYS, "killed in the middle: " + halfway + " of " + KEYS + " keys back");
+
+            config.put("lifeboat.restore.work-dir", stack.options().runDir().resolve("restore-b").toString());
+            QuarkusService second = start(repo, "restore-b", config, stack);
+            JsonPath view = awaitEnd(second, id);
+            assertEquals("COMPLETED", view.getString("phase"), view.prettify());
+            TreeMap<String, String> restored = new TreeMap<>();
+            etcd.getKVClient().get(bytes(root), io.etcd.jetcd.options.GetOption.builder().isPrefix(true).build()).get(30, TimeUnit.SECONDS)
+                    .getKvs().forEach(kv -> restored.put(kv.getKey().toString(StandardCharsets.UTF_8), kv.getValue().toString(StandardCharsets.UTF_8)));
+            assertEquals(original, restored, "every key and value of the snapshot, nothing else");
+            assertEquals(KEYS - halfway, view.getLong("progress.keysPut"), "the second instance put only what was missing");
+        }
+    }
+
+    private static QuarkusService start(Path repo, String name, Map<String, String> config, LocalStack stack) {
+        QuarkusService service = QuarkusService.start(repo, "restore-service", name, Ports.free(), config, stack.options().runDir());
+        STARTED.add(service);
+        return service.awaitReady(WAIT);
+    }
+
+    private static ByteSequence bytes(String text) {
+        return ByteSequence.from(text, StandardCharsets.UTF_8);
+    }
+
+    private static TreeMap<String, String> fill(Client etcd, String root) throws Exception {
+        TreeMap<String, String> written = new TreeMap<>();
+        List<CompletableFuture<?>> inFlight = new ArrayList<>();
+        for (int i = 0; i < KEYS; i += 100) {
+            List<Op> ops = new ArrayList<>();
+            for (int j = i; j < i + 100; j++) {
+                String key = root + String.format("%06d", j);
+                String value = "value-" + j + "-" + "x".repeat(j % 50);
+                written.put(key, value);
+                ops.add(Op.put(bytes(key), bytes(value), PutOption.DEFAULT));
+            }
+            inFlight.add(etcd.getKVClient().txn().Then(ops.toArray(Op[]::new)).commit());
+        }
+        for (CompletableFuture<?> future : inFlight) {
+            future.get(60, TimeUnit.SECONDS);
+        }
+        return written;
+    }
+
+    /** POSTs the restore, again while the service has not heard of the snapshot yet. */
+    private static String request(QuarkusService service, String json) throws InterruptedException {
+        Instant deadline = Instant.now().plus(WAIT);
+        while (true) {
+            var response = given().baseUri(service.url()).contentType(ContentType.JSON).body(json).post("/api/v1/restores");
+            if (response.statusCode() == 202) {
+                return response.jsonPath().getString("id");
+            }
+            if (response.statusCode() != 404 || Instant.now().isAfter(deadline)) {
+                throw new AssertionError("restore refused: " + response.asString());
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    private static void awaitProgress(QuarkusService service, String id) throws InterruptedException {
+        Instant deadline = Instant.now().plus(WAIT);
+        while (Instant.now().isBefore(deadline)) {
+            JsonPath view = given().baseUri(service.url()).get("/api/v1/restores/" + id).then().extract().jsonPath();
+            Object processed = view.get("progress.keysProcessed");
+            if ("RESTORING".equals(view.getString("phase")) && processed != null && ((Number) processed).longValue() > 2000) {
+                return;
+            }
+            if (view.getString("phase").equals("FAILED") || view.getString("phase").equals("COMPLETED")) {
+                throw new AssertionError("ended before it could be killed: " + view.prettify());
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("restore " + id + " made no progress");
+    }
+
+    private static JsonPath awaitEnd(QuarkusService service, String id) throws InterruptedException {
+        Instant deadline = Instant.now().plus(WAIT);
+        while (Instant.now().isBefore(deadline)) {
+            JsonPath view = given().baseUri(service.url()).get("/api/v1/restores/" + id).then().statusCode(200).extract().jsonPath();
+            if ("COMPLETED".equals(view.getString("phase")) || "FAILED".equals(view.getString("phase"))) {
+                return view;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("restore " + id + " did not end");
+    }
+}
