@@ -1,21 +1,15 @@
 package dev.lifeboat.restore.knowledge;
 
-import java.time.Instant;
-
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
-import dev.lifeboat.events.ClusterDeleted;
 import dev.lifeboat.events.ClusterPaused;
-import dev.lifeboat.events.ClusterRegistered;
 import dev.lifeboat.events.ClusterResumed;
-import dev.lifeboat.events.ClusterSpec;
-import dev.lifeboat.events.ClusterUpdated;
-import dev.lifeboat.events.EventCodec;
 import dev.lifeboat.events.RestoreRequested;
 import dev.lifeboat.events.SnapshotCompleted;
 import dev.lifeboat.events.SnapshotDeleted;
 import dev.lifeboat.events.consumer.EventConsumer;
+import dev.lifeboat.events.projection.ClusterProjection;
 import dev.lifeboat.restore.saga.RestoreRefusedException;
 import dev.lifeboat.restore.saga.Restores;
 import io.smallrye.mutiny.Uni;
@@ -42,39 +36,13 @@ public class IncomingEvents {
     @Incoming("cluster-events")
     public Uni<Void> onClusterEvent(ConsumerRecord<String, byte[]> record) {
         return events.consume(CONSUMER, record, event -> {
-            if (event.payload() instanceof ClusterRegistered registered) {
-                return saveCluster(registered.clusterId(), registered.spec());
-            }
-            if (event.payload() instanceof ClusterUpdated updated) {
-                return saveCluster(updated.clusterId(), updated.spec());
-            }
-            if (event.payload() instanceof ClusterDeleted deleted) {
-                return ClusterRecord.update("deleted = true, updatedAt = ?1 where id = ?2", Instant.now(), deleted.clusterId()).replaceWithVoid();
-            }
             if (event.payload() instanceof ClusterPaused paused && paused.restoreId() != null) {
                 return restores.acknowledge(paused.restoreId(), true);
             }
             if (event.payload() instanceof ClusterResumed resumed && resumed.restoreId() != null) {
                 return restores.acknowledge(resumed.restoreId(), false);
             }
-            return Uni.createFrom().voidItem();
-        });
-    }
-
-    private static Uni<Void> saveCluster(String id, ClusterSpec spec) {
-        String json;
-        try {
-            json = EventCodec.json().writeValueAsString(spec);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            return Uni.createFrom().failure(e);
-        }
-        return ClusterRecord.<ClusterRecord>findById(id).chain(existing -> {
-            ClusterRecord cluster = existing != null ? existing : new ClusterRecord();
-            cluster.id = id;
-            cluster.spec = json;
-            cluster.deleted = false;
-            cluster.updatedAt = Instant.now();
-            return existing != null ? Uni.createFrom().voidItem() : cluster.persist().replaceWithVoid();
+            return ClusterProjection.apply(event.payload(), ClusterRecord.class, ClusterRecord::new);
         });
     }
 

@@ -17,9 +17,15 @@ import io.minio.CopySource;
 import io.minio.Directive;
 import io.minio.GetObjectArgs;
 import io.minio.MinioAsyncClient;
+import io.minio.ListObjectsArgs;
 import io.minio.RemoveObjectArgs;
+import io.minio.RemoveObjectsArgs;
+import io.minio.Result;
 import io.minio.StatObjectArgs;
 import io.minio.errors.ErrorResponseException;
+import io.minio.messages.DeleteError;
+import io.minio.messages.DeleteObject;
+import io.minio.messages.Item;
 import io.minio.messages.Part;
 import io.minio.messages.Upload;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -109,6 +115,42 @@ public class MinioObjectStore implements ObjectStore {
     @Override
     public void delete(String bucket, String key) {
         call("delete", bucket, key, () -> client.removeObject(RemoveObjectArgs.builder().bucket(bucket).object(key).build()));
+    }
+
+    @Override
+    public List<StoredObject> list(String bucket, String prefix) {
+        List<StoredObject> objects = new ArrayList<>();
+        try {
+            for (Result<Item> result : client.listObjects(ListObjectsArgs.builder().bucket(bucket).prefix(prefix).recursive(true).build())) {
+                Item item = result.get();
+                if (!item.isDir()) {
+                    objects.add(new StoredObject(item.objectName(), item.size(),
+                            item.lastModified() == null ? null : item.lastModified().toInstant()));
+                }
+            }
+        } catch (Exception e) {
+            throw new ObjectStoreException("S3: cannot list s3://" + bucket + "/" + prefix + ": " + describe(e), e);
+        }
+        return objects;
+    }
+
+    @Override
+    public List<String> deleteAll(String bucket, List<String> keys) {
+        List<String> failed = new ArrayList<>();
+        for (int from = 0; from < keys.size(); from += 1000) {
+            List<DeleteObject> batch = keys.subList(from, Math.min(keys.size(), from + 1000)).stream().map(DeleteObject::new).toList();
+            try {
+                for (Result<DeleteError> result : client.removeObjects(RemoveObjectsArgs.builder().bucket(bucket).objects(batch).build())) {
+                    DeleteError error = result.get();
+                    if (!"NoSuchKey".equals(error.code())) {
+                        failed.add(error.objectName());
+                    }
+                }
+            } catch (Exception e) {
+                throw new ObjectStoreException("S3: cannot delete " + batch.size() + " objects in s3://" + bucket + ": " + describe(e), e);
+            }
+        }
+        return failed;
     }
 
     @Override

@@ -32,6 +32,19 @@ public interface ObjectStore {
 
     void delete(String bucket, String key);
 
+    /** An object as a listing shows it. */
+    record StoredObject(String key, long size, java.time.Instant lastModified) {
+    }
+
+    /** Every object whose key starts with {@code prefix}, in key order. */
+    List<StoredObject> list(String bucket, String prefix);
+
+    /**
+     * Deletes objects with multi-object delete requests of at most 1000 keys; returns the keys that could
+     * not be deleted (a key that does not exist counts as deleted).
+     */
+    List<String> deleteAll(String bucket, List<String> keys);
+
     /** Ids of unfinished uploads under a key. */
     List<String> pendingUploads(String bucket, String key);
 }

@@ -6,14 +6,10 @@ import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
-import dev.lifeboat.events.ClusterDeleted;
-import dev.lifeboat.events.ClusterRegistered;
-import dev.lifeboat.events.ClusterSpec;
-import dev.lifeboat.events.ClusterUpdated;
-import dev.lifeboat.events.EventCodec;
 import dev.lifeboat.events.SnapshotDeleted;
 import dev.lifeboat.events.SnapshotRequested;
 import dev.lifeboat.events.consumer.EventConsumer;
+import dev.lifeboat.events.projection.ClusterProjection;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -38,40 +34,7 @@ public class IncomingEvents {
 
     @Incoming(CLUSTER_EVENTS)
     public Uni<Void> onClusterEvent(ConsumerRecord<String, byte[]> record) {
-        return events.consume(CONSUMER, record, event -> {
-            if (event.payload() instanceof ClusterRegistered registered) {
-                return saveCluster(registered.clusterId(), registered.spec());
-            }
-            if (event.payload() instanceof ClusterUpdated updated) {
-                return saveCluster(updated.clusterId(), updated.spec());
-            }
-            if (event.payload() instanceof ClusterDeleted deleted) {
-                return ClusterRecord.<ClusterRecord>findById(deleted.clusterId()).invoke(cluster -> {
-                    if (cluster != null) {
-                        cluster.deleted = true;
-                        cluster.updatedAt = Instant.now();
-                    }
-                }).replaceWithVoid();
-            }
-            return Uni.createFrom().voidItem();
-        });
-    }
-
-    private static Uni<Void> saveCluster(String id, ClusterSpec spec) {
-        String json;
-        try {
-            json = EventCodec.json().writeValueAsString(spec);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            return Uni.createFrom().failure(e);
-        }
-        return ClusterRecord.<ClusterRecord>findById(id).chain(existing -> {
-            ClusterRecord cluster = existing != null ? existing : new ClusterRecord();
-            cluster.id = id;
-            cluster.spec = json;
-            cluster.deleted = false;
-            cluster.updatedAt = Instant.now();
-            return existing != null ? Uni.createFrom().voidItem() : cluster.persist().replaceWithVoid();
-        });
+        return events.consume(CONSUMER, record, event -> ClusterProjection.apply(event.payload(), ClusterRecord.class, ClusterRecord::new));
     }
 
     @Incoming(SNAPSHOT_REQUESTS)

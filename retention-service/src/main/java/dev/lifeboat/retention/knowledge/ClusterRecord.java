@@ -1,0 +1,11 @@
+package dev.lifeboat.retention.knowledge;
+
+import dev.lifeboat.events.projection.ClusterProjection;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Table;
+
+/** A cluster's connection facts (bucket and prefix), from the scheduler's cluster events. */
+@Entity
+@Table(name = "cluster")
+public class ClusterRecord extends ClusterProjection {
+}

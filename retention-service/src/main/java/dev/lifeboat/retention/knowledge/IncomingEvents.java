@@ -1,0 +1,116 @@
+package dev.lifeboat.retention.knowledge;
+
+import java.time.Instant;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+
+import dev.lifeboat.events.BackupPolicyDeleted;
+import dev.lifeboat.events.BackupPolicySet;
+import dev.lifeboat.events.EventCodec;
+import dev.lifeboat.events.RestorePhaseChanged;
+import dev.lifeboat.events.SnapshotCompleted;
+import dev.lifeboat.events.SnapshotDeleted;
+import dev.lifeboat.events.consumer.EventConsumer;
+import dev.lifeboat.events.projection.ClusterProjection;
+import dev.lifeboat.retention.prune.RetentionRunner;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * What retention-service hears: clusters and their policies' retention settings, completed and deleted
+ * snapshots, and restores (whose snapshots are pinned while they run). Each handler runs inside the
+ * idempotent consumer's transaction.
+ */
+@ApplicationScoped
+public class IncomingEvents {
+
+    private static final String CONSUMER = "retention-service";
+
+    private final EventConsumer events;
+    private final RetentionRunner runner;
+
+    public IncomingEvents(EventConsumer events, RetentionRunner runner) {
+        this.events = events;
+        this.runner = runner;
+    }
+
+    @Incoming("cluster-events")
+    public Uni<Void> onClusterEvent(ConsumerRecord<String, byte[]> record) {
+        return events.consume(CONSUMER, record, event -> {
+            if (event.payload() instanceof BackupPolicySet set) {
+                String json;
+                try {
+                    json = set.retention() == null ? null : EventCodec.json().writeValueAsString(set.retention());
+                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                    return Uni.createFrom().failure(e);
+                }
+                return PolicyRecord.<PolicyRecord>findById(new PolicyRecord.Key(set.clusterId(), set.policyId())).chain(existing -> {
+                    PolicyRecord policy = existing != null ? existing : new PolicyRecord();
+                    policy.clusterId = set.clusterId();
+                    policy.policyId = set.policyId();
+                    policy.retention = json;
+                    return existing != null ? Uni.createFrom().voidItem() : policy.persist().replaceWithVoid();
+                });
+            }
+            if (event.payload() instanceof BackupPolicyDeleted deleted) {
+                return PolicyRecord.delete("clusterId = ?1 and policyId = ?2", deleted.clusterId(), deleted.policyId()).replaceWithVoid();
+            }
+            return ClusterProjection.apply(event.payload(), ClusterRecord.class, ClusterRecord::new);
+        });
+    }
+
+    @Incoming("snapshot-events")
+    public Uni<Void> onSnapshotEvent(ConsumerRecord<String, byte[]> record) {
+        return events.consume(CONSUMER, record, event -> {
+            if (event.payload() instanceof SnapshotCompleted completed) {
+                return SnapshotRecord.<SnapshotRecord>findById(completed.snapshotId()).chain(existing -> {
+                    if (existing != null) {
+                        return Uni.createFrom().voidItem();
+                    }
+                    SnapshotRecord snapshot = new SnapshotRecord();
+                    snapshot.id = completed.snapshotId();
+                    snapshot.clusterId = completed.clusterId();
+                    snapshot.kind = completed.kind();
+                    snapshot.bucket = completed.bucket();
+                    snapshot.objectKey = completed.objectKey();
+                    snapshot.storedSize = completed.storedSize();
+                    snapshot.revision = completed.revision();
+                    snapshot.completedAt = completed.completedAt();
+                    snapshot.state = SnapshotRecord.State.COMPLETED;
+                    snapshot.updatedAt = Instant.now();
+                    return snapshot.persist()
+                            .chain(() -> OrphanRecord.delete("bucket = ?1 and objectKey = ?2", completed.bucket(), completed.objectKey()))
+                            .invoke(() -> runner.requestRun(completed.clusterId())).replaceWithVoid();
+                });
+            }
+            if (event.payload() instanceof SnapshotDeleted deleted) {
+                return SnapshotRecord.update("state = ?1, reason = coalesce(reason, ?2), updatedAt = ?3 where id = ?4 and state <> ?1",
+                        SnapshotRecord.State.DELETED, deleted.reason(), Instant.now(), deleted.snapshotId()).replaceWithVoid();
+            }
+            return Uni.createFrom().voidItem();
+        });
+    }
+
+    @Incoming("restore-events")
+    public Uni<Void> onRestoreEvent(ConsumerRecord<String, byte[]> record) {
+        return events.consume(CONSUMER, record, event -> {
+            if (!(event.payload() instanceof RestorePhaseChanged changed)) {
+                return Uni.createFrom().voidItem();
+            }
+            if (changed.phase().terminal() || changed.snapshotId() == null) {
+                return PinRecord.deleteById(changed.restoreId()).replaceWithVoid();
+            }
+            return PinRecord.<PinRecord>findById(changed.restoreId()).chain(existing -> {
+                if (existing != null) {
+                    return Uni.createFrom().voidItem();
+                }
+                PinRecord pin = new PinRecord();
+                pin.restoreId = changed.restoreId();
+                pin.snapshotId = changed.snapshotId();
+                pin.clusterId = changed.clusterId();
+                return pin.persist().replaceWithVoid();
+            });
+        });
+    }
+}

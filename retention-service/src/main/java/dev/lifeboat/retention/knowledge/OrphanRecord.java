@@ -1,0 +1,58 @@
+package dev.lifeboat.retention.knowledge;
+
+import java.io.Serializable;
+import java.time.Instant;
+
+import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.IdClass;
+import jakarta.persistence.Table;
+
+/** An object under a cluster's prefix that no catalog knows, and since when it has been seen. */
+@Entity
+@Table(name = "orphan")
+@IdClass(OrphanRecord.Key.class)
+public class OrphanRecord extends PanacheEntityBase {
+
+    @Id
+    public String bucket;
+
+    @Id
+    @Column(name = "object_key")
+    public String objectKey;
+
+    @Column(name = "cluster_id", nullable = false)
+    public String clusterId;
+
+    @Column(nullable = false)
+    public long size;
+
+    @Column(name = "first_seen", nullable = false)
+    public Instant firstSeen;
+
+    /** Composite key. */
+    public static class Key implements Serializable {
+        public String bucket;
+        public String objectKey;
+
+        public Key() {
+        }
+
+        public Key(String bucket, String objectKey) {
+            this.bucket = bucket;
+            this.objectKey = objectKey;
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Key key && java.util.Objects.equals(bucket, key.bucket) && java.util.Objects.equals(objectKey, key.objectKey);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(bucket, objectKey);
+        }
+    }
+}

@@ -1,0 +1,343 @@
+package dev.lifeboat.retention.prune;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+
+import dev.lifeboat.access.store.ObjectStore;
+import dev.lifeboat.access.store.S3Config;
+import dev.lifeboat.events.ClusterSpec;
+import dev.lifeboat.events.RetentionSpec;
+import dev.lifeboat.events.SnapshotDeleted;
+import dev.lifeboat.events.SnapshotKind;
+import dev.lifeboat.events.SnapshotMissing;
+import dev.lifeboat.events.outbox.Outbox;
+import dev.lifeboat.retention.RetentionServiceConfig;
+import dev.lifeboat.retention.knowledge.ClusterRecord;
+import dev.lifeboat.retention.knowledge.OrphanRecord;
+import dev.lifeboat.retention.knowledge.PinRecord;
+import dev.lifeboat.retention.knowledge.PolicyRecord;
+import dev.lifeboat.retention.knowledge.SnapshotRecord;
+import dev.lifeboat.retention.rules.RetentionRules;
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.logging.Log;
+import io.quarkus.vertx.VertxContextSupport;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.LockModeType;
+import jakarta.ws.rs.WebApplicationException;
+
+/**
+ * Reconciles a cluster's catalog with its bucket and prunes its snapshots by the rules of
+ * {@link RetentionRules}. Blocking: called from worker threads and REST handlers that run on them.
+ *
+ * <p>Deleting goes in three steps, so that a crash never loses track of an object: the chosen
+ * snapshots are marked DELETING (in the same transaction that decided, with their rows locked), their
+ * objects deleted with multi-object deletes, then each is marked DELETED with its SnapshotDeleted
+ * event. DELETING rows left by a crash are finished by the next run.
+ */
+@ApplicationScoped
+public class Retention {
+
+    private final ObjectStore store;
+    private final Outbox outbox;
+    private final AgroalDataSource db;
+    private final RetentionServiceConfig config;
+    private final S3Config s3;
+    private volatile boolean viewComplete;
+
+    public Retention(ObjectStore store, Outbox outbox, AgroalDataSource db, RetentionServiceConfig config, S3Config s3) {
+        this.store = store;
+        this.outbox = outbox;
+        this.db = db;
+        this.config = config;
+        this.s3 = s3;
+    }
+
+    /** Where a cluster's full snapshots live: bucket and key prefix. */
+    record Location(String bucket, String prefix) {
+    }
+
+    /** One snapshot and what retention decides about it. */
+    public record Item(String id, Instant completedAt, long storedSize, boolean keep, String rule) {
+    }
+
+    /** An object no catalog knows. */
+    public record Orphan(String objectKey, long size, Instant firstSeen, Instant deletableAfter) {
+    }
+
+    public record Preview(String clusterId, boolean viewComplete, List<Item> snapshots, List<Orphan> orphans, List<String> missing) {
+    }
+
+    public record Outcome(String clusterId, List<String> deleted, int kept, List<String> orphansDeleted, List<String> missing) {
+    }
+
+    /** Thrown when asked to delete before the service has reconciled with the bucket since it started. */
+    public static class ViewIncompleteException extends WebApplicationException {
+        ViewIncompleteException() {
+            super("retention-service has not finished its first reconciliation with the bucket since it started; nothing is deleted before",
+                    409);
+        }
+    }
+
+    /** 404 for the API. */
+    public static class UnknownClusterException extends WebApplicationException {
+        UnknownClusterException(String clusterId) {
+            super("cluster '" + clusterId + "' is not registered with Lifeboat", 404);
+        }
+    }
+
+    public boolean viewComplete() {
+        return viewComplete;
+    }
+
+    /** What a run would do now, deleting nothing. */
+    public Preview preview(String clusterId) {
+        requireCluster(clusterId);
+        List<Item> items = await(() -> Panache.withSession(() -> decide(clusterId, false))).stream().map(Retention::item).toList();
+        List<Orphan> orphans = await(() -> Panache.withSession(() -> OrphanRecord.<OrphanRecord>list("clusterId = ?1 order by objectKey", clusterId)))
+                .stream().map(o -> new Orphan(o.objectKey, o.size, o.firstSeen, o.firstSeen.plus(config.orphanGrace()))).toList();
+        return new Preview(clusterId, viewComplete, items, orphans, missing(clusterId));
+    }
+
+    /** Reconciles the cluster with its bucket, then prunes it; returns what happened. */
+    public Outcome run(String clusterId) {
+        requireCluster(clusterId);
+        if (!viewComplete) {
+            throw new ViewIncompleteException();
+        }
+        try (Connection lock = db.getConnection()) {
+            if (!tryLock(lock, clusterId)) {
+                Log.infof("retention of cluster %s runs on another instance right now", clusterId);
+                return new Outcome(clusterId, List.of(), 0, List.of(), List.of());
+            }
+            try {
+                List<String> orphansDeleted = reconcile(clusterId);
+                List<RetentionRules.Decision> decisions = await(() -> Panache.withTransaction(() -> decide(clusterId, true)));
+                List<String> deleted = finishDeleting(clusterId);
+                int kept = (int) decisions.stream().filter(RetentionRules.Decision::keep).count();
+                if (!deleted.isEmpty()) {
+                    Log.infof("retention of cluster %s: deleted %d snapshots, kept %d", clusterId, deleted.size(), kept);
+                }
+                return new Outcome(clusterId, deleted, kept, orphansDeleted, missing(clusterId));
+            } finally {
+                unlock(lock, clusterId);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot take the retention lock of cluster '" + clusterId + "': " + e.getMessage(), e);
+        }
+    }
+
+    /** Reconciles every cluster; the first complete pass since start makes the view complete. */
+    public void reconcileAll() {
+        List<String> clusters = await(() -> Panache.withSession(() -> ClusterRecord.<ClusterRecord>list("deleted = false")))
+                .stream().map(c -> c.id).toList();
+        for (String clusterId : clusters) {
+            reconcile(clusterId);
+        }
+        if (!viewComplete) {
+            Log.infof("first reconciliation done (%d clusters): pruning may start", clusters.size());
+        }
+        viewComplete = true;
+    }
+
+    /** All clusters Lifeboat knows. */
+    public List<String> clusters() {
+        return await(() -> Panache.withSession(() -> ClusterRecord.<ClusterRecord>list("deleted = false"))).stream().map(c -> c.id).toList();
+    }
+
+    /** Decides for the cluster's Completed full snapshots; with {@code mark}, marks those to delete DELETING. */
+    private Uni<List<RetentionRules.Decision>> decide(String clusterId, boolean mark) {
+        var query = SnapshotRecord.<SnapshotRecord>find("clusterId = ?1 and state = ?2 and kind = ?3", clusterId,
+                SnapshotRecord.State.COMPLETED, SnapshotKind.FULL);
+        Uni<List<SnapshotRecord>> snapshots = mark ? query.withLock(LockModeType.PESSIMISTIC_WRITE).list() : query.list();
+        return snapshots.chain(rows -> PinRecord.<PinRecord>list("clusterId = ?1", clusterId).chain(pins -> PolicyRecord
+                .<PolicyRecord>list("clusterId = ?1", clusterId).map(policies -> {
+                    Map<String, String> pinnedBy = new HashMap<>();
+                    pins.forEach(pin -> pinnedBy.put(pin.snapshotId, "pinned by restore " + pin.restoreId));
+                    List<RetentionRules.Candidate> candidates = rows.stream().map(row -> new RetentionRules.Candidate(row.id, row.completedAt,
+                            row.storedSize, row.held ? "on hold" : pinnedBy.get(row.id))).toList();
+                    List<RetentionSpec> specs = policies.stream().map(PolicyRecord::spec).toList();
+                    List<RetentionRules.Decision> decisions = RetentionRules.decide(candidates, specs, Instant.now());
+                    if (mark) {
+                        Map<String, SnapshotRecord> byId = rows.stream().collect(Collectors.toMap(r -> r.id, r -> r));
+                        for (RetentionRules.Decision decision : decisions) {
+                            if (!decision.keep()) {
+                                SnapshotRecord row = byId.get(decision.snapshot().id());
+                                row.state = SnapshotRecord.State.DELETING;
+                                row.reason = decision.rule();
+                                row.updatedAt = Instant.now();
+                            }
+                        }
+                    }
+                    return decisions;
+                })));
+    }
+
+    /** Deletes the objects of every DELETING snapshot of the cluster, then records each deletion with its event. */
+    private List<String> finishDeleting(String clusterId) {
+        List<SnapshotRecord> deleting = await(() -> Panache.withSession(() -> SnapshotRecord.<SnapshotRecord>list("clusterId = ?1 and state = ?2",
+                clusterId, SnapshotRecord.State.DELETING)));
+        Map<String, List<SnapshotRecord>> byBucket = deleting.stream().collect(Collectors.groupingBy(s -> s.bucket));
+        List<String> done = new ArrayList<>();
+        for (Map.Entry<String, List<SnapshotRecord>> bucket : byBucket.entrySet()) {
+            Set<String> failed = new HashSet<>(store.deleteAll(bucket.getKey(), bucket.getValue().stream().map(s -> s.objectKey).toList()));
+            List<String> ids = bucket.getValue().stream().filter(s -> !failed.contains(s.objectKey)).map(s -> s.id).toList();
+            if (!failed.isEmpty()) {
+                Log.warnf("retention of cluster %s: %d objects could not be deleted; the next run tries again", clusterId, failed.size());
+            }
+            for (int from = 0; from < ids.size(); from += 500) {
+                List<String> batch = ids.subList(from, Math.min(ids.size(), from + 500));
+                await(() -> Panache.withTransaction(() -> SnapshotRecord.<SnapshotRecord>list("id in ?1 and state = ?2", batch,
+                        SnapshotRecord.State.DELETING).chain(rows -> {
+                            Instant now = Instant.now();
+                            Uni<Void> chain = Uni.createFrom().voidItem();
+                            for (SnapshotRecord row : rows) {
+                                row.state = SnapshotRecord.State.DELETED;
+                                row.updatedAt = now;
+                                chain = chain.chain(() -> outbox.emit(new SnapshotDeleted(row.id, row.clusterId, row.objectKey,
+                                        "retention: " + row.reason, now)).replaceWithVoid());
+                            }
+                            return chain;
+                        })));
+                done.addAll(batch);
+            }
+        }
+        return done;
+    }
+
+    /**
+     * Compares the cluster's catalog with a listing of its prefix: Completed entries whose object is
+     * gone become MISSING (announced), objects no entry knows are recorded as orphans and deleted once
+     * the grace period passed. Returns the orphan keys deleted.
+     */
+    List<String> reconcile(String clusterId) {
+        Location location = location(clusterId);
+        String prefix = location.prefix() + "/" + clusterId + "/full/";
+        Map<String, ObjectStore.StoredObject> objects = store.list(location.bucket(), prefix).stream()
+                .collect(Collectors.toMap(ObjectStore.StoredObject::key, o -> o, (a, b) -> a));
+        Instant now = Instant.now();
+        List<OrphanRecord> expired = await(() -> Panache.withTransaction(() -> SnapshotRecord
+                .<SnapshotRecord>list("clusterId = ?1 and bucket = ?2 and state <> ?3", clusterId, location.bucket(), SnapshotRecord.State.DELETED)
+                .chain(rows -> {
+                    Set<String> known = new HashSet<>();
+                    Uni<Void> chain = Uni.createFrom().voidItem();
+                    for (SnapshotRecord row : rows) {
+                        known.add(row.objectKey);
+                        boolean present = objects.containsKey(row.objectKey);
+                        if (row.state == SnapshotRecord.State.COMPLETED && !present) {
+                            row.state = SnapshotRecord.State.MISSING;
+                            row.reason = "its object is gone from the bucket";
+                            row.updatedAt = now;
+                            Log.warnf("snapshot %s of cluster %s is MISSING: s3://%s/%s is gone", row.id, clusterId, row.bucket, row.objectKey);
+                            chain = chain.chain(() -> outbox.emit(new SnapshotMissing(row.id, clusterId, row.bucket, row.objectKey, now))
+                                    .replaceWithVoid());
+                        } else if (row.state == SnapshotRecord.State.MISSING && present) {
+                            row.state = SnapshotRecord.State.COMPLETED;
+                            row.reason = null;
+                            row.updatedAt = now;
+                        }
+                    }
+                    return chain.chain(() -> OrphanRecord.<OrphanRecord>list("clusterId = ?1", clusterId)).chain(orphans -> {
+                        Map<String, OrphanRecord> recorded = orphans.stream().collect(Collectors.toMap(o -> o.objectKey, o -> o));
+                        Uni<Void> changes = Uni.createFrom().voidItem();
+                        List<OrphanRecord> due = new ArrayList<>();
+                        for (OrphanRecord orphan : orphans) {
+                            if (!objects.containsKey(orphan.objectKey) || known.contains(orphan.objectKey)) {
+                                changes = changes.chain(() -> orphan.delete());
+                            } else if (orphan.firstSeen.plus(config.orphanGrace()).isBefore(now)) {
+                                due.add(orphan);
+                            }
+                        }
+                        for (ObjectStore.StoredObject object : objects.values()) {
+                            if (!known.contains(object.key()) && !recorded.containsKey(object.key())) {
+                                OrphanRecord orphan = new OrphanRecord();
+                                orphan.bucket = location.bucket();
+                                orphan.objectKey = object.key();
+                                orphan.clusterId = clusterId;
+                                orphan.size = object.size();
+                                orphan.firstSeen = now;
+                                Log.warnf("object s3://%s/%s of cluster %s is in no catalog; deleted after %s unless a snapshot claims it",
+                                        orphan.bucket, orphan.objectKey, clusterId, config.orphanGrace());
+                                changes = changes.chain(() -> orphan.persist().replaceWithVoid());
+                            }
+                        }
+                        return changes.replaceWith(due);
+                    });
+                })));
+        if (expired.isEmpty()) {
+            return List.of();
+        }
+        List<String> keys = expired.stream().map(o -> o.objectKey).toList();
+        Set<String> failed = new HashSet<>(store.deleteAll(location.bucket(), keys));
+        List<String> deleted = keys.stream().filter(k -> !failed.contains(k)).toList();
+        await(() -> Panache.withTransaction(() -> OrphanRecord.delete("bucket = ?1 and objectKey in ?2", location.bucket(), deleted)));
+        deleted.forEach(key -> Log.warnf("deleted s3://%s/%s of cluster %s: in no catalog for longer than %s", location.bucket(), key,
+                clusterId, config.orphanGrace()));
+        return deleted;
+    }
+
+    private List<String> missing(String clusterId) {
+        return await(() -> Panache.withSession(() -> SnapshotRecord.<SnapshotRecord>list("clusterId = ?1 and state = ?2", clusterId,
+                SnapshotRecord.State.MISSING))).stream().map(s -> s.id).toList();
+    }
+
+    private Location location(String clusterId) {
+        ClusterSpec spec = requireCluster(clusterId);
+        String bucket = spec.destination() != null && spec.destination().bucket() != null ? spec.destination().bucket() : s3.bucket();
+        String prefix = spec.destination() != null && spec.destination().prefix() != null ? spec.destination().prefix() : config.defaultPrefix();
+        return new Location(bucket, prefix);
+    }
+
+    private ClusterSpec requireCluster(String clusterId) {
+        ClusterRecord cluster = await(() -> Panache.withSession(() -> ClusterRecord.<ClusterRecord>findById(clusterId)));
+        if (cluster == null || cluster.deleted) {
+            throw new UnknownClusterException(clusterId);
+        }
+        return cluster.spec();
+    }
+
+    /** One run per cluster at a time across replicas: a session advisory lock, released with the connection. */
+    private static boolean tryLock(Connection connection, String clusterId) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("select pg_try_advisory_lock(hashtext(?))")) {
+            statement.setString(1, "lifeboat-retention:" + clusterId);
+            try (ResultSet result = statement.executeQuery()) {
+                result.next();
+                return result.getBoolean(1);
+            }
+        }
+    }
+
+    private static void unlock(Connection connection, String clusterId) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("select pg_advisory_unlock(hashtext(?))")) {
+            statement.setString(1, "lifeboat-retention:" + clusterId);
+            statement.executeQuery().close();
+        }
+    }
+
+    private static Item item(RetentionRules.Decision decision) {
+        return new Item(decision.snapshot().id(), decision.snapshot().completedAt(), decision.snapshot().storedSize(), decision.keep(),
+                decision.rule());
+    }
+
+    private static <T> T await(Supplier<Uni<T>> work) {
+        try {
+            return VertxContextSupport.subscribeAndAwait(work::get);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+}
