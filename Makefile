@@ -2,7 +2,7 @@
 MVN := ./mvnw -B
 ETCD_MEMBERS ?= 1
 
-.PHONY: run test build bootstrap clean bench-snapshot-format bench-snapshot-service bench-scheduler bench-restore
+.PHONY: run test build bootstrap clean bench-snapshot-format bench-snapshot-service bench-scheduler bench-restore bench-retention
 
 ## make run: build, start the local stack (etcd, Kafka, S3, PostgreSQL) and the four services; Ctrl-C stops all.
 run: bootstrap
@@ -40,6 +40,13 @@ bench-restore: bootstrap
 	$(MVN) -q -pl restore-service dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath
 	java -cp restore-service/target/test-classes:restore-service/target/classes:$$(cat restore-service/target/bench.classpath) \
 		dev.lifeboat.restore.bench.RestoreBenchmark restore-service/target/restore-benchmark
+
+## make bench-retention: prune 9,999 of 10,000 snapshot objects of one cluster on the local S3: seconds and the ratio to 30 s.
+bench-retention: bootstrap
+	$(MVN) -q install -DskipTests -pl retention-service -am
+	$(MVN) -q -pl retention-service dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath
+	java -cp retention-service/target/test-classes:$$(cat retention-service/target/bench.classpath) \
+		dev.lifeboat.retention.bench.PruneBenchmark .
 
 build: bootstrap
 	$(MVN) -q package -DskipTests
