@@ -111,16 +111,28 @@ public class Retention {
         return new Preview(clusterId, viewComplete, items, orphans, missing(clusterId));
     }
 
-    /** Reconciles the cluster with its bucket, then prunes it; returns what happened. */
+    /** Reconciles the cluster with its bucket, then prunes it, waiting for a run elsewhere to finish first. */
     public Outcome run(String clusterId) {
+        return run(clusterId, java.time.Duration.ofMinutes(5));
+    }
+
+    /**
+     * Reconciles the cluster with its bucket, then prunes it; returns what happened. When another run of
+     * the cluster holds the lock, waits for it up to {@code wait} (zero: returns an empty outcome at once).
+     */
+    public Outcome run(String clusterId, java.time.Duration wait) {
         requireCluster(clusterId);
         if (!viewComplete) {
             throw new ViewIncompleteException();
         }
         try (Connection lock = db.getConnection()) {
-            if (!tryLock(lock, clusterId)) {
-                Log.infof("retention of cluster %s runs on another instance right now", clusterId);
-                return new Outcome(clusterId, List.of(), 0, List.of(), List.of());
+            Instant giveUp = Instant.now().plus(wait);
+            while (!tryLock(lock, clusterId)) {
+                if (Instant.now().isAfter(giveUp)) {
+                    Log.infof("retention of cluster %s is running elsewhere; this run is skipped", clusterId);
+                    return new Outcome(clusterId, List.of(), 0, List.of(), List.of());
+                }
+                sleep();
             }
             try {
                 List<String> orphansDeleted = reconcile(clusterId);
@@ -202,14 +214,13 @@ public class Retention {
                 await(() -> Panache.withTransaction(() -> SnapshotRecord.<SnapshotRecord>list("id in ?1 and state = ?2", batch,
                         SnapshotRecord.State.DELETING).chain(rows -> {
                             Instant now = Instant.now();
-                            Uni<Void> chain = Uni.createFrom().voidItem();
+                            List<SnapshotDeleted> events = new ArrayList<>();
                             for (SnapshotRecord row : rows) {
                                 row.state = SnapshotRecord.State.DELETED;
                                 row.updatedAt = now;
-                                chain = chain.chain(() -> outbox.emit(new SnapshotDeleted(row.id, row.clusterId, row.objectKey,
-                                        "retention: " + row.reason, now)).replaceWithVoid());
+                                events.add(new SnapshotDeleted(row.id, row.clusterId, row.objectKey, "retention: " + row.reason, now));
                             }
-                            return chain;
+                            return outbox.emitAll(events);
                         })));
                 done.addAll(batch);
             }
@@ -232,7 +243,7 @@ public class Retention {
                 .<SnapshotRecord>list("clusterId = ?1 and bucket = ?2 and state <> ?3", clusterId, location.bucket(), SnapshotRecord.State.DELETED)
                 .chain(rows -> {
                     Set<String> known = new HashSet<>();
-                    Uni<Void> chain = Uni.createFrom().voidItem();
+                    List<SnapshotMissing> vanished = new ArrayList<>();
                     for (SnapshotRecord row : rows) {
                         known.add(row.objectKey);
                         boolean present = objects.containsKey(row.objectKey);
@@ -241,25 +252,25 @@ public class Retention {
                             row.reason = "its object is gone from the bucket";
                             row.updatedAt = now;
                             Log.warnf("snapshot %s of cluster %s is MISSING: s3://%s/%s is gone", row.id, clusterId, row.bucket, row.objectKey);
-                            chain = chain.chain(() -> outbox.emit(new SnapshotMissing(row.id, clusterId, row.bucket, row.objectKey, now))
-                                    .replaceWithVoid());
+                            vanished.add(new SnapshotMissing(row.id, clusterId, row.bucket, row.objectKey, now));
                         } else if (row.state == SnapshotRecord.State.MISSING && present) {
                             row.state = SnapshotRecord.State.COMPLETED;
                             row.reason = null;
                             row.updatedAt = now;
                         }
                     }
-                    return chain.chain(() -> OrphanRecord.<OrphanRecord>list("clusterId = ?1", clusterId)).chain(orphans -> {
+                    return outbox.emitAll(vanished).chain(() -> OrphanRecord.<OrphanRecord>list("clusterId = ?1", clusterId)).chain(orphans -> {
                         Map<String, OrphanRecord> recorded = orphans.stream().collect(Collectors.toMap(o -> o.objectKey, o -> o));
-                        Uni<Void> changes = Uni.createFrom().voidItem();
+                        List<String> gone = new ArrayList<>();
                         List<OrphanRecord> due = new ArrayList<>();
                         for (OrphanRecord orphan : orphans) {
                             if (!objects.containsKey(orphan.objectKey) || known.contains(orphan.objectKey)) {
-                                changes = changes.chain(() -> orphan.delete());
+                                gone.add(orphan.objectKey);
                             } else if (orphan.firstSeen.plus(config.orphanGrace()).isBefore(now)) {
                                 due.add(orphan);
                             }
                         }
+                        List<OrphanRecord> found = new ArrayList<>();
                         for (ObjectStore.StoredObject object : objects.values()) {
                             if (!known.contains(object.key()) && !recorded.containsKey(object.key())) {
                                 OrphanRecord orphan = new OrphanRecord();
@@ -268,12 +279,18 @@ public class Retention {
                                 orphan.clusterId = clusterId;
                                 orphan.size = object.size();
                                 orphan.firstSeen = now;
-                                Log.warnf("object s3://%s/%s of cluster %s is in no catalog; deleted after %s unless a snapshot claims it",
-                                        orphan.bucket, orphan.objectKey, clusterId, config.orphanGrace());
-                                changes = changes.chain(() -> orphan.persist().replaceWithVoid());
+                                found.add(orphan);
                             }
                         }
-                        return changes.replaceWith(due);
+                        if (!found.isEmpty()) {
+                            Log.warnf("%d objects under s3://%s/%s are in no catalog (for example %s); each is deleted %s after it was "
+                                    + "first seen unless a snapshot claims it", found.size(), location.bucket(), prefix, found.get(0).objectKey,
+                                    config.orphanGrace());
+                        }
+                        Uni<Long> forgotten = gone.isEmpty() ? Uni.createFrom().item(0L)
+                                : OrphanRecord.delete("bucket = ?1 and objectKey in ?2", location.bucket(), gone);
+                        return forgotten.chain(() -> found.isEmpty() ? Uni.createFrom().voidItem()
+                                : Panache.getSession().chain(session -> session.persistAll(found.toArray()))).replaceWith(due);
                     });
                 })));
         if (expired.isEmpty()) {
@@ -316,6 +333,15 @@ public class Retention {
                 result.next();
                 return result.getBoolean(1);
             }
+        }
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(200);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the retention lock");
         }
     }
 

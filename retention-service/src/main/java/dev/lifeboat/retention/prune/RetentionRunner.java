@@ -71,7 +71,7 @@ public class RetentionRunner {
 
     private void runQuietly(String clusterId) {
         try {
-            retention.run(clusterId);
+            retention.run(clusterId, java.time.Duration.ZERO);
         } catch (Retention.ViewIncompleteException e) {
             Log.debugf("retention of %s waits for the first reconciliation", clusterId);
         } catch (RuntimeException e) {

@@ -36,11 +36,10 @@ import jakarta.enterprise.event.Observes;
 @ApplicationScoped
 public class Firing {
 
+    /** Policies handled in one transaction. */
+    static final int BATCH = 1000;
     private static final String DUE = """
-            select cluster_id, id from policy where next_fire_at <= now() order by next_fire_at limit 200 for update skip locked""";
-    private static final String FIRE_SLOT = """
-            insert into fired_slot (cluster_id, policy_id, slot, request_id, fired_at) values (?1, ?2, ?3, ?4, now())
-            on conflict do nothing""";
+            select * from policy where next_fire_at <= ?1 order by next_fire_at limit %d for update skip locked""".formatted(BATCH);
 
     private final Outbox outbox;
     private ScheduledExecutorService ticker;
@@ -55,7 +54,7 @@ public class Firing {
             thread.setDaemon(true);
             return thread;
         });
-        ticker.scheduleWithFixedDelay(this::tick, 1, 1, TimeUnit.SECONDS);
+        ticker.scheduleWithFixedDelay(this::tick, 1000, 200, TimeUnit.MILLISECONDS);
     }
 
     void onStop(@Observes ShutdownEvent event) {
@@ -69,54 +68,87 @@ public class Firing {
             int fired;
             do {
                 fired = VertxContextSupport.subscribeAndAwait(() -> fireDue(Instant.now()));
-            } while (fired == 200);
+            } while (fired == BATCH);
         } catch (Throwable e) {
             Log.warnf("policies could not be fired this second: %s", e.getMessage());
         }
     }
 
-    /** Fires the policies due at {@code now}; returns how many were looked at. */
+    /**
+     * Fires the policies due at {@code now}, set-based: one query locks up to {@link #BATCH} due policies,
+     * one reads their clusters, one multi-row insert claims their slots (those another replica claimed
+     * already come back absent), one multi-row insert writes their events to the outbox; the new
+     * next-fire times go out as batched updates. Returns how many policies were looked at.
+     */
     public Uni<Integer> fireDue(Instant now) {
         return Panache.withTransaction(() -> Panache.getSession()
-                .chain(session -> session.createNativeQuery(DUE, Object[].class).getResultList())
-                .chain(ids -> fireEach(ids, 0, now).replaceWith(ids.size())));
+                .chain(session -> session.createNativeQuery(DUE, PolicyRecord.class).setParameter(1, now).getResultList()
+                        .chain(policies -> policies.isEmpty() ? Uni.createFrom().item(0)
+                                : ClusterRecord.<ClusterRecord>list("id in ?1", policies.stream().map(p -> p.clusterId).distinct().toList())
+                                        .chain(clusters -> fireAll(session, policies, clusters, now))
+                                        .replaceWith(policies.size()))));
     }
 
-    private Uni<Void> fireEach(List<Object[]> ids, int index, Instant now) {
-        if (index >= ids.size()) {
+    /** A slot to fire: the policy and its request. */
+    private record Due(PolicyRecord policy, Instant slot, String requestId) {
+    }
+
+    private Uni<Void> fireAll(org.hibernate.reactive.mutiny.Mutiny.Session session, List<PolicyRecord> policies, List<ClusterRecord> clusters,
+            Instant now) {
+        java.util.Map<String, ClusterRecord> byId = new java.util.HashMap<>();
+        clusters.forEach(cluster -> byId.put(cluster.id, cluster));
+        List<Due> due = new java.util.ArrayList<>();
+        for (PolicyRecord policy : policies) {
+            Instant slot = advance(policy, now);
+            ClusterRecord cluster = byId.get(policy.clusterId);
+            if (slot != null && cluster != null && !cluster.paused) {
+                due.add(new Due(policy, slot, "policy-" + policy.clusterId + "-" + policy.id + "-" + slot.getEpochSecond()));
+            }
+        }
+        if (due.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        return PolicyRecord.<PolicyRecord>findById(new PolicyRecord.Key((String) ids.get(index)[0], (String) ids.get(index)[1]))
-                .chain(policy -> fire(policy, now))
-                .chain(() -> fireEach(ids, index + 1, now));
+        StringBuilder sql = new StringBuilder("insert into fired_slot (cluster_id, policy_id, slot, request_id, fired_at) values ");
+        for (int i = 0; i < due.size(); i++) {
+            int p = i * 4;
+            sql.append(i == 0 ? "" : ", ").append("(?").append(p + 1).append(", ?").append(p + 2).append(", ?").append(p + 3).append(", ?")
+                    .append(p + 4).append(", now())");
+        }
+        sql.append(" on conflict do nothing returning request_id");
+        var insert = session.createNativeQuery(sql.toString(), String.class);
+        for (int i = 0; i < due.size(); i++) {
+            Due slot = due.get(i);
+            insert.setParameter(i * 4 + 1, slot.policy().clusterId).setParameter(i * 4 + 2, slot.policy().id).setParameter(i * 4 + 3, slot.slot())
+                    .setParameter(i * 4 + 4, slot.requestId());
+        }
+        return insert.getResultList().chain(claimed -> {
+            java.util.Set<String> ours = new java.util.HashSet<>(claimed);
+            return outbox.emitAll(due.stream().filter(slot -> ours.contains(slot.requestId()))
+                    .map(slot -> new SnapshotRequested(slot.requestId(), slot.policy().clusterId, SnapshotKind.valueOf(slot.policy().kind),
+                            "schedule " + slot.policy().schedule + " (" + slot.policy().timeZone + ")", slot.policy().id, now))
+                    .toList());
+        });
     }
 
-    private Uni<Void> fire(PolicyRecord policy, Instant now) {
+    /**
+     * Moves the policy's next fire time past {@code now}; returns the slot to fire, or null when there is
+     * none or it is beyond the starting deadline.
+     */
+    private static Instant advance(PolicyRecord policy, Instant now) {
         Schedule schedule = Schedule.parse(policy.schedule, policy.timeZone);
         long offset = policy.offsetSeconds();
         Optional<Instant> latest = schedule.latest(now.minusSeconds(offset));
         policy.nextFireAt = schedule.next(latest.orElse(now.minusSeconds(offset))).orElse(Instant.MAX.minusSeconds(1)).plusSeconds(offset);
         if (latest.isEmpty()) {
-            return Uni.createFrom().voidItem();
+            return null;
         }
         Instant slot = latest.get();
         Duration late = Duration.between(slot.plusSeconds(offset), now);
         if (late.getSeconds() > policy.startingDeadlineSeconds) {
             Log.infof("policy %s of cluster %s: slot %s missed by %s, beyond its starting deadline; next at %s", policy.id,
                     policy.clusterId, slot, late, policy.nextFireAt);
-            return Uni.createFrom().voidItem();
+            return null;
         }
-        return ClusterRecord.<ClusterRecord>findById(policy.clusterId).chain(cluster -> {
-            if (cluster == null || cluster.paused) {
-                return Uni.createFrom().voidItem();
-            }
-            String requestId = "policy-" + policy.clusterId + "-" + policy.id + "-" + slot.getEpochSecond();
-            return Panache.getSession()
-                    .chain(session -> session.createNativeQuery(FIRE_SLOT).setParameter(1, policy.clusterId).setParameter(2, policy.id)
-                            .setParameter(3, slot).setParameter(4, requestId).executeUpdate())
-                    .chain(inserted -> inserted == 0 ? Uni.createFrom().voidItem()
-                            : outbox.emit(new SnapshotRequested(requestId, policy.clusterId, SnapshotKind.valueOf(policy.kind),
-                                    "schedule " + policy.schedule + " (" + policy.timeZone + ")", policy.id, now)).replaceWithVoid());
-        });
+        return slot;
     }
 }

@@ -48,6 +48,50 @@ public class Outbox {
                 });
     }
 
+    /**
+     * Adds several events to the current transaction, in order, with multi-row inserts (500 rows a
+     * statement) instead of one round trip each. Events emitted before in the transaction are flushed
+     * first, so the order of the event log is the order of the calls.
+     */
+    public Uni<Void> emitAll(java.util.List<? extends LifeboatEvent> events) {
+        if (events.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        java.util.List<OutboxEvent> rows = events.stream().map(this::toRow).toList();
+        return Panache.currentTransaction()
+                .onItem().ifNull().failWith(() -> new IllegalStateException(
+                        "Outbox.emitAll must run inside the transaction of the state change it announces"))
+                .chain(transaction -> Panache.getSession())
+                .chain(session -> session.flush().chain(() -> insert(session, rows, 0)));
+    }
+
+    private static Uni<Void> insert(org.hibernate.reactive.mutiny.Mutiny.Session session, java.util.List<OutboxEvent> rows, int from) {
+        if (from >= rows.size()) {
+            return Uni.createFrom().voidItem();
+        }
+        java.util.List<OutboxEvent> chunk = rows.subList(from, Math.min(rows.size(), from + 500));
+        StringBuilder sql = new StringBuilder("insert into outbox_event (event_id, cluster_id, partition_key, topic, type, source, payload, "
+                + "traceparent, tracestate, created_at) values ");
+        for (int i = 0; i < chunk.size(); i++) {
+            int p = i * 10;
+            sql.append(i == 0 ? "" : ", ").append("(?").append(p + 1);
+            for (int k = 2; k <= 10; k++) {
+                sql.append(", ?").append(p + k);
+            }
+            sql.append(')');
+        }
+        var query = session.createNativeQuery(sql.toString());
+        for (int i = 0; i < chunk.size(); i++) {
+            OutboxEvent row = chunk.get(i);
+            int p = i * 10;
+            query.setParameter(p + 1, row.eventId).setParameter(p + 2, row.clusterId).setParameter(p + 3, row.partitionKey)
+                    .setParameter(p + 4, row.topic).setParameter(p + 5, row.type).setParameter(p + 6, row.source)
+                    .setParameter(p + 7, row.payload).setParameter(p + 8, row.traceparent).setParameter(p + 9, row.tracestate)
+                    .setParameter(p + 10, row.createdAt);
+        }
+        return query.executeUpdate().chain(() -> insert(session, rows, from + 500));
+    }
+
     private OutboxEvent toRow(LifeboatEvent event) {
         EventType type = EventType.of(event);
         OutboxEvent row = new OutboxEvent();
