@@ -41,6 +41,9 @@ public class Firing {
     private static final String DUE = """
             select * from policy where next_fire_at <= ?1 order by next_fire_at limit %d for update skip locked""".formatted(BATCH);
 
+    /** Parsed schedules by expression and zone: parsing a cron expression costs more than firing it. */
+    private static final java.util.Map<String, Schedule> SCHEDULES = new java.util.concurrent.ConcurrentHashMap<>();
+
     private final Outbox outbox;
     private ScheduledExecutorService ticker;
 
@@ -99,12 +102,34 @@ public class Firing {
         clusters.forEach(cluster -> byId.put(cluster.id, cluster));
         List<Due> due = new java.util.ArrayList<>();
         for (PolicyRecord policy : policies) {
+            session.detach(policy); // next fire times go out in one statement below, not as 1,000 updates
             Instant slot = advance(policy, now);
             ClusterRecord cluster = byId.get(policy.clusterId);
             if (slot != null && cluster != null && !cluster.paused) {
                 due.add(new Due(policy, slot, "policy-" + policy.clusterId + "-" + policy.id + "-" + slot.getEpochSecond()));
             }
         }
+        return moveOn(session, policies).chain(() -> claimAndEmit(session, due, now));
+    }
+
+    /** Stores every policy's new next fire time with one multi-row update. */
+    private static Uni<Void> moveOn(org.hibernate.reactive.mutiny.Mutiny.Session session, List<PolicyRecord> policies) {
+        StringBuilder sql = new StringBuilder("update policy as p set next_fire_at = v.next from (values ");
+        for (int i = 0; i < policies.size(); i++) {
+            int p = i * 3;
+            sql.append(i == 0 ? "" : ", ").append("(?").append(p + 1).append(", ?").append(p + 2).append(", cast(?").append(p + 3)
+                    .append(" as timestamptz))");
+        }
+        sql.append(") as v(cluster_id, id, next) where p.cluster_id = v.cluster_id and p.id = v.id");
+        var update = session.createNativeQuery(sql.toString());
+        for (int i = 0; i < policies.size(); i++) {
+            PolicyRecord policy = policies.get(i);
+            update.setParameter(i * 3 + 1, policy.clusterId).setParameter(i * 3 + 2, policy.id).setParameter(i * 3 + 3, policy.nextFireAt);
+        }
+        return update.executeUpdate().replaceWithVoid();
+    }
+
+    private Uni<Void> claimAndEmit(org.hibernate.reactive.mutiny.Mutiny.Session session, List<Due> due, Instant now) {
         if (due.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
@@ -135,7 +160,11 @@ public class Firing {
      * none or it is beyond the starting deadline.
      */
     private static Instant advance(PolicyRecord policy, Instant now) {
-        Schedule schedule = Schedule.parse(policy.schedule, policy.timeZone);
+        Schedule schedule = SCHEDULES.computeIfAbsent(policy.schedule + "\n" + policy.timeZone, key -> Schedule.parse(policy.schedule,
+                policy.timeZone));
+        if (SCHEDULES.size() > 10_000) {
+            SCHEDULES.clear();
+        }
         long offset = policy.offsetSeconds();
         Optional<Instant> latest = schedule.latest(now.minusSeconds(offset));
         policy.nextFireAt = schedule.next(latest.orElse(now.minusSeconds(offset))).orElse(Instant.MAX.minusSeconds(1)).plusSeconds(offset);
