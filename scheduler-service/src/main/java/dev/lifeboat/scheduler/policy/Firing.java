@@ -11,7 +11,6 @@ import java.util.concurrent.TimeUnit;
 import dev.lifeboat.events.SnapshotKind;
 import dev.lifeboat.events.SnapshotRequested;
 import dev.lifeboat.events.outbox.Outbox;
-import dev.lifeboat.scheduler.cluster.ClusterRecord;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
@@ -37,9 +36,13 @@ import jakarta.enterprise.event.Observes;
 public class Firing {
 
     /** Policies handled in one transaction. */
-    static final int BATCH = 1000;
+    static final int BATCH = 10_000;
+    /** Rows in one multi-row statement (PostgreSQL takes at most 65,535 parameters). */
+    private static final int ROWS_PER_STATEMENT = 2000;
     private static final String DUE = """
-            select * from policy where next_fire_at <= ?1 order by next_fire_at limit %d for update skip locked""".formatted(BATCH);
+            select p.cluster_id, p.id, p.schedule, p.time_zone, p.kind, p.jitter_seconds, p.starting_deadline_seconds, c.paused
+            from policy p join cluster c on c.id = p.cluster_id
+            where p.next_fire_at <= ?1 order by p.next_fire_at limit %d for update of p skip locked""".formatted(BATCH);
 
     /** Parsed schedules by expression and zone: parsing a cron expression costs more than firing it. */
     private static final java.util.Map<String, Schedule> SCHEDULES = new java.util.concurrent.ConcurrentHashMap<>();
@@ -57,7 +60,7 @@ public class Firing {
             thread.setDaemon(true);
             return thread;
         });
-        ticker.scheduleWithFixedDelay(this::tick, 1000, 200, TimeUnit.MILLISECONDS);
+        ticker.scheduleWithFixedDelay(this::tick, 1000, 100, TimeUnit.MILLISECONDS);
     }
 
     void onStop(@Observes ShutdownEvent event) {
@@ -78,42 +81,71 @@ public class Firing {
     }
 
     /**
-     * Fires the policies due at {@code now}, set-based: one query locks up to {@link #BATCH} due policies,
-     * one reads their clusters, one multi-row insert claims their slots (those another replica claimed
-     * already come back absent), one multi-row insert writes their events to the outbox; the new
-     * next-fire times go out as batched updates. Returns how many policies were looked at.
+     * Fires the policies due at {@code now}, set-based: one query locks up to {@link #BATCH} due policies
+     * (with their cluster's pause state), multi-row inserts claim their slots (those another replica claimed
+     * already come back absent) and write their events to the outbox, multi-row updates store the new
+     * next-fire times — at most {@link #ROWS_PER_STATEMENT} rows a statement. Returns how many
+     * policies were looked at.
      */
     public Uni<Integer> fireDue(Instant now) {
         return Panache.withTransaction(() -> Panache.getSession()
-                .chain(session -> session.createNativeQuery(DUE, PolicyRecord.class).setParameter(1, now).getResultList()
-                        .chain(policies -> policies.isEmpty() ? Uni.createFrom().item(0)
-                                : ClusterRecord.<ClusterRecord>list("id in ?1", policies.stream().map(p -> p.clusterId).distinct().toList())
-                                        .chain(clusters -> fireAll(session, policies, clusters, now))
-                                        .replaceWith(policies.size()))));
+                .chain(session -> session.createNativeQuery(DUE, Object[].class).setParameter(1, now).getResultList()
+                        .chain(rows -> rows.isEmpty() ? Uni.createFrom().item(0)
+                                : fireAll(session, rows, now).replaceWith(rows.size()))));
     }
 
     /** A slot to fire: the policy and its request. */
     private record Due(PolicyRecord policy, Instant slot, String requestId) {
     }
 
-    private Uni<Void> fireAll(org.hibernate.reactive.mutiny.Mutiny.Session session, List<PolicyRecord> policies, List<ClusterRecord> clusters,
-            Instant now) {
-        java.util.Map<String, ClusterRecord> byId = new java.util.HashMap<>();
-        clusters.forEach(cluster -> byId.put(cluster.id, cluster));
+    private Uni<Void> fireAll(org.hibernate.reactive.mutiny.Mutiny.Session session, List<Object[]> rows, Instant now) {
+        List<PolicyRecord> policies = new java.util.ArrayList<>(rows.size());
         List<Due> due = new java.util.ArrayList<>();
-        for (PolicyRecord policy : policies) {
-            session.detach(policy); // next fire times go out in one statement below, not as 1,000 updates
+        for (Object[] row : rows) {
+            // the columns the firing needs, read as plain values: no entity to track for 10,000 policies
+            PolicyRecord policy = new PolicyRecord();
+            policy.clusterId = (String) row[0];
+            policy.id = (String) row[1];
+            policy.schedule = (String) row[2];
+            policy.timeZone = (String) row[3];
+            policy.kind = (String) row[4];
+            policy.jitterSeconds = ((Number) row[5]).longValue();
+            policy.startingDeadlineSeconds = ((Number) row[6]).longValue();
+            boolean paused = Boolean.TRUE.equals(row[7]);
+            policies.add(policy);
             Instant slot = advance(policy, now);
-            ClusterRecord cluster = byId.get(policy.clusterId);
-            if (slot != null && cluster != null && !cluster.paused) {
+            if (slot != null && !paused) {
                 due.add(new Due(policy, slot, "policy-" + policy.clusterId + "-" + policy.id + "-" + slot.getEpochSecond()));
             }
         }
-        return moveOn(session, policies).chain(() -> claimAndEmit(session, due, now));
+        // slots and events first, so that the events' emit time is as close to the slot as it can be
+        return inChunks(due, chunk -> claim(session, chunk))
+                .chain(claimed -> {
+                    java.util.Set<String> ours = new java.util.HashSet<>(claimed);
+                    return outbox.emitAll(due.stream().filter(slot -> ours.contains(slot.requestId()))
+                            .map(slot -> new SnapshotRequested(slot.requestId(), slot.policy().clusterId, SnapshotKind.valueOf(slot.policy().kind),
+                                    "schedule " + slot.policy().schedule + " (" + slot.policy().timeZone + ")", slot.policy().id, now))
+                            .toList());
+                })
+                .chain(() -> inChunks(policies, chunk -> moveOn(session, chunk)))
+                .replaceWithVoid();
+    }
+
+    /** Runs {@code statement} on consecutive chunks of at most {@link #ROWS_PER_STATEMENT} rows; collects what they return. */
+    private static <T, R> Uni<List<R>> inChunks(List<T> rows, java.util.function.Function<List<T>, Uni<List<R>>> statement) {
+        Uni<List<R>> all = Uni.createFrom().item(new java.util.ArrayList<>());
+        for (int from = 0; from < rows.size(); from += ROWS_PER_STATEMENT) {
+            List<T> chunk = rows.subList(from, Math.min(rows.size(), from + ROWS_PER_STATEMENT));
+            all = all.chain(done -> statement.apply(chunk).map(result -> {
+                done.addAll(result);
+                return done;
+            }));
+        }
+        return all;
     }
 
     /** Stores every policy's new next fire time with one multi-row update. */
-    private static Uni<Void> moveOn(org.hibernate.reactive.mutiny.Mutiny.Session session, List<PolicyRecord> policies) {
+    private static Uni<List<Object>> moveOn(org.hibernate.reactive.mutiny.Mutiny.Session session, List<PolicyRecord> policies) {
         StringBuilder sql = new StringBuilder("update policy as p set next_fire_at = v.next from (values ");
         for (int i = 0; i < policies.size(); i++) {
             int p = i * 3;
@@ -126,12 +158,13 @@ public class Firing {
             PolicyRecord policy = policies.get(i);
             update.setParameter(i * 3 + 1, policy.clusterId).setParameter(i * 3 + 2, policy.id).setParameter(i * 3 + 3, policy.nextFireAt);
         }
-        return update.executeUpdate().replaceWithVoid();
+        return update.executeUpdate().replaceWith(List.of());
     }
 
-    private Uni<Void> claimAndEmit(org.hibernate.reactive.mutiny.Mutiny.Session session, List<Due> due, Instant now) {
+    /** Claims the slots with one multi-row insert; returns the request ids this transaction claimed (not another replica). */
+    private static Uni<List<String>> claim(org.hibernate.reactive.mutiny.Mutiny.Session session, List<Due> due) {
         if (due.isEmpty()) {
-            return Uni.createFrom().voidItem();
+            return Uni.createFrom().item(List.of());
         }
         StringBuilder sql = new StringBuilder("insert into fired_slot (cluster_id, policy_id, slot, request_id, fired_at) values ");
         for (int i = 0; i < due.size(); i++) {
@@ -146,13 +179,7 @@ public class Firing {
             insert.setParameter(i * 4 + 1, slot.policy().clusterId).setParameter(i * 4 + 2, slot.policy().id).setParameter(i * 4 + 3, slot.slot())
                     .setParameter(i * 4 + 4, slot.requestId());
         }
-        return insert.getResultList().chain(claimed -> {
-            java.util.Set<String> ours = new java.util.HashSet<>(claimed);
-            return outbox.emitAll(due.stream().filter(slot -> ours.contains(slot.requestId()))
-                    .map(slot -> new SnapshotRequested(slot.requestId(), slot.policy().clusterId, SnapshotKind.valueOf(slot.policy().kind),
-                            "schedule " + slot.policy().schedule + " (" + slot.policy().timeZone + ")", slot.policy().id, now))
-                    .toList());
-        });
+        return insert.getResultList();
     }
 
     /**
