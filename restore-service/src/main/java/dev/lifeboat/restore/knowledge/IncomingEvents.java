@@ -55,18 +55,11 @@ public class IncomingEvents {
                         return Uni.createFrom().voidItem();
                     }
                     SnapshotRecord snapshot = new SnapshotRecord();
-                    snapshot.id = completed.snapshotId();
-                    snapshot.clusterId = completed.clusterId();
-                    snapshot.kind = completed.kind();
-                    snapshot.revision = completed.revision();
-                    snapshot.bucket = completed.bucket();
-                    snapshot.objectKey = completed.objectKey();
-                    snapshot.storedSize = completed.storedSize();
+                    snapshot.fill(completed);
                     snapshot.storedSha256 = completed.storedSha256();
                     snapshot.rawSha256 = completed.rawSha256();
                     snapshot.compression = completed.compression() == null ? "none" : completed.compression();
                     snapshot.encryptionKeyId = completed.encryptionKeyId();
-                    snapshot.completedAt = completed.completedAt();
                     return snapshot.persist().replaceWithVoid();
                 });
             }

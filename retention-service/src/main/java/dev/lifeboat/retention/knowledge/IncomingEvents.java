@@ -69,14 +69,7 @@ public class IncomingEvents {
                         return Uni.createFrom().voidItem();
                     }
                     SnapshotRecord snapshot = new SnapshotRecord();
-                    snapshot.id = completed.snapshotId();
-                    snapshot.clusterId = completed.clusterId();
-                    snapshot.kind = completed.kind();
-                    snapshot.bucket = completed.bucket();
-                    snapshot.objectKey = completed.objectKey();
-                    snapshot.storedSize = completed.storedSize();
-                    snapshot.revision = completed.revision();
-                    snapshot.completedAt = completed.completedAt();
+                    snapshot.fill(completed);
                     snapshot.state = SnapshotRecord.State.COMPLETED;
                     snapshot.updatedAt = Instant.now();
                     return snapshot.persist()
