@@ -99,12 +99,20 @@ public final class KafkaBroker implements AutoCloseable {
         }
     }
 
-    /** A random KRaft cluster id: 16 bytes, URL-safe base64 without padding. */
-    private static String clusterId() {
-        UUID uuid = UUID.randomUUID();
-        java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(16);
-        bytes.putLong(uuid.getMostSignificantBits()).putLong(uuid.getLeastSignificantBits());
-        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes.array());
+    /**
+     * A random KRaft cluster id: 16 bytes, URL-safe base64 without padding — never starting with '-',
+     * which the storage tool's argument parser would take for an option (one id in 64 did, and failed
+     * the format: found by a CI run).
+     */
+    static String clusterId() {
+        String id;
+        do {
+            UUID uuid = UUID.randomUUID();
+            java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(16);
+            bytes.putLong(uuid.getMostSignificantBits()).putLong(uuid.getLeastSignificantBits());
+            id = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes.array());
+        } while (id.startsWith("-"));
+        return id;
     }
 
     private static List<String> concat(List<String> head, String... tail) {
