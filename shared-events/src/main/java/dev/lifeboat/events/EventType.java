@@ -33,7 +33,9 @@ public enum EventType {
     RESTORE_PHASE_CHANGED("lifeboat.restore.phase-changed.v1", Topics.RESTORE_EVENTS, RestorePhaseChanged.class),
     RESTORE_MEMBER("lifeboat.agent.restore-member.v1", Topics.AGENT_COMMANDS, RestoreMember.class),
     MEMBER_RESTORED("lifeboat.agent.member-restored.v1", Topics.AGENT_EVENTS, MemberRestored.class),
-    MEMBER_RESTORE_FAILED("lifeboat.agent.member-restore-failed.v1", Topics.AGENT_EVENTS, MemberRestoreFailed.class);
+    MEMBER_RESTORE_FAILED("lifeboat.agent.member-restore-failed.v1", Topics.AGENT_EVENTS, MemberRestoreFailed.class),
+    ROLLBACK_MEMBER("lifeboat.agent.rollback-member.v1", Topics.AGENT_COMMANDS, RollbackMember.class),
+    MEMBER_ROLLED_BACK("lifeboat.agent.member-rolled-back.v1", Topics.AGENT_EVENTS, MemberRolledBack.class);
 
     private static final Map<String, EventType> BY_TYPE = Arrays.stream(values())
             .collect(Collectors.toUnmodifiableMap(EventType::ceType, Function.identity()));

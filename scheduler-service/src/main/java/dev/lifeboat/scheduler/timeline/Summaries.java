@@ -13,6 +13,8 @@ import dev.lifeboat.events.ClusterResumed;
 import dev.lifeboat.events.ClusterUpdated;
 import dev.lifeboat.events.LifeboatEvent;
 import dev.lifeboat.events.MemberRestoreFailed;
+import dev.lifeboat.events.MemberRolledBack;
+import dev.lifeboat.events.RollbackMember;
 import dev.lifeboat.events.MemberRestored;
 import dev.lifeboat.events.RestoreMember;
 import dev.lifeboat.events.RestorePhaseChanged;
@@ -73,6 +75,10 @@ final class Summaries {
             return "member " + e.memberName() + " restored at revision " + e.revision();
         } else if (event instanceof MemberRestoreFailed e) {
             return "member " + e.memberName() + " failed to restore: " + e.reason();
+        } else if (event instanceof RollbackMember e) {
+            return "member " + e.memberName() + " told to roll back restore " + e.restoreId();
+        } else if (event instanceof MemberRolledBack e) {
+            return "member " + e.memberName() + (e.succeeded() ? " rolled back to its pre-restore data" : " could not roll back: " + e.reason());
         }
         return event.getClass().getSimpleName();
     }

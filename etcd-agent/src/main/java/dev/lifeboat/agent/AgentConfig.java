@@ -1,0 +1,91 @@
+package dev.lifeboat.agent;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** What an etcd-agent can be told, under {@code lifeboat.agent}. One agent serves one etcd member. */
+@ConfigMapping(prefix = "lifeboat.agent")
+public interface AgentConfig {
+
+    /** The Lifeboat cluster id of the member's cluster, as registered with scheduler-service. */
+    String clusterId();
+
+    /** The member's name: etcd's {@code --name}, and the name in the cluster's member list. */
+    String memberName();
+
+    /** The etcd process the agent supervises. */
+    Etcd etcd();
+
+    /** Where the agent keeps its state files (one per restore); default {@code <data-dir>.agent}. */
+    Optional<String> stateDir();
+
+    /**
+     * etcd's restore tool: {@code etcdutl} (etcd 3.5+) when found, else {@code etcdctl} (3.4). A path or a
+     * program on the PATH.
+     */
+    @WithDefault("etcdctl")
+    String etcdctl();
+
+    /** etcdutl, preferred over etcdctl for restores when it exists (etcd 3.5+). */
+    @WithDefault("etcdutl")
+    String etcdutl();
+
+    /** snapshot-service's base URL: the agent fetches the plain snapshot from {@code /api/v1/snapshots/{id}/content}. */
+    @WithDefault("http://127.0.0.1:8082")
+    String snapshotServiceUrl();
+
+    /** How long etcd may take to answer {@code /health} after a start before the start counts as failed. */
+    @WithDefault("60s")
+    Duration healthTimeout();
+
+    /** First pause before restarting an etcd that exited on its own; doubles up to {@link #restartMaxBackoff()}. */
+    @WithDefault("1s")
+    Duration restartBackoff();
+
+    @WithDefault("30s")
+    Duration restartMaxBackoff();
+
+    /**
+     * Commands older than this when they arrive are refused, not run: a new agent reading the command
+     * topic from its start must never replay an old restore onto its member.
+     */
+    @WithDefault("30m")
+    Duration commandMaxAge();
+
+    /** How long the pre-restore data dir of a restore that COMPLETED is kept (for rollback) before it is removed. */
+    @WithDefault("24h")
+    Duration keepPreRestore();
+
+    interface Etcd {
+
+        /** The etcd binary: a path or a program on the PATH. */
+        @WithDefault("etcd")
+        String binary();
+
+        /** The member's data dir; the agent owns it. */
+        String dataDir();
+
+        /** The client URL etcd listens on and advertises; the agent probes its {@code /health} there. */
+        String clientUrl();
+
+        /** The peer URL etcd listens on and advertises. */
+        String peerUrl();
+
+        /** {@code --initial-cluster} for a first start; default: this member alone. */
+        Optional<String> initialCluster();
+
+        /** {@code --initial-cluster-token} for a first start. */
+        @WithDefault("lifeboat")
+        String initialClusterToken();
+
+        /** More etcd flags, as separate arguments ({@code --quota-backend-bytes,8589934592}). */
+        Optional<List<String>> extraArgs();
+
+        /** etcd's output goes here; default {@code <data-dir>.log}. */
+        Optional<String> logFile();
+    }
+}

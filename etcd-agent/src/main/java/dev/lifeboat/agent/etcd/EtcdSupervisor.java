@@ -1,0 +1,249 @@
+package dev.lifeboat.agent.etcd;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.lifeboat.agent.AgentConfig;
+import dev.lifeboat.events.EventCodec;
+import io.quarkus.logging.Log;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * Runs the member's etcd process: starts it with its flags, stops it (SIGTERM, then SIGKILL), and
+ * restarts it with back-off when it exits on its own while it should run. Whoever wants etcd down
+ * (a restore) says so with {@link #stop()}; {@link #start()} wants it up again.
+ */
+@ApplicationScoped
+public class EtcdSupervisor {
+
+    private final AgentConfig config;
+    private final AgentConfig.Etcd etcd;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private Process process;
+    private boolean wanted;
+    private int restarts;
+    private Instant startedAt;
+    private String lastExit;
+    private Thread watcher;
+
+    public EtcdSupervisor(AgentConfig config) {
+        this.config = config;
+        this.etcd = config.etcd();
+    }
+
+    /** Starts etcd unless it runs; does not wait for it to be healthy. */
+    public synchronized void start() {
+        wanted = true;
+        if (process != null && process.isAlive()) {
+            return;
+        }
+        launch();
+        if (watcher == null) {
+            watcher = new Thread(this::watch, "etcd-watcher");
+            watcher.setDaemon(true);
+            watcher.start();
+        }
+    }
+
+    /** Starts etcd and waits until it answers healthy; fails with what went wrong and where its log is. */
+    public void startAndAwaitHealthy() {
+        start();
+        awaitHealthy();
+    }
+
+    private void launch() {
+        List<String> command = new ArrayList<>(List.of(etcd.binary(),
+                "--name", config.memberName(),
+                "--data-dir", dataDir().toString(),
+                "--listen-client-urls", etcd.clientUrl(),
+                "--advertise-client-urls", etcd.clientUrl(),
+                "--listen-peer-urls", etcd.peerUrl(),
+                "--initial-advertise-peer-urls", etcd.peerUrl(),
+                "--initial-cluster", etcd.initialCluster().orElse(config.memberName() + "=" + etcd.peerUrl()),
+                "--initial-cluster-token", etcd.initialClusterToken(),
+                "--initial-cluster-state", "new"));
+        etcd.extraArgs().ifPresent(command::addAll);
+        Path log = logFile();
+        try {
+            Files.createDirectories(log.toAbsolutePath().getParent());
+            process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .start();
+            startedAt = Instant.now();
+            Log.infof("etcd member %s started (pid %d, data dir %s, log %s)", config.memberName(), process.pid(), dataDir(), log);
+        } catch (IOException e) {
+            throw new EtcdProcessException("cannot start etcd (" + etcd.binary() + "): " + e.getMessage());
+        }
+    }
+
+    /** Stops etcd and keeps it stopped until the next {@link #start()}. */
+    public void stop() {
+        Process running;
+        synchronized (this) {
+            wanted = false;
+            running = process;
+        }
+        if (running == null || !running.isAlive()) {
+            return;
+        }
+        running.destroy();
+        try {
+            if (!running.waitFor(30, TimeUnit.SECONDS)) {
+                Log.warnf("etcd member %s did not stop within 30 s of SIGTERM; killing it", config.memberName());
+                running.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running.destroyForcibly();
+        }
+        Log.infof("etcd member %s stopped", config.memberName());
+    }
+
+    /** Restarts an etcd that exited while it should run, waiting longer after each exit in a row. */
+    private void watch() {
+        Duration backoff = config.restartBackoff();
+        while (true) {
+            Process current;
+            synchronized (this) {
+                current = process;
+            }
+            try {
+                int code = current.waitFor();
+                synchronized (this) {
+                    if (!wanted || current != process) {
+                        if (current == process) {
+                            lastExit = "stopped by the agent (exit " + code + ")";
+                        }
+                        wait(1000);
+                        continue;
+                    }
+                    lastExit = "exited on its own with code " + code + " at " + Instant.now();
+                }
+                boolean ranLong = startedAt != null && Duration.between(startedAt, Instant.now()).compareTo(Duration.ofMinutes(1)) > 0;
+                if (ranLong) {
+                    backoff = config.restartBackoff();
+                }
+                Log.warnf("etcd member %s exited with code %d; restarting in %d ms (see %s)", config.memberName(), code, backoff.toMillis(),
+                        logFile());
+                Thread.sleep(backoff.toMillis());
+                synchronized (this) {
+                    if (wanted && (process == current)) {
+                        restarts++;
+                        launch();
+                    }
+                }
+                backoff = backoff.multipliedBy(2).compareTo(config.restartMaxBackoff()) > 0 ? config.restartMaxBackoff() : backoff.multipliedBy(2);
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                Log.errorf("etcd member %s cannot be restarted: %s", config.memberName(), e.getMessage());
+                try {
+                    Thread.sleep(config.restartMaxBackoff().toMillis());
+                } catch (InterruptedException interrupted) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Waits until etcd's {@code /health} says true; fails after the configured health timeout. */
+    public void awaitHealthy() {
+        Instant deadline = Instant.now().plus(config.healthTimeout());
+        String last = "no answer yet";
+        while (Instant.now().isBefore(deadline)) {
+            Process current;
+            synchronized (this) {
+                current = process;
+            }
+            if (current != null && !current.isAlive() && !wanted) {
+                throw new EtcdProcessException("etcd is stopped");
+            }
+            try {
+                HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(etcd.clientUrl() + "/health"))
+                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() == 200 && response.body().contains("\"true\"")) {
+                    return;
+                }
+                last = "/health answered " + response.statusCode() + " " + response.body().strip();
+            } catch (IOException e) {
+                last = "no answer at " + etcd.clientUrl() + " (" + e.getClass().getSimpleName() + ")";
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new EtcdProcessException("interrupted while waiting for etcd");
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new EtcdProcessException("interrupted while waiting for etcd");
+            }
+        }
+        throw new EtcdProcessException("etcd member " + config.memberName() + " was not healthy within " + config.healthTimeout().toSeconds()
+                + " s (" + last + "; " + (lastExit == null ? "" : "last exit: " + lastExit + "; ") + "log: " + logFile() + ")");
+    }
+
+    /** The member's revision and cluster id as etcd reports them (its JSON gateway's maintenance status). */
+    public Status status() {
+        try {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(etcd.clientUrl() + "/v3/maintenance/status"))
+                    .timeout(Duration.ofSeconds(5)).POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) {
+                throw new EtcdProcessException("etcd's status answered " + response.statusCode());
+            }
+            JsonNode body = EventCodec.json().readTree(response.body());
+            JsonNode header = body.path("header");
+            return new Status(header.path("revision").asLong(), header.path("cluster_id").asText(), body.path("version").asText());
+        } catch (IOException e) {
+            throw new EtcdProcessException("cannot read etcd's status at " + etcd.clientUrl() + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new EtcdProcessException("interrupted while reading etcd's status");
+        }
+    }
+
+    public record Status(long revision, String clusterId, String version) {
+    }
+
+    /** What the agent's REST API shows about the process. */
+    public synchronized Map<String, Object> describe() {
+        Map<String, Object> view = new java.util.LinkedHashMap<>();
+        view.put("running", process != null && process.isAlive());
+        view.put("wanted", wanted);
+        view.put("pid", process != null && process.isAlive() ? process.pid() : null);
+        view.put("restarts", restarts);
+        view.put("startedAt", startedAt);
+        view.put("lastExit", lastExit);
+        view.put("dataDir", dataDir().toString());
+        view.put("clientUrl", etcd.clientUrl());
+        return view;
+    }
+
+    public synchronized long pid() {
+        return process != null && process.isAlive() ? process.pid() : -1;
+    }
+
+    public synchronized int restarts() {
+        return restarts;
+    }
+
+    public Path dataDir() {
+        return Path.of(etcd.dataDir()).toAbsolutePath();
+    }
+
+    private Path logFile() {
+        return Path.of(etcd.logFile().orElse(etcd.dataDir() + ".log")).toAbsolutePath();
+    }
+}

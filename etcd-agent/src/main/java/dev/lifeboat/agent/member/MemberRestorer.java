@@ -1,0 +1,390 @@
+package dev.lifeboat.agent.member;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.concurrent.locks.ReentrantLock;
+
+import dev.lifeboat.agent.AgentConfig;
+import dev.lifeboat.agent.etcd.EtcdProcessException;
+import dev.lifeboat.agent.etcd.EtcdSupervisor;
+import dev.lifeboat.agent.etcd.RestoreTool;
+import dev.lifeboat.agent.messaging.Replies;
+import dev.lifeboat.events.MemberRestoreFailed;
+import dev.lifeboat.events.MemberRestored;
+import dev.lifeboat.events.MemberRolledBack;
+import dev.lifeboat.events.RestoreMember;
+import dev.lifeboat.events.RollbackMember;
+import io.quarkus.logging.Log;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * Replaces the member's data dir with a snapshot, and puts it back on request. The order keeps the
+ * member's downtime short and its data safe:
+ * <ol>
+ * <li>PREPARING, etcd still serving: fetch the plain snapshot, run etcd's restore into a staging dir
+ * ({@code <data-dir>.restoring-<restore id>});</li>
+ * <li>SWAPPING: stop etcd, move the data dir to {@code <data-dir>.pre-restore-<UTC time>}, move the
+ * staging dir into its place (two renames);</li>
+ * <li>RESTORED: start etcd, wait for {@code /health}, answer with the member's revision.</li>
+ * </ol>
+ * Each step is written to the state file before it starts. After a crash, {@link #recover()} undoes a
+ * PREPARING or SWAPPING step (the old data dir goes back) and finishes a RESTORED one, so etcd never
+ * starts on a half-written data dir. One operation runs at a time.
+ */
+@ApplicationScoped
+public class MemberRestorer {
+
+    private static final DateTimeFormatter ASIDE_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+
+    private final AgentConfig config;
+    private final EtcdSupervisor etcd;
+    private final RestoreTool tool;
+    private final SnapshotDownload download;
+    private final StateFiles states;
+    private final Replies replies;
+    private final ReentrantLock lock = new ReentrantLock();
+
+    public MemberRestorer(AgentConfig config, EtcdSupervisor etcd, RestoreTool tool, SnapshotDownload download, StateFiles states,
+            Replies replies) {
+        this.config = config;
+        this.etcd = etcd;
+        this.tool = tool;
+        this.download = download;
+        this.states = states;
+        this.replies = replies;
+    }
+
+    /** Whether this agent has a state file for the restore (it received its command before). */
+    public boolean knows(String restoreId) {
+        return states.find(restoreId).isPresent();
+    }
+
+    /** The state of every restore this agent took part in, oldest first. */
+    public java.util.List<RestoreState> history() {
+        return states.all();
+    }
+
+    /** Runs a RestoreMember command to its end and answers it; a command seen before is only answered again. */
+    public void restore(RestoreMember command) {
+        lock.lock();
+        try {
+            var known = states.find(command.restoreId());
+            if (known.isPresent()) {
+                Log.infof("restore %s was received before (step %s); answering again", command.restoreId(), known.get().step);
+                answer(known.get());
+                return;
+            }
+            RestoreState state = new RestoreState();
+            state.restoreId = command.restoreId();
+            state.clusterId = command.clusterId();
+            state.memberName = command.memberName();
+            state.snapshotId = command.snapshotId();
+            state.members = command.members();
+            state.initialClusterToken = command.initialClusterToken();
+            state.bumpRevision = command.bumpRevision();
+            state.receivedAt = Instant.now();
+            state.step = RestoreState.Step.PREPARING;
+            states.save(state);
+            Log.infof("restore %s: replacing member %s's data with snapshot %s", state.restoreId, state.memberName, state.snapshotId);
+            try {
+                prepareAndSwap(state);
+            } catch (RuntimeException e) {
+                undo(state, reason(e));
+                return;
+            }
+            finish(state);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void prepareAndSwap(RestoreState state) {
+        Path staging = staging(state);
+        Path db = snapshotFile(state);
+        deleteTree(staging);
+        long bytes = download.fetch(state.snapshotId, db);
+        Log.infof("restore %s: fetched snapshot %s (%d bytes)", state.restoreId, state.snapshotId, bytes);
+        RestoreTool.Outcome outcome;
+        try {
+            outcome = tool.restore(db, staging, state.members, state.initialClusterToken, state.bumpRevision);
+        } finally {
+            deleteQuietly(db);
+        }
+        state.revisionBumped = outcome.revisionBumped();
+        state.note = outcome.note();
+        Path dataDir = etcd.dataDir();
+        state.asideDir = dataDir.resolveSibling(dataDir.getFileName() + ".pre-restore-" + ASIDE_TIME.format(Instant.now())).toString();
+        state.step = RestoreState.Step.SWAPPING;
+        states.save(state);
+        etcd.stop();
+        try {
+            Files.createDirectories(dataDir);
+            Files.move(dataDir, Path.of(state.asideDir), StandardCopyOption.ATOMIC_MOVE);
+            Files.move(staging, dataDir, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new MemberRestoreException("cannot swap the data dir " + dataDir + " for the restored one: " + e.getMessage());
+        }
+        state.step = RestoreState.Step.RESTORED;
+        states.save(state);
+        Log.infof("restore %s: data dir replaced; the previous one is kept at %s", state.restoreId, state.asideDir);
+    }
+
+    /** RESTORED → etcd up on the restored data → DONE; or FAILED (etcd stopped, the aside dir kept for a rollback). */
+    private void finish(RestoreState state) {
+        try {
+            etcd.startAndAwaitHealthy();
+            EtcdSupervisor.Status status = etcd.status();
+            state.revision = status.revision();
+            state.step = RestoreState.Step.DONE;
+            state.answered = false;
+            states.save(state);
+            Log.infof("restore %s: member %s serves the snapshot at revision %d", state.restoreId, state.memberName, state.revision);
+        } catch (RuntimeException e) {
+            etcd.stop();
+            state.step = RestoreState.Step.FAILED;
+            state.failure = "etcd did not serve the restored data: " + reason(e) + "; its previous data dir is kept at " + state.asideDir
+                    + " (roll back to put it back)";
+            state.answered = false;
+            states.save(state);
+            Log.warnf("restore %s: %s", state.restoreId, state.failure);
+        }
+        answer(state);
+    }
+
+    /** A failure before the restored data dir was in place: the old data dir goes back, etcd serves it again. */
+    private void undo(RestoreState state, String why) {
+        try {
+            putAsideBack(state);
+            deleteTree(staging(state));
+            deleteQuietly(snapshotFile(state));
+            etcd.start();
+            state.failure = why + "; the member's data was not changed";
+        } catch (RuntimeException e) {
+            state.failure = why + "; putting the previous data dir back failed too: " + reason(e);
+        }
+        state.step = RestoreState.Step.FAILED;
+        state.asideDir = null;
+        state.answered = false;
+        states.save(state);
+        Log.warnf("restore %s: member %s not restored: %s", state.restoreId, state.memberName, state.failure);
+        answer(state);
+    }
+
+    /** Puts the pre-restore data dir back where it was, when it was moved; the restored data dir goes. */
+    private void putAsideBack(RestoreState state) {
+        if (state.asideDir == null || !Files.isDirectory(Path.of(state.asideDir))) {
+            return;
+        }
+        etcd.stop();
+        Path dataDir = etcd.dataDir();
+        deleteTree(dataDir);
+        try {
+            Files.move(Path.of(state.asideDir), dataDir, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new MemberRestoreException("cannot move " + state.asideDir + " back to " + dataDir + ": " + e.getMessage());
+        }
+    }
+
+    /** Runs a RollbackMember command: the data dir from before the restore goes back and etcd serves it. */
+    public void rollback(RollbackMember command) {
+        lock.lock();
+        try {
+            var known = states.find(command.restoreId());
+            if (known.isEmpty()) {
+                replies.send(new MemberRolledBack(command.restoreId(), command.clusterId(), command.memberName(), false,
+                        "etcd-agent of member " + command.memberName() + " has no record of restore " + command.restoreId(), Instant.now()),
+                        command.restoreId() + "/" + command.memberName() + "/unknown");
+                return;
+            }
+            RestoreState state = known.get();
+            if (state.step == RestoreState.Step.ROLLED_BACK) {
+                answer(state);
+                return;
+            }
+            if (state.asideDir == null || state.asideRemoved || !Files.isDirectory(Path.of(state.asideDir))) {
+                boolean untouched = state.asideDir == null;
+                state.step = untouched ? RestoreState.Step.ROLLED_BACK : RestoreState.Step.ROLLING_BACK;
+                state.rollbackFailure = untouched ? null : "the pre-restore data dir " + state.asideDir + " is gone (removed after the restore completed)";
+                state.note = untouched ? "nothing to roll back: the restore did not change this member" : state.note;
+                state.answered = false;
+                states.save(state);
+                answer(state);
+                return;
+            }
+            state.step = RestoreState.Step.ROLLING_BACK;
+            state.answered = false;
+            states.save(state);
+            completeRollback(state);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void completeRollback(RestoreState state) {
+        try {
+            putAsideBack(state);
+            state.asideDir = null;
+            etcd.startAndAwaitHealthy();
+            state.step = RestoreState.Step.ROLLED_BACK;
+            state.rollbackFailure = null;
+            Log.infof("restore %s rolled back: member %s serves its pre-restore data again", state.restoreId, state.memberName);
+        } catch (RuntimeException e) {
+            state.rollbackFailure = reason(e);
+            Log.warnf("restore %s: rollback of member %s failed: %s", state.restoreId, state.memberName, state.rollbackFailure);
+        }
+        state.answered = false;
+        states.save(state);
+        answer(state);
+    }
+
+    /**
+     * After a start: finishes or undoes whatever a crash interrupted, answers what was never answered,
+     * then makes sure etcd runs. Called before the agent takes commands.
+     */
+    public void recover() {
+        lock.lock();
+        try {
+            for (RestoreState state : states.all()) {
+                switch (state.step) {
+                    case PREPARING, SWAPPING -> {
+                        Log.warnf("restore %s was interrupted in step %s; undoing it", state.restoreId, state.step);
+                        undo(state, "the etcd-agent stopped during step " + state.step + " of the restore");
+                    }
+                    case RESTORED -> {
+                        Log.warnf("restore %s was interrupted after the data dir was replaced; starting etcd on it", state.restoreId);
+                        finish(state);
+                    }
+                    case ROLLING_BACK -> {
+                        if (state.rollbackFailure == null) {
+                            Log.warnf("rollback of restore %s was interrupted; finishing it", state.restoreId);
+                            completeRollback(state);
+                        } else if (!state.answered) {
+                            answer(state);
+                        }
+                    }
+                    default -> {
+                        if (!state.answered) {
+                            answer(state);
+                        }
+                    }
+                }
+            }
+            etcd.start();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The saga reported the restore COMPLETED: the clock on its pre-restore data dir starts. */
+    public void sagaCompleted(String restoreId, Instant at) {
+        lock.lock();
+        try {
+            states.find(restoreId).filter(state -> state.sagaCompletedAt == null).ifPresent(state -> {
+                state.sagaCompletedAt = at;
+                states.save(state);
+            });
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Removes pre-restore data dirs of completed restores older than {@code keep-pre-restore}. */
+    public void sweep() {
+        if (!lock.tryLock()) {
+            return;
+        }
+        try {
+            Instant limit = Instant.now().minus(config.keepPreRestore());
+            for (RestoreState state : states.all()) {
+                if (state.step == RestoreState.Step.DONE && state.sagaCompletedAt != null && state.sagaCompletedAt.isBefore(limit)
+                        && state.asideDir != null && !state.asideRemoved) {
+                    deleteTree(Path.of(state.asideDir));
+                    state.asideRemoved = true;
+                    states.save(state);
+                    Log.infof("restore %s completed %s ago: removed its pre-restore data dir %s", state.restoreId, config.keepPreRestore(),
+                            state.asideDir);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Sends the answer the state file holds; marks it answered once Kafka has it. */
+    private void answer(RestoreState state) {
+        String seed = state.restoreId + "/" + state.memberName + "/" + state.step;
+        Instant now = Instant.now();
+        switch (state.step) {
+            case DONE -> replies.send(new MemberRestored(state.restoreId, state.clusterId, state.memberName, state.revision, state.revisionBumped,
+                    state.note, now), seed);
+            case FAILED -> replies.send(new MemberRestoreFailed(state.restoreId, state.clusterId, state.memberName, state.failure, now), seed);
+            case ROLLED_BACK -> replies.send(new MemberRolledBack(state.restoreId, state.clusterId, state.memberName, true, state.note, now), seed);
+            case ROLLING_BACK -> replies.send(new MemberRolledBack(state.restoreId, state.clusterId, state.memberName, false,
+                    state.rollbackFailure == null ? "the rollback is still running" : state.rollbackFailure, now), seed);
+            default -> {
+                return;
+            }
+        }
+        if (!state.answered) {
+            state.answered = true;
+            states.save(state);
+        }
+    }
+
+    private Path staging(RestoreState state) {
+        Path dataDir = etcd.dataDir();
+        return dataDir.resolveSibling(dataDir.getFileName() + ".restoring-" + state.restoreId);
+    }
+
+    private Path snapshotFile(RestoreState state) {
+        Path dataDir = etcd.dataDir();
+        return dataDir.resolveSibling(dataDir.getFileName() + ".restore-" + state.restoreId + ".db");
+    }
+
+    static String reason(Throwable e) {
+        if (e instanceof MemberRestoreException || e instanceof EtcdProcessException) {
+            return e.getMessage();
+        }
+        return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            Log.debugf("cannot delete %s: %s", file, e.getMessage());
+        }
+    }
+
+    static void deleteTree(Path root) {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try {
+            Files.walkFileTree(root, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {
+                    Files.delete(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+                    Files.delete(dir);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + root, e);
+        }
+    }
+}

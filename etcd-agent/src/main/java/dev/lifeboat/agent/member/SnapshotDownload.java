@@ -1,0 +1,54 @@
+package dev.lifeboat.agent.member;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+
+import dev.lifeboat.agent.AgentConfig;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * Fetches a snapshot as a plain etcd db file from snapshot-service ({@code GET
+ * /api/v1/snapshots/{id}/content}: decrypted and decompressed there, where the keys are). The file
+ * keeps etcd's hash trailer, which etcd's restore tool checks, so a corrupt download is never restored.
+ */
+@ApplicationScoped
+public class SnapshotDownload {
+
+    private final AgentConfig config;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    public SnapshotDownload(AgentConfig config) {
+        this.config = config;
+    }
+
+    /** Writes snapshot {@code snapshotId} to {@code file}; fails with a reason that names the snapshot and the answer. */
+    public long fetch(String snapshotId, Path file) {
+        URI uri = URI.create(config.snapshotServiceUrl() + "/api/v1/snapshots/" + snapshotId + "/content");
+        try {
+            HttpResponse<InputStream> response = http.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+            try (InputStream body = response.body()) {
+                if (response.statusCode() != 200) {
+                    String text = new String(body.readNBytes(2000), StandardCharsets.UTF_8).strip();
+                    throw new MemberRestoreException("snapshot-service answered " + response.statusCode() + " for the content of snapshot " + snapshotId
+                            + (text.isEmpty() ? "" : ": " + text));
+                }
+                return Files.copy(body, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            throw new MemberRestoreException("cannot fetch snapshot " + snapshotId + " from snapshot-service at " + config.snapshotServiceUrl() + ": "
+                    + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MemberRestoreException("interrupted while fetching snapshot " + snapshotId);
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package dev.lifeboat.agent.messaging;
+
+import java.time.Duration;
+import java.time.Instant;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+
+import dev.lifeboat.agent.AgentConfig;
+import dev.lifeboat.agent.member.MemberRestorer;
+import dev.lifeboat.events.EventCodec;
+import dev.lifeboat.events.LifeboatEvent;
+import dev.lifeboat.events.MemberRestoreFailed;
+import dev.lifeboat.events.MemberRolledBack;
+import dev.lifeboat.events.RestoreMember;
+import dev.lifeboat.events.RestorePhase;
+import dev.lifeboat.events.RestorePhaseChanged;
+import dev.lifeboat.events.RollbackMember;
+import io.quarkus.logging.Log;
+import io.smallrye.reactive.messaging.annotations.Blocking;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * What the agent hears: commands for its member, run one after the other on a worker thread (the
+ * offset is committed when a command is done and answered, so a crash means a redelivery, which the
+ * state files recognise), and restore outcomes of its cluster. A malformed command goes to the
+ * agent's dead-letter topic with the reason.
+ */
+@ApplicationScoped
+public class AgentCommands {
+
+    private final AgentConfig config;
+    private final MemberRestorer restorer;
+    private final Replies replies;
+
+    public AgentCommands(AgentConfig config, MemberRestorer restorer, Replies replies) {
+        this.config = config;
+        this.restorer = restorer;
+        this.replies = replies;
+    }
+
+    @Incoming("agent-commands")
+    @Blocking(ordered = true)
+    public void onCommand(ConsumerRecord<String, byte[]> record) {
+        LifeboatEvent command = EventCodec.decode(record).payload();
+        if (command instanceof RestoreMember restore && mine(restore.clusterId(), restore.memberName())) {
+            if (restorer.knows(restore.restoreId()) || !stale(record, restore.restoreId())) {
+                restorer.restore(restore);
+            } else {
+                replies.send(new MemberRestoreFailed(restore.restoreId(), restore.clusterId(), restore.memberName(), staleReason(record), Instant.now()),
+                        restore.restoreId() + "/" + restore.memberName() + "/stale");
+            }
+        } else if (command instanceof RollbackMember rollback && mine(rollback.clusterId(), rollback.memberName())) {
+            if (restorer.knows(rollback.restoreId()) || !stale(record, rollback.restoreId())) {
+                restorer.rollback(rollback);
+            } else {
+                replies.send(new MemberRolledBack(rollback.restoreId(), rollback.clusterId(), rollback.memberName(), false, staleReason(record),
+                        Instant.now()), rollback.restoreId() + "/" + rollback.memberName() + "/stale-rollback");
+            }
+        }
+    }
+
+    @Incoming("restore-events")
+    @Blocking(ordered = true)
+    public void onRestoreEvent(ConsumerRecord<String, byte[]> record) {
+        if (!config.clusterId().equals(record.key())) {
+            return;
+        }
+        if (EventCodec.decode(record).payload() instanceof RestorePhaseChanged changed && changed.phase() == RestorePhase.COMPLETED) {
+            restorer.sagaCompleted(changed.restoreId(), changed.at());
+        }
+    }
+
+    private boolean mine(String clusterId, String memberName) {
+        return config.clusterId().equals(clusterId) && config.memberName().equals(memberName);
+    }
+
+    /** A command older than command-max-age is never run: a restore must not replay onto a member later. */
+    private boolean stale(ConsumerRecord<String, byte[]> record, String restoreId) {
+        boolean stale = Duration.between(Instant.ofEpochMilli(record.timestamp()), Instant.now()).compareTo(config.commandMaxAge()) > 0;
+        if (stale) {
+            Log.warnf("command for restore %s is older than %s; not run", restoreId, config.commandMaxAge());
+        }
+        return stale;
+    }
+
+    private String staleReason(ConsumerRecord<String, byte[]> record) {
+        return "the command reached etcd-agent " + config.memberName() + " at " + Instant.now() + ", more than " + config.commandMaxAge()
+                + " after it was sent (" + Instant.ofEpochMilli(record.timestamp()) + "); not run";
+    }
+}

@@ -1,0 +1,23 @@
+package dev.lifeboat.events;
+
+import java.time.Instant;
+
+/**
+ * An etcd-agent's answer to {@link RollbackMember}: the pre-restore data dir is back and etcd serves it
+ * ({@code succeeded}), or why not ({@code reason}).
+ */
+public record MemberRolledBack(String restoreId, String clusterId, String memberName, boolean succeeded, String reason, Instant at)
+        implements LifeboatEvent {
+
+    public MemberRolledBack {
+        Require.text(restoreId, "restoreId");
+        Require.text(clusterId, "clusterId");
+        Require.text(memberName, "memberName");
+        Require.present(at, "at");
+    }
+
+    @Override
+    public String partitionKey() {
+        return clusterId + "/" + memberName;
+    }
+}
