@@ -39,6 +39,17 @@ public interface RestoreServiceConfig {
     @WithDefault("500ms")
     Duration pollInterval();
 
+    /** REPLACE: how long RESTORING waits for every etcd-agent's answer (fetch, etcd's restore, start). */
+    @WithDefault("15m")
+    Duration memberTimeout();
+
+    /**
+     * REPLACE: the revision bump asked of each member's restore where its etcd supports it (3.5.x
+     * etcdutl), so Kubernetes watch caches re-list; 0 for none.
+     */
+    @WithDefault("1000000000")
+    long bumpRevision();
+
     /** Hooks run after the scheduler paused the cluster (before anything is fetched). */
     Hooks pause();
 

@@ -64,6 +64,7 @@ public class RestoreStackResource extends LocalStackResource {
         started.add(scheduler.join());
         started.add(snapshot.join());
         config.put("test.scheduler.url", scheduler.join().url());
+        config.put("test.snapshot.url", snapshot.join().url());
         config.put("lifeboat.encryption.keys.k1.file", k1.toString());
         config.put("lifeboat.encryption.keys.k2.file", k2.toString());
         return config;

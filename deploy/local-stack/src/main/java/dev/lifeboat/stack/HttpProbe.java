@@ -18,14 +18,16 @@ public final class HttpProbe {
 
     /**
      * Polls {@code url} until it answers 200 with {@code fragment} in the body; fails naming {@code owner},
-     * the last answer and the log to read. Fails at once when {@code process} has exited.
+     * the last answer and the log to read. Fails at once when {@code process} (if given) has exited.
      */
     public static void await(String url, String fragment, Duration timeout, ManagedProcess process, String owner) {
         HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build();
         Instant deadline = Instant.now().plus(timeout);
         String last = "not listening";
         while (Instant.now().isBefore(deadline)) {
-            process.requireAlive();
+            if (process != null) {
+                process.requireAlive();
+            }
             try {
                 HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
                 if (response.statusCode() == 200 && response.body().contains(fragment)) {
@@ -40,7 +42,7 @@ public final class HttpProbe {
             }
             Ports.sleep(Duration.ofMillis(150));
         }
-        throw new StackException(owner + " was not ready within " + timeout.toSeconds() + " s (" + last + "); see "
-                + process.logFile());
+        throw new StackException(owner + " was not ready within " + timeout.toSeconds() + " s (" + last + ")"
+                + (process == null ? "" : "; see " + process.logFile()));
     }
 }

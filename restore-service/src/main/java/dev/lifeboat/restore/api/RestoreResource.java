@@ -44,12 +44,23 @@ public class RestoreResource {
     @GET
     @Path("/{id}")
     public Uni<RestoreView> get(@PathParam("id") String id) {
-        return restores.load(id).map(restore -> {
+        return restores.load(id).chain(restore -> {
             if (restore == null) {
                 throw new NotFoundException("restore '" + id + "' is unknown");
             }
-            return RestoreView.of(restore);
+            return restores.members(id).map(members -> RestoreView.of(restore, members));
         });
+    }
+
+    /**
+     * REPLACE: puts every member's pre-restore data dir back and restarts etcd on it (the etcd-agents
+     * kept them), then resumes the cluster. 202; GET the restore to follow {@code rollback}.
+     */
+    @POST
+    @Path("/{id}/rollback")
+    public Uni<Response> rollback(@PathParam("id") String id) {
+        return restores.requestRollback(id).chain(restore -> restores.members(id)
+                .map(members -> Response.accepted(RestoreView.of(restore, members)).location(URI.create("/api/v1/restores/" + id)).build()));
     }
 
     /** Newest first; {@code ?cluster=} restricts to restores written into that cluster. */

@@ -170,6 +170,61 @@ public class EtcdKeyspace {
         }
     }
 
+    /** What REPLACE's verification found: the members' common revision and the snapshot's key count. */
+    public record MembersVerified(long revision, long keys) {
+    }
+
+    /**
+     * REPLACE: every member, asked alone, is healthy (a leader, no alarm), reports the same cluster id
+     * and revision as the others, and holds exactly the snapshot's keyspace (count and content hash).
+     * Fails with every member's problem at once.
+     */
+    public MembersVerified verifyMembers(String clusterId, ClusterSpec spec, Path snapshotFile) {
+        ContentHash expected = new ContentHash();
+        try (EtcdSnapshot snapshot = EtcdSnapshot.open(snapshotFile)) {
+            snapshot.forEachLive(new byte[0], kv -> expected.add(kv.key(), kv.value()));
+        }
+        List<String> problems = new ArrayList<>();
+        Map<String, Long> clusterIds = new java.util.TreeMap<>();
+        Map<String, Long> revisions = new java.util.TreeMap<>();
+        for (ClusterSpec.Member member : spec.members()) {
+            if (member.clientUrl() == null || member.clientUrl().isBlank()) {
+                problems.add(member.name() + ": no client URL registered");
+                continue;
+            }
+            ClusterSpec alone = new ClusterSpec(spec.displayName(), List.of(member.clientUrl()), spec.tls(), spec.auth(), spec.destination(),
+                    spec.members(), false);
+            try (Connection etcd = connect(clusterId, alone)) {
+                StatusResponse status = etcd.requireHealthy();
+                clusterIds.put(member.name(), status.getHeader().getClusterId());
+                revisions.put(member.name(), status.getHeader().getRevision());
+                ContentHash actual = new ContentHash();
+                etcd.scan(new byte[0], false, kv -> actual.add(kv.getKey().toByteArray(), kv.getValue().toByteArray()));
+                if (!expected.equals(actual)) {
+                    problems.add(member.name() + " holds " + actual + ", the snapshot " + expected);
+                }
+            } catch (RestoreException | EtcdUnavailableException | EtcdRejectedException e) {
+                problems.add(member.name() + ": " + e.getMessage());
+            }
+        }
+        if (problems.isEmpty() && new java.util.HashSet<>(clusterIds.values()).size() > 1) {
+            problems.add("the members belong to different clusters: " + hex(clusterIds));
+        }
+        if (problems.isEmpty() && new java.util.HashSet<>(revisions.values()).size() > 1) {
+            problems.add("the members are at different revisions: " + revisions);
+        }
+        if (!problems.isEmpty()) {
+            throw new RestoreException("verification failed for cluster '" + clusterId + "': " + String.join("; ", problems));
+        }
+        return new MembersVerified(revisions.values().iterator().next(), expected.count);
+    }
+
+    private static String hex(Map<String, Long> ids) {
+        StringBuilder text = new StringBuilder("{");
+        ids.forEach((name, id) -> text.append(text.length() > 1 ? ", " : "").append(name).append('=').append(Long.toHexString(id)));
+        return text.append('}').toString();
+    }
+
     /** Count and an order-independent hash of keys with their values: the sums of each pair's SHA-256. */
     static final class ContentHash {
         private final MessageDigest sha256 = KeyHashes.sha256();
@@ -296,7 +351,7 @@ public class EtcdKeyspace {
             }
         }
 
-        void requireHealthy() {
+        StatusResponse requireHealthy() {
             MaintenanceGrpc.MaintenanceBlockingStub maintenance = token == null ? MaintenanceGrpc.newBlockingStub(channel)
                     : MaintenanceGrpc.newBlockingStub(channel).withInterceptors(token);
             try {
@@ -310,6 +365,7 @@ public class EtcdKeyspace {
                     throw new RestoreException("cluster '" + clusterId + "' raises alarms after the restore: " + alarms.getAlarmsList().stream()
                             .map(alarm -> alarm.getAlarm().name()).distinct().toList());
                 }
+                return status;
             } catch (StatusRuntimeException e) {
                 throw failure("check the health of", e);
             }

@@ -5,6 +5,9 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 import dev.lifeboat.events.ClusterPaused;
 import dev.lifeboat.events.ClusterResumed;
+import dev.lifeboat.events.MemberRestoreFailed;
+import dev.lifeboat.events.MemberRestored;
+import dev.lifeboat.events.MemberRolledBack;
 import dev.lifeboat.events.RestoreRequested;
 import dev.lifeboat.events.SnapshotCompleted;
 import dev.lifeboat.events.SnapshotDeleted;
@@ -17,7 +20,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 /**
  * What restore-service hears: cluster facts and the scheduler's pause/resume acknowledgements,
- * completed and deleted snapshots, and restore requests from Kafka. Each handler runs inside the
+ * completed and deleted snapshots, restore requests from Kafka, and the etcd-agents' answers. Each handler runs inside the
  * idempotent consumer's transaction.
  */
 @ApplicationScoped
@@ -65,6 +68,24 @@ public class IncomingEvents {
             }
             if (event.payload() instanceof SnapshotDeleted deleted) {
                 return SnapshotRecord.update("deleted = true where id = ?1", deleted.snapshotId()).replaceWithVoid();
+            }
+            return Uni.createFrom().voidItem();
+        });
+    }
+
+    /** The etcd-agents' answers to RestoreMember and RollbackMember, which the saga waits for. */
+    @Incoming("agent-events")
+    public Uni<Void> onAgentEvent(ConsumerRecord<String, byte[]> record) {
+        return events.consume(CONSUMER, record, event -> {
+            if (event.payload() instanceof MemberRestored restored) {
+                return restores.memberAnswered(restored.restoreId(), restored.memberName(), true, restored.revision(), restored.revisionBumped(),
+                        restored.note(), null);
+            }
+            if (event.payload() instanceof MemberRestoreFailed failed) {
+                return restores.memberAnswered(failed.restoreId(), failed.memberName(), false, null, null, null, failed.reason());
+            }
+            if (event.payload() instanceof MemberRolledBack rolledBack) {
+                return restores.memberRolledBack(rolledBack.restoreId(), rolledBack.memberName(), rolledBack.succeeded(), rolledBack.reason());
             }
             return Uni.createFrom().voidItem();
         });

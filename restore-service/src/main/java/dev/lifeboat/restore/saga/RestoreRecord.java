@@ -86,6 +86,20 @@ public class RestoreRecord extends PanacheEntityBase {
     @Column(name = "keys_unchanged")
     public Long keysUnchanged;
 
+    /** REPLACE: the RestoreMember commands went out. */
+    @Column(name = "members_commanded", nullable = false)
+    public boolean membersCommanded;
+
+    /** REPLACE: null, or REQUESTED, then ROLLED_BACK or FAILED. */
+    @Column(name = "rollback_state")
+    public String rollbackState;
+
+    @Column(name = "rollback_commanded", nullable = false)
+    public boolean rollbackCommanded;
+
+    @Column(name = "rollback_error")
+    public String rollbackError;
+
     @Column(name = "claimed_by")
     public String claimedBy;
 

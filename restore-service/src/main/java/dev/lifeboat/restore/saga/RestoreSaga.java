@@ -5,6 +5,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -19,6 +21,7 @@ import dev.lifeboat.access.etcd.EtcdRejectedException;
 import dev.lifeboat.access.etcd.EtcdUnavailableException;
 import dev.lifeboat.access.store.ObjectStoreException;
 import dev.lifeboat.events.ClusterSpec;
+import dev.lifeboat.events.RestoreMode;
 import dev.lifeboat.events.RestorePhase;
 import dev.lifeboat.restore.RestoreServiceConfig;
 import dev.lifeboat.restore.etcd.EtcdKeyspace;
@@ -123,6 +126,10 @@ public class RestoreSaga {
         RestoreRecord restore = null;
         try {
             restore = await(() -> restores.load(id));
+            if (restore.phase.terminal() && "REQUESTED".equals(restore.rollbackState)) {
+                rollBack(restore);
+                return;
+            }
             while (!restore.phase.terminal()) {
                 RestorePhase next = step(restore);
                 RestorePhase from = restore.phase;
@@ -165,6 +172,10 @@ public class RestoreSaga {
                 return RestorePhase.RESTORING;
             }
             case RESTORING -> {
+                if (restore.mode == RestoreMode.REPLACE && !restore.dryRun) {
+                    replaceMembers(restore);
+                    return RestorePhase.VERIFYING;
+                }
                 Path db = fetcher.ensureDecoded(id, source(restore));
                 EtcdKeyspace.Outcome outcome = keyspace.restore(restore.targetCluster, spec(restore.targetCluster), db, prefix(restore),
                         restore.prune, restore.dryRun, new Throttled(id));
@@ -175,6 +186,13 @@ public class RestoreSaga {
                 return restore.dryRun ? RestorePhase.COMPLETED : RestorePhase.VERIFYING;
             }
             case VERIFYING -> {
+                if (restore.mode == RestoreMode.REPLACE) {
+                    EtcdKeyspace.MembersVerified verified = keyspace.verifyMembers(restore.targetCluster, spec(restore.targetCluster),
+                            fetcher.ensureDecoded(id, source(restore)));
+                    Log.infof("restore %s: every member serves the snapshot's %d keys at revision %d", id, verified.keys(), verified.revision());
+                    run(() -> restores.outcome(id, owner, verified.keys(), verified.keys(), 0, 0));
+                    return RestorePhase.RESUMING;
+                }
                 keyspace.verify(restore.targetCluster, spec(restore.targetCluster), fetcher.ensureDecoded(id, source(restore)), prefix(restore),
                         restore.prune);
                 return RestorePhase.RESUMING;
@@ -184,6 +202,85 @@ public class RestoreSaga {
                 return RestorePhase.COMPLETED;
             }
             default -> throw new IllegalStateException("restore " + id + " is " + restore.phase);
+        }
+    }
+
+    /**
+     * REPLACE, RESTORING: RestoreMember to every member's etcd-agent (once), then wait for all answers.
+     * Any member failing fails the restore with every member's reason; the agents keep the old data dirs.
+     */
+    private void replaceMembers(RestoreRecord restore) throws Throwable {
+        String id = restore.id;
+        if (!restore.membersCommanded) {
+            run(() -> restores.commandMembers(id, owner, config.bumpRevision()));
+        }
+        Instant started = Restores.phases(restore.phases).getOrDefault(RestorePhase.RESTORING.name(), Map.of())
+                .getOrDefault("startedAt", Instant.now());
+        List<MemberRecord> members = awaitMembers(id, started, row -> row.state);
+        List<String> failures = members.stream().filter(row -> !MemberRecord.RESTORED.equals(row.state))
+                .map(row -> row.memberName + ": " + (row.reason == null ? "no answer" : row.reason)).toList();
+        if (!failures.isEmpty()) {
+            throw new RestoreException("member restore failed — " + String.join("; ", failures));
+        }
+        List<String> notes = members.stream().filter(row -> !Boolean.TRUE.equals(row.revisionBumped) && row.note != null)
+                .map(row -> row.note).distinct().toList();
+        if (!notes.isEmpty()) {
+            run(() -> restores.note(id, owner, String.join("; ", notes)));
+        }
+    }
+
+    /** Waits until no member is COMMANDED any more (in the given state), or the member timeout from {@code since} passed. */
+    private List<MemberRecord> awaitMembers(String id, Instant since, java.util.function.Function<MemberRecord, String> state) throws Throwable {
+        Instant deadline = since.plus(config.memberTimeout());
+        while (true) {
+            List<MemberRecord> members = await(() -> restores.members(id));
+            List<String> waiting = members.stream().filter(row -> MemberRecord.COMMANDED.equals(state.apply(row))).map(row -> row.memberName).toList();
+            if (waiting.isEmpty()) {
+                return members;
+            }
+            if (Instant.now().isAfter(deadline)) {
+                throw new RestoreException("the etcd-agents of members " + waiting + " did not answer within " + config.memberTimeout().toSeconds()
+                        + " s (is an etcd-agent running for each member, and can it reach Kafka and snapshot-service?)");
+            }
+            Thread.sleep(300);
+        }
+    }
+
+    /**
+     * A rollback of a REPLACE restore: RollbackMember to every member that was commanded (once), wait
+     * for all answers, then hand the cluster back (resume hooks, resume) when every member has its
+     * pre-restore data again.
+     */
+    private void rollBack(RestoreRecord restore) throws Throwable {
+        String id = restore.id;
+        try {
+            if (!restore.rollbackCommanded) {
+                run(() -> restores.commandRollback(id, owner));
+            }
+            List<MemberRecord> members = awaitMembers(id, restore.updatedAt, row -> row.rollbackState);
+            List<String> failures = members.stream().filter(row -> !MemberRecord.ROLLED_BACK.equals(row.rollbackState))
+                    .map(row -> row.memberName + ": " + (row.rollbackReason == null ? "no answer" : row.rollbackReason)).toList();
+            if (!failures.isEmpty()) {
+                String error = "rollback failed — " + String.join("; ", failures);
+                run(() -> restores.endRollback(id, owner, error, null));
+                return;
+            }
+            hooks.run("resume", config.resume(), id, restore.targetCluster);
+            if (!restore.resumeRequested) {
+                run(() -> restores.requestResumeAfterRollback(id, owner));
+            }
+            String note = awaitAck(id, false) ? null : "rolled back; the scheduler did not confirm the resume of cluster '" + restore.targetCluster
+                    + "' within " + config.ackTimeout().toSeconds() + " s";
+            run(() -> restores.endRollback(id, owner, null, note));
+        } catch (Restores.ClaimLostException e) {
+            Log.warnf("%s; stopping here", e.getMessage());
+        } catch (Throwable e) {
+            String error = reason(e);
+            try {
+                run(() -> restores.endRollback(id, owner, error, null));
+            } catch (Throwable recordFailure) {
+                Log.errorf("rollback of restore %s failed (%s) and the failure could not be recorded: %s", id, error, recordFailure.getMessage());
+            }
         }
     }
 
@@ -218,6 +315,9 @@ public class RestoreSaga {
                 } catch (Throwable resume) {
                     error += "; nothing was written, but resuming the cluster failed: " + reason(resume);
                 }
+            } else if (current.mode == RestoreMode.REPLACE && current.membersCommanded) {
+                error += "; cluster '" + current.targetCluster + "' stays paused; the members' previous data dirs are kept: "
+                        + "POST /api/v1/restores/" + id + "/rollback puts them back, or run the restore again";
             } else if (current.phase == RestorePhase.RESTORING || current.phase == RestorePhase.VERIFYING) {
                 error += "; cluster '" + current.targetCluster + "' stays paused because its keyspace may be partly restored: "
                         + "run the restore again, or resume the cluster";

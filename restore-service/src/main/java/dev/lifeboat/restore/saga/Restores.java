@@ -2,6 +2,7 @@ package dev.lifeboat.restore.saga;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,11 +13,15 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import dev.lifeboat.events.BackupRequested;
 import dev.lifeboat.events.ClusterPauseRequested;
 import dev.lifeboat.events.ClusterResumeRequested;
+import dev.lifeboat.events.ClusterSpec;
 import dev.lifeboat.events.EventCodec;
+import dev.lifeboat.events.LifeboatEvent;
+import dev.lifeboat.events.RestoreMember;
 import dev.lifeboat.events.RestoreMode;
 import dev.lifeboat.events.RestorePhase;
 import dev.lifeboat.events.RestorePhaseChanged;
 import dev.lifeboat.events.RestoreRequested;
+import dev.lifeboat.events.RollbackMember;
 import dev.lifeboat.events.SnapshotKind;
 import dev.lifeboat.events.outbox.Outbox;
 import dev.lifeboat.restore.knowledge.ClusterRecord;
@@ -36,7 +41,8 @@ public class Restores {
 
     private static final String CANDIDATES = """
             select id from restore
-            where phase not in ('COMPLETED', 'FAILED') and (claimed_until is null or claimed_until < now())
+            where (phase not in ('COMPLETED', 'FAILED') or rollback_state = 'REQUESTED')
+              and (claimed_until is null or claimed_until < now())
             order by created_at limit 10 for update skip locked""";
     private static final TypeReference<Map<String, Map<String, Instant>>> PHASES = new TypeReference<>() {
     };
@@ -77,8 +83,8 @@ public class Restores {
     }
 
     private Uni<SnapshotRecord> check(RestoreRequested request) {
-        if (request.mode() == RestoreMode.REPLACE) {
-            return refuse(400, "mode", "mode REPLACE needs the etcd-agent, which this installation does not have yet; use mode API");
+        if (request.mode() == RestoreMode.REPLACE && request.keyPrefix() != null && !request.keyPrefix().isEmpty()) {
+            return refuse(400, "keyPrefix", "mode REPLACE replaces the whole keyspace of every member; restoring one key prefix needs mode API");
         }
         if (request.toRevision() != null || request.toTime() != null) {
             return refuse(400, request.toRevision() != null ? "toRevision" : "toTime",
@@ -91,6 +97,7 @@ public class Restores {
         }
         return requireCluster(request.clusterId(), "cluster")
                 .chain(() -> requireCluster(target, "targetCluster"))
+                .chain(() -> request.mode() == RestoreMode.REPLACE ? requireMembers(target) : Uni.createFrom().voidItem())
                 .chain(() -> snapshot(request))
                 .call(() -> RestoreRecord.<RestoreRecord>find("targetCluster = ?1 and phase not in ?2", target,
                         List.of(RestorePhase.COMPLETED, RestorePhase.FAILED)).firstResult().chain(running -> running == null
@@ -102,6 +109,13 @@ public class Restores {
     private static Uni<Void> requireCluster(String id, String field) {
         return ClusterRecord.<ClusterRecord>findById(id).chain(cluster -> cluster == null || cluster.deleted
                 ? refuse(404, field, "cluster '" + id + "' is not registered with Lifeboat")
+                : Uni.createFrom().voidItem());
+    }
+
+    private static Uni<Void> requireMembers(String clusterId) {
+        return ClusterRecord.<ClusterRecord>findById(clusterId).chain(cluster -> cluster.spec().members().isEmpty()
+                ? refuse(400, "mode", "cluster '" + clusterId + "' has no members registered; mode REPLACE needs each member's name, "
+                        + "peer and client URL and an etcd-agent on it (update the cluster), or use mode API")
                 : Uni.createFrom().voidItem());
     }
 
@@ -247,6 +261,155 @@ public class Restores {
     /** The scheduler confirmed the pause (or the resume) a restore asked for. */
     public Uni<Void> acknowledge(String restoreId, boolean paused) {
         return RestoreRecord.update(paused ? "paused = true where id = ?1" : "resumed = true where id = ?1", restoreId).replaceWithVoid();
+    }
+
+    /**
+     * REPLACE, RESTORING: one RestoreMember command to every member's etcd-agent, with a new cluster
+     * token, in one transaction with a row per member. Sent once; a saga that continues after a crash
+     * only waits for the answers.
+     */
+    public Uni<Void> commandMembers(String id, String owner, long bumpRevision) {
+        return change(id, owner, restore -> ClusterRecord.<ClusterRecord>findById(restore.targetCluster).chain(cluster -> {
+            List<ClusterSpec.Member> members = cluster.spec().members();
+            String token = "lifeboat-restore-" + restore.id;
+            List<LifeboatEvent> commands = new ArrayList<>();
+            List<MemberRecord> rows = new ArrayList<>();
+            for (ClusterSpec.Member member : members) {
+                commands.add(new RestoreMember(restore.id, restore.targetCluster, member.name(), restore.snapshotId, members, token, bumpRevision));
+                MemberRecord row = new MemberRecord();
+                row.restoreId = restore.id;
+                row.memberName = member.name();
+                row.state = MemberRecord.COMMANDED;
+                row.updatedAt = Instant.now();
+                rows.add(row);
+            }
+            restore.membersCommanded = true;
+            Log.infof("restore %s: RestoreMember sent to the etcd-agents of %s", restore.id, members.stream().map(ClusterSpec.Member::name).toList());
+            return MemberRecord.persist(rows).chain(() -> outbox.emitAll(commands)).replaceWithVoid();
+        }), null, null);
+    }
+
+    /** The members of a REPLACE restore with the agents' answers so far. */
+    public Uni<List<MemberRecord>> members(String id) {
+        return Panache.withSession(() -> MemberRecord.<MemberRecord>find("restoreId = ?1 order by memberName", id).list());
+    }
+
+    /** An etcd-agent answered a RestoreMember command (runs in the consumer's transaction). */
+    public Uni<Void> memberAnswered(String restoreId, String memberName, boolean restored, Long revision, Boolean bumped, String note,
+            String reason) {
+        return MemberRecord.<MemberRecord>findById(new MemberRecord.Key(restoreId, memberName)).chain(row -> {
+            if (row == null) {
+                Log.warnf("an etcd-agent answered for member %s of restore %s, which did not command it; ignored", memberName, restoreId);
+                return Uni.createFrom().voidItem();
+            }
+            row.state = restored ? MemberRecord.RESTORED : MemberRecord.FAILED;
+            row.revision = revision;
+            row.revisionBumped = bumped;
+            row.note = note;
+            row.reason = reason;
+            row.updatedAt = Instant.now();
+            return Uni.createFrom().voidItem();
+        });
+    }
+
+    /** An etcd-agent answered a RollbackMember command (runs in the consumer's transaction). */
+    public Uni<Void> memberRolledBack(String restoreId, String memberName, boolean succeeded, String reason) {
+        return MemberRecord.<MemberRecord>findById(new MemberRecord.Key(restoreId, memberName)).chain(row -> {
+            if (row == null || row.rollbackState == null) {
+                Log.warnf("an etcd-agent answered a rollback for member %s of restore %s, which was not asked; ignored", memberName, restoreId);
+                return Uni.createFrom().voidItem();
+            }
+            row.rollbackState = succeeded ? MemberRecord.ROLLED_BACK : MemberRecord.FAILED;
+            row.rollbackReason = reason;
+            row.updatedAt = Instant.now();
+            return Uni.createFrom().voidItem();
+        });
+    }
+
+    /**
+     * {@code POST /api/v1/restores/{id}/rollback}: asks for the members' pre-restore data dirs back. Only
+     * for a finished REPLACE restore that sent commands; asking again while one runs, or after it
+     * succeeded, changes nothing.
+     */
+    public Uni<RestoreRecord> requestRollback(String id) {
+        return Panache.withTransaction(() -> RestoreRecord.<RestoreRecord>findById(id).chain(restore -> {
+            if (restore == null) {
+                return refuse(404, "id", "restore '" + id + "' is unknown");
+            }
+            if (restore.mode != RestoreMode.REPLACE) {
+                return refuse(409, "mode", "restore " + id + " ran in mode " + restore.mode + ", which keeps no data dirs to put back; "
+                        + "restore an earlier snapshot instead");
+            }
+            if (!restore.phase.terminal()) {
+                return refuse(409, "phase", "restore " + id + " is still running (phase " + restore.phase + "); roll back once it ended");
+            }
+            if (!restore.membersCommanded) {
+                return refuse(409, "phase", "restore " + id + " ended before any member was changed; there is nothing to roll back");
+            }
+            if ("REQUESTED".equals(restore.rollbackState) || "ROLLED_BACK".equals(restore.rollbackState)) {
+                return Uni.createFrom().item(restore);
+            }
+            restore.rollbackState = "REQUESTED";
+            restore.rollbackCommanded = false;
+            restore.rollbackError = null;
+            restore.resumeRequested = false;
+            restore.resumed = false;
+            restore.updatedAt = Instant.now();
+            Log.infof("restore %s: rollback requested", id);
+            return Uni.createFrom().item(restore);
+        }));
+    }
+
+    /** Rollback: one RollbackMember to every member that was commanded, once. */
+    public Uni<Void> commandRollback(String id, String owner) {
+        return changeRollback(id, owner, restore -> MemberRecord.<MemberRecord>find("restoreId", id).list().chain(rows -> {
+            List<LifeboatEvent> commands = new ArrayList<>();
+            for (MemberRecord row : rows) {
+                row.rollbackState = MemberRecord.COMMANDED;
+                row.rollbackReason = null;
+                row.updatedAt = Instant.now();
+                commands.add(new RollbackMember(id, restore.targetCluster, row.memberName));
+            }
+            restore.rollbackCommanded = true;
+            return outbox.emitAll(commands).replaceWithVoid();
+        }));
+    }
+
+    /** Rollback ended: ROLLED_BACK, or FAILED with the reason; the claim is released. */
+    public Uni<Void> endRollback(String id, String owner, String error, String note) {
+        return changeRollback(id, owner, restore -> {
+            restore.rollbackState = error == null ? "ROLLED_BACK" : "FAILED";
+            restore.rollbackError = error;
+            if (note != null) {
+                restore.note = note;
+            }
+            restore.claimedBy = null;
+            restore.claimedUntil = null;
+            if (error == null) {
+                Log.infof("restore %s rolled back: every member serves its pre-restore data", id);
+            } else {
+                Log.warnf("restore %s: rollback failed: %s", id, error);
+            }
+            return Uni.createFrom().voidItem();
+        });
+    }
+
+    /** Resume during a rollback (the restore itself has ended, so {@link #requestResume} does not apply). */
+    public Uni<Void> requestResumeAfterRollback(String id, String owner) {
+        return changeRollback(id, owner, restore -> {
+            restore.resumeRequested = true;
+            return outbox.emit(new ClusterResumeRequested(restore.targetCluster, restore.id)).replaceWithVoid();
+        });
+    }
+
+    private Uni<Void> changeRollback(String id, String owner, Change change) {
+        return Panache.withTransaction(() -> RestoreRecord.<RestoreRecord>findById(id).chain(restore -> {
+            if (restore == null || !owner.equals(restore.claimedBy) || !"REQUESTED".equals(restore.rollbackState)) {
+                return Uni.createFrom().failure(new ClaimLostException(id));
+            }
+            restore.updatedAt = Instant.now();
+            return change.apply(restore);
+        }));
     }
 
     private interface Change {

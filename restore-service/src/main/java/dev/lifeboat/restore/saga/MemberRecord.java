@@ -1,0 +1,78 @@
+package dev.lifeboat.restore.saga;
+
+import java.io.Serializable;
+import java.time.Instant;
+import java.util.Objects;
+
+import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.IdClass;
+import jakarta.persistence.Table;
+
+/** One member of a REPLACE restore: the command sent to its etcd-agent and the agent's answers. */
+@Entity
+@Table(name = "restore_member")
+@IdClass(MemberRecord.Key.class)
+public class MemberRecord extends PanacheEntityBase {
+
+    public static final String COMMANDED = "COMMANDED";
+    public static final String RESTORED = "RESTORED";
+    public static final String ROLLED_BACK = "ROLLED_BACK";
+    public static final String FAILED = "FAILED";
+
+    @Id
+    @Column(name = "restore_id")
+    public String restoreId;
+
+    @Id
+    @Column(name = "member_name")
+    public String memberName;
+
+    /** COMMANDED, then RESTORED or FAILED. */
+    @Column(nullable = false)
+    public String state;
+
+    public Long revision;
+
+    @Column(name = "revision_bumped")
+    public Boolean revisionBumped;
+
+    public String note;
+
+    public String reason;
+
+    /** Null, or COMMANDED, then ROLLED_BACK or FAILED. */
+    @Column(name = "rollback_state")
+    public String rollbackState;
+
+    @Column(name = "rollback_reason")
+    public String rollbackReason;
+
+    @Column(name = "updated_at", nullable = false)
+    public Instant updatedAt;
+
+    public static class Key implements Serializable {
+        public String restoreId;
+        public String memberName;
+
+        public Key() {
+        }
+
+        public Key(String restoreId, String memberName) {
+            this.restoreId = restoreId;
+            this.memberName = memberName;
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Key that && Objects.equals(restoreId, that.restoreId) && Objects.equals(memberName, that.memberName);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(restoreId, memberName);
+        }
+    }
+}
