@@ -36,6 +36,9 @@ import dev.lifeboat.events.MemberRestoreFailed;
 import dev.lifeboat.events.MemberRestored;
 import dev.lifeboat.events.MemberRolledBack;
 import dev.lifeboat.events.RestoreMember;
+import dev.lifeboat.events.RestoreMode;
+import dev.lifeboat.events.RestorePhase;
+import dev.lifeboat.events.RestorePhaseChanged;
 import dev.lifeboat.events.RollbackMember;
 import dev.lifeboat.events.Topics;
 import dev.lifeboat.events.testing.TestEvents;
@@ -192,6 +195,30 @@ class EtcdAgentTest {
         assertTrue(failed.reason().contains("not changed"), failed.reason());
         etcd.awaitHealthy();
         assertEquals("still", Etcdctl.get(endpoint, "/untouched"));
+    }
+
+    @Test
+    @Order(6)
+    void thePreRestoreDataDirOfACompletedRestoreIsRemovedAfterItsTime() throws Exception {
+        Path aside = etcd.dataDir().resolveSibling(etcd.dataDir().getFileName() + ".pre-restore-done");
+        Files.createDirectories(aside.resolve("member"));
+        RestoreState state = state("completed-one", RestoreState.Step.DONE);
+        state.asideDir = aside.toString();
+        state.answered = true;
+        states.save(state);
+
+        restorer.sweep();
+        assertTrue(Files.exists(aside), "kept while the saga has not reported COMPLETED");
+        TestEvents.publish(kafka, "test", new RestorePhaseChanged("completed-one", AgentTestResource.CLUSTER, "snap", RestoreMode.REPLACE,
+                RestorePhase.COMPLETED, RestorePhase.RESUMING, null, Instant.now()));
+        Instant deadline = Instant.now().plusSeconds(30);
+        while (states.find("completed-one").orElseThrow().sagaCompletedAt == null && Instant.now().isBefore(deadline)) {
+            Thread.sleep(100);
+        }
+        Thread.sleep(1100);
+        restorer.sweep();
+        assertFalse(Files.exists(aside), "removed keep-pre-restore (1 s here) after the restore completed");
+        assertTrue(states.find("completed-one").orElseThrow().asideRemoved);
     }
 
     private static RestoreState state(String id, RestoreState.Step step) {
