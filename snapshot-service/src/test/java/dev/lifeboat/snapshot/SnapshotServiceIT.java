@@ -160,7 +160,7 @@ class SnapshotServiceIT {
     @Test
     void wrongEtcdCredentialsFailWithAClearReasonAndNoSecret(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         try (EtcdCluster secured = EtcdCluster.start(new StackOptions(dir.resolve("etcd"), false, 1, Map.of(),
-                java.util.Optional.empty()))) {
+                java.util.Optional.empty(), false))) {
             String endpoint = secured.endpoints();
             run("etcdctl", "--endpoints=" + endpoint, "user", "add", "root:right-password");
             run("etcdctl", "--endpoints=" + endpoint, "auth", "enable");

@@ -32,9 +32,11 @@ public final class EtcdCluster implements AutoCloseable {
         this.members = List.copyOf(members);
     }
 
-    public static EtcdCluster start(StackOptions options) {
-        Path binary = Binaries.require("etcd",
-                "install Debian's etcd-server package (sudo apt-get install -y etcd-server); 'make test' and 'make run' do this");
+    /**
+     * The members' names, ports and data dirs, without starting anything: for etcd-agents to run them
+     * ({@link StackOptions#etcdByAgents()}).
+     */
+    public static EtcdCluster planned(StackOptions options) {
         List<Member> members = new ArrayList<>();
         for (int i = 0; i < options.etcdMembers(); i++) {
             String name = "etcd-" + i;
@@ -42,9 +44,21 @@ public final class EtcdCluster implements AutoCloseable {
             int peerPort = options.port(StackOptions.ETCD_PEER_PORT + 10 * i, "etcd " + name + " peer");
             members.add(new Member(name, clientPort, peerPort, options.dataDir().resolve("etcd").resolve(name)));
         }
-        EtcdCluster cluster = new EtcdCluster(members);
+        return new EtcdCluster(members);
+    }
+
+    /** Members named and placed by the caller, not started: for etcd-agents to run them. */
+    public static EtcdCluster planned(List<Member> members) {
+        return new EtcdCluster(members);
+    }
+
+    public static EtcdCluster start(StackOptions options) {
+        Path binary = Binaries.require("etcd",
+                "install Debian's etcd-server package (sudo apt-get install -y etcd-server); 'make test' and 'make run' do this");
+        EtcdCluster cluster = planned(options);
+        List<Member> members = cluster.members;
         try {
-            String initialCluster = members.stream().map(m -> m.name() + "=" + m.peerUrl()).collect(Collectors.joining(","));
+            String initialCluster = cluster.initialCluster();
             for (Member member : members) {
                 cluster.processes.add(ManagedProcess.start(member.name(), List.of(binary.toString(),
                         "--name", member.name(),
@@ -78,6 +92,11 @@ public final class EtcdCluster implements AutoCloseable {
 
     public List<Member> members() {
         return members;
+    }
+
+    /** {@code --initial-cluster}: every member's name and peer URL. */
+    public String initialCluster() {
+        return members.stream().map(m -> m.name() + "=" + m.peerUrl()).collect(Collectors.joining(","));
     }
 
     /** Client URLs of all members, comma-separated, as jetcd and etcdctl take them. */

@@ -12,7 +12,8 @@ import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 
 /**
- * The local stack: etcd, Kafka, S3 and PostgreSQL as real servers on 127.0.0.1, started in parallel.
+ * The local stack: etcd, Kafka, S3 and PostgreSQL as real servers on 127.0.0.1, started in parallel
+ * (etcd only planned when etcd-agents run it: {@link StackOptions#etcdByAgents()}).
  * The same class serves {@code make run} and the tests; {@link #quarkusConfig()} is the one place that
  * turns its addresses into service configuration.
  */
@@ -45,7 +46,8 @@ public final class LocalStack implements AutoCloseable {
         }
         ManagedProcess.stopLeftovers(options.runDir());
         List<AutoCloseable> started = new ArrayList<>();
-        CompletableFuture<EtcdCluster> etcd = startAsync(options, EtcdCluster::start, started);
+        CompletableFuture<EtcdCluster> etcd = options.etcdByAgents() ? CompletableFuture.completedFuture(EtcdCluster.planned(options))
+                : startAsync(options, EtcdCluster::start, started);
         CompletableFuture<KafkaBroker> kafka = startAsync(options, KafkaBroker::start, started);
         CompletableFuture<S3Server> s3 = startAsync(options, S3Server::start, started);
         CompletableFuture<PostgresServer> postgres = startAsync(options, PostgresServer::start, started);

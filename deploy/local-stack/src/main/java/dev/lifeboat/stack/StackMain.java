@@ -37,7 +37,8 @@ public final class StackMain {
                 }
             }
         }
-        StackOptions options = fixedPorts ? StackOptions.forRun(dataDir, members, topics)
+        // The stack alone starts etcd itself; make run (deploy/run) leaves it to etcd-agents.
+        StackOptions options = fixedPorts ? StackOptions.forRun(dataDir, members, topics).withEtcdByAgents(false)
                 : StackOptions.forTests(dataDir, topics).withEtcdMembers(members);
         LocalStack stack;
         try {

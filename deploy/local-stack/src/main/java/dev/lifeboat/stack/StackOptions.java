@@ -14,9 +14,11 @@ import java.util.Optional;
  * @param etcdMembers 1 or 3 etcd members
  * @param topics     Kafka topics to create, with their partition counts
  * @param postgres   an external PostgreSQL to use instead of the embedded one
+ * @param etcdByAgents true: the stack only plans the etcd members (ports, data dirs); etcd-agents
+ *                   run them ({@link EtcdAgents}), as {@code make run} does
  */
 public record StackOptions(Path dataDir, boolean fixedPorts, int etcdMembers, Map<String, Integer> topics,
-        Optional<ExternalPostgres> postgres) {
+        Optional<ExternalPostgres> postgres, boolean etcdByAgents) {
 
     public static final int ETCD_CLIENT_PORT = 2379;
     public static final int ETCD_PEER_PORT = 2380;
@@ -48,15 +50,21 @@ public record StackOptions(Path dataDir, boolean fixedPorts, int etcdMembers, Ma
     }
 
     public static StackOptions forTests(Path dataDir, Map<String, Integer> topics) {
-        return new StackOptions(dataDir, false, 1, topics, externalPostgresFromEnvironment());
+        return new StackOptions(dataDir, false, 1, topics, externalPostgresFromEnvironment(), false);
     }
 
+    /** {@code make run}: the documented ports, etcd run by etcd-agents. */
     public static StackOptions forRun(Path dataDir, int etcdMembers, Map<String, Integer> topics) {
-        return new StackOptions(dataDir, true, etcdMembers, topics, externalPostgresFromEnvironment());
+        return new StackOptions(dataDir, true, etcdMembers, topics, externalPostgresFromEnvironment(), true);
     }
 
     public StackOptions withEtcdMembers(int members) {
-        return new StackOptions(dataDir, fixedPorts, members, topics, postgres);
+        return new StackOptions(dataDir, fixedPorts, members, topics, postgres, etcdByAgents);
+    }
+
+    /** The same stack with etcd started directly (true) or left to etcd-agents (false). */
+    public StackOptions withEtcdByAgents(boolean byAgents) {
+        return new StackOptions(dataDir, fixedPorts, etcdMembers, topics, postgres, byAgents);
     }
 
     static Optional<ExternalPostgres> externalPostgresFromEnvironment() {

@@ -10,14 +10,15 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 import dev.lifeboat.events.Topics;
+import dev.lifeboat.stack.EtcdAgents;
 import dev.lifeboat.stack.LocalStack;
 import dev.lifeboat.stack.QuarkusService;
 import dev.lifeboat.stack.StackException;
 import dev.lifeboat.stack.StackOptions;
 
 /**
- * {@code make run}: the local stack on its documented ports, then the four services, each waited for
- * until {@code /q/health/ready} is UP. Runs until Ctrl-C or SIGTERM, then stops every child process.
+ * {@code make run}: the local stack on its documented ports, etcd run by one etcd-agent per member
+ * (cluster id {@code local}), then the four services, each waited for until {@code /q/health/ready} is UP. Runs until Ctrl-C or SIGTERM, then stops every child process.
  *
  * <pre>
  * java -jar deploy/run/target/lifeboat-run.jar [--repo DIR] [--data-dir DIR] [--etcd-members 1|3]
@@ -28,11 +29,15 @@ public final class RunMain {
     /** The services and their documented ports, in start order. */
     static final Map<String, Integer> SERVICES = services();
 
+    /** The Lifeboat cluster id the agents of make run's etcd serve: register the local etcd under this id. */
+    static final String LOCAL_CLUSTER = "local";
+
     /** Held so that the level set on them is not lost with a collected logger. */
     private static final List<java.util.logging.Logger> QUIETED = new ArrayList<>();
 
     private final List<QuarkusService> services = Collections.synchronizedList(new ArrayList<>());
     private volatile LocalStack stack;
+    private volatile EtcdAgents agents;
 
     private RunMain() {
     }
@@ -74,6 +79,9 @@ public final class RunMain {
         try {
             System.out.println("lifeboat: starting etcd, Kafka, S3 and PostgreSQL under " + options.dataDir() + " ...");
             stack = LocalStack.start(options);
+            System.out.println("lifeboat: starting " + options.etcdMembers() + " etcd member(s), each run by an etcd-agent ...");
+            agents = EtcdAgents.start(repo, LOCAL_CLUSTER, stack.etcd(), stack.kafka().bootstrapServers(),
+                    "http://127.0.0.1:" + SERVICES.get("snapshot-service"), options.runDir(), i -> EtcdAgents.AGENT_PORT + i, member -> Map.of());
             Map<String, String> config = stack.quarkusConfig();
             System.out.println("lifeboat: starting " + String.join(", ", SERVICES.keySet()) + " ...");
             SERVICES.forEach((name, port) -> services.add(QuarkusService.start(repo, name, name, port, config, options.runDir())));
@@ -88,7 +96,11 @@ public final class RunMain {
     private void printSummary(StackOptions options) {
         System.out.println();
         System.out.println("Lifeboat is up. Ctrl-C stops everything.");
-        System.out.printf("  etcd        %s%n", stack.etcd().endpoints());
+        System.out.printf("  etcd        %s (cluster id for the agents: %s; members %s)%n", stack.etcd().endpoints(), LOCAL_CLUSTER,
+                stack.etcd().initialCluster());
+        for (QuarkusService agent : agents.agents()) {
+            System.out.printf("  %-18s %s/api/v1/member%n", agent.name(), agent.url());
+        }
         System.out.printf("  Kafka       %s%n", stack.kafka().bootstrapServers());
         System.out.printf("  S3          %s (bucket %s)%n", stack.s3().endpoint(), StackOptions.BUCKET);
         System.out.printf("  PostgreSQL  %s%n", stack.postgres().jdbcUrl());
@@ -103,6 +115,9 @@ public final class RunMain {
     private void stopAll() {
         List<QuarkusService> running = new ArrayList<>(services);
         running.parallelStream().forEach(QuarkusService::close);
+        if (agents != null) {
+            agents.close();
+        }
         if (stack != null) {
             stack.close();
         }

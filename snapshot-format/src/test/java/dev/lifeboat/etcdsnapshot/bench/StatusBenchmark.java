@@ -44,7 +44,7 @@ public final class StatusBenchmark {
         long targetBytes = args.length > 1 ? Long.parseLong(args[1]) : 1100L << 20;
         Path snapshot = dir.resolve("snapshot.db");
         try (EtcdCluster etcd = EtcdCluster.start(new StackOptions(dir.resolve("stack"), false, 1, Map.of(),
-                java.util.Optional.empty()))) {
+                java.util.Optional.empty(), false))) {
             load(etcd.endpoints(), targetBytes);
             Files.deleteIfExists(snapshot);
             run(List.of("etcdctl", "--endpoints=" + etcd.endpoints(), "snapshot", "save", snapshot.toString()));
