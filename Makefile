@@ -2,7 +2,7 @@
 MVN := ./mvnw -B
 ETCD_MEMBERS ?= 1
 
-.PHONY: run test build bootstrap clean bench-snapshot-format bench-snapshot-service bench-scheduler bench-restore bench-retention
+.PHONY: run test build bootstrap clean bench-snapshot-format bench-snapshot-service bench-scheduler bench-restore bench-retention bench-replace
 
 ## make run: build, start the local stack (etcd, Kafka, S3, PostgreSQL) and the four services; Ctrl-C stops all.
 run: bootstrap
@@ -40,6 +40,13 @@ bench-restore: bootstrap
 	$(MVN) -q -pl restore-service dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath
 	java -cp restore-service/target/test-classes:restore-service/target/classes:$$(cat restore-service/target/bench.classpath) \
 		dev.lifeboat.restore.bench.RestoreBenchmark restore-service/target/restore-benchmark
+
+## make bench-replace: REPLACE of a >= 500 MB snapshot on one member (etcd-agent) vs etcdctl snapshot restore + etcd start (ratio).
+bench-replace: bootstrap
+	$(MVN) -q install -DskipTests -pl restore-service,etcd-agent,scheduler-service,snapshot-service -am
+	$(MVN) -q -pl restore-service dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath
+	java -cp restore-service/target/test-classes:restore-service/target/classes:$$(cat restore-service/target/bench.classpath) \
+		dev.lifeboat.restore.bench.ReplaceBenchmark restore-service/target/replace-benchmark .
 
 ## make bench-retention: prune 9,999 of 10,000 snapshot objects of one cluster on the local S3: seconds and the ratio to 30 s.
 bench-retention: bootstrap

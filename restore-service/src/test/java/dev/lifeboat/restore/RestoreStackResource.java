@@ -46,6 +46,11 @@ public class RestoreStackResource extends LocalStackResource {
      * configuration of a restore-service beside them, with {@code test.scheduler.url}.
      */
     static Map<String, String> startPeers(LocalStack stack, List<QuarkusService> started) {
+        return startPeers(stack, started, Path.of("..").toAbsolutePath().normalize());
+    }
+
+    /** The same, with the services' builds under {@code repo} (the repository root). */
+    public static Map<String, String> startPeers(LocalStack stack, List<QuarkusService> started, Path repo) {
         Map<String, String> config = new HashMap<>(stack.quarkusConfig());
         Path runDir = stack.options().runDir();
         Path k1 = writeKey(runDir.resolve("keys").resolve("k1"));
@@ -56,7 +61,6 @@ public class RestoreStackResource extends LocalStackResource {
         Map<String, String> snapshots = new HashMap<>(peer);
         snapshots.put("lifeboat.encryption.active-key", "k1");
         snapshots.put("lifeboat.encryption.keys.k1.file", k1.toString());
-        Path repo = Path.of("..").toAbsolutePath().normalize();
         CompletableFuture<QuarkusService> scheduler = CompletableFuture.supplyAsync(() -> QuarkusService
                 .start(repo, "scheduler-service", "scheduler-service", Ports.free(), peer, runDir).awaitReady(Duration.ofSeconds(120)));
         CompletableFuture<QuarkusService> snapshot = CompletableFuture.supplyAsync(() -> QuarkusService
