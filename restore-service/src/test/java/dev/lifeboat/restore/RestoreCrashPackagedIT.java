@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,6 +26,8 @@ import dev.lifeboat.events.EventType;
 import dev.lifeboat.events.SnapshotCompleted;
 import dev.lifeboat.events.Topics;
 import dev.lifeboat.events.testing.TopicProbe;
+import dev.lifeboat.stack.EtcdAgents;
+import dev.lifeboat.stack.EtcdCluster;
 import dev.lifeboat.stack.LocalStack;
 import dev.lifeboat.stack.Ports;
 import dev.lifeboat.stack.QuarkusService;
@@ -46,17 +49,28 @@ class RestoreCrashPackagedIT {
     private static final int KEYS = 20_000;
     private static final Duration WAIT = Duration.ofSeconds(120);
     private static final List<QuarkusService> STARTED = new ArrayList<>();
+    private static final List<EtcdAgents> AGENTS = new ArrayList<>();
+    private static Map<String, String> peers;
 
     @AfterAll
     static void stop() {
         STARTED.forEach(QuarkusService::close);
+        AGENTS.forEach(EtcdAgents::close);
         LocalStack.stopShared();
+    }
+
+    /** The stack with scheduler-service and snapshot-service, started once for both tests; a copy of the configuration. */
+    private static synchronized Map<String, String> peers(LocalStack stack) {
+        if (peers == null) {
+            peers = RestoreStackResource.startPeers(stack, STARTED);
+        }
+        return new HashMap<>(peers);
     }
 
     @Test
     void aRestoreKilledWhileRestoringIsFinishedByTheNextInstance() throws Exception {
         LocalStack stack = LocalStack.shared(Topics.all());
-        Map<String, String> config = RestoreStackResource.startPeers(stack, STARTED);
+        Map<String, String> config = peers(stack);
         String scheduler = config.remove("test.scheduler.url");
         String endpoints = config.remove("local-stack.etcd-endpoints");
         config.put("lifeboat.restore.claim-duration", "5s");
@@ -100,6 +114,67 @@ class RestoreCrashPackagedIT {
                     .getKvs().forEach(kv -> restored.put(kv.getKey().toString(StandardCharsets.UTF_8), kv.getValue().toString(StandardCharsets.UTF_8)));
             assertEquals(original, restored, "every key and value of the snapshot, nothing else");
             assertEquals(KEYS - halfway, view.getLong("progress.keysPut"), "the second instance put only what was missing");
+        }
+    }
+
+    @Test
+    void aReplaceWhoseServiceWasKilledWhileAgentsWorkedIsFinishedFromTheirAnswers() throws Exception {
+        LocalStack stack = LocalStack.shared(Topics.all());
+        Map<String, String> config = peers(stack);
+        String scheduler = config.remove("test.scheduler.url");
+        String snapshotService = config.remove("test.snapshot.url");
+        config.remove("local-stack.etcd-endpoints");
+        config.put("lifeboat.restore.claim-duration", "5s");
+        config.put("quarkus.otel.traces.exporter", "none");
+        config.put("mp.messaging.connector.smallrye-kafka.session.timeout.ms", "10000");
+        Path repo = Path.of("..").toAbsolutePath().normalize();
+        // An agent whose restore tool takes 8 s more than etcdctl: the service is killed while it works.
+        Path slowEtcdctl = stack.options().runDir().resolve("slow-etcdctl.sh");
+        Files.writeString(slowEtcdctl, "#!/bin/sh\nif [ \"$2\" = restore ] && [ \"$3\" != --help ]; then sleep 8; fi\nexec etcdctl \"$@\"\n");
+        slowEtcdctl.toFile().setExecutable(true);
+        String cluster = "replace-" + UUID.randomUUID().toString().substring(0, 8);
+        EtcdCluster.Member member = new EtcdCluster.Member(cluster + "-0", Ports.free(), Ports.free(),
+                stack.options().runDir().resolve("agents").resolve(cluster + "-0"));
+        AGENTS.add(EtcdAgents.start(repo, cluster, EtcdCluster.planned(List.of(member)), stack.kafka().bootstrapServers(), snapshotService,
+                stack.options().runDir(), i -> Ports.free(), m -> Map.of("lifeboat.agent.etcdctl", slowEtcdctl.toString(),
+                        "lifeboat.agent.etcdutl", slowEtcdctl + "-absent", "quarkus.otel.traces.exporter", "none")));
+        config.put("lifeboat.restore.work-dir", stack.options().runDir().resolve("replace-a").toString());
+        QuarkusService first = start(repo, "replace-a", config, stack);
+        given().baseUri(scheduler).contentType(ContentType.JSON).body("{\"id\": \"" + cluster + "\", \"endpoints\": [\"" + member.clientUrl()
+                + "\"], \"members\": [{\"name\": \"" + member.name() + "\", \"peerUrl\": \"" + member.peerUrl() + "\", \"clientUrl\": \""
+                + member.clientUrl() + "\"}]}").post("/api/v1/clusters").then().statusCode(201);
+        try (Client etcd = Client.builder().endpoints(member.clientUrl()).build()) {
+            for (int i = 0; i < 50; i++) {
+                etcd.getKVClient().put(bytes("/r/" + i), bytes("snapshot-" + i)).get(10, TimeUnit.SECONDS);
+            }
+            given().baseUri(scheduler).contentType(ContentType.JSON).body("{}").post("/api/v1/clusters/" + cluster + "/backups").then().statusCode(202);
+            SnapshotCompleted snapshot = (SnapshotCompleted) EventCodec.decode(TopicProbe.await(stack.kafka().bootstrapServers(),
+                    Topics.SNAPSHOT_EVENTS, r -> cluster.equals(r.key())
+                            && EventType.SNAPSHOT_COMPLETED.ceType().equals(TopicProbe.header(r, EventCodec.H_TYPE)), 1, WAIT).get(0)).payload();
+            for (int i = 0; i < 50; i++) {
+                etcd.getKVClient().put(bytes("/r/" + i), bytes("later-" + i)).get(10, TimeUnit.SECONDS);
+            }
+
+            String id = request(first, "{\"cluster\": \"" + cluster + "\", \"snapshot\": \"" + snapshot.snapshotId() + "\", \"mode\": \"REPLACE\"}");
+            Instant deadline = Instant.now().plus(WAIT);
+            while (given().baseUri(first.url()).get("/api/v1/restores/" + id).then().extract().jsonPath().get("members") == null) {
+                assertTrue(Instant.now().isBefore(deadline), "the RestoreMember commands never went out");
+                Thread.sleep(50);
+            }
+            ProcessHandle.of(first.pid()).ifPresent(ProcessHandle::destroyForcibly);
+
+            config.put("lifeboat.restore.work-dir", stack.options().runDir().resolve("replace-b").toString());
+            QuarkusService second = start(repo, "replace-b", config, stack);
+            JsonPath view = awaitEnd(second, id);
+            assertEquals("COMPLETED", view.getString("phase"), view.prettify());
+            assertEquals("RESTORED", view.getString("members[0].state"));
+            for (int i = 0; i < 50; i++) {
+                assertEquals("snapshot-" + i, etcd.getKVClient().get(bytes("/r/" + i)).get(10, TimeUnit.SECONDS).getKvs().get(0).getValue()
+                        .toString(StandardCharsets.UTF_8));
+            }
+            assertEquals(1, TopicProbe.await(stack.kafka().bootstrapServers(), Topics.AGENT_COMMANDS,
+                    r -> (cluster + "/" + member.name()).equals(r.key()), 2, Duration.ofSeconds(5)).size(),
+                    "the command went out once; the second instance waited for the answer instead of sending it again");
         }
     }
 
