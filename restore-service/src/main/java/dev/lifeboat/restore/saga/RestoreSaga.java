@@ -1,20 +1,11 @@
 package dev.lifeboat.restore.saga;
 
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import dev.lifeboat.access.etcd.EtcdRejectedException;
@@ -23,6 +14,7 @@ import dev.lifeboat.access.store.ObjectStoreException;
 import dev.lifeboat.events.ClusterSpec;
 import dev.lifeboat.events.RestoreMode;
 import dev.lifeboat.events.RestorePhase;
+import dev.lifeboat.events.work.ClaimedWork;
 import dev.lifeboat.restore.RestoreServiceConfig;
 import dev.lifeboat.restore.etcd.EtcdKeyspace;
 import dev.lifeboat.restore.etcd.RestoreException;
@@ -35,7 +27,6 @@ import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import io.quarkus.vertx.VertxContextSupport;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -63,10 +54,8 @@ public class RestoreSaga {
     private final EtcdKeyspace keyspace;
     private final Hooks hooks;
     private final RestoreServiceConfig config;
-    private final String owner;
-    private final Semaphore slots = new Semaphore(CONCURRENT_RESTORES);
-    private ScheduledExecutorService scheduler;
-    private ExecutorService workers;
+    private final String owner = ClaimedWork.ownerName("restore-service");
+    private ClaimedWork<RestoreRecord> work;
 
     public RestoreSaga(Restores restores, SnapshotFetcher fetcher, EtcdKeyspace keyspace, Hooks hooks, RestoreServiceConfig config) {
         this.restores = restores;
@@ -74,55 +63,23 @@ public class RestoreSaga {
         this.keyspace = keyspace;
         this.hooks = hooks;
         this.config = config;
-        this.owner = hostName() + "/" + UUID.randomUUID().toString().substring(0, 8);
     }
 
     void onStart(@Observes StartupEvent event) {
-        scheduler = Executors.newScheduledThreadPool(1, named("restore-claims"));
-        workers = Executors.newFixedThreadPool(CONCURRENT_RESTORES, named("restore-worker"));
-        scheduler.scheduleWithFixedDelay(this::claimWork, 0, config.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+        work = ClaimedWork.start("restore", owner, CONCURRENT_RESTORES, config.pollInterval(), config.claimDuration(),
+                owner -> restores.claimNext(owner, config.claimDuration()),
+                (restore, owner) -> restores.extend(restore.id, owner, config.claimDuration()), restore -> drive(restore.id));
     }
 
     void onStop(@Observes ShutdownEvent event) {
-        if (scheduler != null) {
-            scheduler.shutdownNow();
-            workers.shutdownNow();
-        }
-    }
-
-    private void claimWork() {
-        try {
-            while (slots.tryAcquire()) {
-                RestoreRecord claimed = await(() -> restores.claimNext(owner, config.claimDuration()));
-                if (claimed == null) {
-                    slots.release();
-                    return;
-                }
-                workers.submit(() -> {
-                    try {
-                        drive(claimed.id);
-                    } finally {
-                        slots.release();
-                    }
-                });
-            }
-        } catch (Throwable e) {
-            slots.release();
-            Log.warnf("restore-service cannot claim work right now: %s", e.getMessage());
+        if (work != null) {
+            work.close();
         }
     }
 
     @WithSpan("RestoreSaga.drive")
     void drive(String id) {
         Span.current().setAttribute("lifeboat.restore.id", id);
-        long beat = config.claimDuration().toMillis() / 3;
-        ScheduledFuture<?> heartbeat = scheduler.scheduleWithFixedDelay(() -> {
-            try {
-                await(() -> restores.extend(id, owner, config.claimDuration()));
-            } catch (Throwable e) {
-                Log.warnf("cannot extend the claim on restore %s: %s", id, e.getMessage());
-            }
-        }, beat, beat, TimeUnit.MILLISECONDS);
         RestoreRecord restore = null;
         try {
             restore = await(() -> restores.load(id));
@@ -142,8 +99,6 @@ public class RestoreSaga {
             return;
         } catch (Throwable e) {
             failed(restore, id, e);
-        } finally {
-            heartbeat.cancel(false);
         }
         fetcher.cleanUp(id);
     }
@@ -402,26 +357,10 @@ public class RestoreSaga {
     }
 
     private static <T> T await(Supplier<Uni<T>> work) throws Throwable {
-        return VertxContextSupport.subscribeAndAwait(work::get);
+        return ClaimedWork.await(work);
     }
 
     private static void run(Supplier<Uni<Void>> work) throws Throwable {
-        VertxContextSupport.subscribeAndAwait(work::get);
-    }
-
-    private static ThreadFactory named(String name) {
-        return runnable -> {
-            Thread thread = new Thread(runnable, name);
-            thread.setDaemon(true);
-            return thread;
-        };
-    }
-
-    private static String hostName() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (Exception e) {
-            return "restore-service";
-        }
+        ClaimedWork.await(work);
     }
 }
