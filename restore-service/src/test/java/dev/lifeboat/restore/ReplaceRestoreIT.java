@@ -19,6 +19,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
+import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
@@ -62,18 +64,14 @@ class ReplaceRestoreIT {
     String kafka;
     @ConfigProperty(name = "test.scheduler.url")
     String schedulerUrl;
-    @ConfigProperty(name = "test.etcd.solo")
-    String solo;
-    @ConfigProperty(name = "test.etcd.trio")
-    String trio;
-    @ConfigProperty(name = "test.members.solo")
-    String soloMembers;
-    @ConfigProperty(name = "test.members.trio")
-    String trioMembers;
-    @ConfigProperty(name = ReplaceStackResource.BREAK_TRIO_2)
-    String breakTrio2;
-    @ConfigProperty(name = "test.agents.dir")
-    String agentsDir;
+    // Looked up when a test runs, not injected: another test class's application (without agents) also
+    // validates this class's injection points when it starts.
+    private String solo;
+    private String trio;
+    private String soloMembers;
+    private String trioMembers;
+    private String breakTrio2;
+    private String agentsDir;
 
     private RestoreTestSupport support;
 
@@ -81,6 +79,13 @@ class ReplaceRestoreIT {
     void setUp() {
         support = new RestoreTestSupport(kafka, schedulerUrl, db);
         RestoreHooks.reset();
+        Config config = ConfigProvider.getConfig();
+        solo = config.getValue("test.etcd.solo", String.class);
+        trio = config.getValue("test.etcd.trio", String.class);
+        soloMembers = config.getValue("test.members.solo", String.class);
+        trioMembers = config.getValue("test.members.trio", String.class);
+        breakTrio2 = config.getValue(ReplaceStackResource.BREAK_TRIO_2, String.class);
+        agentsDir = config.getValue("test.agents.dir", String.class);
     }
 
     @Test
