@@ -14,7 +14,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
 /**
- * Start: finish or undo what a crash interrupted, then run etcd (without waiting for it to be healthy:
+ * Start: stop an etcd an earlier agent left running, finish or undo what a crash interrupted, then run etcd (without waiting for it to be healthy:
  * a member whose data is broken still needs its agent to take the restore). Every minute: remove
  * pre-restore data dirs whose time is up. Stop: stop etcd with the agent, which is its supervisor.
  */
@@ -31,6 +31,7 @@ public class AgentLifecycle {
     }
 
     void onStart(@Observes @Priority(1) StartupEvent event) {
+        etcd.stopLeftover();
         restorer.recover();
         sweeper = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "pre-restore-sweeper");

@@ -2,6 +2,7 @@ package dev.lifeboat.restore;
 
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -176,6 +177,81 @@ class RestoreCrashPackagedIT {
                     r -> (cluster + "/" + member.name()).equals(r.key()), 2, Duration.ofSeconds(5)).size(),
                     "the command went out once; the second instance waited for the answer instead of sending it again");
         }
+    }
+
+    @Test
+    void anAgentKilledWhilePreparingUndoesItsStepWhenItStartsAgainAndTheRestoreFailsCleanly() throws Exception {
+        LocalStack stack = LocalStack.shared(Topics.all());
+        Map<String, String> config = peers(stack);
+        String scheduler = config.remove("test.scheduler.url");
+        String snapshotService = config.remove("test.snapshot.url");
+        config.remove("local-stack.etcd-endpoints");
+        config.put("quarkus.otel.traces.exporter", "none");
+        config.put("lifeboat.restore.work-dir", stack.options().runDir().resolve("agent-kill").toString());
+        Path repo = Path.of("..").toAbsolutePath().normalize();
+        Path slowEtcdctl = stack.options().runDir().resolve("slower-etcdctl.sh");
+        Files.writeString(slowEtcdctl, "#!/bin/sh\nif [ \"$2\" = restore ] && [ \"$3\" != --help ]; then sleep 30; fi\nexec etcdctl \"$@\"\n");
+        slowEtcdctl.toFile().setExecutable(true);
+        String cluster = "agentkill-" + UUID.randomUUID().toString().substring(0, 8);
+        EtcdCluster.Member member = new EtcdCluster.Member(cluster + "-0", Ports.free(), Ports.free(),
+                stack.options().runDir().resolve("agents").resolve(cluster + "-0"));
+        EtcdAgents agents = EtcdAgents.start(repo, cluster, EtcdCluster.planned(List.of(member)), stack.kafka().bootstrapServers(), snapshotService,
+                stack.options().runDir(), i -> Ports.free(), m -> Map.of("lifeboat.agent.etcdctl", slowEtcdctl.toString(),
+                        "lifeboat.agent.etcdutl", slowEtcdctl + "-absent", "quarkus.otel.traces.exporter", "none"));
+        AGENTS.add(agents);
+        QuarkusService service = start(repo, "agent-kill", config, stack);
+        given().baseUri(scheduler).contentType(ContentType.JSON).body("{\"id\": \"" + cluster + "\", \"endpoints\": [\"" + member.clientUrl()
+                + "\"], \"members\": [{\"name\": \"" + member.name() + "\", \"peerUrl\": \"" + member.peerUrl() + "\", \"clientUrl\": \""
+                + member.clientUrl() + "\"}]}").post("/api/v1/clusters").then().statusCode(201);
+        try (Client etcd = Client.builder().endpoints(member.clientUrl()).build()) {
+            for (int i = 0; i < 20; i++) {
+                etcd.getKVClient().put(bytes("/k/" + i), bytes("snapshot-" + i)).get(10, TimeUnit.SECONDS);
+            }
+            given().baseUri(scheduler).contentType(ContentType.JSON).body("{}").post("/api/v1/clusters/" + cluster + "/backups").then().statusCode(202);
+            SnapshotCompleted snapshot = (SnapshotCompleted) EventCodec.decode(TopicProbe.await(stack.kafka().bootstrapServers(),
+                    Topics.SNAPSHOT_EVENTS, r -> cluster.equals(r.key())
+                            && EventType.SNAPSHOT_COMPLETED.ceType().equals(TopicProbe.header(r, EventCodec.H_TYPE)), 1, WAIT).get(0)).payload();
+            for (int i = 0; i < 20; i++) {
+                etcd.getKVClient().put(bytes("/k/" + i), bytes("current-" + i)).get(10, TimeUnit.SECONDS);
+            }
+            String id = request(service, "{\"cluster\": \"" + cluster + "\", \"snapshot\": \"" + snapshot.snapshotId() + "\", \"mode\": \"REPLACE\"}");
+            String agent = agents.agents().get(0).url();
+            Instant deadline = Instant.now().plus(WAIT);
+            while (!"PREPARING".equals(given().baseUri(agent).get("/api/v1/member").then().extract().jsonPath().getString("restores[0].step"))) {
+                assertTrue(Instant.now().isBefore(deadline), "the agent never started the restore");
+                Thread.sleep(100);
+            }
+            Thread.sleep(1000);
+            agents.kill(0);
+            assertEquals("current-3", value(etcd, "/k/3"), "etcd outlives its agent and still serves the old data");
+
+            agents.restart(0);
+            JsonPath view = awaitEnd(service, id);
+            assertEquals("FAILED", view.getString("phase"), view.prettify());
+            assertTrue(view.getString("error").contains("the etcd-agent stopped during step PREPARING"), view.getString("error"));
+            assertTrue(view.getString("error").contains("not changed"), view.getString("error"));
+            for (int i = 0; i < 20; i++) {
+                assertEquals("current-" + i, value(etcd, "/k/" + i), "the member's data was not changed");
+            }
+            JsonPath member0 = given().baseUri(agent).get("/api/v1/member").then().extract().jsonPath();
+            assertEquals(0, member0.getInt("etcd.restarts"), "the new agent stopped the etcd left running and started its own once");
+            assertTrue(Files.notExists(member.dataDir().resolveSibling(member.name() + ".restoring-" + id)), "no staging dir left");
+
+            given().baseUri(service.url()).post("/api/v1/restores/" + id + "/rollback").then().statusCode(202);
+            deadline = Instant.now().plus(WAIT);
+            while ("REQUESTED".equals(given().baseUri(service.url()).get("/api/v1/restores/" + id).then().extract().path("rollback.state"))) {
+                assertTrue(Instant.now().isBefore(deadline), "the rollback did not end");
+                Thread.sleep(200);
+            }
+            view = given().baseUri(service.url()).get("/api/v1/restores/" + id).then().extract().jsonPath();
+            assertEquals("ROLLED_BACK", view.getString("rollback.state"), view.prettify());
+            assertFalse(given().baseUri(scheduler).get("/api/v1/clusters/" + cluster).then().extract().<Boolean>path("paused"),
+                    "the cluster is resumed after the rollback");
+        }
+    }
+
+    private static String value(Client etcd, String key) throws Exception {
+        return etcd.getKVClient().get(bytes(key)).get(10, TimeUnit.SECONDS).getKvs().get(0).getValue().toString(StandardCharsets.UTF_8);
     }
 
     private static QuarkusService start(Path repo, String name, Map<String, String> config, LocalStack stack) {

@@ -20,10 +20,20 @@ public final class EtcdAgents implements AutoCloseable {
     /** The first agent's HTTP port in {@code make run}; member i gets {@code AGENT_PORT + i}. */
     public static final int AGENT_PORT = 8090;
 
-    private final List<QuarkusService> agents;
+    /** How to start one member's agent again. */
+    private record Launch(Path repo, String name, int port, Map<String, String> config, Path runDir) {
 
-    private EtcdAgents(List<QuarkusService> agents) {
-        this.agents = agents;
+        QuarkusService start() {
+            return QuarkusService.start(repo, "etcd-agent", name, port, config, runDir).awaitReady(Duration.ofSeconds(120));
+        }
+    }
+
+    private final List<QuarkusService> agents;
+    private final List<Launch> launches;
+
+    private EtcdAgents(List<QuarkusService> agents, List<Launch> launches) {
+        this.agents = new ArrayList<>(agents);
+        this.launches = launches;
     }
 
     /**
@@ -34,6 +44,7 @@ public final class EtcdAgents implements AutoCloseable {
     public static EtcdAgents start(Path repo, String clusterId, EtcdCluster cluster, String kafkaBootstrap, String snapshotServiceUrl,
             Path runDir, Function<Integer, Integer> agentPort, Function<EtcdCluster.Member, Map<String, String>> extra) {
         List<CompletableFuture<QuarkusService>> starting = new ArrayList<>();
+        List<Launch> launches = new ArrayList<>();
         List<EtcdCluster.Member> members = cluster.members();
         for (int i = 0; i < members.size(); i++) {
             EtcdCluster.Member member = members.get(i);
@@ -51,9 +62,9 @@ public final class EtcdAgents implements AutoCloseable {
             config.put("lifeboat.agent.etcd.extra-args", "--quota-backend-bytes," + (8L << 30));
             config.put("lifeboat.agent.snapshot-service-url", snapshotServiceUrl);
             config.putAll(extra.apply(member));
-            int port = agentPort.apply(i);
-            starting.add(CompletableFuture.supplyAsync(() -> QuarkusService.start(repo, "etcd-agent", "etcd-agent-" + member.name(), port, config,
-                    runDir).awaitReady(Duration.ofSeconds(120))));
+            Launch launch = new Launch(repo, "etcd-agent-" + member.name(), agentPort.apply(i), Map.copyOf(config), runDir);
+            launches.add(launch);
+            starting.add(CompletableFuture.supplyAsync(launch::start));
         }
         List<QuarkusService> started = new ArrayList<>();
         try {
@@ -68,16 +79,38 @@ public final class EtcdAgents implements AutoCloseable {
             starting.forEach(agent -> agent.thenAccept(QuarkusService::close));
             throw e;
         }
-        return new EtcdAgents(started);
+        return new EtcdAgents(started, launches);
     }
 
-    public List<QuarkusService> agents() {
-        return agents;
+    public synchronized List<QuarkusService> agents() {
+        return List.copyOf(agents);
+    }
+
+    /**
+     * Kills member {@code index}'s agent with SIGKILL, with every process it runs except etcd, which
+     * lives on — as when an agent crashes on a VM where etcd is a process of its own. For crash tests.
+     */
+    public synchronized void kill(int index) {
+        ProcessHandle.of(agents.get(index).pid()).ifPresent(agent -> {
+            List<ProcessHandle> helpers = agent.descendants()
+                    .filter(child -> !child.info().command().map(command -> command.endsWith("/etcd")).orElse(false)).toList();
+            agent.destroyForcibly();
+            helpers.forEach(ProcessHandle::destroyForcibly);
+            agent.onExit().join();
+            helpers.forEach(helper -> helper.onExit().join());
+        });
+    }
+
+    /** Starts member {@code index}'s agent again with the same configuration; returns when it is ready. */
+    public synchronized QuarkusService restart(int index) {
+        QuarkusService agent = launches.get(index).start();
+        agents.set(index, agent);
+        return agent;
     }
 
     /** Stops the agents, and with them their etcd members. */
     @Override
-    public void close() {
+    public synchronized void close() {
         agents.parallelStream().forEach(QuarkusService::close);
     }
 }

@@ -82,9 +82,40 @@ public class EtcdSupervisor {
             process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .start();
             startedAt = Instant.now();
+            Files.writeString(pidFile(), Long.toString(process.pid()));
             Log.infof("etcd member %s started (pid %d, data dir %s, log %s)", config.memberName(), process.pid(), dataDir(), log);
         } catch (IOException e) {
             throw new EtcdProcessException("cannot start etcd (" + etcd.binary() + "): " + e.getMessage());
+        }
+    }
+
+    /**
+     * Stops an etcd that an earlier agent started and did not stop (the agent was killed while its etcd
+     * lived on, as on a VM): it still holds the data dir and the ports. Its pid is in
+     * {@code <data-dir>.pid}; it is stopped only if that process is still an etcd. Called before
+     * anything else at start.
+     */
+    public void stopLeftover() {
+        Path pidFile = pidFile();
+        if (!Files.exists(pidFile)) {
+            return;
+        }
+        try {
+            long pid = Long.parseLong(Files.readString(pidFile).strip());
+            ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+                    .filter(handle -> handle.info().command().map(command -> command.endsWith("etcd")).orElse(false))
+                    .ifPresent(leftover -> {
+                        Log.warnf("stopping etcd (pid %d) left running by an earlier etcd-agent of member %s", pid, config.memberName());
+                        leftover.destroy();
+                        try {
+                            leftover.onExit().get(30, TimeUnit.SECONDS);
+                        } catch (Exception e) {
+                            leftover.destroyForcibly();
+                        }
+                    });
+            Files.deleteIfExists(pidFile);
+        } catch (IOException | NumberFormatException e) {
+            Log.warnf("cannot read %s: %s", pidFile, e.getMessage());
         }
     }
 
@@ -241,6 +272,10 @@ public class EtcdSupervisor {
 
     public Path dataDir() {
         return Path.of(etcd.dataDir()).toAbsolutePath();
+    }
+
+    private Path pidFile() {
+        return Path.of(etcd.dataDir() + ".pid").toAbsolutePath();
     }
 
     private Path logFile() {
