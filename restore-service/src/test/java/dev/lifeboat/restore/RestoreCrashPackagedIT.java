@@ -79,7 +79,8 @@ class RestoreCrashPackagedIT {
         // the killed instance keeps its partitions until its Kafka session times out (45 s by default)
         config.put("mp.messaging.connector.smallrye-kafka.session.timeout.ms", "10000");
         Map<String, String> slow = new HashMap<>(config);
-        slow.put("lifeboat.restore.txn-max-ops", "4");
+        // one key a transaction, one at a time: 20,000 keys take long enough that the kill lands in the middle on any machine
+        slow.put("lifeboat.restore.txn-max-ops", "1");
         slow.put("lifeboat.restore.txns-in-flight", "1");
         slow.put("lifeboat.restore.work-dir", stack.options().runDir().resolve("restore-a").toString());
         Path repo = Path.of("..").toAbsolutePath().normalize();
