@@ -20,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import dev.lifeboat.events.EventCodec;
@@ -49,9 +50,21 @@ class RestoreCrashPackagedIT {
 
     private static final int KEYS = 20_000;
     private static final Duration WAIT = Duration.ofSeconds(120);
+    /** scheduler-service and snapshot-service, shared by the tests. */
     private static final List<QuarkusService> STARTED = new ArrayList<>();
     private static final List<EtcdAgents> AGENTS = new ArrayList<>();
     private static Map<String, String> peers;
+
+    /**
+     * The restore-service instances a test started: stopped at its end, so that no instance of one
+     * test claims (and runs at its own speed) the restore of the next.
+     */
+    private final List<QuarkusService> instances = new ArrayList<>();
+
+    @AfterEach
+    void stopInstances() {
+        instances.forEach(QuarkusService::close);
+    }
 
     @AfterAll
     static void stop() {
@@ -255,9 +268,9 @@ class RestoreCrashPackagedIT {
         return etcd.getKVClient().get(bytes(key)).get(10, TimeUnit.SECONDS).getKvs().get(0).getValue().toString(StandardCharsets.UTF_8);
     }
 
-    private static QuarkusService start(Path repo, String name, Map<String, String> config, LocalStack stack) {
+    private QuarkusService start(Path repo, String name, Map<String, String> config, LocalStack stack) {
         QuarkusService service = QuarkusService.start(repo, "restore-service", name, Ports.free(), config, stack.options().runDir());
-        STARTED.add(service);
+        instances.add(service);
         return service.awaitReady(WAIT);
     }
 
