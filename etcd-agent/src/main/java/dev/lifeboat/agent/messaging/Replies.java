@@ -3,7 +3,6 @@ package dev.lifeboat.agent.messaging;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
@@ -11,12 +10,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 import dev.lifeboat.events.EventCodec;
+import dev.lifeboat.events.EventProducers;
 import dev.lifeboat.events.EventType;
 import dev.lifeboat.events.LifeboatEvent;
 import io.quarkus.runtime.ShutdownEvent;
@@ -40,18 +37,7 @@ public class Replies {
 
     public Replies(@Identifier("default-kafka-broker") Map<String, Object> kafkaConfig,
             @org.eclipse.microprofile.config.inject.ConfigProperty(name = "quarkus.application.name") String application) {
-        Map<String, Object> config = new HashMap<>();
-        kafkaConfig.forEach((key, value) -> {
-            if (ProducerConfig.configNames().contains(key)) {
-                config.put(key, value);
-            }
-        });
-        config.put(ProducerConfig.ACKS_CONFIG, "all");
-        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) SEND_TIMEOUT.toMillis());
-        config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 30_000);
-        config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        Map<String, Object> config = EventProducers.reliable(kafkaConfig, "etcd-agent-" + UUID.randomUUID(), SEND_TIMEOUT);
         this.producer = new KafkaProducer<>(config);
         this.source = "lifeboat/" + application;
     }
