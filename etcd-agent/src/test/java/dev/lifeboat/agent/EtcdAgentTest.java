@@ -167,7 +167,7 @@ class EtcdAgentTest {
 
         // A restore command sent two hours ago (a new agent reading the topic from its start) must not run.
         RestoreMember old = new RestoreMember("too-old", AgentTestResource.CLUSTER, AgentTestResource.MEMBER, "some-snapshot",
-                List.of(new ClusterSpec.Member(AgentTestResource.MEMBER, peerUrl, endpoint)), "token", 0);
+                List.of(new ClusterSpec.Member(AgentTestResource.MEMBER, peerUrl, endpoint)), "token", 0, null);
         EventType type = EventType.of(old);
         ProducerRecord<String, byte[]> record = new ProducerRecord<>(type.topic(), null,
                 Instant.now().minus(Duration.ofHours(2)).toEpochMilli(), old.partitionKey(), EventCodec.encode(old));
@@ -189,7 +189,7 @@ class EtcdAgentTest {
         Etcdctl.run(endpoint, "put", "/untouched", "still");
         // No snapshot-service listens at the configured URL in this test: the fetch fails before anything changes.
         TestEvents.publish(kafka, "test", new RestoreMember("no-source", AgentTestResource.CLUSTER, AgentTestResource.MEMBER, "snap-x",
-                List.of(new ClusterSpec.Member(AgentTestResource.MEMBER, peerUrl, endpoint)), "token", 0));
+                List.of(new ClusterSpec.Member(AgentTestResource.MEMBER, peerUrl, endpoint)), "token", 0, null));
         MemberRestoreFailed failed = (MemberRestoreFailed) answer("no-source", EventType.MEMBER_RESTORE_FAILED);
         assertTrue(failed.reason().contains("cannot fetch snapshot snap-x"), failed.reason());
         assertTrue(failed.reason().contains("not changed"), failed.reason());

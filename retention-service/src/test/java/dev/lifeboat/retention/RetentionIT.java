@@ -96,7 +96,7 @@ class RetentionIT {
             s3.putObject(PutObjectArgs.builder().bucket(bucket).object(key).stream(new ByteArrayInputStream(bytes), bytes.length, -1).build());
             Instant at = Instant.now().minus(Duration.ofHours(count - i));
             TestEvents.publish(bootstrap, "snapshot-service", new SnapshotCompleted(id, "req-" + id, cluster, SnapshotKind.FULL, 100 + i, null,
-                    bucket, key, 1000, bytes.length, "a".repeat(64), "b".repeat(64), "none", null, "3.4.30", at.minusSeconds(10), at));
+                    bucket, key, 1000, bytes.length, "a".repeat(64), "b".repeat(64), "none", null, "3.4.30", at.minusSeconds(10), at, null));
             ids.add(id);
         }
         awaitCount("select count(*) from snapshot where cluster_id = ?", cluster, count);
@@ -104,7 +104,7 @@ class RetentionIT {
     }
 
     private void policy(RetentionSpec retention) throws Exception {
-        TestEvents.publish(bootstrap, "scheduler-service", new BackupPolicySet(cluster, "p1", "@daily", "UTC", SnapshotKind.FULL, null, retention));
+        TestEvents.publish(bootstrap, "scheduler-service", new BackupPolicySet(cluster, "p1", "@daily", "UTC", SnapshotKind.FULL, null, retention, null));
         awaitCount("select count(*) from policy where cluster_id = ? and retention is not null", cluster, 1);
     }
 

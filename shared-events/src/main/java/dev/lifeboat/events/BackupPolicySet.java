@@ -6,9 +6,11 @@ package dev.lifeboat.events;
  * @param schedule 5-field cron, {@code @hourly}/{@code @daily}/{@code @weekly}/{@code @monthly}, or {@code @every <duration>}
  * @param timeZone IANA zone the cron fields are read in
  * @param jitter   Go-like duration inside which each cluster's slots are spread, or null
+ * @param deltaMaxBytes for kind DELTA: a delta is written once this many bytes of changes accumulated, or when
+ *                 the period ({@code schedule}, {@code @every <duration>}) elapsed, whichever comes first; null for FULL
  */
 public record BackupPolicySet(String clusterId, String policyId, String schedule, String timeZone, SnapshotKind kind, String jitter,
-        RetentionSpec retention) implements LifeboatEvent {
+        RetentionSpec retention, Long deltaMaxBytes) implements LifeboatEvent {
 
     public BackupPolicySet {
         Require.text(clusterId, "clusterId");

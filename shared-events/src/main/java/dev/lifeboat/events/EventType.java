@@ -20,6 +20,7 @@ public enum EventType {
     SNAPSHOT_FAILED("lifeboat.snapshot.failed.v1", Topics.SNAPSHOT_EVENTS, SnapshotFailed.class),
     SNAPSHOT_DELETED("lifeboat.snapshot.deleted.v1", Topics.SNAPSHOT_EVENTS, SnapshotDeleted.class),
     SNAPSHOT_MISSING("lifeboat.snapshot.missing.v1", Topics.SNAPSHOT_EVENTS, SnapshotMissing.class),
+    DELTA_GAP_DETECTED("lifeboat.snapshot.delta-gap.v1", Topics.SNAPSHOT_EVENTS, DeltaGapDetected.class),
     CLUSTER_REGISTERED("lifeboat.cluster.registered.v1", Topics.CLUSTER_EVENTS, ClusterRegistered.class),
     CLUSTER_UPDATED("lifeboat.cluster.updated.v1", Topics.CLUSTER_EVENTS, ClusterUpdated.class),
     CLUSTER_DELETED("lifeboat.cluster.deleted.v1", Topics.CLUSTER_EVENTS, ClusterDeleted.class),

@@ -8,9 +8,10 @@ import java.util.List;
  * @param members             the whole member list of the restored cluster
  * @param initialClusterToken a new token, so restored members never join the old cluster
  * @param bumpRevision        revision bump where the installed etcd supports it; 0 for none
+ * @param pointInTime         for a point-in-time restore, the deltas to replay onto the snapshot; null otherwise
  */
 public record RestoreMember(String restoreId, String clusterId, String memberName, String snapshotId,
-        List<ClusterSpec.Member> members, String initialClusterToken, long bumpRevision) implements LifeboatEvent {
+        List<ClusterSpec.Member> members, String initialClusterToken, long bumpRevision, PointInTime pointInTime) implements LifeboatEvent {
 
     public RestoreMember {
         Require.text(restoreId, "restoreId");
@@ -19,6 +20,20 @@ public record RestoreMember(String restoreId, String clusterId, String memberNam
         Require.text(snapshotId, "snapshotId");
         members = Require.list(members);
         Require.text(initialClusterToken, "initialClusterToken");
+    }
+
+    /**
+     * The deltas to replay, in order, onto the full snapshot before the member starts on it: every change
+     * up to and including {@code toRevision}, one etcd transaction per revision.
+     */
+    public record PointInTime(List<String> deltaSnapshotIds, long toRevision) {
+
+        public PointInTime {
+            deltaSnapshotIds = Require.list(deltaSnapshotIds);
+            if (deltaSnapshotIds.isEmpty()) {
+                throw new IllegalArgumentException("missing field pointInTime.deltaSnapshotIds");
+            }
+        }
     }
 
     /** Keyed by member, so each agent's commands stay in order. */

@@ -20,7 +20,7 @@ class EventCodecTest {
     void roundTripsThroughHeadersAndBody() {
         SnapshotCompleted event = new SnapshotCompleted("s1", "r1", "prod-eu", SnapshotKind.FULL, 4711L, null, "bucket",
                 "backups/prod-eu/full/20261122T101530Z-r4711-s1.db.zst", 1000, 400, "aa", "bb", "zstd", null, "3.4.23",
-                NOW, NOW);
+                NOW, NOW, null);
         UUID id = UUID.randomUUID();
         ConsumerRecord<String, byte[]> record = record(event.partitionKey(), EventCodec.encode(event));
         EventCodec.writeHeaders(record.headers(), id, EventType.of(event), "lifeboat/snapshot-service", event.clusterId(), NOW);
@@ -47,7 +47,7 @@ class EventCodecTest {
 
     @Test
     void agentCommandsAreKeyedByMember() {
-        RestoreMember command = new RestoreMember("rs1", "prod", "etcd-1", "s1", List.of(), "token-2", 0);
+        RestoreMember command = new RestoreMember("rs1", "prod", "etcd-1", "s1", List.of(), "token-2", 0, null);
         assertEquals("prod/etcd-1", command.partitionKey());
     }
 

@@ -21,7 +21,9 @@ public class SnapshotFormatException extends RuntimeException {
         /** A valid bbolt file, but not etcd's schema. */
         NOT_ETCD,
         /** The file could not be read at all. */
-        UNREADABLE
+        UNREADABLE,
+        /** A Lifeboat delta that is not one, or is inconsistent: a bad line, a hole, a trailer that does not match. */
+        BAD_DELTA
     }
 
     private final Problem problem;

@@ -275,7 +275,7 @@ public class Restores {
             List<LifeboatEvent> commands = new ArrayList<>();
             List<MemberRecord> rows = new ArrayList<>();
             for (ClusterSpec.Member member : members) {
-                commands.add(new RestoreMember(restore.id, restore.targetCluster, member.name(), restore.snapshotId, members, token, bumpRevision));
+                commands.add(new RestoreMember(restore.id, restore.targetCluster, member.name(), restore.snapshotId, members, token, bumpRevision, null));
                 MemberRecord row = new MemberRecord();
                 row.restoreId = restore.id;
                 row.memberName = member.name();

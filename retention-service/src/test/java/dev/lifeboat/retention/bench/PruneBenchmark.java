@@ -90,7 +90,7 @@ public final class PruneBenchmark {
                     String id = String.format("s%05d", i);
                     Instant at = now.minusSeconds(SNAPSHOTS - i);
                     send(producer, new SnapshotCompleted(id, "req-" + id, cluster, SnapshotKind.FULL, i, null, bucket,
-                            "lifeboat/" + cluster + "/full/" + id + ".db", 64, 64, "a".repeat(64), "b".repeat(64), "none", null, "3.4", at, at));
+                            "lifeboat/" + cluster + "/full/" + id + ".db", 64, 64, "a".repeat(64), "b".repeat(64), "none", null, "3.4", at, at, null));
                 }
                 producer.flush();
             }
@@ -102,7 +102,7 @@ public final class PruneBenchmark {
             Thread.sleep(3000);
             try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap), new StringSerializer(),
                     new ByteArraySerializer())) {
-                send(producer, new BackupPolicySet(cluster, "p1", "@daily", "UTC", SnapshotKind.FULL, null, new RetentionSpec(1, null, null, null)));
+                send(producer, new BackupPolicySet(cluster, "p1", "@daily", "UTC", SnapshotKind.FULL, null, new RetentionSpec(1, null, null, null), null));
             }
             awaitRows(stack, "select count(*) from retention.policy", 1);
 

@@ -59,7 +59,7 @@ public class Policies {
                 }
                 Uni<?> stored = existing == null ? policy.persist() : Uni.createFrom().item(policy);
                 return stored.chain(() -> outbox.emit(new BackupPolicySet(clusterId, id, policy.schedule, policy.timeZone,
-                        definition.kind(), definition.jitter(), definition.retention()))).replaceWith(policy);
+                        definition.kind(), definition.jitter(), definition.retention(), null))).replaceWith(policy);
             });
         }));
     }
