@@ -275,7 +275,7 @@ class RestoreIT {
             String wrong = "badkey" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
             TestEvents.publish(bootstrap, "snapshot-service", new SnapshotCompleted(wrong, "req-" + wrong, cluster, real.kind(), real.revision(),
                     null, real.bucket(), real.objectKey(), real.rawSize(), real.storedSize(), real.rawSha256(), real.storedSha256(),
-                    real.compression(), "k2", real.etcdVersion(), real.startedAt(), real.completedAt(), null));
+                    real.compression(), "k2", real.etcdVersion(), real.startedAt(), real.completedAt(), null, null));
             support.awaitRow("select count(*) from snapshot where id = ?", wrong);
             put(etcd, Map.of(root + "0000", "changed"));
 

@@ -96,7 +96,7 @@ class RetentionIT {
             s3.putObject(PutObjectArgs.builder().bucket(bucket).object(key).stream(new ByteArrayInputStream(bytes), bytes.length, -1).build());
             Instant at = Instant.now().minus(Duration.ofHours(count - i));
             TestEvents.publish(bootstrap, "snapshot-service", new SnapshotCompleted(id, "req-" + id, cluster, SnapshotKind.FULL, 100 + i, null,
-                    bucket, key, 1000, bytes.length, "a".repeat(64), "b".repeat(64), "none", null, "3.4.30", at.minusSeconds(10), at, null));
+                    bucket, key, 1000, bytes.length, "a".repeat(64), "b".repeat(64), "none", null, "3.4.30", at.minusSeconds(10), at, null, null));
             ids.add(id);
         }
         awaitCount("select count(*) from snapshot where cluster_id = ?", cluster, count);

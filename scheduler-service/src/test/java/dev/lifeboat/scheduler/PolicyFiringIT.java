@@ -121,12 +121,41 @@ class PolicyFiringIT {
         String cluster = cluster();
         refused(cluster, "{\"schedule\": \"61 * * * *\"}", "schedule");
         refused(cluster, "{\"schedule\": \"@daily\", \"timeZone\": \"Mars/Olympus\"}", "timeZone");
-        refused(cluster, "{\"schedule\": \"@daily\", \"kind\": \"DELTA\"}", "kind");
+        refused(cluster, "{\"schedule\": \"@daily\", \"kind\": \"INCREMENTAL\"}", "kind");
+        refused(cluster, "{\"schedule\": \"@daily\", \"kind\": \"DELTA\"}", "schedule");
+        refused(cluster, "{\"schedule\": \"@every 5m\", \"kind\": \"DELTA\", \"retention\": {\"keepLast\": 3}}", "retention");
+        refused(cluster, "{\"schedule\": \"@every 5m\", \"kind\": \"DELTA\", \"deltaMaxBytes\": 10}", "deltaMaxBytes");
+        refused(cluster, "{\"schedule\": \"@daily\", \"deltaMaxBytes\": 4096}", "deltaMaxBytes");
         refused(cluster, "{\"schedule\": \"@daily\", \"jitter\": \"soon\"}", "jitter");
         refused(cluster, "{\"schedule\": \"@daily\", \"retention\": {\"keepLast\": 0}}", "retention.keepLast");
         given().contentType(ContentType.JSON).body("{\"schedule\": \"@daily\"}").post("/api/v1/clusters/nobody/policies").then()
                 .statusCode(404);
         given().get("/api/v1/clusters/" + cluster + "/policies").then().statusCode(200).body("size()", equalTo(0));
+    }
+
+    @Test
+    void aDeltaPolicyIsAnnouncedAndNeverFiresASlot() throws Exception {
+        String cluster = cluster();
+        String policy = policy(cluster, "{\"id\": \"capture\", \"schedule\": \"@every 1s\", \"kind\": \"DELTA\", \"deltaMaxBytes\": 4096}");
+        BackupPolicySet set = (BackupPolicySet) EventCodec.decode(TopicProbe.await(bootstrap, Topics.CLUSTER_EVENTS,
+                r -> cluster.equals(r.key()) && EventType.BACKUP_POLICY_SET.ceType().equals(TopicProbe.header(r, EventCodec.H_TYPE)),
+                1, Duration.ofSeconds(30)).get(0)).payload();
+        assertEquals(dev.lifeboat.events.SnapshotKind.DELTA, set.kind());
+        assertEquals(4096L, set.deltaMaxBytes());
+        assertEquals("@every 1s", set.schedule());
+        given().get("/api/v1/clusters/" + cluster + "/policies").then().statusCode(200)
+                .body("[0].kind", equalTo("DELTA")).body("[0].deltaMaxBytes", equalTo(4096)).body("[0].nextFireAt", org.hamcrest.Matchers.nullValue());
+
+        fire(Instant.now().plusSeconds(60));
+        assertEquals(List.of(), requests(cluster, 1, Duration.ofSeconds(4)), "capture runs in snapshot-service; no slot fires");
+        assertEquals(0, count("select count(*) from fired_slot where policy_id = ?", policy));
+
+        given().contentType(ContentType.JSON).body("{\"id\": \"second\", \"schedule\": \"@every 5m\", \"kind\": \"DELTA\"}")
+                .post("/api/v1/clusters/" + cluster + "/policies").then().statusCode(400)
+                .body("error", org.hamcrest.Matchers.containsString("has DELTA policy 'capture' already"));
+        String defaulted = policy(cluster, "{\"id\": \"capture\", \"schedule\": \"@every 5m\", \"kind\": \"DELTA\"}");
+        assertEquals("capture", defaulted);
+        given().get("/api/v1/clusters/" + cluster + "/policies").then().body("[0].deltaMaxBytes", equalTo(100 << 20));
     }
 
     private void refused(String cluster, String json, String field) {

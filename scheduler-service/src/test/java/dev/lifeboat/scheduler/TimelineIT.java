@@ -39,7 +39,7 @@ class TimelineIT {
                 .statusCode(202).extract().path("requestId");
         Instant now = Instant.now();
         TestEvents.publish(bootstrap, "lifeboat/snapshot-service", new SnapshotCompleted("s1", requestId, cluster, SnapshotKind.FULL,
-                4711, null, "lifeboat", "lifeboat/" + cluster + "/full/x.db.zst", 1000, 300, "aa", "bb", "zstd", null, "3.4.23", now, now, null));
+                4711, null, "lifeboat", "lifeboat/" + cluster + "/full/x.db.zst", 1000, 300, "aa", "bb", "zstd", null, "3.4.23", now, now, null, null));
         TestEvents.publish(bootstrap, "lifeboat/restore-service", new ClusterPauseRequested(cluster, "r1", "restore"));
         TestEvents.publish(bootstrap, "lifeboat/restore-service", new ClusterResumeRequested(cluster, "r1"));
 

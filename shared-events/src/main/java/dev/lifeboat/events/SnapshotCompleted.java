@@ -11,12 +11,14 @@ import java.time.Instant;
  * @param storedSha256   SHA-256 of the object as stored (after compression and encryption)
  * @param compression    none, zstd or gzip
  * @param encryptionKeyId the key that encrypted it, or null when stored in the clear
- * @param delta          for a DELTA, its place in the capture chain; for a FULL, null
+ * @param chainId        the delta capture chain: for a DELTA, the chain it belongs to; for a FULL, the chain that was
+ *                       capturing the cluster when it completed (its deltas may extend it), or null
+ * @param delta          for a DELTA, what else it holds; for a FULL, null
  */
 public record SnapshotCompleted(String snapshotId, String requestId, String clusterId, SnapshotKind kind, long revision,
         Long firstRevision, String bucket, String objectKey, long rawSize, long storedSize, String rawSha256,
         String storedSha256, String compression, String encryptionKeyId, String etcdVersion, Instant startedAt,
-        Instant completedAt, DeltaFacts delta) implements LifeboatEvent {
+        Instant completedAt, String chainId, DeltaFacts delta) implements LifeboatEvent {
 
     public SnapshotCompleted {
         Require.text(snapshotId, "snapshotId");
@@ -28,6 +30,7 @@ public record SnapshotCompleted(String snapshotId, String requestId, String clus
         Require.present(completedAt, "completedAt");
         if (kind == SnapshotKind.DELTA) {
             Require.present(firstRevision, "firstRevision");
+            Require.text(chainId, "chainId");
             Require.present(delta, "delta");
         }
     }
@@ -36,16 +39,14 @@ public record SnapshotCompleted(String snapshotId, String requestId, String clus
      * What a delta adds to the facts of a snapshot. For a delta, {@code rawSha256} is the SHA-256 of the
      * plain delta file and {@code revision} its last revision.
      *
-     * @param chainId        the capture chain: deltas of one chain follow each other without a hole
-     * @param baseSnapshotId the full snapshot the chain started from
+     * @param baseSnapshotId the full snapshot its chain started from; deltas of one chain follow each other without a hole
      * @param events         changes it holds
      * @param firstEventAt   when the capture received its first change
      * @param lastEventAt    when the capture received its last change
      */
-    public record DeltaFacts(String chainId, String baseSnapshotId, long events, Instant firstEventAt, Instant lastEventAt) {
+    public record DeltaFacts(String baseSnapshotId, long events, Instant firstEventAt, Instant lastEventAt) {
 
         public DeltaFacts {
-            Require.text(chainId, "delta.chainId");
             Require.text(baseSnapshotId, "delta.baseSnapshotId");
             Require.present(firstEventAt, "delta.firstEventAt");
             Require.present(lastEventAt, "delta.lastEventAt");

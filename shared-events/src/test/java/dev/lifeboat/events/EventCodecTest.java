@@ -20,7 +20,7 @@ class EventCodecTest {
     void roundTripsThroughHeadersAndBody() {
         SnapshotCompleted event = new SnapshotCompleted("s1", "r1", "prod-eu", SnapshotKind.FULL, 4711L, null, "bucket",
                 "backups/prod-eu/full/20261122T101530Z-r4711-s1.db.zst", 1000, 400, "aa", "bb", "zstd", null, "3.4.23",
-                NOW, NOW, null);
+                NOW, NOW, null, null);
         UUID id = UUID.randomUUID();
         ConsumerRecord<String, byte[]> record = record(event.partitionKey(), EventCodec.encode(event));
         EventCodec.writeHeaders(record.headers(), id, EventType.of(event), "lifeboat/snapshot-service", event.clusterId(), NOW);

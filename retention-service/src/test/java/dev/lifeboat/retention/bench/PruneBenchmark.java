@@ -90,7 +90,7 @@ public final class PruneBenchmark {
                     String id = String.format("s%05d", i);
                     Instant at = now.minusSeconds(SNAPSHOTS - i);
                     send(producer, new SnapshotCompleted(id, "req-" + id, cluster, SnapshotKind.FULL, i, null, bucket,
-                            "lifeboat/" + cluster + "/full/" + id + ".db", 64, 64, "a".repeat(64), "b".repeat(64), "none", null, "3.4", at, at, null));
+                            "lifeboat/" + cluster + "/full/" + id + ".db", 64, 64, "a".repeat(64), "b".repeat(64), "none", null, "3.4", at, at, null, null));
                 }
                 producer.flush();
             }

@@ -33,24 +33,28 @@ public class PolicyResource {
 
     private static final Pattern POLICY_ID = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
     private static final long DEFAULT_STARTING_DEADLINE = 3600;
+    /** Gardener's default: a delta is written once 100 MiB of changes accumulated. */
+    static final long DEFAULT_DELTA_MAX_BYTES = 100L << 20;
+    private static final long MIN_DELTA_MAX_BYTES = 1024;
 
     /**
      * Body of {@code POST}: {@code schedule} (cron, descriptor or {@code @every <duration>}), {@code timeZone}
-     * (IANA, default UTC), {@code kind} (FULL), optional {@code jitter} (e.g. {@code 30m}), optional
-     * {@code startingDeadlineSeconds} (default 3600), optional {@code retention}. The same {@code id} again
-     * replaces the policy.
+     * (IANA, default UTC), {@code kind} (FULL or DELTA), optional {@code jitter} (e.g. {@code 30m}), optional
+     * {@code startingDeadlineSeconds} (default 3600), optional {@code retention}. A DELTA policy turns on
+     * continuous capture: its schedule is {@code @every <period>}, and {@code deltaMaxBytes} (default 100 MiB)
+     * writes a delta early when that many bytes of changes accumulated. The same {@code id} again replaces the policy.
      */
     public record PolicyRequest(String id, String schedule, String timeZone, String kind, String jitter, Long startingDeadlineSeconds,
-            RetentionSpec retention) {
+            RetentionSpec retention, Long deltaMaxBytes) {
     }
 
-    /** A policy as shown. */
+    /** A policy as shown; {@code nextFireAt} is null for DELTA, which captures continuously. */
     public record PolicyView(String id, String cluster, String schedule, String timeZone, String kind, long jitterSeconds,
-            long startingDeadlineSeconds, RetentionSpec retention, Instant nextFireAt) {
+            long startingDeadlineSeconds, RetentionSpec retention, Long deltaMaxBytes, Instant nextFireAt) {
 
         static PolicyView of(PolicyRecord p) {
             return new PolicyView(p.id, p.clusterId, p.schedule, p.timeZone, p.kind, p.jitterSeconds, p.startingDeadlineSeconds,
-                    Policies.retention(p), p.nextFireAt);
+                    Policies.retention(p), p.deltaMaxBytes, SnapshotKind.DELTA.name().equals(p.kind) ? null : p.nextFireAt);
         }
     }
 
@@ -100,10 +104,27 @@ public class PolicyResource {
         try {
             kind = request.kind() == null ? SnapshotKind.FULL : SnapshotKind.valueOf(request.kind().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new InvalidRequestException("kind", "kind must be FULL, not '" + request.kind() + "'");
+            throw new InvalidRequestException("kind", "kind must be FULL or DELTA, not '" + request.kind() + "'");
         }
-        if (kind != SnapshotKind.FULL) {
-            throw new InvalidRequestException("kind", "kind DELTA is not available yet: delta snapshots arrive with their own issue");
+        Long deltaMaxBytes = null;
+        if (kind == SnapshotKind.DELTA) {
+            if (!request.schedule().trim().toLowerCase(Locale.ROOT).startsWith("@every ")) {
+                throw new InvalidRequestException("schedule", "a DELTA policy's schedule is its period, '@every <duration>' (e.g. '@every 5m'), "
+                        + "not '" + request.schedule() + "'");
+            }
+            if (request.retention() != null) {
+                throw new InvalidRequestException("retention", "retention belongs to FULL policies: a delta is kept as long as a kept full "
+                        + "snapshot needs it");
+            }
+            if (request.jitter() != null) {
+                throw new InvalidRequestException("jitter", "a DELTA policy captures continuously; jitter applies to FULL policies");
+            }
+            deltaMaxBytes = request.deltaMaxBytes() == null ? DEFAULT_DELTA_MAX_BYTES : request.deltaMaxBytes();
+            if (deltaMaxBytes < MIN_DELTA_MAX_BYTES) {
+                throw new InvalidRequestException("deltaMaxBytes", "deltaMaxBytes must be at least " + MIN_DELTA_MAX_BYTES + ", not " + deltaMaxBytes);
+            }
+        } else if (request.deltaMaxBytes() != null) {
+            throw new InvalidRequestException("deltaMaxBytes", "deltaMaxBytes applies to DELTA policies only");
         }
         long jitter = 0;
         if (request.jitter() != null) {
@@ -134,7 +155,8 @@ public class PolicyResource {
             }
         }
         String zone = Schedule.zone(request.timeZone()).getId();
-        return new Policies.Definition(request.id(), request.schedule().trim(), zone, kind, request.jitter(), jitter, deadline, retention);
+        return new Policies.Definition(request.id(), request.schedule().trim(), zone, kind, request.jitter(), jitter, deadline, retention,
+                deltaMaxBytes);
     }
 
     private static Throwable answer(Throwable failure) {

@@ -42,7 +42,7 @@ public class Firing {
     private static final String DUE = """
             select p.cluster_id, p.id, p.schedule, p.time_zone, p.kind, p.jitter_seconds, p.starting_deadline_seconds, c.paused
             from policy p join cluster c on c.id = p.cluster_id
-            where p.next_fire_at <= ?1 order by p.next_fire_at limit %d for update of p skip locked""".formatted(BATCH);
+            where p.next_fire_at <= ?1 and p.kind = 'FULL' order by p.next_fire_at limit %d for update of p skip locked""".formatted(BATCH);
 
     /** Parsed schedules by expression and zone: parsing a cron expression costs more than firing it. */
     private static final java.util.Map<String, Schedule> SCHEDULES = new java.util.concurrent.ConcurrentHashMap<>();

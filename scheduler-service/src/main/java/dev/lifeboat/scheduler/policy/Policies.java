@@ -22,10 +22,13 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class Policies {
 
-    /** A validated policy, ready to store. */
+    /** A validated policy, ready to store; {@code deltaMaxBytes} only for kind DELTA. */
     public record Definition(String id, String schedule, String timeZone, SnapshotKind kind, String jitter, long jitterSeconds,
-            long startingDeadlineSeconds, RetentionSpec retention) {
+            long startingDeadlineSeconds, RetentionSpec retention, Long deltaMaxBytes) {
     }
+
+    /** A DELTA policy never fires a slot: delta capture runs continuously in snapshot-service. */
+    static final Instant NEVER = Instant.parse("9999-12-31T00:00:00Z");
 
     private final Outbox outbox;
 
@@ -40,7 +43,12 @@ public class Policies {
                         "no cluster with id '" + clusterId + "'"));
             }
             String id = definition.id() != null ? definition.id() : UUID.randomUUID().toString().substring(0, 8);
-            return PolicyRecord.<PolicyRecord>findById(new PolicyRecord.Key(clusterId, id)).chain(existing -> {
+            Uni<Void> oneDeltaPolicy = definition.kind() != SnapshotKind.DELTA ? Uni.createFrom().voidItem()
+                    : PolicyRecord.<PolicyRecord>find("clusterId = ?1 and kind = ?2 and id <> ?3", clusterId, SnapshotKind.DELTA.name(), id)
+                            .firstResult().chain(other -> other == null ? Uni.createFrom().voidItem()
+                                    : Uni.createFrom().failure(new Clusters.RefusedException(Clusters.Refusal.DUPLICATE, "cluster '" + clusterId
+                                            + "' has DELTA policy '" + other.id + "' already: one capture per cluster; change that policy instead")));
+            return oneDeltaPolicy.chain(() -> PolicyRecord.<PolicyRecord>findById(new PolicyRecord.Key(clusterId, id))).chain(existing -> {
                 PolicyRecord policy = existing != null ? existing : new PolicyRecord();
                 policy.id = id;
                 policy.clusterId = clusterId;
@@ -50,16 +58,17 @@ public class Policies {
                 policy.jitterSeconds = definition.jitterSeconds();
                 policy.startingDeadlineSeconds = definition.startingDeadlineSeconds();
                 policy.retention = json(definition.retention());
+                policy.deltaMaxBytes = definition.deltaMaxBytes();
                 Instant now = Instant.now();
                 Schedule schedule = Schedule.parse(policy.schedule, policy.timeZone);
-                policy.nextFireAt = schedule.next(now.minusSeconds(policy.offsetSeconds())).orElse(Instant.MAX.minusSeconds(1))
-                        .plusSeconds(policy.offsetSeconds());
+                policy.nextFireAt = definition.kind() == SnapshotKind.DELTA ? NEVER
+                        : schedule.next(now.minusSeconds(policy.offsetSeconds())).orElse(NEVER).plusSeconds(policy.offsetSeconds());
                 if (existing == null) {
                     policy.createdAt = now;
                 }
                 Uni<?> stored = existing == null ? policy.persist() : Uni.createFrom().item(policy);
                 return stored.chain(() -> outbox.emit(new BackupPolicySet(clusterId, id, policy.schedule, policy.timeZone,
-                        definition.kind(), definition.jitter(), definition.retention(), null))).replaceWith(policy);
+                        definition.kind(), definition.jitter(), definition.retention(), definition.deltaMaxBytes()))).replaceWith(policy);
             });
         }));
     }

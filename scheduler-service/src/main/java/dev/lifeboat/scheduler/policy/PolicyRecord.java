@@ -56,6 +56,9 @@ public class PolicyRecord extends PanacheEntityBase {
     public long startingDeadlineSeconds;
     /** RetentionSpec as JSON, or null. */
     public String retention;
+    /** For kind DELTA: bytes of changes after which a delta is written before its period ends. */
+    @Column(name = "delta_max_bytes")
+    public Long deltaMaxBytes;
     @Column(name = "next_fire_at", nullable = false)
     public Instant nextFireAt;
     @Column(name = "created_at", nullable = false)

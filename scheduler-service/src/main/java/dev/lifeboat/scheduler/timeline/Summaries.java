@@ -11,6 +11,8 @@ import dev.lifeboat.events.ClusterRegistered;
 import dev.lifeboat.events.ClusterResumeRequested;
 import dev.lifeboat.events.ClusterResumed;
 import dev.lifeboat.events.ClusterUpdated;
+import dev.lifeboat.events.DeltaGapDetected;
+import dev.lifeboat.events.SnapshotKind;
 import dev.lifeboat.events.LifeboatEvent;
 import dev.lifeboat.events.MemberRestoreFailed;
 import dev.lifeboat.events.MemberRolledBack;
@@ -39,7 +41,8 @@ final class Summaries {
         } else if (event instanceof ClusterDeleted e) {
             return "cluster deleted" + (e.purgeSnapshots() ? ", snapshots to be purged" : ", snapshots kept");
         } else if (event instanceof BackupPolicySet e) {
-            return "policy " + e.policyId() + " set: " + e.schedule() + " (" + e.timeZone() + ")";
+            return e.kind() == SnapshotKind.DELTA ? "policy " + e.policyId() + " set: delta capture, written " + e.schedule() + " or every "
+                    + e.deltaMaxBytes() + " bytes of changes" : "policy " + e.policyId() + " set: " + e.schedule() + " (" + e.timeZone() + ")";
         } else if (event instanceof BackupPolicyDeleted e) {
             return "policy " + e.policyId() + " deleted";
         } else if (event instanceof BackupRequested e) {
@@ -50,9 +53,14 @@ final class Summaries {
             return "snapshot requested (" + e.requestId() + "): " + e.reason();
         } else if (event instanceof SnapshotStarted e) {
             return "snapshot " + e.snapshotId() + " started";
+        } else if (event instanceof SnapshotCompleted e && e.kind() == SnapshotKind.DELTA) {
+            return "delta " + e.snapshotId() + " stored: revisions " + e.firstRevision() + "–" + e.revision() + ", " + e.delta().events()
+                    + " changes, " + e.rawSize() + " bytes (" + e.storedSize() + " stored)";
         } else if (event instanceof SnapshotCompleted e) {
             return "snapshot " + e.snapshotId() + " completed at revision " + e.revision() + ", " + e.rawSize() + " bytes ("
                     + e.storedSize() + " stored)";
+        } else if (event instanceof DeltaGapDetected e) {
+            return "delta capture lost changes after revision " + e.lastRevision() + ": " + e.reason();
         } else if (event instanceof SnapshotFailed e) {
             return "snapshot " + e.snapshotId() + " failed: " + e.reason();
         } else if (event instanceof SnapshotDeleted e) {

@@ -18,6 +18,7 @@ import io.minio.Directive;
 import io.minio.GetObjectArgs;
 import io.minio.MinioAsyncClient;
 import io.minio.ListObjectsArgs;
+import io.minio.PutObjectArgs;
 import io.minio.RemoveObjectArgs;
 import io.minio.RemoveObjectsArgs;
 import io.minio.Result;
@@ -44,6 +45,12 @@ public class MinioObjectStore implements ObjectStore {
         this.region = s3.region();
         this.client = MinioAsyncClient.builder().endpoint(s3.endpoint()).region(s3.region())
                 .credentials(s3.accessKey(), s3.secretKey()).build();
+    }
+
+    @Override
+    public void put(String bucket, String key, byte[] bytes, int length, Map<String, String> metadata) {
+        call("store", bucket, key, () -> client.putObject(PutObjectArgs.builder().bucket(bucket).object(key)
+                .stream(new java.io.ByteArrayInputStream(bytes, 0, length), length, -1).userMetadata(metadata).build()));
     }
 
     @Override

@@ -10,6 +10,9 @@ import java.util.Map;
  */
 public interface ObjectStore {
 
+    /** Stores a small object in one request, with user metadata: it is visible whole or not at all. */
+    void put(String bucket, String key, byte[] bytes, int length, Map<String, String> metadata);
+
     /** Starts a multipart upload; returns its id. Nothing is visible until {@link #complete}. */
     String startUpload(String bucket, String key);
 

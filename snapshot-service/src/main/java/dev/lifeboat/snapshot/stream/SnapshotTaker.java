@@ -121,7 +121,7 @@ public class SnapshotTaker {
                 bucket, objectKey, endpoint, (streamed - begin) / 1e9, (copied - streamed) / 1e9);
         return new SnapshotCompleted(claim.snapshotId(), claim.requestId(), claim.clusterId(), SnapshotKind.FULL, result.revision(),
                 null, bucket, objectKey, result.rawSize(), result.storedSize(), result.rawSha256(), result.storedSha256(),
-                compression.name().toLowerCase(), keyId, version, claim.startedAt(), completedAt, null);
+                compression.name().toLowerCase(), keyId, version, claim.startedAt(), completedAt, null, null);
     }
 
     /**
