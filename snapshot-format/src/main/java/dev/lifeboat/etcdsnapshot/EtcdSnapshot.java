@@ -177,10 +177,15 @@ public final class EtcdSnapshot implements Closeable {
     /**
      * The store's revision when the snapshot was taken: the newest revision in the key bucket, or the
      * compaction revision when that is higher (a compaction can remove the newest entries' tombstones).
-     * This is the revision etcd resumes from after a restore.
+     * This is the revision etcd resumes from after a restore; an empty store is at revision 1, as etcd
+     * counts it (its first change is revision 2).
      */
     public long storeRevision(SnapshotStatus status) {
-        return Math.max(status.revision(), compactRevision());
+        return storeRevision(status.revision(), compactRevision());
+    }
+
+    static long storeRevision(long lastKeyRevision, long compactRevision) {
+        return Math.max(1, Math.max(lastKeyRevision, compactRevision));
     }
 
     /** A lease: id, granted TTL and remaining TTL in seconds (remaining is 0 when etcd did not store it). */

@@ -187,7 +187,7 @@ public final class StreamingRevisionProbe {
         long revision = keyHeader == null ? 0 : lastRevisionOf(keyHeader);
         ByteBuffer metaHeaderValue = findBucket(root, META_BUCKET);
         long compact = metaHeaderValue == null ? 0 : compactRevisionOf(metaHeaderValue);
-        return Math.max(revision, compact);
+        return EtcdSnapshot.storeRevision(revision, compact);
     }
 
     private ByteBuffer findBucket(long root, ByteBuffer name) {

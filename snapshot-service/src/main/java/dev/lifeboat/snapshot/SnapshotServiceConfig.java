@@ -16,6 +16,39 @@ public interface SnapshotServiceConfig {
     /** How snapshots are taken and stored. */
     Snapshots snapshots();
 
+    /** Delta capture of clusters with a DELTA policy (compression and encryption as for snapshots). */
+    Capture capture();
+
+    interface Capture {
+
+        /** How often the capture compares what it watches with the policies, pauses and partition assignment. */
+        @WithDefault("1s")
+        Duration checkInterval();
+
+        /**
+         * After a pause (a restore) a new chain needs a full snapshot taken since; the restore asks for one, so
+         * the capture waits this long before asking itself. On a first start and after a gap it asks at once.
+         */
+        @WithDefault("10s")
+        Duration baseRequestDelay();
+
+        /** A requested base full snapshot that did not come within this time is asked for again. */
+        @WithDefault("5m")
+        Duration baseRetry();
+
+        /** Part size of a delta too large for one PUT (S3's minimum part is 5 MiB); also the delta's buffer. */
+        @WithDefault("5242880")
+        int partSize();
+
+        /** Longest pause between attempts while etcd or S3 is unreachable. */
+        @WithDefault("30s")
+        Duration maxBackoff();
+
+        /** How long a stopping capture may take to write out what it buffered. */
+        @WithDefault("30s")
+        Duration stopTimeout();
+    }
+
     interface Snapshots {
 
         /** Key prefix used when a cluster names none: objects go to {@code <prefix>/<cluster>/full/...}. */

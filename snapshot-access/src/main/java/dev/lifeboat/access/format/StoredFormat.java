@@ -45,8 +45,17 @@ public class StoredFormat {
         };
     }
 
-    /** The object name suffix: {@code .db[.zst|.gz][.enc]}. */
+    /** The object name suffix of a full snapshot: {@code .db[.zst|.gz][.enc]}. */
     public static String suffix(Compression compression, String keyId) {
-        return ".db" + compression.suffix() + (keyId == null ? "" : ".enc");
+        return ".db" + layers(compression, keyId);
+    }
+
+    /** The object name suffix of a delta: {@code .delta[.zst|.gz][.enc]}. */
+    public static String deltaSuffix(Compression compression, String keyId) {
+        return ".delta" + layers(compression, keyId);
+    }
+
+    private static String layers(Compression compression, String keyId) {
+        return compression.suffix() + (keyId == null ? "" : ".enc");
     }
 }

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 
 import dev.lifeboat.access.format.Compression;
+import dev.lifeboat.events.SnapshotKind;
 import dev.lifeboat.snapshot.catalog.SnapshotEntry;
 import dev.lifeboat.snapshot.catalog.SnapshotPhase;
 import dev.lifeboat.access.store.ObjectStore;
@@ -46,11 +47,11 @@ public class SnapshotResource {
         this.db = db;
     }
 
-    /** Snapshots, newest first, optionally of one cluster and in one phase. */
+    /** Snapshots, newest first, optionally of one cluster, in one phase, of one kind (FULL or DELTA). */
     @GET
     @WithSession
     public Uni<List<SnapshotView>> list(@QueryParam("cluster") String cluster, @QueryParam("phase") String phase,
-            @QueryParam("limit") @DefaultValue("100") int limit) {
+            @QueryParam("kind") String kind, @QueryParam("limit") @DefaultValue("100") int limit) {
         if (limit < 1 || limit > 1000) {
             throw new BadRequestException("limit must be between 1 and 1000, not " + limit);
         }
@@ -63,6 +64,10 @@ public class SnapshotResource {
         if (phase != null && !phase.isBlank()) {
             query.append(" and phase = :phase");
             parameters.and("phase", phase(phase));
+        }
+        if (kind != null && !kind.isBlank()) {
+            query.append(" and kind = :kind");
+            parameters.and("kind", kind(kind));
         }
         return SnapshotEntry.<SnapshotEntry>find(query.toString(), Sort.descending("requestedAt"), parameters)
                 .page(0, limit).list().map(entries -> entries.stream().map(SnapshotView::of).toList());
@@ -81,8 +86,9 @@ public class SnapshotResource {
     }
 
     /**
-     * The plain etcd snapshot file (db + SHA-256 trailer), decrypted and decompressed while it streams:
-     * ready for {@code etcdctl snapshot restore}.
+     * The plain content, decrypted and decompressed while it streams: for a full snapshot the etcd snapshot
+     * file (db + SHA-256 trailer), ready for {@code etcdctl snapshot restore}; for a delta the delta file
+     * (JSON Lines, see snapshot-format's {@code DeltaFile}).
      */
     @GET
     @Path("/{id}/content")
@@ -94,18 +100,19 @@ public class SnapshotResource {
         String key = stored[1];
         Compression compression = Compression.valueOf(stored[2].toUpperCase(Locale.ROOT));
         String keyId = stored[3];
+        String suffix = "DELTA".equals(stored[4]) ? ".delta" : ".db";
         StreamingOutput body = output -> {
             try (InputStream plain = format.reader(store.get(bucket, key), compression, keyId)) {
                 plain.transferTo(output);
             }
         };
-        return Response.ok(body).header("Content-Disposition", "attachment; filename=\"" + id + ".db\"").build();
+        return Response.ok(body).header("Content-Disposition", "attachment; filename=\"" + id + suffix + "\"").build();
     }
 
     private String[] storedObject(String id) throws Exception {
         try (Connection connection = db.getConnection();
                 PreparedStatement query = connection.prepareStatement(
-                        "select phase, bucket, object_key, compression, encryption_key_id from snapshot where id = ?")) {
+                        "select phase, bucket, object_key, compression, encryption_key_id, kind from snapshot where id = ?")) {
             query.setString(1, id);
             try (ResultSet row = query.executeQuery()) {
                 if (!row.next()) {
@@ -116,8 +123,16 @@ public class SnapshotResource {
                             + ": only Completed snapshots have content", Response.Status.CONFLICT);
                 }
                 return new String[] {row.getString("bucket"), row.getString("object_key"), row.getString("compression"),
-                        row.getString("encryption_key_id")};
+                        row.getString("encryption_key_id"), row.getString("kind")};
             }
+        }
+    }
+
+    private static SnapshotKind kind(String kind) {
+        try {
+            return SnapshotKind.valueOf(kind.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new BadRequestException("kind must be FULL or DELTA, not '" + kind + "'");
         }
     }
 

@@ -10,6 +10,7 @@ import dev.lifeboat.events.SnapshotCompleted;
 import dev.lifeboat.events.SnapshotFailed;
 import dev.lifeboat.events.SnapshotStarted;
 import dev.lifeboat.events.outbox.Outbox;
+import dev.lifeboat.snapshot.delta.ChainRecord;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
@@ -104,30 +105,45 @@ public class Catalog {
                 snapshotId, owner).replaceWithVoid());
     }
 
-    /** Marks the snapshot Completed and announces it. */
-    public Uni<Void> complete(String snapshotId, String owner, SnapshotCompleted facts) {
+    /**
+     * Marks the snapshot Completed and announces it, naming the delta capture chain that runs for its
+     * cluster, if any: the chain's deltas may extend this snapshot.
+     */
+    public Uni<Void> complete(String snapshotId, String owner, SnapshotCompleted result) {
         return Panache.withTransaction(() -> SnapshotEntry.<SnapshotEntry>findById(snapshotId).chain(entry -> {
             if (entry == null || entry.phase != SnapshotPhase.RUNNING || !owner.equals(entry.claimedBy)) {
                 Log.warnf("snapshot %s is no longer claimed by this instance; its result is dropped", snapshotId);
                 return Uni.createFrom().voidItem();
             }
-            entry.phase = SnapshotPhase.COMPLETED;
-            entry.completedAt = facts.completedAt();
-            entry.etcdVersion = facts.etcdVersion();
-            entry.bucket = facts.bucket();
-            entry.objectKey = facts.objectKey();
-            entry.compression = facts.compression();
-            entry.encryptionKeyId = facts.encryptionKeyId();
-            entry.rawSize = facts.rawSize();
-            entry.storedSize = facts.storedSize();
-            entry.rawSha256 = facts.rawSha256();
-            entry.storedSha256 = facts.storedSha256();
-            entry.revision = facts.revision();
-            entry.uploadId = null;
-            entry.claimedBy = null;
-            entry.claimedUntil = null;
-            return outbox.emit(facts).replaceWithVoid();
+            return ChainRecord.<ChainRecord>find("clusterId = ?1 and state = ?2", entry.clusterId, ChainRecord.State.ACTIVE).firstResult()
+                    .chain(chain -> complete(entry, chain == null ? result : withChain(result, chain.id)));
         }));
+    }
+
+    private static SnapshotCompleted withChain(SnapshotCompleted r, String chainId) {
+        return new SnapshotCompleted(r.snapshotId(), r.requestId(), r.clusterId(), r.kind(), r.revision(), r.firstRevision(), r.bucket(),
+                r.objectKey(), r.rawSize(), r.storedSize(), r.rawSha256(), r.storedSha256(), r.compression(), r.encryptionKeyId(), r.etcdVersion(),
+                r.startedAt(), r.completedAt(), chainId, r.delta());
+    }
+
+    private Uni<Void> complete(SnapshotEntry entry, SnapshotCompleted facts) {
+        entry.phase = SnapshotPhase.COMPLETED;
+        entry.completedAt = facts.completedAt();
+        entry.etcdVersion = facts.etcdVersion();
+        entry.bucket = facts.bucket();
+        entry.objectKey = facts.objectKey();
+        entry.compression = facts.compression();
+        entry.encryptionKeyId = facts.encryptionKeyId();
+        entry.rawSize = facts.rawSize();
+        entry.storedSize = facts.storedSize();
+        entry.rawSha256 = facts.rawSha256();
+        entry.storedSha256 = facts.storedSha256();
+        entry.revision = facts.revision();
+        entry.chainId = facts.chainId();
+        entry.uploadId = null;
+        entry.claimedBy = null;
+        entry.claimedUntil = null;
+        return outbox.emit(facts).replaceWithVoid();
     }
 
     /** Marks the snapshot Failed with a reason a person understands, and announces it. */

@@ -6,7 +6,15 @@ import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
+import dev.lifeboat.events.BackupPolicyDeleted;
+import dev.lifeboat.events.BackupPolicySet;
+import dev.lifeboat.events.ClusterPaused;
+import dev.lifeboat.events.ClusterResumed;
+import dev.lifeboat.events.LifeboatEvent;
+import dev.lifeboat.events.MalformedEventException;
 import dev.lifeboat.events.SnapshotDeleted;
+import dev.lifeboat.events.SnapshotKind;
+import dev.lifeboat.snapshot.delta.DeltaPolicyRecord;
 import dev.lifeboat.events.SnapshotRequested;
 import dev.lifeboat.events.consumer.EventConsumer;
 import dev.lifeboat.events.projection.ClusterProjection;
@@ -34,7 +42,43 @@ public class IncomingEvents {
 
     @Incoming(CLUSTER_EVENTS)
     public Uni<Void> onClusterEvent(ConsumerRecord<String, byte[]> record) {
-        return events.consume(CONSUMER, record, event -> ClusterProjection.apply(event.payload(), ClusterRecord.class, ClusterRecord::new));
+        return events.consume(CONSUMER, record, event -> {
+            LifeboatEvent payload = event.payload();
+            if (payload instanceof ClusterPaused paused) {
+                return ClusterRecord.update("paused = true where id = ?1", paused.clusterId()).replaceWithVoid();
+            }
+            if (payload instanceof ClusterResumed resumed) {
+                return ClusterRecord.update("paused = false, resumedAt = ?1 where id = ?2", Instant.now(), resumed.clusterId()).replaceWithVoid();
+            }
+            if (payload instanceof BackupPolicySet policy) {
+                return policy.kind() == SnapshotKind.DELTA ? deltaPolicy(policy)
+                        : DeltaPolicyRecord.delete("clusterId = ?1 and policyId = ?2", policy.clusterId(), policy.policyId()).replaceWithVoid();
+            }
+            if (payload instanceof BackupPolicyDeleted deleted) {
+                return DeltaPolicyRecord.delete("clusterId = ?1 and policyId = ?2", deleted.clusterId(), deleted.policyId()).replaceWithVoid();
+            }
+            return ClusterProjection.apply(payload, ClusterRecord.class, ClusterRecord::new);
+        });
+    }
+
+    /** The cluster's one DELTA policy: its period ({@code @every <duration>}) and size threshold. */
+    private static Uni<Void> deltaPolicy(BackupPolicySet policy) {
+        long period;
+        try {
+            period = java.time.Duration.parse("PT" + policy.schedule().trim().substring("@every ".length()).toUpperCase(java.util.Locale.ROOT))
+                    .getSeconds();
+        } catch (RuntimeException e) {
+            return Uni.createFrom().failure(new MalformedEventException("DELTA policy " + policy.policyId() + " of cluster " + policy.clusterId()
+                    + " has schedule '" + policy.schedule() + "', not '@every <duration>'"));
+        }
+        return DeltaPolicyRecord.<DeltaPolicyRecord>findById(policy.clusterId()).chain(existing -> {
+            DeltaPolicyRecord record = existing != null ? existing : new DeltaPolicyRecord();
+            record.clusterId = policy.clusterId();
+            record.policyId = policy.policyId();
+            record.periodSeconds = Math.max(1, period);
+            record.maxBytes = policy.deltaMaxBytes() == null ? 100L << 20 : policy.deltaMaxBytes();
+            return existing != null ? Uni.createFrom().voidItem() : record.persist().replaceWithVoid();
+        });
     }
 
     @Incoming(SNAPSHOT_REQUESTS)

@@ -63,4 +63,17 @@ public class SnapshotEntry extends PanacheEntityBase {
     @Column(name = "stored_sha256")
     public String storedSha256;
     public Long revision;
+    /** For a DELTA: its first revision ({@link #revision} is its last), chain, the chain's base, and its changes. */
+    @Column(name = "first_revision")
+    public Long firstRevision;
+    @Column(name = "chain_id")
+    public String chainId;
+    @Column(name = "base_snapshot_id")
+    public String baseSnapshotId;
+    @Column(name = "event_count")
+    public Long eventCount;
+    @Column(name = "first_event_at")
+    public Instant firstEventAt;
+    @Column(name = "last_event_at")
+    public Instant lastEventAt;
 }

@@ -8,12 +8,12 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /** Counts and hashes (SHA-256) the bytes that pass to the next stream. */
-final class CountingDigestStream extends FilterOutputStream {
+public final class CountingDigestStream extends FilterOutputStream {
 
     private final MessageDigest digest;
     private long count;
 
-    CountingDigestStream(OutputStream out) {
+    public CountingDigestStream(OutputStream out) {
         super(out);
         try {
             this.digest = MessageDigest.getInstance("SHA-256");
@@ -34,11 +34,11 @@ final class CountingDigestStream extends FilterOutputStream {
         out.write(bytes, offset, length);
     }
 
-    long count() {
+    public long count() {
         return count;
     }
 
-    String sha256() {
+    public String sha256() {
         return HexFormat.of().formatHex(digest.digest());
     }
 }

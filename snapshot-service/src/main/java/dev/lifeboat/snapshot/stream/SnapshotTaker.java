@@ -2,9 +2,6 @@ package dev.lifeboat.snapshot.stream;
 
 
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -22,7 +19,6 @@ import dev.lifeboat.snapshot.etcd.EtcdSnapshotSource;
 import dev.lifeboat.access.etcd.EtcdUnavailableException;
 import dev.lifeboat.access.store.ObjectStore;
 import dev.lifeboat.access.store.ObjectStoreException;
-import dev.lifeboat.access.store.S3Config;
 import dev.lifeboat.access.format.StoredFormat;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.instrumentation.annotations.WithSpan;
@@ -42,25 +38,23 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class SnapshotTaker {
 
-    private static final DateTimeFormatter NAME_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
-
     private final EtcdSnapshotSource etcd;
     private final SnapshotPipeline pipeline;
     private final ObjectStore store;
     private final Catalog catalog;
     private final KeyRing keys;
     private final SnapshotServiceConfig config;
-    private final S3Config s3;
+    private final ObjectNames names;
 
     public SnapshotTaker(EtcdSnapshotSource etcd, SnapshotPipeline pipeline, ObjectStore store, Catalog catalog, KeyRing keys,
-            SnapshotServiceConfig config, S3Config s3) {
+            SnapshotServiceConfig config, ObjectNames names) {
         this.etcd = etcd;
         this.pipeline = pipeline;
         this.store = store;
         this.catalog = catalog;
         this.keys = keys;
         this.config = config;
-        this.s3 = s3;
+        this.names = names;
     }
 
     @WithSpan("SnapshotTaker.take")
@@ -69,11 +63,8 @@ public class SnapshotTaker {
     public SnapshotCompleted take(Catalog.Claim claim, String owner) throws Throwable {
         Span.current().setAttribute("lifeboat.cluster.id", claim.clusterId()).setAttribute("lifeboat.snapshot.id", claim.snapshotId());
         ClusterSpec spec = claim.spec();
-        String bucket = spec.destination() != null && spec.destination().bucket() != null ? spec.destination().bucket()
-                : s3.bucket();
-        String prefix = spec.destination() != null && spec.destination().prefix() != null ? spec.destination().prefix()
-                : config.snapshots().prefix();
-        String base = prefix.isEmpty() ? claim.clusterId() : prefix + "/" + claim.clusterId();
+        String bucket = names.bucket(spec);
+        String base = names.base(claim.clusterId(), spec);
         String stagingKey = base + "/.staging/" + claim.snapshotId();
         Compression compression = config.snapshots().compression();
         String keyId = keys.activeKey().orElse(null);
@@ -96,7 +87,7 @@ public class SnapshotTaker {
         }
         long streamed = System.nanoTime();
         Instant completedAt = Instant.now();
-        String objectKey = base + "/full/" + NAME_TIME.format(claim.startedAt().truncatedTo(ChronoUnit.SECONDS)) + "-r"
+        String objectKey = base + "/full/" + ObjectNames.time(claim.startedAt()) + "-r"
                 + result.revision() + "-" + claim.snapshotId() + StoredFormat.suffix(compression, keyId);
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put("lifeboat-cluster", claim.clusterId());
