@@ -117,6 +117,53 @@ class RetentionIT {
         return names;
     }
 
+    /** A stored object under the cluster's {@code kind} folder; returns its key. */
+    private String object(String kind, String id) throws Exception {
+        String key = "lifeboat/" + cluster + "/" + kind + "/" + id + (kind.equals("full") ? ".db" : ".delta");
+        byte[] bytes = ("object " + id).getBytes();
+        s3.putObject(PutObjectArgs.builder().bucket(bucket).object(key).stream(new ByteArrayInputStream(bytes), bytes.length, -1).build());
+        return key;
+    }
+
+    private void full(String id, long revision, Instant at, String chain) throws Exception {
+        TestEvents.publish(bootstrap, "snapshot-service", new SnapshotCompleted(id, "req-" + id, cluster, SnapshotKind.FULL, revision, null,
+                bucket, object("full", id), 1000, 10, "a".repeat(64), "b".repeat(64), "none", null, "3.4.30", at.minusSeconds(10), at, chain, null));
+    }
+
+    private void delta(String id, String chain, String base, long first, long last, Instant at) throws Exception {
+        TestEvents.publish(bootstrap, "snapshot-service", new SnapshotCompleted(id, "delta-" + id, cluster, SnapshotKind.DELTA, last, first,
+                bucket, object("delta", id), 1000, 10, "a".repeat(64), "b".repeat(64), "none", null, null, at.minusSeconds(60), at, chain,
+                new SnapshotCompleted.DeltaFacts(base, last - first + 1, at.minusSeconds(60), at.minusSeconds(1))));
+    }
+
+    @Test
+    void aDeltaGoesOnlyWithTheFullSnapshotsItExtends() throws Exception {
+        Instant now = Instant.now();
+        // chain c1 from f1 (100): d1 101-150, d2 151-200, d3 201-300; f2 (170) and f3 (260) completed while c1 captured
+        full("f1", 100, now.minus(Duration.ofHours(5)), null);
+        delta("d1", "c1-" + cluster, "f1", 101, 150, now.minus(Duration.ofHours(4)));
+        full("f2", 170, now.minus(Duration.ofHours(3)).minusSeconds(1800), "c1-" + cluster);
+        delta("d2", "c1-" + cluster, "f1", 151, 200, now.minus(Duration.ofHours(3)));
+        full("f3", 260, now.minus(Duration.ofHours(2)), "c1-" + cluster);
+        delta("d3", "c1-" + cluster, "f1", 201, 300, now.minus(Duration.ofHours(1)));
+        awaitCount("select count(*) from snapshot where cluster_id = ?", cluster, 6);
+
+        JsonPath before = given().get("/api/v1/clusters/" + cluster + "/retention/preview").then().statusCode(200).extract().jsonPath();
+        assertEquals(6, before.getList("snapshots").size(), "deltas are decided too");
+
+        policy(new RetentionSpec(1, null, null, null));
+        awaitCount("select count(*) from snapshot where cluster_id = ? and state = 'DELETED'", cluster, 4);
+        assertEquals(new TreeSet<>(List.of("f3", "d3.delta")), objects(), "the newest full snapshot and the delta that extends it");
+        JsonPath after = given().get("/api/v1/clusters/" + cluster + "/retention/preview").then().statusCode(200).extract().jsonPath();
+        assertEquals("delta of chain c1-" + cluster + ": a kept full snapshot needs it",
+                after.getString("snapshots.find { it.id == 'd3' }.rule"));
+        List<SnapshotDeleted> deleted = TopicProbe.await(bootstrap, Topics.SNAPSHOT_EVENTS, r -> cluster.equals(r.key())
+                && EventType.SNAPSHOT_DELETED.ceType().equals(TopicProbe.header(r, EventCodec.H_TYPE)), 4, WAIT).stream()
+                .map(r -> (SnapshotDeleted) EventCodec.decode(r).payload()).toList();
+        SnapshotDeleted d1 = deleted.stream().filter(d -> d.snapshotId().equals("d1")).findFirst().orElseThrow();
+        assertTrue(d1.reason().contains("extends only full snapshots that are not kept"), d1.reason());
+    }
+
     @Test
     void afterACompletedSnapshotOnlyTheNewestKeepLastSurviveInTheBucket() throws Exception {
         policy(new RetentionSpec(2, null, null, null));

@@ -22,6 +22,7 @@ import dev.lifeboat.events.SnapshotDeleted;
 import dev.lifeboat.events.SnapshotKind;
 import dev.lifeboat.events.SnapshotMissing;
 import dev.lifeboat.events.outbox.Outbox;
+import dev.lifeboat.events.projection.RecoveryChains;
 import dev.lifeboat.retention.RetentionServiceConfig;
 import dev.lifeboat.retention.knowledge.ClusterRecord;
 import dev.lifeboat.retention.knowledge.OrphanRecord;
@@ -169,19 +170,35 @@ public class Retention {
         return await(() -> Panache.withSession(() -> ClusterRecord.<ClusterRecord>list("deleted = false"))).stream().map(c -> c.id).toList();
     }
 
-    /** Decides for the cluster's Completed full snapshots; with {@code mark}, marks those to delete DELETING. */
+    /**
+     * Decides for the cluster's Completed snapshots — full snapshots by the rules, deltas by the full
+     * snapshots kept: a delta goes only when no kept full snapshot of its chain lies before its end
+     * ({@link RecoveryChains#unneededDeltas}). With {@code mark}, marks those to delete DELETING.
+     */
     private Uni<List<RetentionRules.Decision>> decide(String clusterId, boolean mark) {
-        var query = SnapshotRecord.<SnapshotRecord>find("clusterId = ?1 and state = ?2 and kind = ?3", clusterId,
-                SnapshotRecord.State.COMPLETED, SnapshotKind.FULL);
+        var query = SnapshotRecord.<SnapshotRecord>find("clusterId = ?1 and state = ?2", clusterId, SnapshotRecord.State.COMPLETED);
         Uni<List<SnapshotRecord>> snapshots = mark ? query.withLock(LockModeType.PESSIMISTIC_WRITE).list() : query.list();
         return snapshots.chain(rows -> PinRecord.<PinRecord>list("clusterId = ?1", clusterId).chain(pins -> PolicyRecord
                 .<PolicyRecord>list("clusterId = ?1", clusterId).map(policies -> {
                     Map<String, String> pinnedBy = new HashMap<>();
                     pins.forEach(pin -> pinnedBy.put(pin.snapshotId, "pinned by restore " + pin.restoreId));
-                    List<RetentionRules.Candidate> candidates = rows.stream().map(row -> new RetentionRules.Candidate(row.id, row.completedAt,
+                    List<SnapshotRecord> fulls = rows.stream().filter(r -> r.kind == SnapshotKind.FULL).toList();
+                    List<SnapshotRecord> deltas = rows.stream().filter(r -> r.kind == SnapshotKind.DELTA).toList();
+                    List<RetentionRules.Candidate> candidates = fulls.stream().map(row -> new RetentionRules.Candidate(row.id, row.completedAt,
                             row.storedSize, row.held ? "on hold" : pinnedBy.get(row.id))).toList();
                     List<RetentionSpec> specs = policies.stream().map(PolicyRecord::spec).toList();
-                    List<RetentionRules.Decision> decisions = RetentionRules.decide(candidates, specs, Instant.now());
+                    List<RetentionRules.Decision> decisions = new ArrayList<>(RetentionRules.decide(candidates, specs, Instant.now()));
+                    Set<String> keptFulls = decisions.stream().filter(RetentionRules.Decision::keep).map(d -> d.snapshot().id())
+                            .collect(Collectors.toSet());
+                    Set<String> unneeded = RecoveryChains.unneededDeltas(fulls.stream().filter(f -> keptFulls.contains(f.id))
+                            .map(SnapshotRecord::asFull).toList(), deltas.stream().map(SnapshotRecord::asDelta).toList());
+                    for (SnapshotRecord delta : deltas) {
+                        boolean keep = delta.held || !unneeded.contains(delta.id);
+                        decisions.add(new RetentionRules.Decision(new RetentionRules.Candidate(delta.id, delta.completedAt, delta.storedSize,
+                                delta.held ? "on hold" : null), keep, delta.held ? "on hold" : keep
+                                        ? "delta of chain " + delta.chainId + ": a kept full snapshot needs it"
+                                        : "delta of chain " + delta.chainId + ": extends only full snapshots that are not kept"));
+                    }
                     if (mark) {
                         Map<String, SnapshotRecord> byId = rows.stream().collect(Collectors.toMap(r -> r.id, r -> r));
                         for (RetentionRules.Decision decision : decisions) {
@@ -235,9 +252,11 @@ public class Retention {
      */
     List<String> reconcile(String clusterId) {
         Location location = location(clusterId);
-        String prefix = location.prefix() + "/" + clusterId + "/full/";
-        Map<String, ObjectStore.StoredObject> objects = store.list(location.bucket(), prefix).stream()
-                .collect(Collectors.toMap(ObjectStore.StoredObject::key, o -> o, (a, b) -> a));
+        String prefix = location.prefix() + "/" + clusterId + "/";
+        Map<String, ObjectStore.StoredObject> objects = new HashMap<>();
+        for (String kind : new String[] {"full/", "delta/"}) {
+            store.list(location.bucket(), prefix + kind).forEach(object -> objects.putIfAbsent(object.key(), object));
+        }
         Instant now = Instant.now();
         List<OrphanRecord> expired = await(() -> Panache.withTransaction(() -> SnapshotRecord
                 .<SnapshotRecord>list("clusterId = ?1 and bucket = ?2 and state <> ?3", clusterId, location.bucket(), SnapshotRecord.State.DELETED)

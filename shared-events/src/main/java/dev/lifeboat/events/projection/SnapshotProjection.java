@@ -44,6 +44,26 @@ public abstract class SnapshotProjection extends PanacheEntityBase {
     @Column(name = "completed_at", nullable = false)
     public Instant completedAt;
 
+    @Column(name = "started_at")
+    public Instant startedAt;
+
+    /** The capture chain: a DELTA's own, or for a FULL the one capturing when it completed; may be null. */
+    @Column(name = "chain_id")
+    public String chainId;
+
+    /** For a DELTA: its first revision ({@link #revision} is its last), its chain's base and when its changes arrived. */
+    @Column(name = "first_revision")
+    public Long firstRevision;
+
+    @Column(name = "base_snapshot_id")
+    public String baseSnapshotId;
+
+    @Column(name = "first_event_at")
+    public Instant firstEventAt;
+
+    @Column(name = "last_event_at")
+    public Instant lastEventAt;
+
     /** Takes the facts of the event. */
     public void fill(SnapshotCompleted completed) {
         id = completed.snapshotId();
@@ -54,5 +74,23 @@ public abstract class SnapshotProjection extends PanacheEntityBase {
         objectKey = completed.objectKey();
         storedSize = completed.storedSize();
         completedAt = completed.completedAt();
+        startedAt = completed.startedAt();
+        chainId = completed.chainId();
+        firstRevision = completed.firstRevision();
+        if (completed.delta() != null) {
+            baseSnapshotId = completed.delta().baseSnapshotId();
+            firstEventAt = completed.delta().firstEventAt();
+            lastEventAt = completed.delta().lastEventAt();
+        }
+    }
+
+    /** As a full snapshot for {@link RecoveryChains}. */
+    public RecoveryChains.Full asFull() {
+        return new RecoveryChains.Full(id, revision, startedAt == null ? completedAt : startedAt, completedAt, chainId);
+    }
+
+    /** As a delta for {@link RecoveryChains}. */
+    public RecoveryChains.Delta asDelta() {
+        return new RecoveryChains.Delta(id, chainId, baseSnapshotId, firstRevision, revision, firstEventAt, lastEventAt, completedAt);
     }
 }
