@@ -13,3 +13,13 @@ alter table restore add column to_revision bigint;
 alter table restore add column to_time timestamptz;
 alter table restore add column delta_ids text;
 alter table restore add column target_revision bigint;
+
+-- Gaps delta capture recorded (DeltaGapDetected): shown with recovery windows and in refusals.
+create table delta_gap (
+    chain_id         text primary key,
+    cluster_id       text        not null,
+    last_revision    bigint      not null,
+    compact_revision bigint,
+    reason           text        not null,
+    detected_at      timestamptz not null
+);

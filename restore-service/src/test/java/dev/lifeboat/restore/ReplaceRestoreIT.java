@@ -8,16 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 
 import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.ConfigProvider;
@@ -35,10 +32,7 @@ import dev.lifeboat.events.SnapshotCompleted;
 import dev.lifeboat.events.Topics;
 import dev.lifeboat.events.testing.TopicProbe;
 import io.agroal.api.AgroalDataSource;
-import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
-import io.etcd.jetcd.KeyValue;
-import io.etcd.jetcd.options.GetOption;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -212,17 +206,7 @@ class ReplaceRestoreIT {
     }
 
     private void register(String cluster, String endpoints, String members) throws Exception {
-        StringBuilder list = new StringBuilder();
-        for (String member : members.split(",")) {
-            String[] parts = member.split("=");
-            list.append(list.length() == 0 ? "" : ", ").append("{\"name\": \"").append(parts[0]).append("\", \"peerUrl\": \"").append(parts[1])
-                    .append("\", \"clientUrl\": \"").append(parts[2]).append("\"}");
-        }
-        String endpointList = String.join("\", \"", endpoints.split(","));
-        given().baseUri(schedulerUrl).contentType(ContentType.JSON)
-                .body("{\"id\": \"" + cluster + "\", \"endpoints\": [\"" + endpointList + "\"], \"members\": [" + list + "]}")
-                .post("/api/v1/clusters").then().statusCode(201);
-        support.awaitRow("select count(*) from cluster where id = ?", cluster);
+        support.registerWithMembers(cluster, endpoints, members);
     }
 
     private static JsonPath awaitRollback(String id) throws InterruptedException {
@@ -236,14 +220,8 @@ class ReplaceRestoreIT {
         }
     }
 
-    /** Every key of the member or cluster with its value, sorted. */
     private static TreeMap<String, String> everything(Client etcd) throws Exception {
-        ByteSequence zero = ByteSequence.from(new byte[] {0});
-        TreeMap<String, String> found = new TreeMap<>();
-        for (KeyValue kv : etcd.getKVClient().get(zero, GetOption.builder().withRange(zero).build()).get(10, TimeUnit.SECONDS).getKvs()) {
-            found.put(kv.getKey().toString(StandardCharsets.UTF_8), kv.getValue().toString(StandardCharsets.UTF_8));
-        }
-        return found;
+        return RestoreTestSupport.everything(etcd);
     }
 
     private static Map<String, String> numbered(String prefix, int count, String value) {

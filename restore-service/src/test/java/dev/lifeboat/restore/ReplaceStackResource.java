@@ -18,14 +18,15 @@ import dev.lifeboat.stack.Ports;
 
 /**
  * The restore stack plus etcd clusters run by etcd-agents (built jars, one per member), for REPLACE:
- * cluster {@code solo} (one member) and cluster {@code trio} (three members). Member {@code trio-2}'s
+ * cluster {@code solo} (one member), cluster {@code trio} (three members), and {@code pitr} (one member,
+ * for point-in-time restores with delta capture). Member {@code trio-2}'s
  * restore tool is a wrapper around etcdctl that, while the file {@link #BREAK_TRIO_2} names exists,
  * writes a data dir etcd cannot start on: a member whose restore fails after its data dir was swapped.
  */
 public class ReplaceStackResource extends RestoreStackResource {
 
     /** Clusters run by agents; {@code test.etcd.<cluster>} in the test's config holds their members' client URLs. */
-    public static final List<String> CLUSTERS = List.of("solo", "trio");
+    public static final List<String> CLUSTERS = List.of("solo", "trio", "pitr");
     public static final String BREAK_TRIO_2 = "test.break-trio-2";
 
     private static final List<EtcdAgents> AGENTS = new CopyOnWriteArrayList<>();
@@ -39,7 +40,7 @@ public class ReplaceStackResource extends RestoreStackResource {
         Path brokenEtcdctl = writeBrokenEtcdctl(root.resolve("broken-etcdctl.sh"), flag);
         Path repo = Path.of("..").toAbsolutePath().normalize();
         for (String cluster : CLUSTERS) {
-            int size = cluster.equals("solo") ? 1 : 3;
+            int size = cluster.equals("trio") ? 3 : 1;
             List<EtcdCluster.Member> members = new ArrayList<>();
             for (int i = 0; i < size; i++) {
                 members.add(new EtcdCluster.Member(cluster + "-" + i, Ports.free(), Ports.free(), root.resolve(cluster + "-" + i)));

@@ -59,6 +59,7 @@ public class RestoreStackResource extends LocalStackResource {
         peer.remove("local-stack.etcd-endpoints");
         peer.put("quarkus.otel.traces.exporter", "none");
         Map<String, String> snapshots = new HashMap<>(peer);
+        snapshots.put("lifeboat.capture.base-request-delay", "2s");
         snapshots.put("lifeboat.encryption.active-key", "k1");
         snapshots.put("lifeboat.encryption.keys.k1.file", k1.toString());
         CompletableFuture<QuarkusService> scheduler = CompletableFuture.supplyAsync(() -> QuarkusService

@@ -52,6 +52,24 @@ final class RestoreTestSupport {
         awaitRow("select count(*) from cluster where id = ?", cluster);
     }
 
+    /**
+     * Registers a cluster with its members ({@code name=peerUrl=clientUrl,...}) for REPLACE and waits until
+     * restore-service knows it.
+     */
+    void registerWithMembers(String cluster, String endpoints, String members) throws Exception {
+        StringBuilder list = new StringBuilder();
+        for (String member : members.split(",")) {
+            String[] parts = member.split("=");
+            list.append(list.length() == 0 ? "" : ", ").append("{\"name\": \"").append(parts[0]).append("\", \"peerUrl\": \"").append(parts[1])
+                    .append("\", \"clientUrl\": \"").append(parts[2]).append("\"}");
+        }
+        String endpointList = String.join("\", \"", endpoints.split(","));
+        given().baseUri(schedulerUrl).contentType(ContentType.JSON)
+                .body("{\"id\": \"" + cluster + "\", \"endpoints\": [\"" + endpointList + "\"], \"members\": [" + list + "]}")
+                .post("/api/v1/clusters").then().statusCode(201);
+        awaitRow("select count(*) from cluster where id = ?", cluster);
+    }
+
     /** A one-time backup through the scheduler and snapshot-service; returns it once restore-service knows it. */
     SnapshotCompleted backUp(String cluster) throws Exception {
         given().baseUri(schedulerUrl).contentType(ContentType.JSON).body("{\"reason\": \"restore test\"}")
@@ -134,6 +152,30 @@ final class RestoreTestSupport {
             found.put(kv.getKey().toString(StandardCharsets.UTF_8), kv.getValue().toString(StandardCharsets.UTF_8));
         }
         return found;
+    }
+
+    /** Every key of the member or cluster with its value, sorted. */
+    static TreeMap<String, String> everything(Client etcd) throws Exception {
+        return everything(etcd, 0);
+    }
+
+    /** Every key with its value as etcd held them at {@code revision} (0: now), sorted. */
+    static TreeMap<String, String> everything(Client etcd, long revision) throws Exception {
+        TreeMap<String, String> found = new TreeMap<>();
+        for (KeyValue kv : everythingKvs(etcd, revision)) {
+            found.put(kv.getKey().toString(StandardCharsets.UTF_8), kv.getValue().toString(StandardCharsets.UTF_8));
+        }
+        return found;
+    }
+
+    /** Every key-value with its revisions and lease, as etcd held them at {@code revision} (0: now). */
+    static List<KeyValue> everythingKvs(Client etcd, long revision) throws Exception {
+        ByteSequence zero = ByteSequence.from(new byte[] {0});
+        GetOption.Builder option = GetOption.builder().withRange(zero);
+        if (revision > 0) {
+            option.withRevision(revision);
+        }
+        return etcd.getKVClient().get(zero, option.build()).get(30, TimeUnit.SECONDS).getKvs();
     }
 
     static List<KeyValue> kvs(Client etcd, String prefix) throws Exception {

@@ -13,25 +13,47 @@ public final class Ports {
 
     public static final String HOST = "127.0.0.1";
 
+    /**
+     * Free ports are picked below Linux's ephemeral range (32768–60999), where the kernel takes the local
+     * port of every outgoing connection: a port picked there can be taken by a client connection of the
+     * stack before the server that was to listen on it starts (a CI run saw it).
+     */
+    private static final int LOWEST = 20_000;
+    private static final int HIGHEST = 32_000;
+    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final java.util.Random RANDOM = new java.util.Random();
+
     private Ports() {
     }
 
-    /** A port that was free a moment ago; tests use these so parallel builds never collide. */
+    /** A port that is free now and was handed out to no one else in this JVM; tests use these so parallel builds never collide. */
     public static int free() {
+        for (int attempt = 0; attempt < 500; attempt++) {
+            int port = LOWEST + RANDOM.nextInt(HIGHEST - LOWEST);
+            if (HANDED_OUT.add(port) && bindable(port)) {
+                return port;
+            }
+        }
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
-            socket.setReuseAddress(true);
             return socket.getLocalPort();
         } catch (IOException e) {
             throw new StackException("no free TCP port on " + HOST + ": " + e.getMessage(), e);
         }
     }
 
-    /** Fails with one clear line when a fixed port of make run is already taken. */
-    public static void requireFree(int port, String owner) {
+    private static boolean bindable(int port) {
         try (ServerSocket socket = new ServerSocket()) {
             socket.setReuseAddress(true);
             socket.bind(new InetSocketAddress(HOST, port));
+            return true;
         } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Fails with one clear line when a fixed port of make run is already taken. */
+    public static void requireFree(int port, String owner) {
+        if (!bindable(port)) {
             throw new StackException("port " + port + " (" + owner + ") on " + HOST
                     + " is already in use: stop what listens there (ss -ltnp 'sport = :" + port
                     + "') or choose another port");

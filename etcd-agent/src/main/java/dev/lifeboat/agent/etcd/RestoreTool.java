@@ -78,16 +78,25 @@ public class RestoreTool {
      * words (its last lines of output) when it exits non-zero.
      */
     public Outcome restore(Path snapshot, Path target, List<ClusterSpec.Member> members, String token, long bumpRevision) {
+        return restore(snapshot, target, config.memberName(), members, token, bumpRevision);
+    }
+
+    /** Restores {@code snapshot} into {@code target} as a cluster of one member, for a scratch etcd. */
+    public void restoreAlone(Path snapshot, Path target, String name, String peerUrl, String token) {
+        restore(snapshot, target, name, List.of(new ClusterSpec.Member(name, peerUrl, null)), token, 0);
+    }
+
+    private Outcome restore(Path snapshot, Path target, String name, List<ClusterSpec.Member> members, String token, long bumpRevision) {
         Tool found = tool();
-        ClusterSpec.Member self = members.stream().filter(m -> m.name().equals(config.memberName())).findFirst()
-                .orElseThrow(() -> new EtcdProcessException("member '" + config.memberName() + "' is not in the restore's member list "
+        ClusterSpec.Member self = members.stream().filter(m -> m.name().equals(name)).findFirst()
+                .orElseThrow(() -> new EtcdProcessException("member '" + name + "' is not in the restore's member list "
                         + members.stream().map(ClusterSpec.Member::name).toList()));
         if (self.peerUrl() == null || self.peerUrl().isBlank()) {
-            throw new EtcdProcessException("the restore's member list has no peer URL for member '" + config.memberName() + "'");
+            throw new EtcdProcessException("the restore's member list has no peer URL for member '" + name + "'");
         }
         List<String> command = new ArrayList<>(found.command());
         command.addAll(List.of("snapshot", "restore", snapshot.toString(),
-                "--name", config.memberName(),
+                "--name", name,
                 "--data-dir", target.toString(),
                 "--initial-cluster", members.stream().map(m -> m.name() + "=" + m.peerUrl()).collect(Collectors.joining(",")),
                 "--initial-cluster-token", token,

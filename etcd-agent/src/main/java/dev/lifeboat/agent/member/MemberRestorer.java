@@ -14,6 +14,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.concurrent.locks.ReentrantLock;
 
 import dev.lifeboat.agent.AgentConfig;
+import dev.lifeboat.agent.etcd.DeltaReplay;
 import dev.lifeboat.agent.etcd.EtcdProcessException;
 import dev.lifeboat.agent.etcd.EtcdSupervisor;
 import dev.lifeboat.agent.etcd.RestoreTool;
@@ -51,16 +52,18 @@ public class MemberRestorer {
     private final SnapshotDownload download;
     private final StateFiles states;
     private final Replies replies;
+    private final DeltaReplay replay;
     private final ReentrantLock lock = new ReentrantLock();
 
     public MemberRestorer(AgentConfig config, EtcdSupervisor etcd, RestoreTool tool, SnapshotDownload download, StateFiles states,
-            Replies replies) {
+            Replies replies, DeltaReplay replay) {
         this.config = config;
         this.etcd = etcd;
         this.tool = tool;
         this.download = download;
         this.states = states;
         this.replies = replies;
+        this.replay = replay;
     }
 
     /** Whether this agent has a state file for the restore (it received its command before). */
@@ -91,6 +94,10 @@ public class MemberRestorer {
             state.members = command.members();
             state.initialClusterToken = command.initialClusterToken();
             state.bumpRevision = command.bumpRevision();
+            if (command.pointInTime() != null) {
+                state.deltaSnapshotIds = command.pointInTime().deltaSnapshotIds();
+                state.toRevision = command.pointInTime().toRevision();
+            }
             state.receivedAt = Instant.now();
             state.step = RestoreState.Step.PREPARING;
             states.save(state);
@@ -113,6 +120,17 @@ public class MemberRestorer {
         deleteTree(staging);
         long bytes = download.fetch(state.snapshotId, db);
         Log.infof("restore %s: fetched snapshot %s (%d bytes)", state.restoreId, state.snapshotId, bytes);
+        if (state.deltaSnapshotIds != null && !state.deltaSnapshotIds.isEmpty()) {
+            DeltaReplay.Outcome replayed = replay.replay(db, state.deltaSnapshotIds, state.toRevision, scratch(state), download::fetch);
+            try {
+                Files.move(replayed.snapshot(), db, StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException e) {
+                throw new MemberRestoreException("cannot move the replayed snapshot into place: " + e.getMessage());
+            }
+            deleteTree(scratch(state));
+            Log.infof("restore %s: %d deltas replayed onto snapshot %s up to revision %d", state.restoreId, state.deltaSnapshotIds.size(),
+                    state.snapshotId, replayed.revision());
+        }
         RestoreTool.Outcome outcome;
         try {
             outcome = tool.restore(db, staging, state.members, state.initialClusterToken, state.bumpRevision);
@@ -165,6 +183,7 @@ public class MemberRestorer {
         try {
             putAsideBack(state);
             deleteTree(staging(state));
+            deleteTree(scratch(state));
             deleteQuietly(snapshotFile(state));
             etcd.start();
             state.failure = why + "; the member's data was not changed";
@@ -343,6 +362,12 @@ public class MemberRestorer {
     private Path staging(RestoreState state) {
         Path dataDir = etcd.dataDir();
         return dataDir.resolveSibling(dataDir.getFileName() + ".restoring-" + state.restoreId);
+    }
+
+    /** Where a point-in-time restore replays its deltas: {@code <data-dir>.replay-<restore id>}. */
+    private Path scratch(RestoreState state) {
+        Path dataDir = etcd.dataDir();
+        return dataDir.resolveSibling(dataDir.getFileName() + ".replay-" + state.restoreId);
     }
 
     private Path snapshotFile(RestoreState state) {

@@ -19,7 +19,10 @@ public class RestoreState {
      * complete, finished); from RESTORED on, the restored data dir is whole.
      */
     public enum Step {
-        /** Command accepted; fetching the snapshot and running etcd's restore into a staging dir while etcd keeps serving. */
+        /**
+         * Command accepted; fetching the snapshot (and for a point in time replaying its deltas in a scratch etcd) and
+         * running etcd's restore into a staging dir while etcd keeps serving.
+         */
         PREPARING,
         /** etcd stopped; the data dir moves aside to {@link RestoreState#asideDir} and the staging dir takes its place. */
         SWAPPING,
@@ -42,6 +45,9 @@ public class RestoreState {
     public List<ClusterSpec.Member> members;
     public String initialClusterToken;
     public long bumpRevision;
+    /** Point in time: the deltas replayed onto the snapshot in PREPARING, up to {@link #toRevision}; null otherwise. */
+    public List<String> deltaSnapshotIds;
+    public Long toRevision;
     public Step step;
     /** Where the pre-restore data dir was moved; null until SWAPPING. */
     public String asideDir;

@@ -2,7 +2,6 @@ package dev.lifeboat.restore.etcd;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -25,6 +24,8 @@ import dev.lifeboat.access.etcd.EtcdUnavailableException;
 import dev.lifeboat.etcdsnapshot.EtcdSnapshot;
 import dev.lifeboat.events.ClusterSpec;
 import dev.lifeboat.restore.RestoreServiceConfig;
+import dev.lifeboat.restore.state.KeyHashes;
+import dev.lifeboat.restore.state.KeyState;
 import io.etcd.jetcd.api.AlarmRequest;
 import io.etcd.jetcd.api.AlarmResponse;
 import io.etcd.jetcd.api.DeleteRangeRequest;
@@ -94,22 +95,21 @@ public class EtcdKeyspace {
     public record Outcome(long total, long put, long deleted, long unchanged) {
     }
 
-    public Outcome restore(String clusterId, ClusterSpec spec, Path snapshotFile, byte[] prefix, boolean prune, boolean dryRun,
+    public Outcome restore(String clusterId, ClusterSpec spec, KeyState state, byte[] prefix, boolean prune, boolean dryRun,
             Progress progress) {
-        try (Connection etcd = connect(clusterId, spec); EtcdSnapshot snapshot = EtcdSnapshot.open(snapshotFile)) {
+        try (Connection etcd = connect(clusterId, spec)) {
             KeyHashes current = new KeyHashes();
             etcd.scan(prefix, false, kv -> current.put(KeyHashes.of(kv.getKey().toByteArray()), KeyHashes.of(kv.getValue().toByteArray())));
             long[] total = {0};
-            snapshot.forEachLive(prefix, kv -> total[0]++);
+            state.forEachLive(prefix, kv -> total[0]++);
             progress.update(0, total[0]);
 
-            Map<Long, EtcdSnapshot.Lease> leases = new HashMap<>();
-            snapshot.leases().forEach(lease -> leases.put(lease.id(), lease));
+            Map<Long, EtcdSnapshot.Lease> leases = state.leases();
             Map<Long, Long> grantedLeases = new HashMap<>();
             KeyHashes inSnapshot = new KeyHashes();
             long[] counts = new long[3]; // processed, put, unchanged
             Batcher batcher = new Batcher(etcd, dryRun);
-            snapshot.forEachLive(prefix, kv -> {
+            state.forEachLive(prefix, kv -> {
                 long keyHash = KeyHashes.of(kv.key());
                 inSnapshot.put(keyHash, 1);
                 if (kv.lease() == 0 && current.get(keyHash) == KeyHashes.of(kv.value())) {
@@ -147,12 +147,12 @@ public class EtcdKeyspace {
      * values: the same count and the same content hash, computed the same way on both sides. Without
      * prune, keys the snapshot lacks are not part of the comparison.
      */
-    public void verify(String clusterId, ClusterSpec spec, Path snapshotFile, byte[] prefix, boolean prune) {
-        try (Connection etcd = connect(clusterId, spec); EtcdSnapshot snapshot = EtcdSnapshot.open(snapshotFile)) {
+    public void verify(String clusterId, ClusterSpec spec, KeyState state, byte[] prefix, boolean prune) {
+        try (Connection etcd = connect(clusterId, spec)) {
             etcd.requireHealthy();
             ContentHash expected = new ContentHash();
             KeyHashes keys = new KeyHashes();
-            snapshot.forEachLive(prefix, kv -> {
+            state.forEachLive(prefix, kv -> {
                 expected.add(kv.key(), kv.value());
                 keys.put(KeyHashes.of(kv.key()), 1);
             });
@@ -179,11 +179,9 @@ public class EtcdKeyspace {
      * and revision as the others, and holds exactly the snapshot's keyspace (count and content hash).
      * Fails with every member's problem at once.
      */
-    public MembersVerified verifyMembers(String clusterId, ClusterSpec spec, Path snapshotFile) {
+    public MembersVerified verifyMembers(String clusterId, ClusterSpec spec, KeyState state) {
         ContentHash expected = new ContentHash();
-        try (EtcdSnapshot snapshot = EtcdSnapshot.open(snapshotFile)) {
-            snapshot.forEachLive(new byte[0], kv -> expected.add(kv.key(), kv.value()));
-        }
+        state.forEachLive(new byte[0], kv -> expected.add(kv.key(), kv.value()));
         List<String> problems = new ArrayList<>();
         Map<String, Long> clusterIds = new java.util.TreeMap<>();
         Map<String, Long> revisions = new java.util.TreeMap<>();

@@ -18,6 +18,7 @@ import java.util.stream.Stream;
 import dev.lifeboat.access.format.Compression;
 import dev.lifeboat.access.format.StoredFormat;
 import dev.lifeboat.access.store.ObjectStore;
+import dev.lifeboat.etcdsnapshot.DeltaFile;
 import dev.lifeboat.etcdsnapshot.EtcdSnapshot;
 import dev.lifeboat.etcdsnapshot.HashTrailer;
 import dev.lifeboat.etcdsnapshot.SnapshotFormatException;
@@ -57,6 +58,10 @@ public class SnapshotFetcher {
 
     /** Downloads the stored object and checks its size and checksum. */
     public void download(String restoreId, Source source) {
+        download(restoreId, source, stored(restoreId, source));
+    }
+
+    private void download(String restoreId, Source source, Path target) {
         long size = store.size(source.bucket(), source.objectKey());
         if (size < 0) {
             throw new RestoreException("snapshot " + source.snapshotId() + ": its object s3://" + source.bucket() + "/" + source.objectKey()
@@ -66,7 +71,7 @@ public class SnapshotFetcher {
             throw new RestoreException("snapshot " + source.snapshotId() + ": its object is " + size + " bytes, but " + source.storedSize()
                     + " were stored");
         }
-        Path part = dir(restoreId).resolve("stored.part");
+        Path part = target.resolveSibling(target.getFileName() + ".part");
         MessageDigest sha256 = sha256();
         try (InputStream in = new DigestInputStream(store.get(source.bucket(), source.objectKey()), sha256)) {
             Files.copy(in, part, StandardCopyOption.REPLACE_EXISTING);
@@ -78,24 +83,19 @@ public class SnapshotFetcher {
             throw new RestoreException("snapshot " + source.snapshotId() + ": its object is corrupted (SHA-256 " + actual
                     + ", stored as " + source.storedSha256() + ")");
         }
-        move(part, stored(restoreId));
+        move(part, target);
     }
 
     /** Decodes the downloaded object into the plain etcd snapshot and verifies it; returns the db file. */
     public Path decode(String restoreId, Source source) {
-        if (!Files.isRegularFile(stored(restoreId))) {
+        if (!Files.isRegularFile(stored(restoreId, source))) {
             download(restoreId, source);
         }
         Path part = dir(restoreId).resolve("snapshot.db.part");
-        Compression compression;
-        try {
-            compression = Compression.valueOf(source.compression().toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new RestoreException("snapshot " + source.snapshotId() + " is stored with unknown compression '" + source.compression() + "'");
-        }
+        Compression compression = compression(source);
         HashTrailer.Verified verified;
         try (HashTrailer.VerifyingInputStream in = new HashTrailer.VerifyingInputStream(
-                format.reader(Files.newInputStream(stored(restoreId)), compression, source.encryptionKeyId()));
+                format.reader(Files.newInputStream(stored(restoreId, source)), compression, source.encryptionKeyId()));
                 OutputStream out = Files.newOutputStream(part)) {
             in.transferTo(out);
             verified = in.verified();
@@ -129,6 +129,59 @@ public class SnapshotFetcher {
         return Files.isRegularFile(db(restoreId)) ? db(restoreId) : decode(restoreId, source);
     }
 
+    /**
+     * Downloads and decodes a delta (decrypt, decompress), checks the SHA-256 of the plain file against
+     * the one recorded when it was stored and reads it through (header, no hole, a trailer that matches);
+     * returns what it holds. Its file is {@link #deltaFile}.
+     */
+    public DeltaFile.Summary decodeDelta(String restoreId, Source source) {
+        Path stored = stored(restoreId, source);
+        if (!Files.isRegularFile(stored)) {
+            download(restoreId, source, stored);
+        }
+        Path plain = deltaFile(restoreId, source.snapshotId());
+        Path part = plain.resolveSibling(plain.getFileName() + ".part");
+        MessageDigest sha256 = sha256();
+        try (InputStream in = new DigestInputStream(format.reader(Files.newInputStream(stored), compression(source), source.encryptionKeyId()),
+                sha256)) {
+            Files.copy(in, part, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            String how = source.encryptionKeyId() == null ? "decompress" : "decrypt (key '" + source.encryptionKeyId() + "') and decompress";
+            throw new RestoreException("delta " + source.snapshotId() + ": cannot " + how + " it: " + e.getMessage()
+                    + (source.encryptionKeyId() == null ? "" : " — a wrong key gives this error too"), e);
+        }
+        String actual = HexFormat.of().formatHex(sha256.digest());
+        if (!actual.equalsIgnoreCase(source.rawSha256())) {
+            throw new RestoreException("delta " + source.snapshotId() + " is not intact: its SHA-256 is " + actual + ", but " + source.rawSha256()
+                    + " was recorded when it was stored");
+        }
+        DeltaFile.Summary summary;
+        try {
+            summary = DeltaFile.verify(part);
+        } catch (SnapshotFormatException | IOException e) {
+            throw new RestoreException("delta " + source.snapshotId() + " is not a readable Lifeboat delta: " + e.getMessage(), e);
+        }
+        if (summary.lastRevision() != source.revision()) {
+            throw new RestoreException("delta " + source.snapshotId() + " ends at revision " + summary.lastRevision() + ", but revision "
+                    + source.revision() + " was recorded");
+        }
+        move(part, plain);
+        return summary;
+    }
+
+    /** The plain file of a decoded delta. */
+    public Path deltaFile(String restoreId, String deltaId) {
+        return dir(restoreId).resolve(deltaId + ".delta");
+    }
+
+    private static Compression compression(Source source) {
+        try {
+            return Compression.valueOf(source.compression().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new RestoreException("snapshot " + source.snapshotId() + " is stored with unknown compression '" + source.compression() + "'");
+        }
+    }
+
     /** Removes the restore's files. */
     public void cleanUp(String restoreId) {
         Path dir = workDir.resolve(restoreId);
@@ -151,8 +204,8 @@ public class SnapshotFetcher {
         }
     }
 
-    private Path stored(String restoreId) {
-        return workDir.resolve(restoreId).resolve("stored");
+    private Path stored(String restoreId, Source source) {
+        return dir(restoreId).resolve(source.snapshotId() + ".stored");
     }
 
     private Path db(String restoreId) {

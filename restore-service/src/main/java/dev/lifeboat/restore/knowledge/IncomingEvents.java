@@ -5,6 +5,7 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 import dev.lifeboat.events.ClusterPaused;
 import dev.lifeboat.events.ClusterResumed;
+import dev.lifeboat.events.DeltaGapDetected;
 import dev.lifeboat.events.MemberRestoreFailed;
 import dev.lifeboat.events.MemberRestored;
 import dev.lifeboat.events.MemberRolledBack;
@@ -68,6 +69,21 @@ public class IncomingEvents {
             }
             if (event.payload() instanceof SnapshotDeleted deleted) {
                 return SnapshotRecord.update("deleted = true where id = ?1", deleted.snapshotId()).replaceWithVoid();
+            }
+            if (event.payload() instanceof DeltaGapDetected gap) {
+                return DeltaGapRecord.<DeltaGapRecord>findById(gap.chainId()).chain(existing -> {
+                    if (existing != null) {
+                        return Uni.createFrom().voidItem();
+                    }
+                    DeltaGapRecord recorded = new DeltaGapRecord();
+                    recorded.chainId = gap.chainId();
+                    recorded.clusterId = gap.clusterId();
+                    recorded.lastRevision = gap.lastRevision();
+                    recorded.compactRevision = gap.compactRevision();
+                    recorded.reason = gap.reason();
+                    recorded.detectedAt = gap.detectedAt();
+                    return recorded.persist().replaceWithVoid();
+                });
             }
             return Uni.createFrom().voidItem();
         });

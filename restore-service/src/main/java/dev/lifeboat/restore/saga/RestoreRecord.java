@@ -87,6 +87,32 @@ public class RestoreRecord extends PanacheEntityBase {
     public Long keysUnchanged;
 
     /** REPLACE: the RestoreMember commands went out. */
+    /** Point in time: the target revision asked for, or null. */
+    @Column(name = "to_revision")
+    public Long toRevision;
+
+    /** Point in time: the target time asked for, or null. */
+    @Column(name = "to_time")
+    public Instant toTime;
+
+    /** Point in time: the deltas replayed onto {@link #snapshotId}, comma-separated in chain order; null otherwise. */
+    @Column(name = "delta_ids")
+    public String deltaIds;
+
+    /** Point in time: the revision the restored keyspace is at (for a target time, known once FETCHING read the deltas). */
+    @Column(name = "target_revision")
+    public Long targetRevision;
+
+    /** The deltas to replay, in order; empty when the restore is of a full snapshot alone. */
+    public java.util.List<String> deltas() {
+        return deltaIds == null || deltaIds.isBlank() ? java.util.List.of() : java.util.List.of(deltaIds.split(","));
+    }
+
+    /** Whether the restore targets a point in time (a revision or a time) rather than a named snapshot. */
+    public boolean pointInTime() {
+        return toRevision != null || toTime != null;
+    }
+
     @Column(name = "members_commanded", nullable = false)
     public boolean membersCommanded;
 

@@ -21,6 +21,10 @@ import dev.lifeboat.restore.etcd.RestoreException;
 import dev.lifeboat.restore.fetch.SnapshotFetcher;
 import dev.lifeboat.restore.knowledge.ClusterRecord;
 import dev.lifeboat.restore.knowledge.SnapshotRecord;
+import dev.lifeboat.restore.state.KeyState;
+import dev.lifeboat.restore.state.PointInTimeState;
+import dev.lifeboat.restore.state.SnapshotState;
+import dev.lifeboat.etcdsnapshot.DeltaFile;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.instrumentation.annotations.WithSpan;
 import io.quarkus.hibernate.reactive.panache.Panache;
@@ -109,6 +113,9 @@ public class RestoreSaga {
         switch (restore.phase) {
             case VALIDATING -> {
                 fetcher.download(id, source(restore));
+                for (String delta : restore.deltas()) {
+                    fetcher.download(id, source(delta));
+                }
                 return restore.dryRun ? RestorePhase.FETCHING : RestorePhase.PAUSING;
             }
             case PAUSING -> {
@@ -124,6 +131,7 @@ public class RestoreSaga {
             }
             case FETCHING -> {
                 fetcher.decode(id, source(restore));
+                decodeDeltas(restore);
                 return RestorePhase.RESTORING;
             }
             case RESTORING -> {
@@ -131,9 +139,11 @@ public class RestoreSaga {
                     replaceMembers(restore);
                     return RestorePhase.VERIFYING;
                 }
-                Path db = fetcher.ensureDecoded(id, source(restore));
-                EtcdKeyspace.Outcome outcome = keyspace.restore(restore.targetCluster, spec(restore.targetCluster), db, prefix(restore),
-                        restore.prune, restore.dryRun, new Throttled(id));
+                EtcdKeyspace.Outcome outcome;
+                try (KeyState state = state(restore)) {
+                    outcome = keyspace.restore(restore.targetCluster, spec(restore.targetCluster), state, prefix(restore), restore.prune,
+                            restore.dryRun, new Throttled(id));
+                }
                 run(() -> restores.outcome(id, owner, outcome.total(), outcome.put(), outcome.deleted(), outcome.unchanged()));
                 Log.infof("restore %s: %d keys in the snapshot%s, %d %s, %d unchanged, %d %s", id, outcome.total(),
                         restore.keyPrefix == null ? "" : " under " + restore.keyPrefix, outcome.put(), restore.dryRun ? "would be put" : "put",
@@ -141,15 +151,16 @@ public class RestoreSaga {
                 return restore.dryRun ? RestorePhase.COMPLETED : RestorePhase.VERIFYING;
             }
             case VERIFYING -> {
-                if (restore.mode == RestoreMode.REPLACE) {
-                    EtcdKeyspace.MembersVerified verified = keyspace.verifyMembers(restore.targetCluster, spec(restore.targetCluster),
-                            fetcher.ensureDecoded(id, source(restore)));
-                    Log.infof("restore %s: every member serves the snapshot's %d keys at revision %d", id, verified.keys(), verified.revision());
-                    run(() -> restores.outcome(id, owner, verified.keys(), verified.keys(), 0, 0));
-                    return RestorePhase.RESUMING;
+                try (KeyState state = state(restore)) {
+                    if (restore.mode == RestoreMode.REPLACE) {
+                        EtcdKeyspace.MembersVerified verified = keyspace.verifyMembers(restore.targetCluster, spec(restore.targetCluster), state);
+                        Log.infof("restore %s: every member serves the %d keys of revision %d at revision %d", id, verified.keys(), state.revision(),
+                                verified.revision());
+                        run(() -> restores.outcome(id, owner, verified.keys(), verified.keys(), 0, 0));
+                        return RestorePhase.RESUMING;
+                    }
+                    keyspace.verify(restore.targetCluster, spec(restore.targetCluster), state, prefix(restore), restore.prune);
                 }
-                keyspace.verify(restore.targetCluster, spec(restore.targetCluster), fetcher.ensureDecoded(id, source(restore)), prefix(restore),
-                        restore.prune);
                 return RestorePhase.RESUMING;
             }
             case RESUMING -> {
@@ -158,6 +169,56 @@ public class RestoreSaga {
             }
             default -> throw new IllegalStateException("restore " + id + " is " + restore.phase);
         }
+    }
+
+    /**
+     * Point in time, FETCHING: decodes and checks every delta (its own SHA-256, header and trailer, no hole
+     * inside) and that they follow each other and the snapshot without a hole up to the target; for a target
+     * time, records the revision it resolves to.
+     */
+    private void decodeDeltas(RestoreRecord restore) throws Throwable {
+        if (!restore.pointInTime()) {
+            return;
+        }
+        SnapshotFetcher.Source full = source(restore);
+        long reached = full.revision();
+        for (String delta : restore.deltas()) {
+            DeltaFile.Summary summary = fetcher.decodeDelta(restore.id, source(delta));
+            if (summary.firstRevision() > reached + 1) {
+                throw new RestoreException("the deltas of restore " + restore.id + " leave revisions " + (reached + 1) + "–" + (summary.firstRevision() - 1)
+                        + " out (delta " + delta + " starts at " + summary.firstRevision() + "): the chain has a gap");
+            }
+            reached = Math.max(reached, summary.lastRevision());
+        }
+        if (restore.toRevision != null && reached < restore.toRevision) {
+            throw new RestoreException("the deltas of restore " + restore.id + " reach revision " + reached + ", not " + restore.toRevision);
+        }
+        if (restore.toTime != null) {
+            long resolved;
+            try (KeyState state = state(restore)) {
+                resolved = state.revision();
+            }
+            Log.infof("restore %s: the state at %s is revision %d", restore.id, restore.toTime, resolved);
+            run(() -> restores.targetRevision(restore.id, owner, resolved));
+        }
+    }
+
+    /** The keyspace to bring back: the snapshot's, or at a point in time the snapshot with the deltas applied up to the target. */
+    private KeyState state(RestoreRecord restore) throws Throwable {
+        Path db = fetcher.ensureDecoded(restore.id, source(restore));
+        if (restore.deltas().isEmpty()) {
+            return new SnapshotState(db);
+        }
+        List<Path> files = new java.util.ArrayList<>();
+        for (String delta : restore.deltas()) {
+            Path file = fetcher.deltaFile(restore.id, delta);
+            if (!java.nio.file.Files.isRegularFile(file)) {
+                fetcher.decodeDelta(restore.id, source(delta));
+            }
+            files.add(file);
+        }
+        long upTo = restore.targetRevision != null ? restore.targetRevision : Long.MAX_VALUE;
+        return new PointInTimeState(db, files, upTo, restore.toTime);
     }
 
     /**
@@ -310,9 +371,13 @@ public class RestoreSaga {
     }
 
     private SnapshotFetcher.Source source(RestoreRecord restore) throws Throwable {
-        SnapshotRecord snapshot = await(() -> Panache.withSession(() -> SnapshotRecord.<SnapshotRecord>findById(restore.snapshotId)));
+        return source(restore.snapshotId);
+    }
+
+    private SnapshotFetcher.Source source(String snapshotId) throws Throwable {
+        SnapshotRecord snapshot = await(() -> Panache.withSession(() -> SnapshotRecord.<SnapshotRecord>findById(snapshotId)));
         if (snapshot == null || snapshot.deleted) {
-            throw new RestoreException("snapshot " + restore.snapshotId + " was deleted while the restore waited");
+            throw new RestoreException("snapshot " + snapshotId + " was deleted while the restore waited");
         }
         return new SnapshotFetcher.Source(snapshot.id, snapshot.bucket, snapshot.objectKey, snapshot.storedSize, snapshot.storedSha256,
                 snapshot.rawSha256, snapshot.compression, snapshot.encryptionKeyId, snapshot.revision);

@@ -24,6 +24,8 @@ import dev.lifeboat.events.RestoreRequested;
 import dev.lifeboat.events.RollbackMember;
 import dev.lifeboat.events.SnapshotKind;
 import dev.lifeboat.events.outbox.Outbox;
+import dev.lifeboat.events.projection.RecoveryChains;
+import dev.lifeboat.restore.knowledge.DeltaGapRecord;
 import dev.lifeboat.restore.knowledge.ClusterRecord;
 import dev.lifeboat.restore.knowledge.SnapshotRecord;
 import io.quarkus.hibernate.reactive.panache.Panache;
@@ -64,7 +66,7 @@ public class Restores {
     public Uni<RestoreRecord> request(RestoreRequested request) {
         String id = request.restoreId() != null && !request.restoreId().isBlank() ? request.restoreId() : newId();
         return Panache.withTransaction(() -> RestoreRecord.<RestoreRecord>findById(id)
-                .chain(existing -> existing != null ? Uni.createFrom().item(existing) : check(request).chain(snapshot -> create(id, request, snapshot))));
+                .chain(existing -> existing != null ? Uni.createFrom().item(existing) : check(request).chain(choice -> create(id, request, choice))));
     }
 
     /** A request from Kafka that was refused: recorded as FAILED with the reason, so whoever asked can see why. */
@@ -82,13 +84,24 @@ public class Restores {
         });
     }
 
-    private Uni<SnapshotRecord> check(RestoreRequested request) {
+    /** What a request restores: a full snapshot, and for a point in time the plan of deltas to replay onto it. */
+    private record Choice(SnapshotRecord snapshot, RecoveryChains.Plan plan) {
+    }
+
+    private Uni<Choice> check(RestoreRequested request) {
         if (request.mode() == RestoreMode.REPLACE && request.keyPrefix() != null && !request.keyPrefix().isEmpty()) {
             return refuse(400, "keyPrefix", "mode REPLACE replaces the whole keyspace of every member; restoring one key prefix needs mode API");
         }
-        if (request.toRevision() != null || request.toTime() != null) {
-            return refuse(400, request.toRevision() != null ? "toRevision" : "toTime",
-                    "point-in-time restore needs delta snapshots, which this installation does not take yet; name a snapshot");
+        if (request.toRevision() != null && request.toTime() != null) {
+            return refuse(400, "toTime", "name either toRevision or toTime, not both");
+        }
+        boolean pointInTime = request.toRevision() != null || request.toTime() != null;
+        if (pointInTime && request.snapshot() != null && !request.snapshot().isBlank() && !"latest".equals(request.snapshot())) {
+            return refuse(400, "snapshot", "a point-in-time restore picks its full snapshot and deltas itself; leave snapshot out "
+                    + "or name a snapshot without toRevision/toTime");
+        }
+        if (request.toRevision() != null && request.toRevision() < 1) {
+            return refuse(400, "toRevision", "toRevision must be a revision (1 or more), not " + request.toRevision());
         }
         String target = target(request);
         if (!target.equals(request.clusterId()) && !request.allowCrossCluster()) {
@@ -98,7 +111,7 @@ public class Restores {
         return requireCluster(request.clusterId(), "cluster")
                 .chain(() -> requireCluster(target, "targetCluster"))
                 .chain(() -> request.mode() == RestoreMode.REPLACE ? requireMembers(target) : Uni.createFrom().voidItem())
-                .chain(() -> snapshot(request))
+                .chain(() -> pointInTime ? plan(request) : snapshot(request).map(snapshot -> new Choice(snapshot, null)))
                 .call(() -> RestoreRecord.<RestoreRecord>find("targetCluster = ?1 and phase not in ?2", target,
                         List.of(RestorePhase.COMPLETED, RestorePhase.FAILED)).firstResult().chain(running -> running == null
                                 ? Uni.createFrom().voidItem()
@@ -145,11 +158,47 @@ public class Restores {
         });
     }
 
-    private Uni<RestoreRecord> create(String id, RestoreRequested request, SnapshotRecord snapshot) {
+    /**
+     * The plan to reach the requested revision or time from the cluster's full snapshots and deltas
+     * (RecoveryChains); a target no chain reaches is refused with what can be restored and the gaps
+     * capture recorded.
+     */
+    private static Uni<Choice> plan(RestoreRequested request) {
+        String field = request.toRevision() != null ? "toRevision" : "toTime";
+        return SnapshotRecord.<SnapshotRecord>list("clusterId = ?1 and deleted = false", request.clusterId()).chain(rows -> {
+            List<RecoveryChains.Full> fulls = rows.stream().filter(r -> r.kind == SnapshotKind.FULL).map(SnapshotRecord::asFull).toList();
+            List<RecoveryChains.Delta> deltas = rows.stream().filter(r -> r.kind == SnapshotKind.DELTA && r.chainId != null)
+                    .map(SnapshotRecord::asDelta).toList();
+            RecoveryChains.Plan plan;
+            try {
+                plan = request.toRevision() != null ? RecoveryChains.forRevision(fulls, deltas, request.toRevision())
+                        : RecoveryChains.forTime(fulls, deltas, request.toTime());
+            } catch (RecoveryChains.NotCoveredException e) {
+                return DeltaGapRecord.<DeltaGapRecord>find("clusterId = ?1 order by detectedAt desc", request.clusterId()).page(0, 3).list()
+                        .chain(gaps -> refuse(400, field, "cluster '" + request.clusterId() + "': " + e.getMessage() + (gaps.isEmpty() ? ""
+                                : "; recorded gaps: " + String.join("; ", gaps.stream().map(g -> "after revision " + g.lastRevision + " ("
+                                        + g.reason + ", " + g.detectedAt + ")").toList()))));
+            }
+            SnapshotRecord full = rows.stream().filter(r -> r.id.equals(plan.full().id())).findFirst().orElseThrow();
+            return Uni.createFrom().item(new Choice(full, plan));
+        });
+    }
+
+    private Uni<RestoreRecord> create(String id, RestoreRequested request, Choice choice) {
+        SnapshotRecord snapshot = choice.snapshot();
         RestoreRecord restore = newRecord(id, request, snapshot.id);
+        if (choice.plan() != null) {
+            restore.toRevision = request.toRevision();
+            restore.toTime = request.toTime();
+            restore.targetRevision = choice.plan().toRevision();
+            restore.deltaIds = choice.plan().deltas().isEmpty() ? null
+                    : String.join(",", choice.plan().deltas().stream().map(RecoveryChains.Delta::id).toList());
+        }
         restore.phase = RestorePhase.VALIDATING;
         restore.phases = phases(Map.of(RestorePhase.VALIDATING.name(), Map.of("startedAt", restore.createdAt)));
-        Log.infof("restore %s: snapshot %s of cluster %s into cluster %s (mode %s%s%s%s)", id, snapshot.id, request.clusterId(),
+        Log.infof("restore %s: snapshot %s%s of cluster %s into cluster %s (mode %s%s%s%s)", id, snapshot.id,
+                choice.plan() == null ? "" : " + " + choice.plan().deltas().size() + " deltas up to " + (request.toRevision() != null
+                        ? "revision " + request.toRevision() : request.toTime()), request.clusterId(),
                 restore.targetCluster, request.mode(), request.keyPrefix() == null ? "" : ", prefix " + request.keyPrefix(),
                 request.prune() ? ", prune" : "", request.dryRun() ? ", dry run" : "");
         return restore.persist().chain(() -> emit(restore, null)).replaceWith(restore);
@@ -251,6 +300,14 @@ public class Restores {
         }, null, null);
     }
 
+    /** Point in time: the revision a target time resolved to, once FETCHING read the deltas. */
+    public Uni<Void> targetRevision(String id, String owner, long revision) {
+        return change(id, owner, restore -> {
+            restore.targetRevision = revision;
+            return Uni.createFrom().voidItem();
+        }, null, null);
+    }
+
     public Uni<Void> note(String id, String owner, String note) {
         return change(id, owner, restore -> {
             restore.note = note;
@@ -275,7 +332,8 @@ public class Restores {
             List<LifeboatEvent> commands = new ArrayList<>();
             List<MemberRecord> rows = new ArrayList<>();
             for (ClusterSpec.Member member : members) {
-                commands.add(new RestoreMember(restore.id, restore.targetCluster, member.name(), restore.snapshotId, members, token, bumpRevision, null));
+                commands.add(new RestoreMember(restore.id, restore.targetCluster, member.name(), restore.snapshotId, members, token, bumpRevision,
+                        restore.deltas().isEmpty() ? null : new RestoreMember.PointInTime(restore.deltas(), restore.targetRevision)));
                 MemberRecord row = new MemberRecord();
                 row.restoreId = restore.id;
                 row.memberName = member.name();

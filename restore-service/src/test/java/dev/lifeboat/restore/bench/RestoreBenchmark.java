@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 
 import dev.lifeboat.events.ClusterSpec;
 import dev.lifeboat.restore.etcd.EtcdKeyspace;
+import dev.lifeboat.restore.state.SnapshotState;
 import dev.lifeboat.stack.EtcdCluster;
 import dev.lifeboat.stack.StackOptions;
 import io.etcd.jetcd.ByteSequence;
@@ -49,15 +50,16 @@ public final class RestoreBenchmark {
         System.out.printf("snapshot: %d keys, %.1f MB%n", KEYS, Files.size(snapshot) / 1e6);
         EtcdKeyspace keyspace = new EtcdKeyspace(128, 1_500_000, 8);
         for (int round = 1; round <= 3; round++) {
-            try (EtcdCluster target = EtcdCluster.start(StackOptions.forTests(dir.resolve("target-" + round), Map.of()))) {
+            try (EtcdCluster target = EtcdCluster.start(StackOptions.forTests(dir.resolve("target-" + round), Map.of()));
+                    SnapshotState state = new SnapshotState(snapshot)) {
                 ClusterSpec spec = new ClusterSpec("bench", List.of(target.endpoints().split(",")), null, null, null, List.of(), false);
                 long start = System.nanoTime();
-                EtcdKeyspace.Outcome outcome = keyspace.restore("bench", spec, snapshot, new byte[0], false, false, (done, total) -> { });
+                EtcdKeyspace.Outcome outcome = keyspace.restore("bench", spec, state, new byte[0], false, false, (done, total) -> { });
                 double seconds = (System.nanoTime() - start) / 1e9;
                 long again = System.nanoTime();
-                EtcdKeyspace.Outcome second = keyspace.restore("bench", spec, snapshot, new byte[0], false, false, (done, total) -> { });
+                EtcdKeyspace.Outcome second = keyspace.restore("bench", spec, state, new byte[0], false, false, (done, total) -> { });
                 double againSeconds = (System.nanoTime() - again) / 1e9;
-                keyspace.verify("bench", spec, snapshot, new byte[0], true);
+                keyspace.verify("bench", spec, state, new byte[0], true);
                 System.out.printf("round %d: %d keys put in %.2f s = %.0f keys/s; again: %d unchanged in %.2f s%n", round, outcome.put(),
                         seconds, outcome.put() / seconds, second.unchanged(), againSeconds);
                 System.out.printf("RESULT restore keys/s %.0f, ratio to the goal of 20,000 keys/s: %.2f%n", outcome.put() / seconds,

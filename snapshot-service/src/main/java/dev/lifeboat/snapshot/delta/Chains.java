@@ -156,8 +156,9 @@ public class Chains {
     }
 
     /**
-     * Changes after the chain's last revision are lost (etcd compacted them before the capture read them):
-     * the chain ends, {@code DeltaGapDetected} says so, and a new chain asks for a full snapshot at once.
+     * Changes after the chain's last revision are lost (etcd compacted them before the capture read them)
+     * or belong to another history (etcd's data was replaced): the chain ends, {@code DeltaGapDetected}
+     * says so, and a new chain asks for a full snapshot at once.
      */
     public Uni<Void> gap(String chainId, Long compactRevision, String reason) {
         return Panache.withTransaction(() -> ChainRecord.<ChainRecord>findById(chainId, LockModeType.PESSIMISTIC_WRITE).chain(chain -> {

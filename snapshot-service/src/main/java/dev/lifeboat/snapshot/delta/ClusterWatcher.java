@@ -34,6 +34,8 @@ import io.quarkus.logging.Log;
  * snapshot is requested); never a silent hole.</li>
  * <li>Another instance moved the chain on (a rebalance): what was buffered is dropped, the capture
  * continues from where the chain stands, or stops if it ended.</li>
+ * <li>etcd reports another cluster id (its data was replaced by a REPLACE restore, which may count
+ * revisions again): the chain ends with a recorded gap before a change of the new history enters it.</li>
  * </ul>
  */
 final class ClusterWatcher {
@@ -70,6 +72,8 @@ final class ClusterWatcher {
     private volatile Instant lastReceivedAt;
     private volatile Instant lastStoredAt;
     private volatile String lastError;
+    /** etcd's cluster id as the first response reported it: a REPLACE restore gives the cluster a new one. */
+    private long etcdClusterId;
     private DeltaStore.Open open;
 
     ClusterWatcher(String clusterId, ClusterSpec spec, ChainRecord chain, DeltaPolicyRecord policy, Chains chains, Settings settings) {
@@ -201,6 +205,16 @@ final class ClusterWatcher {
                     throw new EtcdUnavailableException("etcd at " + endpoint + " canceled the watch of cluster '" + clusterId + "': "
                             + response.getCancelReason(), null);
                 }
+                if (replaced(response.getHeader().getClusterId())) {
+                    store();
+                    String reason = "etcd's cluster id changed from " + Long.toHexString(etcdClusterId) + " to "
+                            + Long.toHexString(response.getHeader().getClusterId()) + ": its data was replaced (a REPLACE restore?), and its "
+                            + "revisions no longer continue the chain";
+                    ClaimedWork.await(() -> chains.gap(chainId, null, reason));
+                    state = "GAP";
+                    lastError = reason;
+                    return true;
+                }
                 etcdRevision = Math.max(etcdRevision, response.getHeader().getRevision());
                 if (response.getEventsCount() > 0) {
                     Instant now = Instant.now();
@@ -216,6 +230,18 @@ final class ClusterWatcher {
             }
             return false;
         }
+    }
+
+    /** Whether etcd now reports another cluster id than the one this capture started with. */
+    private boolean replaced(long clusterId) {
+        if (clusterId == 0) {
+            return false;
+        }
+        if (etcdClusterId == 0) {
+            etcdClusterId = clusterId;
+            return false;
+        }
+        return clusterId != etcdClusterId;
     }
 
     private void append(Event event, Instant now, EtcdWatch watch) throws IOException {

@@ -1,4 +1,4 @@
-package dev.lifeboat.restore.etcd;
+package dev.lifeboat.restore.state;
 
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
@@ -11,7 +11,7 @@ import java.security.NoSuchAlgorithmException;
  * treated as one: a key to prune could survive, and verification would then fail visibly — never a
  * silent loss.
  */
-final class KeyHashes {
+public final class KeyHashes {
 
     private static final long EMPTY = 0;
 
@@ -20,12 +20,12 @@ final class KeyHashes {
     private int size;
 
     /** The 64-bit hash of some bytes; never 0 (0 marks an empty slot). */
-    static long of(byte[] bytes) {
+    public static long of(byte[] bytes) {
         long hash = ByteBuffer.wrap(sha256().digest(bytes)).getLong();
         return hash == EMPTY ? 1 : hash;
     }
 
-    static MessageDigest sha256() {
+    public static MessageDigest sha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
@@ -33,7 +33,7 @@ final class KeyHashes {
         }
     }
 
-    void put(long key, long value) {
+    public void put(long key, long value) {
         if ((size + 1) * 2 > keys.length) {
             grow();
         }
@@ -45,18 +45,27 @@ final class KeyHashes {
         values[slot] = value;
     }
 
-    boolean contains(long key) {
+    public boolean contains(long key) {
         return keys[slot(key, keys)] == key;
     }
 
     /** The value hash of a key, or 0 when the key is absent. */
-    long get(long key) {
+    public long get(long key) {
         int slot = slot(key, keys);
         return keys[slot] == key ? values[slot] : EMPTY;
     }
 
-    int size() {
+    public int size() {
         return size;
+    }
+
+    /** Every entry, in no particular order. */
+    public void forEach(java.util.function.BiConsumer<Long, Long> each) {
+        for (int i = 0; i < keys.length; i++) {
+            if (keys[i] != EMPTY) {
+                each.accept(keys[i], values[i]);
+            }
+        }
     }
 
     private static int slot(long key, long[] table) {

@@ -1,0 +1,29 @@
+package dev.lifeboat.restore.knowledge;
+
+import java.time.Instant;
+
+import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+
+/** A gap delta capture recorded (DeltaGapDetected): chain {@code chainId} lost the changes after {@code lastRevision}. */
+@Entity
+@Table(name = "delta_gap")
+public class DeltaGapRecord extends PanacheEntityBase {
+
+    @Id
+    @Column(name = "chain_id")
+    public String chainId;
+    @Column(name = "cluster_id", nullable = false)
+    public String clusterId;
+    @Column(name = "last_revision", nullable = false)
+    public long lastRevision;
+    @Column(name = "compact_revision")
+    public Long compactRevision;
+    @Column(nullable = false)
+    public String reason;
+    @Column(name = "detected_at", nullable = false)
+    public Instant detectedAt;
+}
