@@ -2,7 +2,7 @@
 MVN := ./mvnw -B
 ETCD_MEMBERS ?= 1
 
-.PHONY: run test build bootstrap clean bench-snapshot-format bench-snapshot-service bench-scheduler bench-restore bench-retention bench-replace
+.PHONY: run test build bootstrap clean bench-snapshot-format bench-snapshot-service bench-scheduler bench-restore bench-retention bench-replace bench-delta
 
 ## make run: build, start the local stack (etcd, Kafka, S3, PostgreSQL) and the four services; Ctrl-C stops all.
 run: bootstrap
@@ -47,6 +47,14 @@ bench-replace: bootstrap
 	$(MVN) -q -pl restore-service dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath
 	java -cp restore-service/target/test-classes:restore-service/target/classes:$$(cat restore-service/target/bench.classpath) \
 		dev.lifeboat.restore.bench.ReplaceBenchmark restore-service/target/replace-benchmark .
+
+## make bench-delta: delta capture under >= 5,000 puts/s for 5 minutes (lag, RSS), then replaying the deltas (API and REPLACE): changes/s.
+DELTA_SECONDS ?= 300
+bench-delta: bootstrap
+	$(MVN) -q install -DskipTests -pl restore-service,etcd-agent,scheduler-service,snapshot-service -am
+	$(MVN) -q -pl restore-service dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath
+	java -cp restore-service/target/test-classes:restore-service/target/classes:$$(cat restore-service/target/bench.classpath) \
+		dev.lifeboat.restore.bench.DeltaBenchmark restore-service/target/delta-benchmark . $(DELTA_SECONDS)
 
 ## make bench-retention: prune 9,999 of 10,000 snapshot objects of one cluster on the local S3: seconds and the ratio to 30 s.
 bench-retention: bootstrap

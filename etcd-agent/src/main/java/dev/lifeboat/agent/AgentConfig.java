@@ -56,6 +56,14 @@ public interface AgentConfig {
     @WithDefault("30m")
     Duration commandMaxAge();
 
+    /**
+     * Point-in-time REPLACE: the directory under which the scratch etcd that replays the deltas keeps its
+     * data ({@code replay-<restore id>}); default beside the data dir. A tmpfs (e.g. {@code /dev/shm}) makes
+     * the replay faster — the scratch etcd's disk syncs then cost nothing, and its data is thrown away — when it
+     * has room for the snapshot's db twice.
+     */
+    Optional<String> replayDir();
+
     /** How long the pre-restore data dir of a restore that COMPLETED is kept (for rollback) before it is removed. */
     @WithDefault("24h")
     Duration keepPreRestore();

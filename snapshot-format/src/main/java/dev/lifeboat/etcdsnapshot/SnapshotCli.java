@@ -15,7 +15,9 @@ import java.util.Optional;
  * {@code etcdctl snapshot status -w json}) and liveKeys;</li>
  * <li>{@code verify FILE}: exit 0 for a good snapshot; otherwise one line saying what is wrong;</li>
  * <li>{@code ls FILE [PREFIX]}: the live keys, one a line, in the order they were written;</li>
- * <li>{@code get FILE KEY}: the live value of the key, as stored.</li>
+ * <li>{@code get FILE KEY}: the live value of the key, as stored;</li>
+ * <li>{@code delta FILE}: a plain Lifeboat delta, read through and checked: its header and summary as one
+ * JSON object.</li>
  * </ul>
  * Exit codes: 0 done; 1 the snapshot is invalid or unreadable, or the key does not exist; 2 usage.
  */
@@ -34,10 +36,13 @@ public final class SnapshotCli {
 
     static int run(String[] args, PrintStream out, PrintStream err) {
         if (args.length < 2 || (args[0].equals("get") && args.length != 3) || args.length > 3) {
-            err.println("usage: snapshot-format (status|verify) FILE | ls FILE [PREFIX] | get FILE KEY");
+            err.println("usage: snapshot-format (status|verify|delta) FILE | ls FILE [PREFIX] | get FILE KEY");
             return USAGE;
         }
         Path file = Path.of(args[1]);
+        if (args[0].equals("delta")) {
+            return delta(file, out, err);
+        }
         try (EtcdSnapshot snapshot = EtcdSnapshot.open(file)) {
             switch (args[0]) {
                 case "status" -> out.println(snapshot.status().toJson());
@@ -57,7 +62,7 @@ public final class SnapshotCli {
                     out.flush();
                 }
                 default -> {
-                    err.println("snapshot-format: unknown command '" + args[0] + "' (status, verify, ls, get)");
+                    err.println("snapshot-format: unknown command '" + args[0] + "' (status, verify, ls, get, delta)");
                     return USAGE;
                 }
             }
@@ -67,6 +72,29 @@ public final class SnapshotCli {
             return INVALID;
         } catch (IOException e) {
             err.println("snapshot-format: cannot write the output: " + e.getMessage());
+            return INVALID;
+        }
+    }
+
+    private static int delta(Path file, PrintStream out, PrintStream err) {
+        try (DeltaFile.Reader reader = DeltaFile.Reader.open(file)) {
+            DeltaFile.Summary summary = reader.readAll(change -> {
+            });
+            DeltaFile.Header header = reader.header();
+            StringBuilder json = new StringBuilder("{\"cluster\":");
+            DeltaFile.quote(json, header.clusterId());
+            json.append(",\"chain\":");
+            DeltaFile.quote(json, header.chainId());
+            json.append(",\"after\":").append(header.afterRevision()).append(",\"first\":").append(summary.firstRevision())
+                    .append(",\"last\":").append(summary.lastRevision()).append(",\"events\":").append(summary.events())
+                    .append(",\"revisions\":").append(summary.revisions()).append('}');
+            out.println(json);
+            return OK;
+        } catch (SnapshotFormatException e) {
+            err.println("snapshot-format: " + e.getMessage());
+            return INVALID;
+        } catch (IOException e) {
+            err.println("snapshot-format: cannot read " + file + ": " + e.getMessage());
             return INVALID;
         }
     }

@@ -94,6 +94,22 @@ class DeltaFileTest {
     }
 
     @Test
+    void theCommandLineChecksADeltaAndSaysWhatIsWrong(@TempDir Path dir) throws IOException {
+        Path good = Files.write(dir.resolve("good.delta"), sample());
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertEquals(SnapshotCli.OK, SnapshotCli.run(new String[] {"delta", good.toString()}, new java.io.PrintStream(out, true),
+                new java.io.PrintStream(err, true)));
+        assertEquals("{\"cluster\":\"prod \\\"eu\\\"\",\"chain\":\"chain-1\",\"after\":41,\"first\":42,\"last\":44,\"events\":4,\"revisions\":3}",
+                out.toString(StandardCharsets.UTF_8).strip());
+        byte[] whole = sample();
+        Path cut = Files.write(dir.resolve("cut.delta"), java.util.Arrays.copyOf(whole, whole.length - 20));
+        assertEquals(SnapshotCli.INVALID, SnapshotCli.run(new String[] {"delta", cut.toString()}, new java.io.PrintStream(out, true),
+                new java.io.PrintStream(err, true)));
+        assertTrue(err.toString(StandardCharsets.UTF_8).startsWith("snapshot-format: delta"), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
     void writerRefusesHolesAndAWrongStart() throws IOException {
         DeltaFile.Writer writer = new DeltaFile.Writer(new ByteArrayOutputStream(), new DeltaFile.Header("c", "k", 10));
         assertThrows(IllegalArgumentException.class, () -> writer.write(DeltaEvent.put(12, utf8("k"), utf8("v"), 12, 1, 0, 0, T)));

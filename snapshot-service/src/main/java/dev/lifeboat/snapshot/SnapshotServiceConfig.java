@@ -44,6 +44,13 @@ public interface SnapshotServiceConfig {
         @WithDefault("30s")
         Duration maxBackoff();
 
+        /**
+         * HTTP/2 flow-control window of a watch: how far etcd may send ahead of the capture. Small, because it
+         * is memory per watched cluster; etcd keeps what the window holds back in its own store.
+         */
+        @WithDefault("1048576")
+        int flowControlWindow();
+
         /** How long a stopping capture may take to write out what it buffered. */
         @WithDefault("30s")
         Duration stopTimeout();

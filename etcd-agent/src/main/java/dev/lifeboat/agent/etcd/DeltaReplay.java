@@ -24,6 +24,7 @@ import dev.lifeboat.agent.AgentConfig;
 import dev.lifeboat.etcdsnapshot.DeltaEvent;
 import dev.lifeboat.etcdsnapshot.DeltaFile;
 import dev.lifeboat.etcdsnapshot.EtcdSnapshot;
+import io.etcd.jetcd.api.Compare;
 import io.etcd.jetcd.api.DeleteRangeRequest;
 import io.etcd.jetcd.api.KVGrpc;
 import io.etcd.jetcd.api.LeaseGrantRequest;
@@ -114,22 +115,25 @@ public class DeltaReplay {
             KVGrpc.KVBlockingStub kv = KVGrpc.newBlockingStub(channel);
             LeaseGrpc.LeaseBlockingStub lease = LeaseGrpc.newBlockingStub(channel);
             keepAlive = new KeepAlive(LeaseGrpc.newStub(channel), leases);
-            long current = kv.range(io.etcd.jetcd.api.RangeRequest.newBuilder().setKey(ByteString.copyFrom(new byte[] {0})).setCountOnly(true).build())
+            long queued = kv.range(io.etcd.jetcd.api.RangeRequest.newBuilder().setKey(ByteString.copyFrom(new byte[] {0})).setCountOnly(true).build())
                     .getHeader().getRevision();
+            Pipeline pipeline = new Pipeline(KVGrpc.newFutureStub(channel), queued);
             long revisions = 0;
             long changes = 0;
             for (String deltaId : deltaIds) {
                 Path file = scratch.resolve(deltaId + ".delta");
                 fetcher.fetch(deltaId, file);
-                long[] applied = apply(file, deltaId, current, toRevision, kv, lease, leases);
-                current = applied[0];
+                long[] applied = apply(file, deltaId, queued, toRevision, pipeline, lease, leases);
+                queued = applied[0];
                 revisions += applied[1];
                 changes += applied[2];
                 Files.deleteIfExists(file);
-                if (current >= toRevision) {
+                if (queued >= toRevision) {
                     break;
                 }
             }
+            pipeline.drain();
+            long current = pipeline.applied();
             if (current != toRevision) {
                 throw new EtcdProcessException("the replay reached revision " + current + ", not the target revision " + toRevision
                         + ": the deltas do not cover it");
@@ -137,7 +141,8 @@ public class DeltaReplay {
             Path replayed = scratch.resolve("replayed.db");
             save(channel, replayed);
             double seconds = (System.nanoTime() - begin) / 1e9;
-            Log.infof("replayed %d revisions (%d changes) onto the snapshot up to revision %d in %.1f s", revisions, changes, current, seconds);
+            Log.infof("replayed %d revisions (%d changes) onto the snapshot up to revision %d in %.1f s (%s)", revisions, changes, current, seconds,
+                    pipeline.figures());
             return new Outcome(replayed, current, revisions, changes, seconds);
         } catch (StatusRuntimeException e) {
             throw new EtcdProcessException("the replay into the scratch etcd failed: " + e.getStatus().getCode() + " "
@@ -155,39 +160,40 @@ public class DeltaReplay {
     }
 
     /**
-     * Applies one delta's changes after {@code current} up to {@code toRevision}, one transaction per
-     * revision; returns the revision reached, the revisions and the changes applied.
+     * Queues one delta's changes after {@code queued} up to {@code toRevision}, one transaction per
+     * revision; returns the last revision queued, the revisions and the changes.
      */
-    private static long[] apply(Path file, String deltaId, long current, long toRevision, KVGrpc.KVBlockingStub kv,
-            LeaseGrpc.LeaseBlockingStub lease, Set<Long> leases) throws IOException {
-        long reached = current;
+    private static long[] apply(Path file, String deltaId, long queued, long toRevision, Pipeline pipeline, LeaseGrpc.LeaseBlockingStub lease,
+            Set<Long> leases) throws IOException {
+        long reached = queued;
         long revisions = 0;
         long changes = 0;
         try (DeltaFile.Reader reader = DeltaFile.Reader.open(file)) {
-            TxnRequest.Builder txn = TxnRequest.newBuilder();
-            long txnRevision = -1;
+            List<DeltaEvent> txn = new ArrayList<>();
             DeltaEvent event;
             while (true) {
                 event = reader.next();
-                if (event != null && event.revision() <= reached) {
+                if (event != null && event.revision() <= reached && txn.isEmpty()) {
                     continue;
                 }
-                if (txnRevision > 0 && (event == null || event.revision() != txnRevision)) {
-                    commit(kv, txn.build(), txnRevision, deltaId);
-                    reached = txnRevision;
+                if (!txn.isEmpty() && (event == null || event.revision() != txn.get(0).revision())) {
+                    List<RequestOp> ops = new ArrayList<>(txn.size());
+                    for (DeltaEvent change : txn) {
+                        ops.add(op(change, lease, leases));
+                    }
+                    pipeline.add(txn.get(0), ops, deltaId);
+                    reached = txn.get(0).revision();
                     revisions++;
-                    txn = TxnRequest.newBuilder();
-                    txnRevision = -1;
+                    txn.clear();
                 }
                 if (event == null || event.revision() > toRevision) {
                     break;
                 }
-                if (txnRevision < 0 && event.revision() != reached + 1) {
+                if (txn.isEmpty() && event.revision() != reached + 1) {
                     throw new EtcdProcessException("delta " + deltaId + " continues at revision " + event.revision() + ", but the replay is at "
                             + reached + ": the chain has a gap");
                 }
-                txnRevision = event.revision();
-                txn.addSuccess(op(event, lease, leases));
+                txn.add(event);
                 changes++;
             }
         }
@@ -205,14 +211,6 @@ public class DeltaReplay {
         }
         return RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(key).setValue(ByteString.copyFrom(event.value()))
                 .setLease(event.lease())).build();
-    }
-
-    private static void commit(KVGrpc.KVBlockingStub kv, TxnRequest txn, long revision, String deltaId) {
-        TxnResponse response = kv.withDeadlineAfter(30, TimeUnit.SECONDS).txn(txn);
-        if (response.getHeader().getRevision() != revision) {
-            throw new EtcdProcessException("replaying revision " + revision + " of delta " + deltaId + " made the scratch etcd count revision "
-                    + response.getHeader().getRevision() + ": the revisions would not be the original ones");
-        }
     }
 
     /** The scratch etcd's snapshot, with etcd's hash trailer, as etcdctl snapshot save writes it. */
@@ -306,6 +304,108 @@ public class DeltaReplay {
             files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
         } catch (IOException e) {
             throw new EtcdProcessException("cannot remove " + root + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Sends the transactions of consecutive revisions, up to {@link #WINDOW} at once, and still applies
+     * them in order: each (but the first) is guarded by a comparison that holds only once the previous
+     * revision was applied — the mod revision of a key the previous one put, or the absence of a key it
+     * deleted. One sent too early fails its guard, changes nothing (etcd counts no revision for it) and is
+     * sent again; so the transactions that succeed in a window are always a prefix of it, and each is
+     * checked to have made exactly its original revision.
+     */
+    private static final class Pipeline {
+
+        static final int WINDOW = 64;
+
+        private record Txn(long revision, TxnRequest request, String deltaId) {
+        }
+
+        private final KVGrpc.KVFutureStub kv;
+        private final List<Txn> queue = new ArrayList<>();
+        private long applied;
+        private long windows;
+        private long sent;
+        private DeltaEvent previous;
+
+        Pipeline(KVGrpc.KVFutureStub kv, long applied) {
+            this.kv = kv;
+            this.applied = applied;
+        }
+
+        long applied() {
+            return applied;
+        }
+
+        /** Windows sent and transactions sent (a transaction sent too early is sent again). */
+        String figures() {
+            return windows + " windows, " + sent + " transactions sent";
+        }
+
+        void add(DeltaEvent first, List<RequestOp> ops, String deltaId) {
+            TxnRequest.Builder txn = TxnRequest.newBuilder().addAllSuccess(ops);
+            if (previous != null) {
+                txn.addCompare(guard(previous));
+            }
+            previous = first;
+            queue.add(new Txn(first.revision(), txn.build(), deltaId));
+            if (queue.size() >= WINDOW) {
+                sendWindow();
+            }
+        }
+
+        /** Holds exactly when the revision of {@code change} was applied and the next one not yet. */
+        private static Compare guard(DeltaEvent change) {
+            Compare.Builder compare = Compare.newBuilder().setKey(ByteString.copyFrom(change.key())).setResult(Compare.CompareResult.EQUAL);
+            return change.op() == DeltaEvent.Op.PUT ? compare.setTarget(Compare.CompareTarget.MOD).setModRevision(change.revision()).build()
+                    : compare.setTarget(Compare.CompareTarget.VERSION).setVersion(0).build();
+        }
+
+        void drain() {
+            while (!queue.isEmpty()) {
+                sendWindow();
+            }
+        }
+
+        private void sendWindow() {
+            List<Txn> window = List.copyOf(queue.subList(0, Math.min(WINDOW, queue.size())));
+            windows++;
+            sent += window.size();
+            List<com.google.common.util.concurrent.ListenableFuture<TxnResponse>> answers = new ArrayList<>(window.size());
+            for (Txn txn : window) {
+                answers.add(kv.withDeadlineAfter(60, TimeUnit.SECONDS).txn(txn.request()));
+            }
+            int done = 0;
+            for (int i = 0; i < window.size(); i++) {
+                TxnResponse response;
+                try {
+                    response = answers.get(i).get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    Throwable cause = e.getCause();
+                    throw cause instanceof StatusRuntimeException status ? status
+                            : new EtcdProcessException("the scratch etcd failed a transaction: " + cause);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new EtcdProcessException("interrupted while replaying deltas");
+                }
+                Txn txn = window.get(i);
+                if (!response.getSucceeded()) {
+                    continue;
+                }
+                if (i != done || response.getHeader().getRevision() != txn.revision()) {
+                    throw new EtcdProcessException("replaying revision " + txn.revision() + " of delta " + txn.deltaId() + " made the scratch etcd "
+                            + "count revision " + response.getHeader().getRevision() + ": the revisions would not be the original ones");
+                }
+                done++;
+            }
+            if (done == 0) {
+                Txn stuck = window.get(0);
+                throw new EtcdProcessException("the transaction of revision " + stuck.revision() + " of delta " + stuck.deltaId()
+                        + " failed its guard although revision " + applied + " was applied: the scratch etcd changed under the replay");
+            }
+            applied = window.get(done - 1).revision();
+            queue.subList(0, done).clear();
         }
     }
 

@@ -120,16 +120,18 @@ public class MemberRestorer {
         deleteTree(staging);
         long bytes = download.fetch(state.snapshotId, db);
         Log.infof("restore %s: fetched snapshot %s (%d bytes)", state.restoreId, state.snapshotId, bytes);
+        String replayNote = null;
         if (state.deltaSnapshotIds != null && !state.deltaSnapshotIds.isEmpty()) {
             DeltaReplay.Outcome replayed = replay.replay(db, state.deltaSnapshotIds, state.toRevision, scratch(state), download::fetch);
+            replayNote = String.format(java.util.Locale.ROOT, "replayed %d revisions (%d changes) of %d deltas onto snapshot %s up to revision %d in %.1f s",
+                    replayed.revisions(), replayed.changes(), state.deltaSnapshotIds.size(), state.snapshotId, replayed.revision(), replayed.seconds());
             try {
                 Files.move(replayed.snapshot(), db, StandardCopyOption.REPLACE_EXISTING);
             } catch (IOException e) {
                 throw new MemberRestoreException("cannot move the replayed snapshot into place: " + e.getMessage());
             }
             deleteTree(scratch(state));
-            Log.infof("restore %s: %d deltas replayed onto snapshot %s up to revision %d", state.restoreId, state.deltaSnapshotIds.size(),
-                    state.snapshotId, replayed.revision());
+            Log.infof("restore %s: %s", state.restoreId, replayNote);
         }
         RestoreTool.Outcome outcome;
         try {
@@ -138,7 +140,7 @@ public class MemberRestorer {
             deleteQuietly(db);
         }
         state.revisionBumped = outcome.revisionBumped();
-        state.note = outcome.note();
+        state.note = replayNote == null ? outcome.note() : replayNote + "; " + outcome.note();
         Path dataDir = etcd.dataDir();
         state.asideDir = dataDir.resolveSibling(dataDir.getFileName() + ".pre-restore-" + ASIDE_TIME.format(Instant.now())).toString();
         state.step = RestoreState.Step.SWAPPING;
@@ -364,10 +366,11 @@ public class MemberRestorer {
         return dataDir.resolveSibling(dataDir.getFileName() + ".restoring-" + state.restoreId);
     }
 
-    /** Where a point-in-time restore replays its deltas: {@code <data-dir>.replay-<restore id>}. */
+    /** Where a point-in-time restore replays its deltas: {@code <replay-dir>/replay-<restore id>}, or {@code <data-dir>.replay-<restore id>}. */
     private Path scratch(RestoreState state) {
         Path dataDir = etcd.dataDir();
-        return dataDir.resolveSibling(dataDir.getFileName() + ".replay-" + state.restoreId);
+        return config.replayDir().map(dir -> Path.of(dir).resolve("replay-" + state.restoreId))
+                .orElse(dataDir.resolveSibling(dataDir.getFileName() + ".replay-" + state.restoreId));
     }
 
     private Path snapshotFile(RestoreState state) {

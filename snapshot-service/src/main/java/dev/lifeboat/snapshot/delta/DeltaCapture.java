@@ -60,7 +60,7 @@ public class DeltaCapture implements KafkaConsumerRebalanceListener {
     public DeltaCapture(Chains chains, DeltaStore store, SnapshotServiceConfig config) {
         this.chains = chains;
         this.config = config;
-        this.settings = new ClusterWatcher.Settings(store, config.snapshots().flowControlWindow(), config.capture().maxBackoff());
+        this.settings = new ClusterWatcher.Settings(store, config.capture().flowControlWindow(), config.capture().maxBackoff());
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -120,8 +120,12 @@ public class DeltaCapture implements KafkaConsumerRebalanceListener {
                 }
             }
             stopAll(watchers.keySet().stream().filter(cluster -> !wanted.contains(cluster)).toList(), null);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } catch (Throwable e) {
-            Log.warnf("delta capture cannot check its clusters right now: %s", e.getMessage());
+            if (!Thread.currentThread().isInterrupted()) {
+                Log.warnf("delta capture cannot check its clusters right now: %s", e.getMessage());
+            }
         }
     }
 

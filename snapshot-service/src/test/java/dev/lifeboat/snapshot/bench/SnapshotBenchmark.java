@@ -15,7 +15,6 @@ import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 import dev.lifeboat.events.ClusterRegistered;
 import dev.lifeboat.events.ClusterSpec;
@@ -28,6 +27,7 @@ import dev.lifeboat.events.Topics;
 import dev.lifeboat.events.testing.TestEvents;
 import dev.lifeboat.events.testing.TopicProbe;
 import dev.lifeboat.stack.LocalStack;
+import dev.lifeboat.stack.PeakRss;
 import dev.lifeboat.stack.QuarkusService;
 import dev.lifeboat.stack.Ports;
 import dev.lifeboat.stack.StackOptions;
@@ -162,28 +162,11 @@ public final class SnapshotBenchmark {
     /** snapshot-service as built, in its own JVM with make run's options, with its RSS sampled. */
     private static final class Service implements AutoCloseable {
         private final QuarkusService service;
-        private final AtomicLong peak = new AtomicLong();
-        private final Thread sampler;
+        private final PeakRss rss;
 
         private Service(QuarkusService service) {
             this.service = service;
-            this.sampler = new Thread(() -> {
-                Path status = Path.of("/proc", Long.toString(service.pid()), "status");
-                while (!Thread.currentThread().isInterrupted()) {
-                    try {
-                        for (String line : Files.readAllLines(status)) {
-                            if (line.startsWith("VmRSS:")) {
-                                peak.accumulateAndGet(Long.parseLong(line.replaceAll("[^0-9]", "")) << 10, Math::max);
-                            }
-                        }
-                        Thread.sleep(50);
-                    } catch (Exception e) {
-                        return;
-                    }
-                }
-            }, "rss-sampler");
-            sampler.setDaemon(true);
-            sampler.start();
+            this.rss = PeakRss.of(service.pid());
         }
 
         static Service start(Path repo, LocalStack stack, Path dir, String compression) {
@@ -194,12 +177,12 @@ public final class SnapshotBenchmark {
         }
 
         long peakRss() {
-            return peak.get();
+            return rss.peak();
         }
 
         @Override
         public void close() {
-            sampler.interrupt();
+            rss.close();
             service.close();
         }
     }
