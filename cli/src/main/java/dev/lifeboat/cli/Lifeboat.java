@@ -1,0 +1,85 @@
+package dev.lifeboat.cli;
+
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+/**
+ * {@code lifeboat}: the command line for people and runbooks over Lifeboat's REST APIs.
+ *
+ * <p>Exit codes: 0 done; 1 the work ran and failed (a backup or restore ended FAILED, a file is not a
+ * valid snapshot); 2 refused (the command line, or a service's 400/404/409 — its message is printed);
+ * 3 a service could not be reached or answered 5xx; 4 {@code --wait} gave up after {@code --timeout}.
+ */
+@Command(name = "lifeboat", mixinStandardHelpOptions = true, version = "lifeboat 0.1.0",
+        description = "Backup and disaster recovery for etcd: clusters, policies, backups, snapshots, restores.",
+        subcommands = {ClusterCommand.class, PolicyCommand.class, BackupCommand.class, SnapshotsCommand.class, SnapshotCommand.class,
+                RestoreCommand.class, TimelineCommand.class, RetentionCommand.class},
+        footer = {"", "Exit codes: 0 done, 1 failed, 2 refused or bad usage, 3 a service unreachable, 4 timed out waiting.",
+                "Service URLs default to the local stack of 'make run'; set them with the options or LIFEBOAT_<SERVICE>_URL."})
+public final class Lifeboat {
+
+    @Option(names = "--scheduler-url", scope = ScopeType.INHERIT, defaultValue = "${env:LIFEBOAT_SCHEDULER_URL:-http://127.0.0.1:8081}",
+            description = "scheduler-service (clusters, policies, backups, timeline); default ${DEFAULT-VALUE}")
+    String schedulerUrl;
+
+    @Option(names = "--snapshot-url", scope = ScopeType.INHERIT, defaultValue = "${env:LIFEBOAT_SNAPSHOT_URL:-http://127.0.0.1:8082}",
+            description = "snapshot-service (snapshots, downloads); default ${DEFAULT-VALUE}")
+    String snapshotUrl;
+
+    @Option(names = "--retention-url", scope = ScopeType.INHERIT, defaultValue = "${env:LIFEBOAT_RETENTION_URL:-http://127.0.0.1:8083}",
+            description = "retention-service; default ${DEFAULT-VALUE}")
+    String retentionUrl;
+
+    @Option(names = "--restore-url", scope = ScopeType.INHERIT, defaultValue = "${env:LIFEBOAT_RESTORE_URL:-http://127.0.0.1:8084}",
+            description = "restore-service; default ${DEFAULT-VALUE}")
+    String restoreUrl;
+
+    Api scheduler() {
+        return new Api("scheduler-service", schedulerUrl);
+    }
+
+    Api snapshots() {
+        return new Api("snapshot-service", snapshotUrl);
+    }
+
+    Api retention() {
+        return new Api("retention-service", retentionUrl);
+    }
+
+    Api restores() {
+        return new Api("restore-service", restoreUrl);
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, new PrintWriter(System.out, true, StandardCharsets.UTF_8), new PrintWriter(System.err, true, StandardCharsets.UTF_8)));
+    }
+
+    /** Runs a command line; returns its exit code. */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine command = new CommandLine(new Lifeboat());
+        command.setOut(out);
+        command.setErr(err);
+        command.setExecutionExceptionHandler((e, line, parsed) -> {
+            if (e instanceof CliException cli) {
+                err.println("lifeboat: " + cli.getMessage());
+                err.flush();
+                return cli.exitCode();
+            }
+            err.println("lifeboat: " + e);
+            err.flush();
+            return CliException.FAILED;
+        });
+        command.setParameterExceptionHandler((e, line) -> {
+            err.println("lifeboat: " + e.getMessage());
+            e.getCommandLine().usage(err);
+            err.flush();
+            return CliException.REFUSED;
+        });
+        return command.execute(args);
+    }
+}

@@ -1,0 +1,68 @@
+package dev.lifeboat.cli;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/** {@code --wait}: polls a view until it is done, printing a line each time its progress changes; bounded by {@code --timeout}. */
+final class Waiting {
+
+    private static final Pattern DURATION = Pattern.compile("(?:(\\d+)h)?(?:(\\d+)m)?(?:(\\d+)s)?");
+    private static final Duration POLL = Duration.ofMillis(500);
+
+    private Waiting() {
+    }
+
+    /** {@code 90s}, {@code 30m}, {@code 1h30m}, or ISO-8601 ({@code PT30M}). */
+    static Duration duration(String text, String option) {
+        Matcher m = DURATION.matcher(text.trim().toLowerCase(Locale.ROOT));
+        if (!text.isBlank() && m.matches()) {
+            return Duration.ofHours(group(m, 1)).plusMinutes(group(m, 2)).plusSeconds(group(m, 3));
+        }
+        try {
+            return Duration.parse(text.trim().toUpperCase(Locale.ROOT));
+        } catch (RuntimeException e) {
+            throw new CliException(CliException.REFUSED, option + " must be a duration like 90s, 30m or 1h, not '" + text + "'");
+        }
+    }
+
+    private static long group(Matcher m, int group) {
+        return m.group(group) == null ? 0 : Long.parseLong(m.group(group));
+    }
+
+    /**
+     * Reads the view until {@code done} says so; prints {@code progress} of it when it changed. Returns the last view,
+     * or fails with exit code 4 after {@code timeout} naming {@code what}.
+     */
+    static JsonNode until(Supplier<JsonNode> read, Function<JsonNode, Boolean> done, Function<JsonNode, String> progress, Duration timeout,
+            String what, Output output) {
+        Instant deadline = Instant.now().plus(timeout);
+        String last = null;
+        while (true) {
+            JsonNode view = read.get();
+            String line = view == null ? null : progress.apply(view);
+            if (line != null && !line.equals(last)) {
+                output.say(java.time.LocalTime.now().withNano(0) + "  " + line);
+                last = line;
+            }
+            if (view != null && done.apply(view)) {
+                return view;
+            }
+            if (Instant.now().isAfter(deadline)) {
+                throw new CliException(CliException.TIMED_OUT, what + " did not end within " + timeout.toSeconds() + " s (--timeout); it may still be running");
+            }
+            try {
+                Thread.sleep(POLL.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CliException(CliException.FAILED, "interrupted");
+            }
+        }
+    }
+}

@@ -1,0 +1,155 @@
+package dev.lifeboat.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.sun.net.httpserver.HttpServer;
+
+import dev.lifeboat.etcdsnapshot.DeltaEvent;
+import dev.lifeboat.etcdsnapshot.DeltaFile;
+
+/**
+ * The command line's own logic — arguments into requests, answers into tables and JSON, failures into exit
+ * codes — against canned answers of a local HTTP server. The commands against the real services are
+ * tested in the e2e module.
+ */
+class CliTest {
+
+    private HttpServer server;
+    private final Map<String, String[]> answers = new ConcurrentHashMap<>();
+    private final List<String> requests = new ArrayList<>();
+
+    @BeforeEach
+    void serve() throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", exchange -> {
+            String key = exchange.getRequestMethod() + " " + exchange.getRequestURI();
+            String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            synchronized (requests) {
+                requests.add(key + (body.isEmpty() ? "" : " " + body));
+            }
+            String[] answer = answers.getOrDefault(key, new String[] {"404", "{\"status\":404,\"error\":\"nothing at " + key + "\"}"});
+            byte[] bytes = answer[1].getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(Integer.parseInt(answer[0]), bytes.length);
+            exchange.getResponseBody().write(bytes);
+            exchange.close();
+        });
+        server.start();
+    }
+
+    @AfterEach
+    void stop() {
+        server.stop(0);
+    }
+
+    private record Run(int code, String out, String err) {
+    }
+
+    private Run run(String... args) {
+        String url = "http://127.0.0.1:" + server.getAddress().getPort();
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of("--scheduler-url", url, "--snapshot-url", url, "--restore-url", url, "--retention-url", url));
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Lifeboat.run(all.toArray(String[]::new), new PrintWriter(out), new PrintWriter(err));
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void clusterAddSendsTheReferencesAndMembersAsTheSchedulerTakesThem() {
+        answers.put("POST /api/v1/clusters", new String[] {"201", "{\"id\":\"prod\",\"endpoints\":[\"https://10.0.0.1:2379\"]}"});
+        Run run = run("cluster", "add", "prod", "--endpoint", "https://10.0.0.1:2379", "--member", "m1=https://10.0.0.1:2380=https://10.0.0.1:2379",
+                "--user-ref", "env:ETCD_USER", "--password-ref", "file:/run/secrets/etcd");
+        assertEquals(0, run.code(), run.err());
+        assertEquals("cluster prod registered: https://10.0.0.1:2379", run.out().strip());
+        String sent = requests.get(0);
+        assertTrue(sent.contains("\"members\":[{\"") && sent.contains("\"peerUrl\":\"https://10.0.0.1:2380\""), sent);
+        assertTrue(sent.contains("\"auth\":{\"userRef\":\"env:ETCD_USER\",\"passwordRef\":\"file:/run/secrets/etcd\"}"), sent);
+    }
+
+    @Test
+    void listsAreTablesForPeopleAndTheServicesJsonForRunbooks() {
+        answers.put("GET /api/v1/snapshots?cluster=prod&limit=50", new String[] {"200", "[{\"id\":\"s1\",\"kind\":\"FULL\",\"phase\":\"COMPLETED\","
+                + "\"revision\":4711,\"rawSize\":2500000,\"storedSize\":800000,\"completedAt\":\"2026-12-01T10:00:00Z\",\"objectKey\":\"lifeboat/prod/full/x.db.zst\"},"
+                + "{\"id\":\"d1\",\"kind\":\"DELTA\",\"phase\":\"COMPLETED\",\"firstRevision\":4712,\"revision\":4800,\"rawSize\":900}]"});
+        Run table = run("snapshots", "list", "--cluster", "prod");
+        assertEquals(0, table.code(), table.err());
+        String[] lines = table.out().split("\n");
+        assertTrue(lines[0].matches("ID\\s+KIND\\s+PHASE\\s+REVISION\\s+SIZE\\s+STORED\\s+COMPLETED\\s+OBJECT / REASON"), lines[0]);
+        assertTrue(lines[1].matches("s1\\s+FULL\\s+COMPLETED\\s+4711\\s+2\\.5 MB\\s+800\\.0 kB\\s+2026-12-01T10:00:00Z\\s+lifeboat/prod/full/x\\.db\\.zst"), lines[1]);
+        assertTrue(lines[2].matches("d1\\s+DELTA\\s+COMPLETED\\s+4712-4800\\s+900 B.*"), lines[2]);
+
+        Run json = run("snapshots", "list", "--cluster", "prod", "-o", "json");
+        assertEquals(0, json.code());
+        assertTrue(json.out().contains("\"objectKey\" : \"lifeboat/prod/full/x.db.zst\""), json.out());
+    }
+
+    @Test
+    void aRefusalExitsWithTwoAndTheServicesOwnWords() {
+        answers.put("POST /api/v1/restores", new String[] {"400", "{\"status\":400,\"error\":\"revision 9 cannot be restored: ...\",\"field\":\"toRevision\"}"});
+        Run run = run("restore", "--cluster", "prod", "--to-revision", "9");
+        assertEquals(CliException.REFUSED, run.code());
+        assertEquals("lifeboat: restore-service refused (400, field toRevision): revision 9 cannot be restored: ...", run.err().strip());
+        assertTrue(requests.get(0).contains("\"toRevision\":9"), requests.get(0));
+
+        Run usage = run("restore");
+        assertEquals(CliException.REFUSED, usage.code());
+        assertTrue(usage.err().contains("Missing required option: '--cluster=<cluster>'"), usage.err());
+    }
+
+    @Test
+    void waitingFollowsARestoreAndExitsOneWhenItFailed() {
+        answers.put("POST /api/v1/restores", new String[] {"202", "{\"id\":\"r1\",\"phase\":\"VALIDATING\",\"snapshot\":\"s1\",\"mode\":\"API\"}"});
+        answers.put("GET /api/v1/restores/r1", new String[] {"200", "{\"id\":\"r1\",\"phase\":\"FAILED\",\"error\":\"snapshot s1: its object is corrupted\"}"});
+        Run run = run("restore", "--cluster", "prod", "--snapshot", "s1", "--wait");
+        assertEquals(CliException.FAILED, run.code());
+        assertTrue(run.out().contains("FAILED: snapshot s1: its object is corrupted"), run.out());
+        assertEquals("lifeboat: restore r1 failed: snapshot s1: its object is corrupted", run.err().strip());
+    }
+
+    @Test
+    void anUnreachableServiceExitsWithThreeNamingIt() {
+        StringWriter err = new StringWriter();
+        int code = Lifeboat.run(new String[] {"cluster", "list", "--scheduler-url", "http://127.0.0.1:1"}, new PrintWriter(new StringWriter()),
+                new PrintWriter(err));
+        assertEquals(CliException.UNREACHABLE, code);
+        assertTrue(err.toString().startsWith("lifeboat: cannot reach scheduler-service at http://127.0.0.1:1: nothing answers there"), err.toString());
+    }
+
+    @Test
+    void snapshotStatusReadsADeltaOfflineAndRefusesAFileThatIsNone(@TempDir Path dir) throws IOException {
+        Path delta = dir.resolve("d.delta");
+        try (var out = Files.newOutputStream(delta)) {
+            DeltaFile.Writer writer = new DeltaFile.Writer(out, new DeltaFile.Header("prod", "c1", 10));
+            writer.write(DeltaEvent.put(11, "/k".getBytes(StandardCharsets.UTF_8), "v".getBytes(StandardCharsets.UTF_8), 11, 1, 0, 0,
+                    java.time.Instant.parse("2026-12-01T10:00:00Z")));
+            writer.finish();
+        }
+        Run run = run("snapshot", "status", delta.toString(), "-o", "json");
+        assertEquals(0, run.code(), run.err());
+        assertTrue(run.out().contains("\"lastRevision\" : 11") && run.out().contains("\"kind\" : \"lifeboat delta\""), run.out());
+
+        Path junk = Files.writeString(dir.resolve("junk.db"), "not a snapshot at all, only text that is long enough to fail");
+        Run bad = run("snapshot", "status", junk.toString());
+        assertEquals(CliException.FAILED, bad.code());
+        assertTrue(bad.err().startsWith("lifeboat: " + junk + " is not a valid etcd snapshot: "), bad.err());
+    }
+}
