@@ -1,13 +1,15 @@
 # Lifeboat: the two commands of the Quick start, and a few helpers.
 MVN := ./mvnw -B
 ETCD_MEMBERS ?= 1
+# make run ETCD_ENDPOINTS=https://10.0.0.1:2379 backs up your etcd instead of a local one (see README).
+ETCD_ENDPOINTS ?=
 
 .PHONY: run test build bootstrap clean bench-snapshot-format bench-snapshot-service bench-scheduler bench-restore bench-retention bench-replace bench-delta
 
 ## make run: build, start the local stack (etcd, Kafka, S3, PostgreSQL) and the four services; Ctrl-C stops all.
 run: bootstrap
 	$(MVN) -q package -DskipTests
-	java -jar deploy/run/target/lifeboat-run.jar --repo . --etcd-members $(ETCD_MEMBERS)
+	java -jar deploy/run/target/lifeboat-run.jar --repo . --etcd-members $(ETCD_MEMBERS) $(if $(ETCD_ENDPOINTS),--etcd-endpoints $(ETCD_ENDPOINTS),)
 
 ## make test: every unit and integration test, against real servers started by the tests.
 test: bootstrap

@@ -23,3 +23,6 @@ create table delta_gap (
     reason           text        not null,
     detected_at      timestamptz not null
 );
+
+-- The trace of the request (W3C traceparent): every instance that drives the restore continues it.
+alter table restore add column traceparent text;

@@ -55,13 +55,19 @@ final class BackupCommand extends Base {
         return null;
     }
 
-    private static String progress(JsonNode entry) {
-        String phase = entry.path("phase").asText();
-        return switch (phase) {
-            case "RUNNING" -> "RUNNING: snapshot " + entry.path("id").asText() + " streaming from " + entry.path("endpoint").asText("etcd");
-            case "COMPLETED" -> "COMPLETED: " + Output.bytes(entry, "rawSize") + " at revision " + entry.path("revision").asLong();
-            case "FAILED" -> "FAILED: " + entry.path("reason").asText();
-            default -> phase;
-        };
+    /** A line for each step the snapshot reached (from its times, so a fast one is not missed). */
+    private static java.util.List<String> progress(JsonNode entry) {
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        lines.add("PENDING: snapshot " + entry.path("id").asText() + " queued");
+        if (entry.hasNonNull("startedAt")) {
+            lines.add("RUNNING: streaming from " + (entry.hasNonNull("endpoint") ? entry.path("endpoint").asText() : "etcd"));
+        }
+        switch (entry.path("phase").asText()) {
+            case "COMPLETED" -> lines.add("COMPLETED: " + Output.bytes(entry, "rawSize") + " at revision " + entry.path("revision").asLong());
+            case "FAILED" -> lines.add("FAILED: " + entry.path("reason").asText());
+            default -> {
+            }
+        }
+        return lines;
     }
 }

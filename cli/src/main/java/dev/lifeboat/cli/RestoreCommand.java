@@ -84,28 +84,34 @@ final class RestoreCommand extends Base implements java.util.concurrent.Callable
             throw new CliException(CliException.FAILED, "restore " + id + " failed: " + view.path("error").asText());
         }
         JsonNode progress = view.path("progress");
-        output.say("restore " + id + " completed: " + progress.path("keysPut").asLong() + " keys put, " + progress.path("keysDeleted").asLong()
-                + " deleted, " + progress.path("keysUnchanged").asLong() + " unchanged" + (view.hasNonNull("note") ? "; " + view.path("note").asText() : ""));
+        String what = "REPLACE".equals(view.path("mode").asText())
+                ? "every member serves the snapshot's " + progress.path("keysTotal").asLong() + " keys at revision " + view.path("members").path(0).path("revision").asLong()
+                : progress.path("keysPut").asLong() + " keys put, " + progress.path("keysDeleted").asLong() + " deleted, " + progress.path("keysUnchanged").asLong()
+                        + " unchanged" + (view.path("dryRun").asBoolean() ? " (dry run: nothing written)" : "");
+        output.say("restore " + id + " completed: " + what + (view.hasNonNull("note") ? "; " + view.path("note").asText() : ""));
         return CliException.OK;
     }
 
-    private static String progress(JsonNode view) {
+    /** One line per phase the saga entered (from its phase times, so a fast phase is not missed), then RESTORING's progress and the end. */
+    private static java.util.List<String> progress(JsonNode view) {
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        view.path("phases").fieldNames().forEachRemaining(lines::add);
         String phase = view.path("phase").asText();
         JsonNode progress = view.path("progress");
-        StringBuilder line = new StringBuilder(phase);
         if (phase.equals("RESTORING") && progress.hasNonNull("keysTotal")) {
-            line.append(": ").append(progress.path("keysProcessed").asLong()).append(" of ").append(progress.path("keysTotal").asLong()).append(" keys");
+            lines.add("RESTORING: " + progress.path("keysProcessed").asLong() + " of " + progress.path("keysTotal").asLong() + " keys");
         }
-        if (phase.equals("RESTORING") && view.path("members").isArray()) {
-            view.path("members").forEach(member -> line.append(", ").append(member.path("name").asText()).append(' ')
-                    .append(member.path("state").asText()));
+        if (view.path("members").isArray()) {
+            view.path("members").forEach(member -> lines.add("member " + member.path("name").asText() + ": " + member.path("state").asText()));
         }
         if (view.hasNonNull("pointInTime") && view.path("pointInTime").hasNonNull("revision")) {
-            line.append(" (to revision ").append(view.path("pointInTime").path("revision").asLong()).append(')');
+            lines.add("point in time: revision " + view.path("pointInTime").path("revision").asLong());
         }
-        if (phase.equals("FAILED")) {
-            line.append(": ").append(view.path("error").asText());
+        if (phase.equals("COMPLETED")) {
+            lines.add("COMPLETED");
+        } else if (phase.equals("FAILED")) {
+            lines.add("FAILED: " + view.path("error").asText());
         }
-        return line.toString();
+        return lines;
     }
 }

@@ -37,19 +37,19 @@ final class Waiting {
     }
 
     /**
-     * Reads the view until {@code done} says so; prints {@code progress} of it when it changed. Returns the last view,
-     * or fails with exit code 4 after {@code timeout} naming {@code what}.
+     * Reads the view until {@code done} says so; prints each line of {@code progress} the first time it appears.
+     * Returns the last view, or fails with exit code 4 after {@code timeout} naming {@code what}.
      */
-    static JsonNode until(Supplier<JsonNode> read, Function<JsonNode, Boolean> done, Function<JsonNode, String> progress, Duration timeout,
-            String what, Output output) {
+    static JsonNode until(Supplier<JsonNode> read, Function<JsonNode, Boolean> done, Function<JsonNode, java.util.List<String>> progress,
+            Duration timeout, String what, Output output) {
         Instant deadline = Instant.now().plus(timeout);
-        String last = null;
+        java.util.Set<String> shown = new java.util.HashSet<>();
         while (true) {
             JsonNode view = read.get();
-            String line = view == null ? null : progress.apply(view);
-            if (line != null && !line.equals(last)) {
-                output.say(java.time.LocalTime.now().withNano(0) + "  " + line);
-                last = line;
+            for (String line : view == null ? java.util.List.<String>of() : progress.apply(view)) {
+                if (shown.add(line)) {
+                    output.say(java.time.LocalTime.now().withNano(0) + "  " + line);
+                }
             }
             if (view != null && done.apply(view)) {
                 return view;

@@ -11,7 +11,7 @@ import java.util.Optional;
  *
  * @param dataDir    every piece keeps its data below this directory
  * @param fixedPorts true: the documented ports (a taken port is an error); false: free ports
- * @param etcdMembers 1 or 3 etcd members
+ * @param etcdMembers 1 or 3 etcd members; 0 for none (make run with an etcd of the user's)
  * @param topics     Kafka topics to create, with their partition counts
  * @param postgres   an external PostgreSQL to use instead of the embedded one
  * @param etcdByAgents true: the stack only plans the etcd members (ports, data dirs); etcd-agents
@@ -43,8 +43,8 @@ public record StackOptions(Path dataDir, boolean fixedPorts, int etcdMembers, Ma
     }
 
     public StackOptions {
-        if (etcdMembers != 1 && etcdMembers != 3) {
-            throw new StackException("etcd members must be 1 or 3, not " + etcdMembers);
+        if (etcdMembers != 0 && etcdMembers != 1 && etcdMembers != 3) {
+            throw new StackException("etcd members must be 1 or 3 (or 0: no local etcd), not " + etcdMembers);
         }
         topics = Map.copyOf(new LinkedHashMap<>(topics));
     }

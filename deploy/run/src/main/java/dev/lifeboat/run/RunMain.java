@@ -18,11 +18,18 @@ import dev.lifeboat.stack.StackOptions;
 
 /**
  * {@code make run}: the local stack on its documented ports, etcd run by one etcd-agent per member
- * (cluster id {@code local}), then the four services, each waited for until {@code /q/health/ready} is UP. Runs until Ctrl-C or SIGTERM, then stops every child process.
+ * (cluster id {@code local}) — or the user's etcd ({@code --etcd-endpoints}) — then the four services,
+ * each waited for until {@code /q/health/ready} is UP; then the etcd is registered as cluster
+ * {@code local} with a default policy and a first backup is taken ({@link LocalCluster}). Runs until
+ * Ctrl-C or SIGTERM, then stops every child process.
  *
  * <pre>
- * java -jar deploy/run/target/lifeboat-run.jar [--repo DIR] [--data-dir DIR] [--etcd-members 1|3]
+ * java -jar deploy/run/target/lifeboat-run.jar [--repo DIR] [--data-dir DIR] [--etcd-members 1|3] [--etcd-endpoints URL,...] [--cluster-id ID]
  * </pre>
+ *
+ * With {@code --etcd-endpoints} no local etcd runs; the cluster's TLS files and credentials come as
+ * references from {@code LIFEBOAT_ETCD_CA_REF}, {@code LIFEBOAT_ETCD_CERT_REF}, {@code LIFEBOAT_ETCD_KEY_REF},
+ * {@code LIFEBOAT_ETCD_USER_REF} and {@code LIFEBOAT_ETCD_PASSWORD_REF} ({@code file:/path} or {@code env:NAME}).
  */
 public final class RunMain {
 
@@ -56,21 +63,25 @@ public final class RunMain {
         Path repo = Path.of(".").toAbsolutePath().normalize();
         Path dataDir = null;
         int etcdMembers = 1;
+        List<String> external = List.of();
+        String clusterId = LOCAL_CLUSTER;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--repo" -> repo = Path.of(value(args, ++i, "--repo")).toAbsolutePath().normalize();
                 case "--data-dir" -> dataDir = Path.of(value(args, ++i, "--data-dir")).toAbsolutePath().normalize();
                 case "--etcd-members" -> etcdMembers = Integer.parseInt(value(args, ++i, "--etcd-members"));
-                default -> fail("unknown argument " + args[i] + " (known: --repo, --data-dir, --etcd-members)");
+                case "--etcd-endpoints" -> external = List.of(value(args, ++i, "--etcd-endpoints").split(","));
+                case "--cluster-id" -> clusterId = value(args, ++i, "--cluster-id");
+                default -> fail("unknown argument " + args[i] + " (known: --repo, --data-dir, --etcd-members, --etcd-endpoints, --cluster-id)");
             }
         }
         if (dataDir == null) {
             dataDir = repo.resolve(".lifeboat");
         }
-        new RunMain().run(repo, StackOptions.forRun(dataDir, etcdMembers, Topics.all()));
+        new RunMain().run(repo, StackOptions.forRun(dataDir, external.isEmpty() ? etcdMembers : 0, Topics.all()), external, clusterId);
     }
 
-    private void run(Path repo, StackOptions options) throws InterruptedException {
+    private void run(Path repo, StackOptions options, List<String> externalEtcd, String clusterId) throws InterruptedException {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             stopAll();
@@ -79,9 +90,11 @@ public final class RunMain {
         try {
             System.out.println("lifeboat: starting etcd, Kafka, S3 and PostgreSQL under " + options.dataDir() + " ...");
             stack = LocalStack.start(options);
-            System.out.println("lifeboat: starting " + options.etcdMembers() + " etcd member(s), each run by an etcd-agent ...");
-            agents = EtcdAgents.start(repo, LOCAL_CLUSTER, stack.etcd(), stack.kafka().bootstrapServers(),
-                    "http://127.0.0.1:" + SERVICES.get("snapshot-service"), options.runDir(), i -> EtcdAgents.AGENT_PORT + i, member -> Map.of());
+            if (externalEtcd.isEmpty()) {
+                System.out.println("lifeboat: starting " + options.etcdMembers() + " etcd member(s), each run by an etcd-agent ...");
+                agents = EtcdAgents.start(repo, clusterId, stack.etcd(), stack.kafka().bootstrapServers(),
+                        "http://127.0.0.1:" + SERVICES.get("snapshot-service"), options.runDir(), i -> EtcdAgents.AGENT_PORT + i, member -> Map.of());
+            }
             Map<String, String> config = stack.quarkusConfig();
             System.out.println("lifeboat: starting " + String.join(", ", SERVICES.keySet()) + " ...");
             SERVICES.forEach((name, port) -> services.add(QuarkusService.start(repo, name, name, port, config, options.runDir())));
@@ -89,17 +102,60 @@ public final class RunMain {
         } catch (StackException e) {
             fail(e.getMessage());
         }
-        printSummary(options);
+        List<String> done = setUp(clusterId, externalEtcd);
+        printSummary(options, clusterId, externalEtcd, done);
         stopped.await();
     }
 
-    private void printSummary(StackOptions options) {
+    /** Registers the etcd as the cluster (with a default policy when new) and takes a first backup; returns what happened. */
+    private List<String> setUp(String clusterId, List<String> externalEtcd) {
+        LocalCluster cluster = new LocalCluster(url("scheduler-service"), url("snapshot-service"));
+        List<String> done = new ArrayList<>();
+        try {
+            if (externalEtcd.isEmpty()) {
+                List<LocalCluster.Member> members = stack.etcd().members().stream()
+                        .map(m -> new LocalCluster.Member(m.name(), m.peerUrl(), m.clientUrl())).toList();
+                done.add(cluster.register(clusterId, List.of(stack.etcd().endpoints().split(",")), members, Map.of(), Map.of()));
+            } else {
+                done.add(cluster.register(clusterId, externalEtcd, List.of(), references("CA_REF", "caRef", "CERT_REF", "certRef", "KEY_REF", "keyRef"),
+                        references("USER_REF", "userRef", "PASSWORD_REF", "passwordRef")));
+            }
+            done.add(cluster.firstBackup(clusterId, Duration.ofSeconds(90)));
+        } catch (dev.lifeboat.cli.CliException e) {
+            done.add("setting up cluster " + clusterId + " failed: " + e.getMessage());
+        }
+        return done;
+    }
+
+    /** {@code LIFEBOAT_ETCD_<NAME>} variables as the cluster's references (never values). */
+    private static Map<String, String> references(String... pairs) {
+        Map<String, String> found = new LinkedHashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) {
+            String value = System.getenv("LIFEBOAT_ETCD_" + pairs[i]);
+            if (value != null && !value.isBlank()) {
+                found.put(pairs[i + 1], value);
+            }
+        }
+        return found;
+    }
+
+    private static String url(String service) {
+        return "http://127.0.0.1:" + SERVICES.get(service);
+    }
+
+    private void printSummary(StackOptions options, String clusterId, List<String> externalEtcd, List<String> done) {
         System.out.println();
         System.out.println("Lifeboat is up. Ctrl-C stops everything.");
-        System.out.printf("  etcd        %s (cluster id for the agents: %s; members %s)%n", stack.etcd().endpoints(), LOCAL_CLUSTER,
-                stack.etcd().initialCluster());
-        for (QuarkusService agent : agents.agents()) {
-            System.out.printf("  %-18s %s/api/v1/member%n", agent.name(), agent.url());
+        done.forEach(line -> System.out.println("  " + line));
+        System.out.println();
+        if (externalEtcd.isEmpty()) {
+            System.out.printf("  etcd        %s (cluster %s; members %s)%n", stack.etcd().endpoints(), clusterId, stack.etcd().initialCluster());
+            for (QuarkusService agent : agents.agents()) {
+                System.out.printf("  %-18s %s/api/v1/member%n", agent.name(), agent.url());
+            }
+        } else {
+            System.out.printf("  etcd        %s (yours; cluster %s — no etcd-agent runs it, so restores are mode API)%n", String.join(",", externalEtcd),
+                    clusterId);
         }
         System.out.printf("  Kafka       %s%n", stack.kafka().bootstrapServers());
         System.out.printf("  S3          %s (bucket %s)%n", stack.s3().endpoint(), StackOptions.BUCKET);
@@ -109,6 +165,14 @@ public final class RunMain {
                     service.url(), service.url(), service.url());
         }
         System.out.printf("  logs        %s%n", options.runDir());
+        System.out.println();
+        System.out.println("Try:");
+        System.out.printf("  ./lifeboat snapshots list --cluster %s%n", clusterId);
+        System.out.printf("  ./lifeboat backup now --cluster %s --wait%n", clusterId);
+        System.out.printf("  ./lifeboat restore --cluster %s --snapshot latest --mode %s --wait%n", clusterId, externalEtcd.isEmpty() ? "REPLACE" : "API");
+        System.out.printf("  ./lifeboat timeline --cluster %s%n", clusterId);
+        System.out.printf("  ./lifeboat retention preview --cluster %s%n", clusterId);
+        System.out.printf("  curl %s/api/v1/clusters/%s/timeline%n", url("scheduler-service"), clusterId);
         System.out.flush();
     }
 

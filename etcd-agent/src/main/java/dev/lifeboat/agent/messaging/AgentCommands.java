@@ -16,6 +16,10 @@ import dev.lifeboat.events.RestoreMember;
 import dev.lifeboat.events.RestorePhase;
 import dev.lifeboat.events.RestorePhaseChanged;
 import dev.lifeboat.events.RollbackMember;
+import dev.lifeboat.events.Traces;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
 import io.quarkus.logging.Log;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -33,16 +37,39 @@ public class AgentCommands {
     private final MemberRestorer restorer;
     private final Replies replies;
 
-    public AgentCommands(AgentConfig config, MemberRestorer restorer, Replies replies) {
+    private final Tracer tracer;
+
+    public AgentCommands(AgentConfig config, MemberRestorer restorer, Replies replies, Tracer tracer) {
         this.config = config;
         this.restorer = restorer;
         this.replies = replies;
+        this.tracer = tracer;
     }
 
+    /** A command of this member runs in a span of the restore's trace (from the record's traceparent); its answer carries it on. */
     @Incoming("agent-commands")
     @Blocking(ordered = true)
     public void onCommand(ConsumerRecord<String, byte[]> record) {
         LifeboatEvent command = EventCodec.decode(record).payload();
+        boolean mine = command instanceof RestoreMember r ? mine(r.clusterId(), r.memberName())
+                : command instanceof RollbackMember b && mine(b.clusterId(), b.memberName());
+        if (!mine) {
+            return;
+        }
+        org.apache.kafka.common.header.Header traceparent = record.headers().lastHeader("traceparent");
+        Span span = tracer.spanBuilder((command instanceof RestoreMember ? "restore member " : "roll back member ") + config.memberName())
+                .setParent(Traces.parent(traceparent == null ? null : new String(traceparent.value(), java.nio.charset.StandardCharsets.UTF_8)))
+                .setAttribute("lifeboat.cluster.id", config.clusterId()).setAttribute("lifeboat.member", config.memberName())
+                .setAttribute("lifeboat.restore.id", command instanceof RestoreMember r ? r.restoreId() : ((RollbackMember) command).restoreId())
+                .startSpan();
+        try (Scope scope = span.makeCurrent()) {
+            handle(record, command);
+        } finally {
+            span.end();
+        }
+    }
+
+    private void handle(ConsumerRecord<String, byte[]> record, LifeboatEvent command) {
         if (command instanceof RestoreMember restore && mine(restore.clusterId(), restore.memberName())) {
             if (restorer.knows(restore.restoreId()) || !stale(record, restore.restoreId())) {
                 restorer.restore(restore);

@@ -15,6 +15,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import dev.lifeboat.events.EventCodec;
 import dev.lifeboat.events.EventProducers;
 import dev.lifeboat.events.EventType;
+import dev.lifeboat.events.Traces;
+import io.opentelemetry.context.Context;
 import dev.lifeboat.events.LifeboatEvent;
 import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.common.annotation.Identifier;
@@ -51,6 +53,8 @@ public class Replies {
         UUID id = UUID.nameUUIDFromBytes((type.ceType() + "/" + idSeed).getBytes(StandardCharsets.UTF_8));
         ProducerRecord<String, byte[]> record = new ProducerRecord<>(type.topic(), answer.partitionKey(), EventCodec.encode(answer));
         EventCodec.writeHeaders(record.headers(), id, type, source, answer.clusterId(), Instant.now());
+        // the answer continues the trace of the command it answers
+        Traces.inject(Context.current()).forEach((name, value) -> record.headers().add(name, value.getBytes(StandardCharsets.UTF_8)));
         try {
             producer.send(record).get(SEND_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
         } catch (ExecutionException e) {

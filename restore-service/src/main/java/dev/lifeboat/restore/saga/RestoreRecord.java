@@ -103,6 +103,9 @@ public class RestoreRecord extends PanacheEntityBase {
     @Column(name = "target_revision")
     public Long targetRevision;
 
+    /** The trace of the request (traceparent): the saga's spans continue it, whichever instance drives it. */
+    public String traceparent;
+
     /** The deltas to replay, in order; empty when the restore is of a full snapshot alone. */
     public java.util.List<String> deltas() {
         return deltaIds == null || deltaIds.isBlank() ? java.util.List.of() : java.util.List.of(deltaIds.split(","));

@@ -15,6 +15,7 @@ import dev.lifeboat.events.ClusterSpec;
 import dev.lifeboat.events.RestoreMode;
 import dev.lifeboat.events.RestorePhase;
 import dev.lifeboat.events.work.ClaimedWork;
+import dev.lifeboat.restore.RestoreMetrics;
 import dev.lifeboat.restore.RestoreServiceConfig;
 import dev.lifeboat.restore.etcd.EtcdKeyspace;
 import dev.lifeboat.restore.etcd.RestoreException;
@@ -25,8 +26,11 @@ import dev.lifeboat.restore.state.KeyState;
 import dev.lifeboat.restore.state.PointInTimeState;
 import dev.lifeboat.restore.state.SnapshotState;
 import dev.lifeboat.etcdsnapshot.DeltaFile;
+import dev.lifeboat.events.Traces;
 import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.instrumentation.annotations.WithSpan;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
@@ -61,7 +65,13 @@ public class RestoreSaga {
     private final String owner = ClaimedWork.ownerName("restore-service");
     private ClaimedWork<RestoreRecord> work;
 
-    public RestoreSaga(Restores restores, SnapshotFetcher fetcher, EtcdKeyspace keyspace, Hooks hooks, RestoreServiceConfig config) {
+    private final RestoreMetrics metrics;
+    private final Tracer tracer;
+
+    public RestoreSaga(Restores restores, SnapshotFetcher fetcher, EtcdKeyspace keyspace, Hooks hooks, RestoreServiceConfig config,
+            RestoreMetrics metrics, Tracer tracer) {
+        this.metrics = metrics;
+        this.tracer = tracer;
         this.restores = restores;
         this.fetcher = fetcher;
         this.keyspace = keyspace;
@@ -81,30 +91,71 @@ public class RestoreSaga {
         }
     }
 
-    @WithSpan("RestoreSaga.drive")
+    /**
+     * Drives one restore in a span that continues the trace of its request (stored with it), whichever
+     * instance drives it; each phase is a child span, and the events and agent commands it emits carry the
+     * trace on.
+     */
     void drive(String id) {
-        Span.current().setAttribute("lifeboat.restore.id", id);
+        RestoreRecord loaded;
+        try {
+            loaded = await(() -> restores.load(id));
+        } catch (Throwable e) {
+            Log.warnf("restore %s cannot be loaded: %s", id, e.getMessage());
+            return;
+        }
+        Span span = tracer.spanBuilder("restore " + id).setParent(Traces.parent(loaded.traceparent)).setAttribute("lifeboat.restore.id", id)
+                .setAttribute("lifeboat.cluster.id", loaded.targetCluster).setAttribute("lifeboat.snapshot.id", loaded.snapshotId)
+                .setAttribute("lifeboat.restore.mode", loaded.mode.name()).startSpan();
+        try (Scope scope = span.makeCurrent()) {
+            drive(id, loaded);
+        } finally {
+            span.end();
+        }
+    }
+
+    private void drive(String id, RestoreRecord loaded) {
         RestoreRecord restore = null;
         try {
-            restore = await(() -> restores.load(id));
+            restore = loaded;
             if (restore.phase.terminal() && "REQUESTED".equals(restore.rollbackState)) {
                 rollBack(restore);
                 return;
             }
             while (!restore.phase.terminal()) {
-                RestorePhase next = step(restore);
+                RestorePhase next = traced(restore);
                 RestorePhase from = restore.phase;
                 run(() -> restores.advance(id, owner, next));
                 Span.current().addEvent(from + " -> " + next);
                 restore = await(() -> restores.load(id));
             }
+            metrics.ended(restore.targetCluster, restore.mode.name(), restore.pointInTime(), restore.phase == RestorePhase.COMPLETED, restore.createdAt);
         } catch (Restores.ClaimLostException e) {
             Log.warnf("%s; stopping here", e.getMessage());
             return;
         } catch (Throwable e) {
             failed(restore, id, e);
+            if (restore != null) {
+                metrics.ended(restore.targetCluster, restore.mode.name(), restore.pointInTime(), false, restore.createdAt);
+            }
         }
         fetcher.cleanUp(id);
+    }
+
+    /** One phase in a span of its own. */
+    private RestorePhase traced(RestoreRecord restore) throws Throwable {
+        Span span = tracer.spanBuilder("restore " + restore.phase).setAttribute("lifeboat.restore.id", restore.id)
+                .setAttribute("lifeboat.cluster.id", restore.targetCluster).setAttribute("lifeboat.snapshot.id", restore.snapshotId).startSpan();
+        try (Scope scope = span.makeCurrent()) {
+            RestorePhase next = step(restore);
+            span.setAttribute("lifeboat.restore.next", next.name());
+            return next;
+        } catch (Throwable e) {
+            span.setStatus(StatusCode.ERROR, reason(e));
+            throw e;
+        } finally {
+            span.end();
+        }
     }
 
     /** Runs one phase; returns the next. */

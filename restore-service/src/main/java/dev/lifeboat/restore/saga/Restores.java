@@ -22,6 +22,7 @@ import dev.lifeboat.events.RestorePhase;
 import dev.lifeboat.events.RestorePhaseChanged;
 import dev.lifeboat.events.RestoreRequested;
 import dev.lifeboat.events.RollbackMember;
+import dev.lifeboat.events.Traces;
 import dev.lifeboat.events.SnapshotKind;
 import dev.lifeboat.events.outbox.Outbox;
 import dev.lifeboat.events.projection.RecoveryChains;
@@ -215,6 +216,7 @@ public class Restores {
         restore.prune = request.prune();
         restore.dryRun = request.dryRun();
         restore.requester = request.requester();
+        restore.traceparent = Traces.current();
         restore.createdAt = Instant.now();
         restore.updatedAt = restore.createdAt;
         restore.phases = "{}";

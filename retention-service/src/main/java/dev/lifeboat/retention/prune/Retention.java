@@ -33,7 +33,6 @@ import dev.lifeboat.retention.rules.RetentionRules;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.logging.Log;
-import io.quarkus.vertx.VertxContextSupport;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.LockModeType;
@@ -58,7 +57,12 @@ public class Retention {
     private final S3Config s3;
     private volatile boolean viewComplete;
 
-    public Retention(ObjectStore store, Outbox outbox, AgroalDataSource db, RetentionServiceConfig config, S3Config s3) {
+    /** {@code lifeboat_snapshot_gc_total{cluster,kind}}: snapshots retention deleted (etcd-backup-restore's etcdbr_snapshot_gc_total). */
+    private final io.micrometer.core.instrument.MeterRegistry registry;
+
+    public Retention(ObjectStore store, Outbox outbox, AgroalDataSource db, RetentionServiceConfig config, S3Config s3,
+            io.micrometer.core.instrument.MeterRegistry registry) {
+        this.registry = registry;
         this.store = store;
         this.outbox = outbox;
         this.db = db;
@@ -233,6 +237,8 @@ public class Retention {
                             Instant now = Instant.now();
                             List<SnapshotDeleted> events = new ArrayList<>();
                             for (SnapshotRecord row : rows) {
+                                registry.counter("lifeboat.snapshot.gc", "cluster", row.clusterId, "kind", row.kind.name().toLowerCase(java.util.Locale.ROOT))
+                                        .increment();
                                 row.state = SnapshotRecord.State.DELETED;
                                 row.updatedAt = now;
                                 events.add(new SnapshotDeleted(row.id, row.clusterId, row.objectKey, "retention: " + row.reason, now));
@@ -378,7 +384,7 @@ public class Retention {
 
     private static <T> T await(Supplier<Uni<T>> work) {
         try {
-            return VertxContextSupport.subscribeAndAwait(work::get);
+            return dev.lifeboat.events.work.ClaimedWork.await(work);
         } catch (RuntimeException e) {
             throw e;
         } catch (Throwable e) {

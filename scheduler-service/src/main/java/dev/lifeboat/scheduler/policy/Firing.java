@@ -11,6 +11,9 @@ import java.util.concurrent.TimeUnit;
 import dev.lifeboat.events.SnapshotKind;
 import dev.lifeboat.events.SnapshotRequested;
 import dev.lifeboat.events.outbox.Outbox;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
@@ -48,10 +51,12 @@ public class Firing {
     private static final java.util.Map<String, Schedule> SCHEDULES = new java.util.concurrent.ConcurrentHashMap<>();
 
     private final Outbox outbox;
+    private final Tracer tracer;
     private ScheduledExecutorService ticker;
 
-    public Firing(Outbox outbox) {
+    public Firing(Outbox outbox, Tracer tracer) {
         this.outbox = outbox;
+        this.tracer = tracer;
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -122,13 +127,27 @@ public class Firing {
         return inChunks(due, chunk -> claim(session, chunk))
                 .chain(claimed -> {
                     java.util.Set<String> ours = new java.util.HashSet<>(claimed);
-                    return outbox.emitAll(due.stream().filter(slot -> ours.contains(slot.requestId()))
-                            .map(slot -> new SnapshotRequested(slot.requestId(), slot.policy().clusterId, SnapshotKind.valueOf(slot.policy().kind),
-                                    "schedule " + slot.policy().schedule + " (" + slot.policy().timeZone + ")", slot.policy().id, now))
-                            .toList());
+                    java.util.Map<Object, Context> traces = new java.util.IdentityHashMap<>();
+                    List<SnapshotRequested> requests = due.stream().filter(slot -> ours.contains(slot.requestId())).map(slot -> {
+                        SnapshotRequested request = new SnapshotRequested(slot.requestId(), slot.policy().clusterId,
+                                SnapshotKind.valueOf(slot.policy().kind), "schedule " + slot.policy().schedule + " (" + slot.policy().timeZone + ")",
+                                slot.policy().id, now);
+                        traces.put(request, trace(slot));
+                        return request;
+                    }).toList();
+                    return outbox.emitAll(requests, traces::get);
                 })
                 .chain(() -> inChunks(policies, chunk -> moveOn(session, chunk)))
                 .replaceWithVoid();
+    }
+
+    /** One trace per fired slot, starting here: the backup it asks for continues it in every service. */
+    private Context trace(Due slot) {
+        Span span = tracer.spanBuilder("Firing.slot").setNoParent().setAttribute("lifeboat.cluster.id", slot.policy().clusterId)
+                .setAttribute("lifeboat.policy.id", slot.policy().id).setAttribute("lifeboat.slot", slot.slot().toString())
+                .setAttribute("lifeboat.request.id", slot.requestId()).startSpan();
+        span.end();
+        return Context.root().with(span);
     }
 
     /** Runs {@code statement} on consecutive chunks of at most {@link #ROWS_PER_STATEMENT} rows; collects what they return. */

@@ -2,7 +2,6 @@ package dev.lifeboat.events.outbox;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 
@@ -10,7 +9,7 @@ import dev.lifeboat.events.EventCodec;
 import dev.lifeboat.events.EventType;
 import dev.lifeboat.events.EventsConfig;
 import dev.lifeboat.events.LifeboatEvent;
-import io.opentelemetry.api.OpenTelemetry;
+import dev.lifeboat.events.Traces;
 import io.opentelemetry.context.Context;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
@@ -25,11 +24,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 public class Outbox {
 
     private final EventsConfig config;
-    private final OpenTelemetry openTelemetry;
 
-    public Outbox(EventsConfig config, OpenTelemetry openTelemetry) {
+    public Outbox(EventsConfig config) {
         this.config = config;
-        this.openTelemetry = openTelemetry;
     }
 
     /**
@@ -39,11 +36,16 @@ public class Outbox {
      * @return the event's id ({@code ce_id})
      */
     public Uni<UUID> emit(LifeboatEvent event) {
+        return emit(event, null);
+    }
+
+    /** As {@link #emit(LifeboatEvent)}, continuing the trace {@code context} instead of the current one (null: the current). */
+    public Uni<UUID> emit(LifeboatEvent event, Context context) {
         return Panache.currentTransaction()
                 .onItem().ifNull().failWith(() -> new IllegalStateException(
                         "Outbox.emit must run inside the transaction of the state change it announces"))
                 .chain(transaction -> {
-                    OutboxEvent row = toRow(event);
+                    OutboxEvent row = toRow(event, context != null ? context : Context.current());
                     return row.persist().replaceWith(row.eventId);
                 });
     }
@@ -54,10 +56,18 @@ public class Outbox {
      * first, so the order of the event log is the order of the calls.
      */
     public Uni<Void> emitAll(java.util.List<? extends LifeboatEvent> events) {
+        return emitAll(events, event -> Context.current());
+    }
+
+    /**
+     * As {@link #emitAll(java.util.List)}, each event continuing the trace {@code contextOf} gives it (the scheduler's
+     * firing: one trace per fired slot).
+     */
+    public Uni<Void> emitAll(java.util.List<? extends LifeboatEvent> events, java.util.function.Function<LifeboatEvent, Context> contextOf) {
         if (events.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        java.util.List<OutboxEvent> rows = events.stream().map(this::toRow).toList();
+        java.util.List<OutboxEvent> rows = events.stream().map(event -> toRow(event, contextOf.apply(event))).toList();
         return Panache.currentTransaction()
                 .onItem().ifNull().failWith(() -> new IllegalStateException(
                         "Outbox.emitAll must run inside the transaction of the state change it announces"))
@@ -92,7 +102,7 @@ public class Outbox {
         return query.executeUpdate().chain(() -> insert(session, rows, from + 500));
     }
 
-    private OutboxEvent toRow(LifeboatEvent event) {
+    private OutboxEvent toRow(LifeboatEvent event, Context context) {
         EventType type = EventType.of(event);
         OutboxEvent row = new OutboxEvent();
         row.eventId = UUID.randomUUID();
@@ -104,8 +114,7 @@ public class Outbox {
         row.payload = new String(EventCodec.encode(event), StandardCharsets.UTF_8);
         row.createdAt = Instant.now();
         // The trace of the work that emits the event continues in every consumer of it.
-        Map<String, String> carrier = new HashMap<>();
-        openTelemetry.getPropagators().getTextMapPropagator().inject(Context.current(), carrier, Map::put);
+        Map<String, String> carrier = Traces.inject(context);
         row.traceparent = carrier.get("traceparent");
         row.tracestate = carrier.get("tracestate");
         return row;

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -24,6 +25,9 @@ import dev.lifeboat.events.EventProducers;
 import dev.lifeboat.events.EventType;
 import dev.lifeboat.events.EventsConfig;
 import io.agroal.api.AgroalDataSource;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -47,18 +51,30 @@ public class OutboxRelay {
             select id, event_id, partition_key, topic, type, source, cluster_id, payload, traceparent, tracestate, created_at
             from outbox_event where sent_at is null order by id limit ?""";
 
+    private static final String COUNT_UNSENT = "select count(*) from outbox_event where sent_at is null";
+    private static final long BACKLOG_EVERY_NANOS = 5_000_000_000L;
+
     private final AgroalDataSource dataSource;
     private final EventsConfig.Relay config;
     private final Map<String, Object> kafkaConfig;
+    private final AtomicLong backlog = new AtomicLong();
+    private final Counter published;
+    private long backlogCountedAt;
     private Thread thread;
     private volatile boolean running;
     private KafkaProducer<String, byte[]> producer;
 
     public OutboxRelay(AgroalDataSource dataSource, EventsConfig config,
-            @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig) {
+            @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig, MeterRegistry registry) {
         this.dataSource = dataSource;
         this.config = config.relay();
         this.kafkaConfig = kafkaConfig;
+        // The outbox's unsent rows: events committed but not yet on Kafka (a relay that cannot publish lets it grow).
+        Gauge.builder("lifeboat.outbox.backlog", backlog, AtomicLong::get)
+                .description("events committed to the outbox and not yet published to Kafka").tag("service", config.source())
+                .register(registry);
+        this.published = Counter.builder("lifeboat.outbox.published")
+                .description("events the relay published to Kafka").tag("service", config.source()).register(registry);
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -110,9 +126,11 @@ public class OutboxRelay {
         Duration backoff = config.pollInterval();
         while (running) {
             try {
-                int published = relayBatch();
+                int sent = relayBatch();
+                published.increment(sent);
                 backoff = config.pollInterval();
-                if (published == 0) {
+                countBacklog();
+                if (sent == 0) {
                     Thread.sleep(config.pollInterval().toMillis());
                 }
             } catch (InterruptedException e) {
@@ -123,6 +141,11 @@ public class OutboxRelay {
                     return;
                 }
                 Log.warnf("outbox relay: publishing failed, retrying in %d ms: %s", backoff.toMillis(), e.getMessage());
+                try {
+                    countBacklog();
+                } catch (SQLException unreachable) {
+                    Log.debugf("outbox relay: cannot count the backlog either: %s", unreachable.getMessage());
+                }
                 try {
                     Thread.sleep(backoff.toMillis());
                 } catch (InterruptedException interrupted) {
@@ -169,6 +192,19 @@ public class OutboxRelay {
                 connection.rollback();
                 throw e;
             }
+        }
+    }
+
+    /** The number of unsent rows, for the backlog gauge, at most every five seconds. */
+    private void countBacklog() throws SQLException {
+        if (System.nanoTime() - backlogCountedAt < BACKLOG_EVERY_NANOS) {
+            return;
+        }
+        backlogCountedAt = System.nanoTime();
+        try (Connection connection = dataSource.getConnection(); PreparedStatement count = connection.prepareStatement(COUNT_UNSENT);
+                ResultSet result = count.executeQuery()) {
+            result.next();
+            backlog.set(result.getLong(1));
         }
     }
 

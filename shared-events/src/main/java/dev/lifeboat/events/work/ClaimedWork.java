@@ -12,6 +12,8 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import io.quarkus.logging.Log;
 import io.quarkus.vertx.VertxContextSupport;
 import io.smallrye.mutiny.Uni;
@@ -87,9 +89,17 @@ public final class ClaimedWork<T> implements AutoCloseable {
         return host + "/" + UUID.randomUUID().toString().substring(0, 8);
     }
 
-    /** Runs a reactive database step from a worker thread and waits for its result. */
+    /**
+     * Runs a reactive database step from a worker thread and waits for its result. The caller's trace context
+     * stays current while the step runs on its Vert.x context, so events the step emits through the outbox
+     * continue the caller's trace.
+     */
     public static <R> R await(Supplier<Uni<R>> work) throws Throwable {
-        return VertxContextSupport.subscribeAndAwait(work::get);
+        Context trace = Context.current();
+        return VertxContextSupport.subscribeAndAwait(() -> {
+            Scope scope = trace.makeCurrent();
+            return work.get().onTermination().invoke(scope::close);
+        });
     }
 
     private void claim() {

@@ -9,7 +9,9 @@ import dev.lifeboat.events.EventCodec;
 import dev.lifeboat.events.SnapshotCompleted;
 import dev.lifeboat.events.SnapshotFailed;
 import dev.lifeboat.events.SnapshotStarted;
+import dev.lifeboat.events.Traces;
 import dev.lifeboat.events.outbox.Outbox;
+import dev.lifeboat.snapshot.SnapshotMetrics;
 import dev.lifeboat.snapshot.delta.ChainRecord;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.logging.Log;
@@ -29,14 +31,16 @@ public class Catalog {
             order by requested_at limit 20 for update skip locked""";
 
     private final Outbox outbox;
+    private final SnapshotMetrics metrics;
 
-    public Catalog(Outbox outbox) {
+    public Catalog(Outbox outbox, SnapshotMetrics metrics) {
         this.outbox = outbox;
+        this.metrics = metrics;
     }
 
     /** A claimed snapshot and the connection facts of its cluster. */
     public record Claim(String snapshotId, String requestId, String clusterId, ClusterSpec spec, int attempt, Instant startedAt,
-            String bucket, String stagingKey, String uploadId) {
+            String bucket, String stagingKey, String uploadId, String traceparent) {
     }
 
     /**
@@ -60,6 +64,7 @@ public class Catalog {
                         : ClusterRecord.<ClusterRecord>findById(entry.clusterId).chain(cluster -> {
                             if (cluster == null || cluster.deleted) {
                                 if (entry.requestedAt.plus(grace).isBefore(Instant.now())) {
+                                    metrics.failed(entry.clusterId, "full", Duration.between(entry.requestedAt, Instant.now()), "unknown-cluster");
                                     return fail(entry, "cluster '" + entry.clusterId + "' is not registered with Lifeboat")
                                             .chain(() -> tryClaim(ids, index + 1, owner, claimDuration, grace));
                                 }
@@ -85,9 +90,10 @@ public class Catalog {
             entry.startedAt = Instant.now();
         }
         Claim claim = new Claim(entry.id, entry.requestId, entry.clusterId, spec, entry.attempts, entry.startedAt, entry.bucket,
-                entry.stagingKey, entry.uploadId);
+                entry.stagingKey, entry.uploadId, entry.traceparent);
         Uni<?> started = first
-                ? outbox.emit(new SnapshotStarted(entry.id, entry.requestId, entry.clusterId, entry.kind, null, entry.startedAt))
+                ? outbox.emit(new SnapshotStarted(entry.id, entry.requestId, entry.clusterId, entry.kind, null, entry.startedAt),
+                        Traces.parent(entry.traceparent))
                 : Uni.createFrom().voidItem();
         return started.replaceWith(claim);
     }

@@ -16,6 +16,7 @@ import dev.lifeboat.events.SnapshotDeleted;
 import dev.lifeboat.events.SnapshotKind;
 import dev.lifeboat.snapshot.delta.DeltaPolicyRecord;
 import dev.lifeboat.events.SnapshotRequested;
+import dev.lifeboat.events.Traces;
 import dev.lifeboat.events.consumer.EventConsumer;
 import dev.lifeboat.events.projection.ClusterProjection;
 import io.quarkus.logging.Log;
@@ -99,6 +100,7 @@ public class IncomingEvents {
                 entry.kind = request.kind();
                 entry.phase = SnapshotPhase.PENDING;
                 entry.requestedAt = Instant.now();
+                entry.traceparent = Traces.current();
                 return entry.persist().replaceWithVoid();
             });
         });

@@ -76,4 +76,6 @@ public class SnapshotEntry extends PanacheEntityBase {
     public Instant firstEventAt;
     @Column(name = "last_event_at")
     public Instant lastEventAt;
+    /** The trace of the request (traceparent): the snapshot's spans and events continue it. */
+    public String traceparent;
 }

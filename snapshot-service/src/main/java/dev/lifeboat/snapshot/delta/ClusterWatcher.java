@@ -14,10 +14,15 @@ import dev.lifeboat.etcdsnapshot.DeltaFile;
 import dev.lifeboat.events.ClusterSpec;
 import dev.lifeboat.events.SnapshotCompleted;
 import dev.lifeboat.events.work.ClaimedWork;
+import dev.lifeboat.snapshot.SnapshotMetrics;
 import dev.lifeboat.snapshot.etcd.EtcdWatch;
 import io.etcd.jetcd.api.Event;
 import io.etcd.jetcd.api.KeyValue;
 import io.etcd.jetcd.api.WatchResponse;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
 import io.quarkus.logging.Log;
 
 /**
@@ -41,7 +46,7 @@ import io.quarkus.logging.Log;
 final class ClusterWatcher {
 
     /** What every watcher shares: where and how deltas are stored. */
-    record Settings(DeltaStore store, int flowControlWindow, Duration maxBackoff) {
+    record Settings(DeltaStore store, int flowControlWindow, Duration maxBackoff, SnapshotMetrics metrics, Tracer tracer) {
     }
 
     private static final int LEASE_CACHE = 10_000;
@@ -198,6 +203,7 @@ final class ClusterWatcher {
                         String reason = "etcd compacted revisions up to " + response.getCompactRevision() + " before the capture read revision "
                                 + (receivedRevision + 1);
                         ClaimedWork.await(() -> chains.gap(chainId, response.getCompactRevision(), reason));
+                        settings.metrics().gap(clusterId);
                         state = "GAP";
                         lastError = reason;
                         return true;
@@ -211,6 +217,7 @@ final class ClusterWatcher {
                             + Long.toHexString(response.getHeader().getClusterId()) + ": its data was replaced (a REPLACE restore?), and its "
                             + "revisions no longer continue the chain";
                     ClaimedWork.await(() -> chains.gap(chainId, null, reason));
+                    settings.metrics().gap(clusterId);
                     state = "GAP";
                     lastError = reason;
                     return true;
@@ -270,22 +277,35 @@ final class ClusterWatcher {
             return;
         }
         DeltaStore.Open delta = open;
+        Span span = settings.tracer().spanBuilder("delta " + clusterId).setNoParent().setAttribute("lifeboat.cluster.id", clusterId)
+                .setAttribute("lifeboat.delta.chain", chainId).startSpan();
         SnapshotCompleted completed;
-        try {
-            completed = delta.finish(baseSnapshotId);
-        } catch (IOException | RuntimeException e) {
-            delta.abort();
+        try (Scope scope = span.makeCurrent()) {
+            try {
+                completed = delta.finish(baseSnapshotId);
+            } catch (IOException | RuntimeException e) {
+                delta.abort();
+                throw e;
+            }
+            span.setAttribute("lifeboat.snapshot.id", completed.snapshotId()).setAttribute("lifeboat.delta.first_revision", completed.firstRevision())
+                    .setAttribute("lifeboat.snapshot.revision", completed.revision()).setAttribute("lifeboat.snapshot.bytes", completed.rawSize());
+            try {
+                ClaimedWork.await(() -> chains.append(completed));
+            } catch (Chains.ContinuityLostException e) {
+                settings.store().remove(completed);
+                throw e;
+            }
+        } catch (Throwable e) {
+            span.setStatus(StatusCode.ERROR, e.getMessage() == null ? e.toString() : e.getMessage());
             throw e;
-        }
-        try {
-            ClaimedWork.await(() -> chains.append(completed));
-        } catch (Chains.ContinuityLostException e) {
-            settings.store().remove(completed);
-            throw e;
+        } finally {
+            span.end();
         }
         open = null;
         storedRevision = completed.revision();
         lastStoredAt = completed.completedAt();
+        settings.metrics().completed(clusterId, "delta", Duration.between(completed.startedAt(), completed.completedAt()), completed.rawSize(),
+                completed.storedSize());
         Log.debugf("delta %s of cluster %s: revisions %d-%d, %d changes", completed.snapshotId(), clusterId, completed.firstRevision(),
                 completed.revision(), completed.delta().events());
     }

@@ -19,6 +19,7 @@ import org.apache.kafka.common.utils.Utils;
 
 import dev.lifeboat.events.Topics;
 import dev.lifeboat.events.work.ClaimedWork;
+import dev.lifeboat.snapshot.SnapshotMetrics;
 import dev.lifeboat.snapshot.SnapshotServiceConfig;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
@@ -57,10 +58,13 @@ public class DeltaCapture implements KafkaConsumerRebalanceListener {
     private volatile int partitions = Topics.PARTITIONS;
     private ScheduledExecutorService loop;
 
-    public DeltaCapture(Chains chains, DeltaStore store, SnapshotServiceConfig config) {
+    private final SnapshotMetrics metrics;
+
+    public DeltaCapture(Chains chains, DeltaStore store, SnapshotServiceConfig config, SnapshotMetrics metrics, io.opentelemetry.api.trace.Tracer tracer) {
         this.chains = chains;
         this.config = config;
-        this.settings = new ClusterWatcher.Settings(store, config.capture().flowControlWindow(), config.capture().maxBackoff());
+        this.metrics = metrics;
+        this.settings = new ClusterWatcher.Settings(store, config.capture().flowControlWindow(), config.capture().maxBackoff(), metrics, tracer);
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -161,6 +165,8 @@ public class DeltaCapture implements KafkaConsumerRebalanceListener {
         if (watcher == null) {
             ClusterWatcher started = new ClusterWatcher(cluster, target.spec(), chain, target.policy(), chains, settings);
             watchers.put(cluster, started);
+            metrics.unwatch(cluster);
+            metrics.watch(cluster, started::status);
             started.start();
         } else {
             watcher.apply(target.policy());
@@ -168,6 +174,7 @@ public class DeltaCapture implements KafkaConsumerRebalanceListener {
     }
 
     private void stopAll(Collection<String> clusters, String endReason) {
+        clusters.forEach(metrics::unwatch);
         List<ClusterWatcher> stopping = clusters.stream().map(watchers::remove).filter(java.util.Objects::nonNull).toList();
         stopping.parallelStream().forEach(watcher -> watcher.stop(endReason, config.capture().stopTimeout()));
     }

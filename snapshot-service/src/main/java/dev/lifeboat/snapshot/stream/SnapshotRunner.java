@@ -1,8 +1,17 @@
 package dev.lifeboat.snapshot.stream;
 
+import java.time.Duration;
+import java.time.Instant;
+
 import dev.lifeboat.etcdsnapshot.SnapshotFormatException;
+import dev.lifeboat.events.Traces;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
 import dev.lifeboat.events.SnapshotCompleted;
 import dev.lifeboat.events.work.ClaimedWork;
+import dev.lifeboat.snapshot.SnapshotMetrics;
 import dev.lifeboat.snapshot.SnapshotServiceConfig;
 import dev.lifeboat.snapshot.catalog.Catalog;
 import dev.lifeboat.access.etcd.EtcdRejectedException;
@@ -28,10 +37,16 @@ public class SnapshotRunner {
     private final String owner = ClaimedWork.ownerName("snapshot-service");
     private ClaimedWork<Catalog.Claim> work;
 
-    public SnapshotRunner(Catalog catalog, SnapshotTaker taker, SnapshotServiceConfig config) {
+    private final SnapshotMetrics metrics;
+
+    private final Tracer tracer;
+
+    public SnapshotRunner(Catalog catalog, SnapshotTaker taker, SnapshotServiceConfig config, SnapshotMetrics metrics, Tracer tracer) {
+        this.tracer = tracer;
         this.catalog = catalog;
         this.taker = taker;
         this.config = config.snapshots();
+        this.metrics = metrics;
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -46,15 +61,36 @@ public class SnapshotRunner {
         }
     }
 
+    /**
+     * Takes the claimed snapshot and records its outcome, in a span that continues the trace of the request
+     * (stored with the catalog entry): its SnapshotStarted/Completed/Failed carry that trace on.
+     */
     private void run(Catalog.Claim claim) {
+        Span span = tracer.spanBuilder("snapshot " + claim.clusterId()).setParent(Traces.parent(claim.traceparent()))
+                .setAttribute("lifeboat.cluster.id", claim.clusterId()).setAttribute("lifeboat.snapshot.id", claim.snapshotId())
+                .setAttribute("lifeboat.request.id", claim.requestId()).setAttribute("lifeboat.snapshot.attempt", claim.attempt()).startSpan();
+        try (Scope scope = span.makeCurrent()) {
+            takeAndRecord(claim, span);
+        } finally {
+            span.end();
+        }
+    }
+
+    private void takeAndRecord(Catalog.Claim claim, Span span) {
         try {
             if (claim.attempt() > 1) {
                 taker.cleanUpAfterCrash(claim);
             }
             SnapshotCompleted completed = taker.take(claim, owner);
             ClaimedWork.await(() -> catalog.complete(claim.snapshotId(), owner, completed));
+            metrics.completed(claim.clusterId(), "full", Duration.between(claim.startedAt(), completed.completedAt()), completed.rawSize(),
+                    completed.storedSize());
+            span.setAttribute("lifeboat.snapshot.revision", completed.revision()).setAttribute("lifeboat.snapshot.bytes", completed.rawSize())
+                    .setAttribute("lifeboat.snapshot.stored_bytes", completed.storedSize());
         } catch (Throwable e) {
             String reason = reason(claim, e);
+            span.setStatus(StatusCode.ERROR, reason);
+            metrics.failed(claim.clusterId(), "full", Duration.between(claim.startedAt(), Instant.now()), category(e));
             try {
                 ClaimedWork.await(() -> catalog.fail(claim.snapshotId(), owner, reason));
             } catch (Throwable recordFailure) {
@@ -62,6 +98,20 @@ public class SnapshotRunner {
                         recordFailure.getMessage());
             }
         }
+    }
+
+    /** The kind of failure, for the failure metric: etcd-unavailable, etcd-rejected, s3, verification, other. */
+    static String category(Throwable e) {
+        if (e instanceof SnapshotFormatException) {
+            return "verification";
+        }
+        if (e instanceof EtcdRejectedException) {
+            return "etcd-rejected";
+        }
+        if (e instanceof EtcdUnavailableException) {
+            return "etcd-unavailable";
+        }
+        return e instanceof ObjectStoreException ? "s3" : "other";
     }
 
     /** The failure as a person should read it; no stack trace, no secret. */

@@ -23,7 +23,7 @@ import dev.lifeboat.access.format.StoredFormat;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.instrumentation.annotations.WithSpan;
 import io.quarkus.logging.Log;
-import io.quarkus.vertx.VertxContextSupport;
+import dev.lifeboat.events.work.ClaimedWork;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
@@ -71,14 +71,14 @@ public class SnapshotTaker {
 
         long begin = System.nanoTime();
         String uploadId = store.startUpload(bucket, stagingKey);
-        VertxContextSupport.subscribeAndAwait(() -> catalog.recordUpload(claim.snapshotId(), owner, bucket, stagingKey, uploadId));
+        ClaimedWork.await(() -> catalog.recordUpload(claim.snapshotId(), owner, bucket, stagingKey, uploadId));
         SnapshotPipeline.Result result;
         String endpoint;
         String version;
         try (EtcdSnapshotSource.Stream stream = etcd.open(claim.clusterId(), spec)) {
             endpoint = stream.endpoint();
             version = stream.etcdVersion();
-            VertxContextSupport.subscribeAndAwait(() -> catalog.recordSource(claim.snapshotId(), stream.endpoint()));
+            ClaimedWork.await(() -> catalog.recordSource(claim.snapshotId(), stream.endpoint()));
             result = pipeline.stream(stream.bytes(), bucket, stagingKey, uploadId, compression, keyId);
             store.complete(bucket, stagingKey, uploadId, result.etags());
         } catch (Throwable e) {

@@ -1,0 +1,307 @@
+package dev.lifeboat.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.lifeboat.events.Topics;
+import dev.lifeboat.stack.EtcdAgents;
+import dev.lifeboat.stack.EtcdCluster;
+import dev.lifeboat.stack.LocalStack;
+import dev.lifeboat.stack.Ports;
+import dev.lifeboat.stack.QuarkusService;
+import dev.lifeboat.stack.StackOptions;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.options.GetOption;
+
+/**
+ * Lifeboat as a user meets it: the local stack, one etcd member run by an etcd-agent, and the four
+ * services as built, all exporting their traces to a receiver in this test. The CLI ({@code ./lifeboat},
+ * as a process) registers the cluster, sets a policy, backs up, lists, restores after etcd was changed,
+ * and shows the timeline; the etcd keyspace is compared with what was backed up; one scheduled backup
+ * and one restore are each checked to be one trace across every service they crossed.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class EndToEndIT {
+
+    private static final String CLUSTER = "e2e";
+    private static final Duration WAIT = Duration.ofSeconds(120);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Path REPO = Path.of("..").toAbsolutePath().normalize();
+    private static final List<QuarkusService> SERVICES = new ArrayList<>();
+    private static final Map<String, String> URLS = new HashMap<>();
+
+    private static OtlpReceiver traces;
+    private static LocalStack stack;
+    private static EtcdAgents agents;
+    private static EtcdCluster.Member member;
+    private static String restoreId;
+
+    @BeforeAll
+    static void start() throws Exception {
+        traces = new OtlpReceiver();
+        Path dir = Path.of("target", "e2e-" + ProcessHandle.current().pid()).toAbsolutePath();
+        stack = LocalStack.start(StackOptions.forTests(dir, Topics.all()).withEtcdByAgents(true));
+        Map<String, String> config = new HashMap<>(stack.quarkusConfig());
+        config.remove("local-stack.etcd-endpoints");
+        config.put("quarkus.otel.exporter.otlp.traces.endpoint", traces.endpoint());
+        config.put("quarkus.otel.exporter.otlp.traces.protocol", "http/protobuf");
+        config.put("quarkus.otel.bsp.schedule.delay", "200ms");
+        Map<String, Integer> ports = Map.of("scheduler-service", Ports.free(), "snapshot-service", Ports.free(), "retention-service", Ports.free(),
+                "restore-service", Ports.free());
+        ports.forEach((name, port) -> URLS.put(name, "http://127.0.0.1:" + port));
+        member = stack.etcd().members().get(0);
+        agents = EtcdAgents.start(REPO, CLUSTER, EtcdCluster.planned(List.of(new EtcdCluster.Member("e2e-0", member.clientPort(), member.peerPort(),
+                member.dataDir()))), stack.kafka().bootstrapServers(), URLS.get("snapshot-service"), stack.options().runDir(), i -> Ports.free(),
+                m -> Map.of("quarkus.otel.exporter.otlp.traces.endpoint", traces.endpoint(), "quarkus.otel.exporter.otlp.traces.protocol",
+                        "http/protobuf", "quarkus.otel.bsp.schedule.delay", "200ms"));
+        ports.forEach((name, port) -> SERVICES.add(QuarkusService.start(REPO, name, name, port, config, stack.options().runDir())));
+        SERVICES.parallelStream().forEach(service -> service.awaitReady(WAIT));
+    }
+
+    @AfterAll
+    static void stop() {
+        SERVICES.forEach(QuarkusService::close);
+        if (agents != null) {
+            agents.close();
+        }
+        if (stack != null) {
+            stack.close();
+        }
+        if (traces != null) {
+            traces.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void oneScheduledBackupIsOneTraceFromTheSlotToTheRetentionRun() throws Exception {
+        assertEquals(0, lifeboat("cluster", "add", CLUSTER, "--endpoint", member.clientUrl(), "--member",
+                "e2e-0=" + member.peerUrl() + "=" + member.clientUrl()).code());
+        assertEquals(0, lifeboat("policy", "set", "--cluster", CLUSTER, "--id", "default", "--schedule", "@every 5s", "--keep-last", "10").code());
+        JsonNode scheduled = await(() -> snapshots().stream().filter(s -> s.path("requestId").asText().startsWith("policy-" + CLUSTER + "-default-")
+                && "COMPLETED".equals(s.path("phase").asText())).findFirst().orElse(null), WAIT, "a scheduled snapshot");
+        assertEquals(0, lifeboat("policy", "set", "--cluster", CLUSTER, "--id", "default", "--schedule", "@daily", "--keep-last", "10").code());
+
+        String snapshotId = scheduled.path("id").asText();
+        OtlpReceiver.ReceivedSpan taken = awaitSpan(s -> s.name().equals("snapshot " + CLUSTER) && snapshotId.equals(s.attributes().get("lifeboat.snapshot.id")));
+        String trace = taken.traceId();
+        awaitSpan(s -> s.traceId().equals(trace) && s.name().equals("retention " + CLUSTER));
+        Thread.sleep(1000);
+        List<OtlpReceiver.ReceivedSpan> spans = traces.spans().stream().filter(s -> s.traceId().equals(trace)).toList();
+        List<OtlpReceiver.ReceivedSpan> roots = spans.stream().filter(OtlpReceiver.ReceivedSpan::root).toList();
+        assertEquals(1, roots.size(), "one root: " + names(spans));
+        assertEquals("Firing.slot", roots.get(0).name());
+        assertEquals("scheduler-service", roots.get(0).service());
+        assertEquals(CLUSTER, roots.get(0).attributes().get("lifeboat.cluster.id"));
+        Set<String> ids = spans.stream().map(OtlpReceiver.ReceivedSpan::spanId).collect(Collectors.toSet());
+        for (OtlpReceiver.ReceivedSpan span : spans) {
+            assertTrue(span.root() || ids.contains(span.parentId()), "the parent of " + span.name() + " (" + span.service() + ") is in the trace: " + names(spans));
+        }
+        assertTrue(spans.stream().map(OtlpReceiver.ReceivedSpan::service).collect(Collectors.toSet())
+                .containsAll(Set.of("scheduler-service", "snapshot-service", "retention-service")), names(spans));
+        assertEquals(Long.toString(scheduled.path("revision").asLong()), taken.attributes().get("lifeboat.snapshot.revision"));
+        assertEquals(Long.toString(scheduled.path("rawSize").asLong()), taken.attributes().get("lifeboat.snapshot.bytes"));
+        assertTrue(spans.stream().anyMatch(s -> s.name().equals("SnapshotTaker.take") && s.parentId().equals(taken.spanId())), names(spans));
+        assertTrue(ancestors(spans, spans.stream().filter(s -> s.name().equals("retention " + CLUSTER)).findFirst().orElseThrow())
+                .contains(taken.spanId()), "the retention run follows the snapshot that asked for it: " + names(spans));
+    }
+
+    @Test
+    @Order(2)
+    void theCliBacksUpRestoresAfterAChangeAndShowsEveryStep() throws Exception {
+        TreeMap<String, String> backedUp;
+        try (Client etcd = Client.builder().endpoints(member.clientUrl()).build()) {
+            for (int i = 0; i < 50; i++) {
+                put(etcd, "/registry/configmaps/shop/cm-" + i, "v1-" + i);
+            }
+            backedUp = keyspace(etcd);
+        }
+        Run backup = lifeboat("backup", "now", "--cluster", CLUSTER, "--wait");
+        assertEquals(0, backup.code(), backup.err());
+        assertTrue(backup.out().contains("RUNNING") && backup.out().contains("completed: revision"), backup.out());
+
+        Run list = lifeboat("snapshots", "list", "--cluster", CLUSTER, "-o", "json");
+        assertEquals(0, list.code());
+        JsonNode newest = JSON.readTree(list.out()).get(0);
+        assertEquals("COMPLETED", newest.path("phase").asText());
+        Run table = lifeboat("snapshots", "list", "--cluster", CLUSTER);
+        assertTrue(table.out().startsWith("ID") && table.out().contains(newest.path("id").asText()), table.out());
+
+        Path file = Files.createTempFile("e2e", ".db");
+        assertEquals(0, lifeboat("snapshots", "download", newest.path("id").asText(), "-o", file.toString()).code());
+        Run status = lifeboat("snapshot", "status", file.toString(), "-o", "json");
+        assertEquals(0, status.code(), status.err());
+        assertEquals(newest.path("revision").asLong(), JSON.readTree(status.out()).path("revision").asLong(), "the download is the snapshot");
+
+        try (Client etcd = Client.builder().endpoints(member.clientUrl()).build()) {
+            for (int i = 0; i < 10; i++) {
+                put(etcd, "/registry/configmaps/shop/cm-" + i, "changed");
+            }
+            etcd.getKVClient().delete(bytes("/registry/configmaps/shop/cm-20")).get(10, TimeUnit.SECONDS);
+            put(etcd, "/registry/configmaps/shop/new", "x");
+            assertNotEquals(backedUp, keyspace(etcd));
+        }
+        Run restore = lifeboat("restore", "--cluster", CLUSTER, "--snapshot", "latest", "--mode", "REPLACE", "--wait");
+        assertEquals(0, restore.code(), restore.out() + restore.err());
+        restoreId = restore.out().lines().findFirst().orElseThrow().split(" ")[1];
+        for (String phase : List.of("VALIDATING", "PAUSING", "FETCHING", "RESTORING", "VERIFYING", "RESUMING", "COMPLETED")) {
+            assertTrue(restore.out().contains(phase), "--wait showed " + phase + ": " + restore.out());
+        }
+        assertTrue(restore.out().contains("member e2e-0: RESTORED"), restore.out());
+        try (Client etcd = Client.builder().endpoints(member.clientUrl()).build()) {
+            assertEquals(backedUp, keyspace(etcd), "etcd holds exactly what was backed up");
+        }
+
+        Run timeline = lifeboat("timeline", "--cluster", CLUSTER, "-o", "json");
+        assertEquals(0, timeline.code());
+        List<String> types = new ArrayList<>();
+        JSON.readTree(timeline.out()).forEach(event -> types.add(event.path("type").asText()));
+        for (String type : List.of("lifeboat.cluster.registered.v1", "lifeboat.cluster.policy-set.v1", "lifeboat.snapshot.requested.v1",
+                "lifeboat.snapshot.started.v1", "lifeboat.snapshot.completed.v1", "lifeboat.restore.phase-changed.v1",
+                "lifeboat.cluster.pause-requested.v1", "lifeboat.cluster.paused.v1", "lifeboat.agent.restore-member.v1",
+                "lifeboat.agent.member-restored.v1", "lifeboat.cluster.resumed.v1")) {
+            assertTrue(types.contains(type), "the timeline shows " + type + ": " + types);
+        }
+        Run people = lifeboat("timeline", "--cluster", CLUSTER);
+        assertTrue(people.out().contains("member e2e-0 restored at revision"), people.out());
+
+        Run refused = lifeboat("restore", "--cluster", "no-such-cluster");
+        assertEquals(2, refused.code());
+        assertTrue(refused.err().contains("not registered"), refused.err());
+    }
+
+    @Test
+    @Order(3)
+    void oneRestoreIsOneTraceWithASpanPerPhaseAndForTheMember() throws Exception {
+        OtlpReceiver.ReceivedSpan saga = awaitSpan(s -> s.name().equals("restore " + restoreId));
+        awaitSpan(s -> s.traceId().equals(saga.traceId()) && s.name().equals("restore RESUMING"));
+        Thread.sleep(1000);
+        List<OtlpReceiver.ReceivedSpan> spans = traces.spans().stream().filter(s -> s.traceId().equals(saga.traceId())).toList();
+        for (String phase : List.of("VALIDATING", "PAUSING", "FETCHING", "RESTORING", "VERIFYING", "RESUMING")) {
+            OtlpReceiver.ReceivedSpan span = spans.stream().filter(s -> s.name().equals("restore " + phase)).findFirst()
+                    .orElseThrow(() -> new AssertionError("a span for " + phase + ": " + names(spans)));
+            assertEquals(saga.spanId(), span.parentId(), phase + " is a child of the restore's span");
+            assertEquals(restoreId, span.attributes().get("lifeboat.restore.id"));
+        }
+        OtlpReceiver.ReceivedSpan memberSpan = spans.stream().filter(s -> s.name().equals("restore member e2e-0")).findFirst()
+                .orElseThrow(() -> new AssertionError("the agent's span: " + names(spans)));
+        assertEquals("etcd-agent", memberSpan.service());
+        OtlpReceiver.ReceivedSpan restoring = spans.stream().filter(s -> s.name().equals("restore RESTORING")).findFirst().orElseThrow();
+        assertTrue(ancestors(spans, memberSpan).contains(restoring.spanId()), "the member's span follows the RESTORING phase: " + names(spans));
+        assertTrue(spans.stream().anyMatch(s -> s.service().equals("scheduler-service")), "the pause went through the scheduler: " + names(spans));
+        assertFalse(spans.stream().filter(OtlpReceiver.ReceivedSpan::root).count() > 1, "one root: " + names(spans));
+    }
+
+    private record Run(int code, String out, String err) {
+    }
+
+    /** {@code ./lifeboat ARGS} as a process, with the services' URLs in its environment. */
+    private static Run lifeboat(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(REPO.resolve("lifeboat").toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().put("LIFEBOAT_SCHEDULER_URL", URLS.get("scheduler-service"));
+        builder.environment().put("LIFEBOAT_SNAPSHOT_URL", URLS.get("snapshot-service"));
+        builder.environment().put("LIFEBOAT_RETENTION_URL", URLS.get("retention-service"));
+        builder.environment().put("LIFEBOAT_RESTORE_URL", URLS.get("restore-service"));
+        Path out = Files.createTempFile("lifeboat", ".out");
+        Path err = Files.createTempFile("lifeboat", ".err");
+        Process process = builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        if (!process.waitFor(5, TimeUnit.MINUTES)) {
+            process.destroyForcibly();
+            throw new AssertionError("lifeboat " + String.join(" ", args) + " did not end");
+        }
+        return new Run(process.exitValue(), Files.readString(out), Files.readString(err));
+    }
+
+    private static List<JsonNode> snapshots() {
+        try {
+            Run run = lifeboat("snapshots", "list", "--cluster", CLUSTER, "-o", "json");
+            List<JsonNode> list = new ArrayList<>();
+            JSON.readTree(run.out()).forEach(list::add);
+            return list;
+        } catch (Exception e) {
+            return List.of();
+        }
+    }
+
+    private static OtlpReceiver.ReceivedSpan awaitSpan(Predicate<OtlpReceiver.ReceivedSpan> match) throws InterruptedException {
+        return await(() -> traces.spans().stream().filter(match).findFirst().orElse(null), WAIT, "a span");
+    }
+
+    private static <T> T await(java.util.function.Supplier<T> read, Duration wait, String what) throws InterruptedException {
+        Instant deadline = Instant.now().plus(wait);
+        while (true) {
+            T value = read.get();
+            if (value != null) {
+                return value;
+            }
+            if (Instant.now().isAfter(deadline)) {
+                throw new AssertionError(what + " did not come within " + wait.toSeconds() + " s; spans so far: " + names(traces.spans()));
+            }
+            Thread.sleep(300);
+        }
+    }
+
+    /** The span ids above a span, up to its root. */
+    private static List<String> ancestors(List<OtlpReceiver.ReceivedSpan> spans, OtlpReceiver.ReceivedSpan span) {
+        Map<String, OtlpReceiver.ReceivedSpan> byId = spans.stream().collect(Collectors.toMap(OtlpReceiver.ReceivedSpan::spanId, s -> s, (a, b) -> a));
+        List<String> above = new ArrayList<>();
+        OtlpReceiver.ReceivedSpan current = span;
+        while (!current.root() && byId.containsKey(current.parentId())) {
+            above.add(current.parentId());
+            current = byId.get(current.parentId());
+        }
+        return above;
+    }
+
+    private static String names(List<OtlpReceiver.ReceivedSpan> spans) {
+        return spans.stream().map(s -> s.service() + ":" + s.name()).distinct().sorted().collect(Collectors.joining(", "));
+    }
+
+    private static TreeMap<String, String> keyspace(Client etcd) throws Exception {
+        TreeMap<String, String> found = new TreeMap<>();
+        ByteSequence zero = ByteSequence.from(new byte[] {0});
+        for (KeyValue kv : etcd.getKVClient().get(zero, GetOption.builder().withRange(zero).build()).get(10, TimeUnit.SECONDS).getKvs()) {
+            found.put(kv.getKey().toString(StandardCharsets.UTF_8), kv.getValue().toString(StandardCharsets.UTF_8));
+        }
+        return found;
+    }
+
+    private static void put(Client etcd, String key, String value) throws Exception {
+        etcd.getKVClient().put(bytes(key), bytes(value)).get(10, TimeUnit.SECONDS);
+    }
+
+    private static ByteSequence bytes(String text) {
+        return ByteSequence.from(text, StandardCharsets.UTF_8);
+    }
+}
