@@ -162,6 +162,9 @@ class RetentionIT {
                 .map(r -> (SnapshotDeleted) EventCodec.decode(r).payload()).toList();
         SnapshotDeleted d1 = deleted.stream().filter(d -> d.snapshotId().equals("d1")).findFirst().orElseThrow();
         assertTrue(d1.reason().contains("extends only full snapshots that are not kept"), d1.reason());
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertTrue(metrics.contains("lifeboat_snapshot_gc_total{cluster=\"" + cluster + "\",kind=\"full\"} 2.0"), "deletions are counted by kind");
+        assertTrue(metrics.contains("lifeboat_snapshot_gc_total{cluster=\"" + cluster + "\",kind=\"delta\"} 2.0"), "deletions are counted by kind");
     }
 
     @Test

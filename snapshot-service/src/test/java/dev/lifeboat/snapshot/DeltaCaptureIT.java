@@ -154,6 +154,11 @@ class DeltaCaptureIT {
                 assertEquals(history(etcd, checkpoint), replay(start, events, checkpoint), "the keyspace at revision " + checkpoint);
             }
             assertNull(base.chainId(), "the base completed before its chain started");
+            String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+            assertTrue(metrics.contains("lifeboat_delta_lag_revisions{cluster=\"" + cluster + "\"}"), "the capture's lag is a metric");
+            java.util.regex.Matcher counted = java.util.regex.Pattern.compile("lifeboat_snapshot_duration_seconds_count\\{cluster=\"" + cluster
+                    + "\",kind=\"delta\",succeeded=\"true\"} ([0-9.]+)").matcher(metrics);
+            assertTrue(counted.find() && Double.parseDouble(counted.group(1)) >= deltas.size(), "every stored delta is counted");
             SnapshotCompleted during = support.awaitCompleted(support.request(cluster));
             assertEquals(chain, during.chainId(), "a full snapshot taken while the chain captures names it: its deltas extend it");
             stopCapture(cluster);
@@ -265,6 +270,8 @@ class DeltaCaptureIT {
                     && fresh.snapshotId().equals(v.getString("chains[0].baseSnapshotId")));
             assertEquals("ENDED", view.getString("chains[1].state"));
             assertTrue(view.getString("chains[1].endReason").contains("compacted"), view.getString("chains[1].endReason"));
+            assertTrue(given().get("/q/metrics").then().extract().asString().contains("lifeboat_delta_gaps_total{cluster=\"" + cluster + "\"} 1.0"),
+                    "the gap is counted");
             stopCapture(cluster);
         }
     }
