@@ -38,9 +38,10 @@ class LauncherErrorsTest {
     }
 
     @Test
-    void onlyOneOrThreeEtcdMembers() {
+    void etcdMembersAreNoneOneOrThree() {
         StackException e = assertThrows(StackException.class, () -> StackOptions.forTests(dir, Map.of()).withEtcdMembers(2));
-        assertEquals("etcd members must be 1 or 3, not 2", e.getMessage());
+        assertEquals("etcd members must be 1 or 3 (or 0: no local etcd), not 2", e.getMessage());
+        assertEquals(0, StackOptions.forTests(dir, Map.of()).withEtcdMembers(0).etcdMembers());
     }
 
     @Test
