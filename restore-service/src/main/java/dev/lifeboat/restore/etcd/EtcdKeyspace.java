@@ -256,28 +256,12 @@ public class EtcdKeyspace {
     }
 
     private Connection connect(String clusterId, ClusterSpec spec) {
-        List<String> problems = new ArrayList<>();
-        for (String endpoint : spec.endpoints()) {
-            ManagedChannel channel = EtcdChannels.open(clusterId, endpoint, spec, 4 << 20);
-            try {
-                ClientInterceptor token = EtcdChannels.authenticate(clusterId, channel, spec);
-                Connection connection = new Connection(clusterId, endpoint, channel, token);
-                connection.kv().withDeadlineAfter(5, TimeUnit.SECONDS)
-                        .range(RangeRequest.newBuilder().setKey(ByteString.copyFrom(new byte[] {0})).setCountOnly(true).build());
-                return connection;
-            } catch (StatusRuntimeException e) {
-                channel.shutdownNow();
-                if (EtcdChannels.isRejection(e)) {
-                    throw new EtcdRejectedException("etcd at " + endpoint + " rejected Lifeboat for cluster '" + clusterId + "': "
-                            + e.getStatus().getDescription());
-                }
-                problems.add(endpoint + ": " + EtcdChannels.describe(e));
-            } catch (RuntimeException e) {
-                channel.shutdownNow();
-                throw e;
-            }
-        }
-        throw new EtcdUnavailableException("no etcd member of cluster '" + clusterId + "' answered: " + String.join("; ", problems), null);
+        return EtcdChannels.firstAnswering(clusterId, spec, 4 << 20, (endpoint, channel, token) -> {
+            Connection connection = new Connection(clusterId, endpoint, channel, token);
+            connection.kv().withDeadlineAfter(5, TimeUnit.SECONDS)
+                    .range(RangeRequest.newBuilder().setKey(ByteString.copyFrom(new byte[] {0})).setCountOnly(true).build());
+            return connection;
+        });
     }
 
     /** One channel to one member, with the cluster's token when it has authentication. */

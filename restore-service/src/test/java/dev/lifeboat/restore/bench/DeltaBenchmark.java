@@ -2,7 +2,6 @@ package dev.lifeboat.restore.bench;
 
 import java.io.InputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -24,7 +23,6 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import dev.lifeboat.events.EventCodec;
 import dev.lifeboat.events.Topics;
 import dev.lifeboat.restore.RestoreStackResource;
 import dev.lifeboat.restore.state.PointInTimeState;
@@ -56,7 +54,6 @@ import io.etcd.jetcd.KV;
  */
 public final class DeltaBenchmark {
 
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final int OBJECTS = 50_000;
     private static final int VALUE_BYTES = 256;
 
@@ -67,12 +64,7 @@ public final class DeltaBenchmark {
         int rate = args.length > 3 ? Integer.parseInt(args[3]) : 5000;
         long replaceChanges = args.length > 4 ? Long.parseLong(args[4]) : 200_000;
         String replayDir = args.length > 5 ? args[5] : dir.resolve("replay").toString();
-        if (Files.exists(dir)) {
-            try (var old = Files.walk(dir)) {
-                old.sorted(Comparator.reverseOrder()).forEach(file -> file.toFile().delete());
-            }
-        }
-        Files.createDirectories(dir);
+        BenchSupport.freshDir(dir);
         List<QuarkusService> services = new CopyOnWriteArrayList<>();
         try (LocalStack stack = LocalStack.start(StackOptions.forTests(dir.resolve("stack"), Topics.all()))) {
             Path runDir = stack.options().runDir();
@@ -89,9 +81,8 @@ public final class DeltaBenchmark {
                 QuarkusService restore = QuarkusService.start(repo, "restore-service", "restore-service", Ports.free(), config, runDir)
                         .awaitReady(Duration.ofSeconds(120));
                 services.add(restore);
-                post(scheduler + "/api/v1/clusters", "{\"id\": \"bench\", \"endpoints\": [\"" + member.clientUrl() + "\"], \"members\": [{\"name\": \""
-                        + member.name() + "\", \"peerUrl\": \"" + member.peerUrl() + "\", \"clientUrl\": \"" + member.clientUrl() + "\"}]}", 201);
-                post(scheduler + "/api/v1/clusters/bench/policies", "{\"id\": \"deltas\", \"kind\": \"DELTA\", \"schedule\": \"@every 1m\"}", 201);
+                BenchSupport.registerCluster(scheduler, "bench", member);
+                BenchSupport.post(scheduler + "/api/v1/clusters/bench/policies", "{\"id\": \"deltas\", \"kind\": \"DELTA\", \"schedule\": \"@every 1m\"}", 201);
                 awaitCapture(snapshots, view -> "WATCHING".equals(view.path("live").path("state").asText()));
                 System.out.println("capture watching; load starts");
 
@@ -177,7 +168,7 @@ public final class DeltaBenchmark {
 
                 long baseRevision = deltas.get(0).path("firstRevision").asLong() - 1;
                 long target = Math.min(lastRevision, baseRevision + replaceChanges);
-                JsonNode accepted = post(restore.url() + "/api/v1/restores", "{\"cluster\": \"bench\", \"toRevision\": " + target
+                JsonNode accepted = BenchSupport.post(restore.url() + "/api/v1/restores", "{\"cluster\": \"bench\", \"toRevision\": " + target
                         + ", \"mode\": \"REPLACE\"}", 202);
                 JsonNode done = awaitRestore(restore.url(), accepted.path("id").asText());
                 String note = done.path("members").path(0).path("note").asText();
@@ -242,7 +233,7 @@ public final class DeltaBenchmark {
     }
 
     private static JsonNode capture(String snapshots) throws Exception {
-        return get(snapshots + "/api/v1/clusters/bench/delta-capture");
+        return BenchSupport.get(snapshots + "/api/v1/clusters/bench/delta-capture");
     }
 
     private static JsonNode awaitCapture(String snapshots, java.util.function.Predicate<JsonNode> condition) throws Exception {
@@ -262,7 +253,7 @@ public final class DeltaBenchmark {
         Instant deadline = Instant.now().plusSeconds(180);
         while (Instant.now().isBefore(deadline)) {
             List<JsonNode> deltas = new ArrayList<>();
-            get(snapshots + "/api/v1/snapshots?cluster=bench&kind=DELTA&limit=1000").forEach(deltas::add);
+            BenchSupport.get(snapshots + "/api/v1/snapshots?cluster=bench&kind=DELTA&limit=1000").forEach(deltas::add);
             deltas.sort(Comparator.comparingLong(d -> d.path("firstRevision").asLong()));
             if (!deltas.isEmpty() && deltas.get(deltas.size() - 1).path("revision").asLong() >= revision) {
                 Thread.sleep(2000); // restore-service learns of them through Kafka
@@ -276,7 +267,7 @@ public final class DeltaBenchmark {
     private static JsonNode awaitRestore(String restoreService, String id) throws Exception {
         Instant deadline = Instant.now().plus(Duration.ofMinutes(60));
         while (Instant.now().isBefore(deadline)) {
-            JsonNode view = get(restoreService + "/api/v1/restores/" + id);
+            JsonNode view = BenchSupport.get(restoreService + "/api/v1/restores/" + id);
             if ("COMPLETED".equals(view.path("phase").asText())) {
                 return view;
             }
@@ -289,24 +280,11 @@ public final class DeltaBenchmark {
     }
 
     private static Path download(String snapshots, String id, Path file) throws Exception {
-        HttpResponse<InputStream> response = HTTP.send(HttpRequest.newBuilder(URI.create(snapshots + "/api/v1/snapshots/" + id + "/content")).build(),
+        HttpResponse<InputStream> response = BenchSupport.http().send(HttpRequest.newBuilder(URI.create(snapshots + "/api/v1/snapshots/" + id + "/content")).build(),
                 HttpResponse.BodyHandlers.ofInputStream());
         try (InputStream body = response.body()) {
             Files.copy(body, file, StandardCopyOption.REPLACE_EXISTING);
         }
         return file;
-    }
-
-    private static JsonNode post(String url, String json, int expected) throws Exception {
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() != expected) {
-            throw new IllegalStateException("POST " + url + " answered " + response.statusCode() + ": " + response.body());
-        }
-        return EventCodec.json().readTree(response.body());
-    }
-
-    private static JsonNode get(String url) throws Exception {
-        return EventCodec.json().readTree(HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body());
     }
 }

@@ -2,7 +2,6 @@ package dev.lifeboat.restore.bench;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -11,7 +10,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -21,7 +19,6 @@ import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import dev.lifeboat.events.EventCodec;
 import dev.lifeboat.events.Topics;
 import dev.lifeboat.restore.RestoreStackResource;
 import dev.lifeboat.stack.EtcdAgents;
@@ -47,17 +44,11 @@ public final class ReplaceBenchmark {
 
     private static final long TARGET_BYTES = 520L << 20;
     private static final int VALUE_BYTES = 128 << 10;
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args.length > 0 ? args[0] : "restore-service/target/replace-benchmark").toAbsolutePath();
         Path repo = Path.of(args.length > 1 ? args[1] : ".").toAbsolutePath().normalize();
-        if (Files.exists(dir)) {
-            try (var old = Files.walk(dir)) {
-                old.sorted(Comparator.reverseOrder()).forEach(file -> file.toFile().delete());
-            }
-        }
-        Files.createDirectories(dir);
+        BenchSupport.freshDir(dir);
         List<QuarkusService> services = new CopyOnWriteArrayList<>();
         try (LocalStack stack = LocalStack.start(StackOptions.forTests(dir.resolve("stack"), Topics.all()))) {
             Path runDir = stack.options().runDir();
@@ -70,10 +61,9 @@ public final class ReplaceBenchmark {
                 QuarkusService restore = QuarkusService.start(repo, "restore-service", "restore-service", Ports.free(), config, runDir)
                         .awaitReady(Duration.ofSeconds(120));
                 services.add(restore);
-                post(scheduler + "/api/v1/clusters", "{\"id\": \"bench\", \"endpoints\": [\"" + member.clientUrl() + "\"], \"members\": [{\"name\": \""
-                        + member.name() + "\", \"peerUrl\": \"" + member.peerUrl() + "\", \"clientUrl\": \"" + member.clientUrl() + "\"}]}", 201);
+                BenchSupport.registerCluster(scheduler, "bench", member);
                 load(member.clientUrl());
-                post(scheduler + "/api/v1/clusters/bench/backups", "{\"reason\": \"benchmark\"}", 202);
+                BenchSupport.post(scheduler + "/api/v1/clusters/bench/backups", "{\"reason\": \"benchmark\"}", 202);
                 JsonNode snapshot = awaitSnapshot(config.get("test.snapshot.url"));
                 Path local = dir.resolve("local.db");
                 run(dir, "etcdctl", "--endpoints", member.clientUrl(), "snapshot", "save", local.toString());
@@ -122,7 +112,7 @@ public final class ReplaceBenchmark {
             Instant deadline = Instant.now().plusSeconds(120);
             while (Instant.now().isBefore(deadline)) {
                 try {
-                    HttpResponse<String> health = HTTP.send(HttpRequest.newBuilder(URI.create(clientUrl + "/health")).build(),
+                    HttpResponse<String> health = BenchSupport.http().send(HttpRequest.newBuilder(URI.create(clientUrl + "/health")).build(),
                             HttpResponse.BodyHandlers.ofString());
                     if (health.body().contains("\"true\"")) {
                         return (System.nanoTime() - start) / 1e9;
@@ -141,12 +131,12 @@ public final class ReplaceBenchmark {
 
     /** POST a REPLACE restore and wait for COMPLETED: the RESTORING phase's seconds and the whole saga's. */
     private static double[] replace(String restoreService, String snapshotId) throws Exception {
-        JsonNode accepted = post(restoreService + "/api/v1/restores", "{\"cluster\": \"bench\", \"snapshot\": \"" + snapshotId
+        JsonNode accepted = BenchSupport.post(restoreService + "/api/v1/restores", "{\"cluster\": \"bench\", \"snapshot\": \"" + snapshotId
                 + "\", \"mode\": \"REPLACE\"}", 202);
         String id = accepted.path("id").asText();
         Instant deadline = Instant.now().plusSeconds(600);
         while (Instant.now().isBefore(deadline)) {
-            JsonNode view = get(restoreService + "/api/v1/restores/" + id);
+            JsonNode view = BenchSupport.get(restoreService + "/api/v1/restores/" + id);
             String phase = view.path("phase").asText();
             if ("FAILED".equals(phase)) {
                 throw new IllegalStateException("restore " + id + " failed: " + view.path("error").asText());
@@ -169,7 +159,7 @@ public final class ReplaceBenchmark {
     private static JsonNode awaitSnapshot(String snapshotService) throws Exception {
         Instant deadline = Instant.now().plusSeconds(600);
         while (Instant.now().isBefore(deadline)) {
-            for (JsonNode snapshot : get(snapshotService + "/api/v1/snapshots?cluster=bench")) {
+            for (JsonNode snapshot : BenchSupport.get(snapshotService + "/api/v1/snapshots?cluster=bench")) {
                 if ("COMPLETED".equals(snapshot.path("phase").asText())) {
                     Thread.sleep(2000); // restore-service learns of it through Kafka
                     return snapshot;
@@ -207,18 +197,6 @@ public final class ReplaceBenchmark {
         }
     }
 
-    private static JsonNode post(String url, String json, int expected) throws Exception {
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() != expected) {
-            throw new IllegalStateException("POST " + url + " answered " + response.statusCode() + ": " + response.body());
-        }
-        return EventCodec.json().readTree(response.body());
-    }
-
-    private static JsonNode get(String url) throws Exception {
-        return EventCodec.json().readTree(HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body());
-    }
 
     private static void run(Path dir, String... command) throws Exception {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("commands.log").toFile());

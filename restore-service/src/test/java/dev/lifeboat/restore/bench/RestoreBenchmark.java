@@ -33,12 +33,7 @@ public final class RestoreBenchmark {
 
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args.length > 0 ? args[0] : "restore-service/target/restore-benchmark").toAbsolutePath();
-        if (Files.exists(dir)) {
-            try (var old = Files.walk(dir)) {
-                old.sorted(java.util.Comparator.reverseOrder()).forEach(file -> file.toFile().delete());
-            }
-        }
-        Files.createDirectories(dir);
+        BenchSupport.freshDir(dir);
         Path snapshot = dir.resolve("source.db");
         try (EtcdCluster source = EtcdCluster.start(StackOptions.forTests(dir.resolve("source"), Map.of()))) {
             fill(source.endpoints());

@@ -1,6 +1,8 @@
 package dev.lifeboat.access.etcd;
 
 import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import javax.net.ssl.SSLException;
@@ -75,6 +77,41 @@ public final class EtcdChannels {
         Metadata headers = new Metadata();
         headers.put(TOKEN, token);
         return MetadataUtils.newAttachHeadersInterceptor(headers);
+    }
+
+    /** What a caller does with a member once its channel is open and authenticated. */
+    @FunctionalInterface
+    public interface Attempt<T> {
+
+        /** The result, or a StatusRuntimeException when the member did not answer as it should. */
+        T on(String endpoint, ManagedChannel channel, ClientInterceptor token);
+    }
+
+    /**
+     * Tries the cluster's members in order and returns the first successful attempt; the channel of a
+     * failed attempt is shut down. Fails with {@link EtcdRejectedException} as soon as a member refuses
+     * the credentials, or with {@link EtcdUnavailableException} naming every member's problem when none
+     * answered.
+     */
+    public static <T> T firstAnswering(String clusterId, ClusterSpec spec, int flowControlWindow, Attempt<T> attempt) {
+        List<String> problems = new ArrayList<>();
+        for (String endpoint : spec.endpoints()) {
+            ManagedChannel channel = open(clusterId, endpoint, spec, flowControlWindow);
+            try {
+                return attempt.on(endpoint, channel, authenticate(clusterId, channel, spec));
+            } catch (StatusRuntimeException e) {
+                channel.shutdownNow();
+                if (isRejection(e)) {
+                    throw new EtcdRejectedException("etcd at " + endpoint + " rejected Lifeboat for cluster '" + clusterId + "': "
+                            + e.getStatus().getDescription());
+                }
+                problems.add(endpoint + ": " + describe(e));
+            } catch (RuntimeException e) {
+                channel.shutdownNow();
+                throw e;
+            }
+        }
+        throw new EtcdUnavailableException("no etcd member of cluster '" + clusterId + "' answered: " + String.join("; ", problems), null);
     }
 
     /** etcd refused the caller (credentials, permissions, a bad request): retrying will not help. */

@@ -1,7 +1,5 @@
 package dev.lifeboat.snapshot.etcd;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -57,28 +55,12 @@ public final class EtcdWatch implements AutoCloseable {
      * {@link EtcdRejectedException} (credentials) or {@link EtcdUnavailableException} (no member answered).
      */
     public static EtcdWatch open(String clusterId, ClusterSpec spec, long startRevision, int flowControlWindow) {
-        List<String> problems = new ArrayList<>();
-        for (String endpoint : spec.endpoints()) {
-            ManagedChannel channel = EtcdChannels.open(clusterId, endpoint, spec, flowControlWindow);
-            try {
-                ClientInterceptor token = EtcdChannels.authenticate(clusterId, channel, spec);
-                EtcdWatch watch = new EtcdWatch(clusterId, endpoint, channel, token);
-                watch.kv().withDeadlineAfter(5, TimeUnit.SECONDS).range(RangeRequest.newBuilder().setKey(ALL_KEYS).setCountOnly(true).build());
-                watch.start(startRevision);
-                return watch;
-            } catch (StatusRuntimeException e) {
-                channel.shutdownNow();
-                if (EtcdChannels.isRejection(e)) {
-                    throw new EtcdRejectedException("etcd at " + endpoint + " rejected Lifeboat for cluster '" + clusterId + "': "
-                            + e.getStatus().getDescription());
-                }
-                problems.add(endpoint + ": " + EtcdChannels.describe(e));
-            } catch (RuntimeException e) {
-                channel.shutdownNow();
-                throw e;
-            }
-        }
-        throw new EtcdUnavailableException("no etcd member of cluster '" + clusterId + "' answered: " + String.join("; ", problems), null);
+        return EtcdChannels.firstAnswering(clusterId, spec, flowControlWindow, (endpoint, channel, token) -> {
+            EtcdWatch watch = new EtcdWatch(clusterId, endpoint, channel, token);
+            watch.kv().withDeadlineAfter(5, TimeUnit.SECONDS).range(RangeRequest.newBuilder().setKey(ALL_KEYS).setCountOnly(true).build());
+            watch.start(startRevision);
+            return watch;
+        });
     }
 
     private void start(long startRevision) {
