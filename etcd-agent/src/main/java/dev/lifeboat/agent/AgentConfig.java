@@ -57,10 +57,9 @@ public interface AgentConfig {
     Duration commandMaxAge();
 
     /**
-     * Point-in-time REPLACE: the directory under which the scratch etcd that replays the deltas keeps its
-     * data ({@code replay-<restore id>}); default beside the data dir. A tmpfs (e.g. {@code /dev/shm}) makes
-     * the replay faster — the scratch etcd's disk syncs then cost nothing, and its data is thrown away — when it
-     * has room for the snapshot's db twice.
+     * Point-in-time REPLACE: the directory under which the replay writes the snapshot at the target
+     * revision and keeps the delta it is reading ({@code replay-<restore id>}); default beside the data
+     * dir. It needs room for the snapshot's db once more.
      */
     Optional<String> replayDir();
 

@@ -232,6 +232,10 @@ public final class EtcdSnapshot implements Closeable {
         return ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII));
     }
 
+    BoltFile bolt() {
+        return bolt;
+    }
+
     public Path file() {
         return file;
     }

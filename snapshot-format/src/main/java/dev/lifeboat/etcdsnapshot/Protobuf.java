@@ -1,5 +1,6 @@
 package dev.lifeboat.etcdsnapshot;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 
 import dev.lifeboat.etcdsnapshot.SnapshotFormatException.Problem;
@@ -7,7 +8,8 @@ import dev.lifeboat.etcdsnapshot.SnapshotFormatException.Problem;
 /**
  * The few protobuf messages of etcd's buckets, decoded by hand (varints and length-delimited fields):
  * mvccpb.KeyValue {key=1, create_revision=2, mod_revision=3, version=4, value=5, lease=6} and
- * leasepb.Lease {ID=1, TTL=2, RemainingTTL=3}. Unknown fields are skipped.
+ * leasepb.Lease {ID=1, TTL=2, RemainingTTL=3}. Unknown fields are skipped when reading; writing leaves
+ * out zero and empty fields, as etcd's encoder does, so a written entry has etcd's own bytes.
  */
 final class Protobuf {
 
@@ -79,6 +81,50 @@ final class Protobuf {
             }
         }
         return lease;
+    }
+
+    /** mvccpb.KeyValue as etcd (gogo protobuf) encodes it: fields in number order, zero and empty ones left out. */
+    static byte[] encodeKeyValue(byte[] key, long createRevision, long modRevision, long version, byte[] value, long lease) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(key.length + value.length + 40);
+        bytesField(out, 1, key);
+        varintField(out, 2, createRevision);
+        varintField(out, 3, modRevision);
+        varintField(out, 4, version);
+        bytesField(out, 5, value);
+        varintField(out, 6, lease);
+        return out.toByteArray();
+    }
+
+    /** leasepb.Lease {ID, TTL}, as etcd's lessor stores a lease. */
+    static byte[] encodeLease(long id, long ttl) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(24);
+        varintField(out, 1, id);
+        varintField(out, 2, ttl);
+        return out.toByteArray();
+    }
+
+    private static void bytesField(ByteArrayOutputStream out, int field, byte[] bytes) {
+        if (bytes.length > 0) {
+            writeVarint(out, (long) field << 3 | 2);
+            writeVarint(out, bytes.length);
+            out.write(bytes, 0, bytes.length);
+        }
+    }
+
+    private static void varintField(ByteArrayOutputStream out, int field, long number) {
+        if (number != 0) {
+            writeVarint(out, (long) field << 3);
+            writeVarint(out, number);
+        }
+    }
+
+    private static void writeVarint(ByteArrayOutputStream out, long number) {
+        long rest = number;
+        while ((rest & ~0x7fL) != 0) {
+            out.write((int) (rest & 0x7f) | 0x80);
+            rest >>>= 7;
+        }
+        out.write((int) rest);
     }
 
     private static void skip(ByteBuffer in, int wire) {
