@@ -6,6 +6,8 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -17,7 +19,10 @@ import java.util.Optional;
  * <li>{@code ls FILE [PREFIX]}: the live keys, one a line, in the order they were written;</li>
  * <li>{@code get FILE KEY}: the live value of the key, as stored;</li>
  * <li>{@code delta FILE}: a plain Lifeboat delta, read through and checked: its header and summary as one
- * JSON object.</li>
+ * JSON object;</li>
+ * <li>{@code replay FILE REVISION OUT DELTA...}: writes OUT, the snapshot at REVISION: the full snapshot
+ * FILE plus the plain deltas that follow it, in chain order ({@link SnapshotReplay}); ready for
+ * {@code etcdctl snapshot restore}.</li>
  * </ul>
  * Exit codes: 0 done; 1 the snapshot is invalid or unreadable, or the key does not exist; 2 usage.
  */
@@ -27,6 +32,9 @@ public final class SnapshotCli {
     static final int INVALID = 1;
     static final int USAGE = 2;
 
+    private static final String USAGE_LINE = "usage: snapshot-format (status|verify|delta) FILE | ls FILE [PREFIX] | get FILE KEY"
+            + " | replay FILE REVISION OUT DELTA...";
+
     private SnapshotCli() {
     }
 
@@ -35,8 +43,11 @@ public final class SnapshotCli {
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length > 0 && args[0].equals("replay")) {
+            return replay(args, out, err);
+        }
         if (args.length < 2 || (args[0].equals("get") && args.length != 3) || args.length > 3) {
-            err.println("usage: snapshot-format (status|verify|delta) FILE | ls FILE [PREFIX] | get FILE KEY");
+            err.println(USAGE_LINE);
             return USAGE;
         }
         Path file = Path.of(args[1]);
@@ -72,6 +83,32 @@ public final class SnapshotCli {
             return INVALID;
         } catch (IOException e) {
             err.println("snapshot-format: cannot write the output: " + e.getMessage());
+            return INVALID;
+        }
+    }
+
+    private static int replay(String[] args, PrintStream out, PrintStream err) {
+        long revision;
+        try {
+            revision = args.length >= 5 ? Long.parseLong(args[2]) : -1;
+        } catch (NumberFormatException e) {
+            revision = -1;
+        }
+        if (revision < 1) {
+            err.println(USAGE_LINE + " (REVISION a positive number, one delta at least)");
+            return USAGE;
+        }
+        List<Path> deltas = Arrays.stream(args, 4, args.length).map(Path::of).toList();
+        try (SnapshotReplay.DeltaSequence changes = new SnapshotReplay.DeltaSequence(i -> i < deltas.size() ? deltas.get(i) : null, file -> { })) {
+            SnapshotReplay.Result result = SnapshotReplay.write(Path.of(args[1]), revision, changes, Path.of(args[3]));
+            out.println("{\"baseRevision\":" + result.baseRevision() + ",\"revision\":" + result.revision() + ",\"revisions\":" + result.revisions()
+                    + ",\"changes\":" + result.changes() + ",\"dbSize\":" + result.dbSize() + ",\"sha256\":\"" + result.sha256() + "\"}");
+            return OK;
+        } catch (SnapshotFormatException e) {
+            err.println("snapshot-format: " + e.getMessage());
+            return INVALID;
+        } catch (IOException e) {
+            err.println("snapshot-format: cannot read a delta: " + e.getMessage());
             return INVALID;
         }
     }

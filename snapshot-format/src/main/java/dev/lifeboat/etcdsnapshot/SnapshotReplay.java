@@ -1,5 +1,6 @@
 package dev.lifeboat.etcdsnapshot;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -17,6 +18,7 @@ import java.util.HexFormat;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 
 import dev.lifeboat.etcdsnapshot.SnapshotFormatException.Problem;
 
@@ -242,6 +244,60 @@ public final class SnapshotReplay {
             Files.deleteIfExists(file);
         } catch (IOException ignored) {
             // the original failure is the one worth reporting
+        }
+    }
+
+    /**
+     * The changes of delta files, read one after the other: {@code files} gives the i-th file when it
+     * is needed (null after the last), {@code usedUp} is told when one is read through (or on close).
+     */
+    public static final class DeltaSequence implements Changes, Closeable {
+
+        /** The i-th delta file, fetched if need be; null when there are no more. */
+        @FunctionalInterface
+        public interface Files {
+            Path file(int index) throws IOException;
+        }
+
+        private final Files files;
+        private final Consumer<Path> usedUp;
+        private int next;
+        private DeltaFile.Reader reader;
+        private Path file;
+
+        public DeltaSequence(Files files, Consumer<Path> usedUp) {
+            this.files = files;
+            this.usedUp = usedUp;
+        }
+
+        @Override
+        public DeltaEvent next() throws IOException {
+            while (true) {
+                if (reader != null) {
+                    DeltaEvent event = reader.next();
+                    if (event != null) {
+                        return event;
+                    }
+                    close();
+                }
+                file = files.file(next++);
+                if (file == null) {
+                    return null;
+                }
+                reader = DeltaFile.Reader.open(file);
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (reader != null) {
+                reader.close();
+                reader = null;
+            }
+            if (file != null) {
+                usedUp.accept(file);
+                file = null;
+            }
         }
     }
 }

@@ -181,6 +181,45 @@ class SnapshotReplayIT {
     }
 
     @Test
+    void theCliReplaysDeltaFilesInChainOrder() throws Exception {
+        Path first = ROOT.resolve("first.delta");
+        Path second = ROOT.resolve("second.delta");
+        try (var out = Files.newOutputStream(first)) {
+            DeltaFile.Writer writer = new DeltaFile.Writer(out, new DeltaFile.Header("replay", "chain", baseRevision));
+            changes.stream().filter(c -> c.revision() <= middle).forEach(c -> write(writer, c));
+            writer.finish();
+        }
+        try (var out = Files.newOutputStream(second)) {
+            DeltaFile.Writer writer = new DeltaFile.Writer(out, new DeltaFile.Header("replay", "chain", middle));
+            changes.stream().filter(c -> c.revision() > middle).forEach(c -> write(writer, c));
+            writer.finish();
+        }
+        Path out = ROOT.resolve("cli.db");
+        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+        int code = SnapshotCli.run(new String[] {"replay", base.toString(), Long.toString(last), out.toString(), first.toString(), second.toString()},
+                new java.io.PrintStream(printed, true, "UTF-8"), System.err);
+        assertEquals(SnapshotCli.OK, code);
+        JsonNode result = new ObjectMapper().readTree(printed.toString("UTF-8"));
+        assertEquals(last, result.path("revision").asLong());
+        assertEquals(changes.size(), result.path("changes").asLong());
+        Path reference = ROOT.resolve("reference.db");
+        SnapshotReplay.write(base, last, changes(), reference);
+        assertEquals(-1L, Files.mismatch(reference, out), "the CLI writes the same file as the API");
+
+        int refused = SnapshotCli.run(new String[] {"replay", base.toString(), Long.toString(last), out.toString(), second.toString()},
+                new java.io.PrintStream(new java.io.ByteArrayOutputStream(), true, "UTF-8"), new java.io.PrintStream(printed, true, "UTF-8"));
+        assertEquals(SnapshotCli.INVALID, refused, "the second delta alone leaves a hole after the snapshot");
+    }
+
+    private static void write(DeltaFile.Writer writer, DeltaEvent change) {
+        try {
+            writer.write(change);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
     void aHoleInTheChangesIsRefusedAndNoFileIsLeft() {
         List<DeltaEvent> holed = new ArrayList<>(changes);
         long missing = baseRevision + 3;

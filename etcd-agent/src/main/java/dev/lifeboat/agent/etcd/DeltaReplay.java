@@ -5,8 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-import dev.lifeboat.etcdsnapshot.DeltaEvent;
-import dev.lifeboat.etcdsnapshot.DeltaFile;
 import dev.lifeboat.etcdsnapshot.SnapshotFormatException;
 import dev.lifeboat.etcdsnapshot.SnapshotReplay;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -45,62 +43,29 @@ public class DeltaReplay {
             throw new EtcdProcessException("cannot create the replay's scratch dir " + scratch + ": " + e.getMessage());
         }
         Path replayed = scratch.resolve("replayed.db");
-        try (Deltas changes = new Deltas(deltaIds, scratch, fetcher)) {
+        SnapshotReplay.DeltaSequence.Files deltas = index -> {
+            if (index >= deltaIds.size()) {
+                return null;
+            }
+            Path file = scratch.resolve(deltaIds.get(index) + ".delta");
+            fetcher.fetch(deltaIds.get(index), file);
+            return file;
+        };
+        try (SnapshotReplay.DeltaSequence changes = new SnapshotReplay.DeltaSequence(deltas, DeltaReplay::deleteQuietly)) {
             SnapshotReplay.Result result = SnapshotReplay.write(fullSnapshot, toRevision, changes, replayed);
             return new Outcome(replayed, result.revision(), result.revisions(), result.changes(), (System.nanoTime() - begin) / 1e9);
         } catch (SnapshotFormatException e) {
             throw new EtcdProcessException("the deltas could not be replayed onto the snapshot: " + e.getMessage());
         } catch (IOException e) {
-            throw new EtcdProcessException("the replay could not remove a delta it had fetched: " + e.getMessage());
+            throw new EtcdProcessException("the replay could not read a delta it had fetched: " + e.getMessage());
         }
     }
 
-    /** The changes of the deltas in chain order, each fetched when the one before is used up and removed after. */
-    private static final class Deltas implements SnapshotReplay.Changes, AutoCloseable {
-
-        private final List<String> ids;
-        private final Path scratch;
-        private final Fetcher fetcher;
-        private int next;
-        private DeltaFile.Reader reader;
-        private Path file;
-
-        Deltas(List<String> ids, Path scratch, Fetcher fetcher) {
-            this.ids = ids;
-            this.scratch = scratch;
-            this.fetcher = fetcher;
-        }
-
-        @Override
-        public DeltaEvent next() throws IOException {
-            while (true) {
-                if (reader != null) {
-                    DeltaEvent event = reader.next();
-                    if (event != null) {
-                        return event;
-                    }
-                    close();
-                }
-                if (next >= ids.size()) {
-                    return null;
-                }
-                String id = ids.get(next++);
-                file = scratch.resolve(id + ".delta");
-                fetcher.fetch(id, file);
-                reader = DeltaFile.Reader.open(file);
-            }
-        }
-
-        @Override
-        public void close() throws IOException {
-            if (reader != null) {
-                reader.close();
-                reader = null;
-            }
-            if (file != null) {
-                Files.deleteIfExists(file);
-                file = null;
-            }
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            // the scratch dir goes as a whole after the replay
         }
     }
 

@@ -20,7 +20,7 @@ public class RestoreState {
      */
     public enum Step {
         /**
-         * Command accepted; fetching the snapshot (and for a point in time replaying its deltas in a scratch etcd) and
+         * Command accepted; fetching the snapshot (and for a point in time writing the snapshot at the target from it and its deltas) and
          * running etcd's restore into a staging dir while etcd keeps serving.
          */
         PREPARING,
