@@ -198,30 +198,45 @@ class EndToEndIT {
         assertEquals(2, refused.code());
         assertTrue(refused.err().contains("not registered"), refused.err());
 
-        assertTrue(metric("snapshot-service", "lifeboat_snapshot_duration_seconds_count{cluster=\"e2e\",kind=\"full\",succeeded=\"true\"}") >= 2,
-                "snapshot durations are counted");
-        assertEquals(newest.path("revision").asLong(), (long) metric("snapshot-service", "lifeboat_snapshot_latest_revision{cluster=\"e2e\",kind=\"full\"}"));
-        assertTrue(metric("snapshot-service", "lifeboat_snapshot_latest_timestamp{cluster=\"e2e\",kind=\"full\"}")
-                >= Instant.parse(newest.path("completedAt").asText()).getEpochSecond() - 1, "the newest snapshot's time");
+        assertTrue(metric("snapshot-service", "lifeboat_snapshot_duration_seconds_count{cluster=\"e2e\",kind=\"full\",succeeded=\"true\"}",
+                count -> count >= 2) >= 2, "snapshot durations are counted");
+        long revision = newest.path("revision").asLong();
+        assertEquals(revision, (long) metric("snapshot-service", "lifeboat_snapshot_latest_revision{cluster=\"e2e\",kind=\"full\"}",
+                value -> value == revision), "the newest snapshot's revision");
+        long completedAt = Instant.parse(newest.path("completedAt").asText()).getEpochSecond();
+        assertTrue(metric("snapshot-service", "lifeboat_snapshot_latest_timestamp{cluster=\"e2e\",kind=\"full\"}", at -> at >= completedAt - 1)
+                >= completedAt - 1, "the newest snapshot's time");
         assertEquals(1.0, metric("restore-service",
-                "lifeboat_restoration_duration_seconds_count{cluster=\"e2e\",mode=\"REPLACE\",point_in_time=\"false\",succeeded=\"true\"}"));
-        assertEquals(0.0, metric("restore-service", "lifeboat_outbox_backlog{service=\"lifeboat/restore-service\"}"), "the relay keeps up");
+                "lifeboat_restoration_duration_seconds_count{cluster=\"e2e\",mode=\"REPLACE\",point_in_time=\"false\",succeeded=\"true\"}",
+                count -> count == 1.0));
+        assertEquals(0.0, metric("restore-service", "lifeboat_outbox_backlog{service=\"lifeboat/restore-service\"}", backlog -> backlog == 0.0),
+                "the relay keeps up");
     }
 
-    /** One sample of a service's Prometheus metrics ({@code name{labels}} exactly as exposed), waited for up to 20 s. */
-    private static double metric(String service, String sample) throws Exception {
+    /**
+     * One sample of a service's Prometheus metrics ({@code name{labels}} exactly as exposed): its value once
+     * {@code expected} holds for it, or its last value after 30 s (for the caller's assertion to report).
+     */
+    private static double metric(String service, String sample, java.util.function.DoublePredicate expected) throws Exception {
         java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
-        Instant deadline = Instant.now().plusSeconds(20);
+        Instant deadline = Instant.now().plusSeconds(30);
+        Double last = null;
         while (true) {
             String body = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(URLS.get(service) + "/q/metrics")).build(),
                     java.net.http.HttpResponse.BodyHandlers.ofString()).body();
             for (String line : body.split("\n")) {
                 if (line.startsWith(sample + " ")) {
-                    return Double.parseDouble(line.substring(sample.length() + 1).split(" ")[0]);
+                    last = Double.parseDouble(line.substring(sample.length() + 1).split(" ")[0]);
                 }
             }
+            if (last != null && expected.test(last)) {
+                return last;
+            }
             if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError(service + " exposes no " + sample);
+                if (last == null) {
+                    throw new AssertionError(service + " exposes no " + sample);
+                }
+                return last;
             }
             Thread.sleep(500);
         }

@@ -31,7 +31,9 @@ import jakarta.enterprise.event.Observes;
  * <li>{@code lifeboat_snapshotter_failure_total{cluster,kind,reason}} — etcdbr_snapshotter_failure;</li>
  * <li>{@code lifeboat_snapshot_latest_timestamp{cluster,kind}} (seconds since the epoch) and
  * {@code lifeboat_snapshot_latest_revision{cluster,kind}} of the newest Completed snapshot — etcdbr_snapshot_latest_*;
- * read from the catalog every 15 s, so every replica reports the same and a restart loses nothing;</li>
+ * read from the catalog every 15 s and right after this instance stored a snapshot, so every replica reports the same
+ * and a restart loses nothing (after a restore without a revision bump the newest snapshot may have a lower revision
+ * than an older one: the gauge shows the newest's);</li>
  * <li>delta capture: see {@code DeltaCapture} ({@code lifeboat_delta_lag_*}, {@code lifeboat_delta_gaps_total}).</li>
  * </ul>
  */
@@ -39,8 +41,8 @@ import jakarta.enterprise.event.Observes;
 public class SnapshotMetrics {
 
     private static final String LATEST = """
-            select cluster_id, kind, extract(epoch from max(completed_at)) as at, max(revision) as revision
-            from snapshot where phase = 'COMPLETED' group by cluster_id, kind""";
+            select distinct on (cluster_id, kind) cluster_id, kind, extract(epoch from completed_at) as at, revision
+            from snapshot where phase = 'COMPLETED' order by cluster_id, kind, completed_at desc""";
 
     private final MeterRegistry registry;
     private final AgroalDataSource db;
@@ -72,6 +74,10 @@ public class SnapshotMetrics {
         timer(cluster, kind, true).record(took);
         size(cluster, kind, "raw").record(rawBytes);
         size(cluster, kind, "stored").record(storedBytes);
+        ScheduledExecutorService now = refresher;
+        if (now != null) {
+            now.execute(this::refresh);
+        }
     }
 
     /** Delta capture of a cluster lost changes (a recorded gap). */
