@@ -1,0 +1,36 @@
+package dev.lifeboat.stack;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+
+/** The services' JVM options start this JDK without a warning, and an option removed in JDK 21 is only given to older ones. */
+class JvmOptionsTest {
+
+    @Test
+    void theOptionsStartThisJdkWithoutAWarning() throws Exception {
+        List<String> command = new ArrayList<>(List.of(Binaries.java()));
+        command.addAll(QuarkusService.JVM_OPTIONS);
+        command.add("-version");
+        Process jvm = new ProcessBuilder(command).redirectErrorStream(true).start();
+        assertTrue(jvm.waitFor(60, TimeUnit.SECONDS), "java -version ended");
+        String output = new String(jvm.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, jvm.exitValue(), output);
+        assertFalse(output.toLowerCase(Locale.ROOT).contains("warning"), output);
+    }
+
+    @Test
+    void metaspaceReclaimIsOnlyAskedOfJdksThatHaveIt() {
+        assertTrue(QuarkusService.jvmOptions(17).contains("-XX:MetaspaceReclaimPolicy=aggressive"));
+        assertFalse(QuarkusService.jvmOptions(21).stream().anyMatch(option -> option.startsWith("-XX:MetaspaceReclaimPolicy")));
+        assertTrue(QuarkusService.jvmOptions(25).contains("-Xmx128m"));
+    }
+}
