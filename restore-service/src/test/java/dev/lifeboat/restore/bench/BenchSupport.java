@@ -1,13 +1,9 @@
 package dev.lifeboat.restore.bench;
 
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Comparator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -20,16 +16,6 @@ final class BenchSupport {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private BenchSupport() {
-    }
-
-    /** The folder, emptied of a previous run's files. */
-    static Path freshDir(Path dir) throws IOException {
-        if (Files.exists(dir)) {
-            try (var old = Files.walk(dir)) {
-                old.sorted(Comparator.reverseOrder()).forEach(file -> file.toFile().delete());
-            }
-        }
-        return Files.createDirectories(dir);
     }
 
     /** Registers a one-member cluster with the scheduler, the member named so that REPLACE can rebuild it. */

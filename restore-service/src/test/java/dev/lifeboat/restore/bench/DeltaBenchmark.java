@@ -27,6 +27,7 @@ import dev.lifeboat.events.Topics;
 import dev.lifeboat.restore.RestoreStackResource;
 import dev.lifeboat.restore.state.PointInTimeState;
 import dev.lifeboat.stack.EtcdAgents;
+import dev.lifeboat.stack.Dirs;
 import dev.lifeboat.stack.EtcdCluster;
 import dev.lifeboat.stack.LocalStack;
 import dev.lifeboat.stack.PeakRss;
@@ -65,7 +66,7 @@ public final class DeltaBenchmark {
         int rate = args.length > 3 ? Integer.parseInt(args[3]) : 5000;
         long replaceChanges = args.length > 4 ? Long.parseLong(args[4]) : Long.MAX_VALUE;
         String replayDir = args.length > 5 ? args[5] : dir.resolve("replay").toString();
-        BenchSupport.freshDir(dir);
+        Dirs.fresh(dir);
         List<QuarkusService> services = new CopyOnWriteArrayList<>();
         try (LocalStack stack = LocalStack.start(StackOptions.forTests(dir.resolve("stack"), Topics.all()))) {
             Path runDir = stack.options().runDir();

@@ -22,6 +22,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.lifeboat.events.Topics;
 import dev.lifeboat.restore.RestoreStackResource;
 import dev.lifeboat.stack.EtcdAgents;
+import dev.lifeboat.stack.Dirs;
 import dev.lifeboat.stack.EtcdCluster;
 import dev.lifeboat.stack.LocalStack;
 import dev.lifeboat.stack.Ports;
@@ -48,7 +49,7 @@ public final class ReplaceBenchmark {
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args.length > 0 ? args[0] : "restore-service/target/replace-benchmark").toAbsolutePath();
         Path repo = Path.of(args.length > 1 ? args[1] : ".").toAbsolutePath().normalize();
-        BenchSupport.freshDir(dir);
+        Dirs.fresh(dir);
         List<QuarkusService> services = new CopyOnWriteArrayList<>();
         try (LocalStack stack = LocalStack.start(StackOptions.forTests(dir.resolve("stack"), Topics.all()))) {
             Path runDir = stack.options().runDir();

@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import dev.lifeboat.events.ClusterSpec;
 import dev.lifeboat.restore.etcd.EtcdKeyspace;
 import dev.lifeboat.restore.state.SnapshotState;
+import dev.lifeboat.stack.Dirs;
 import dev.lifeboat.stack.EtcdCluster;
 import dev.lifeboat.stack.StackOptions;
 import io.etcd.jetcd.ByteSequence;
@@ -33,7 +34,7 @@ public final class RestoreBenchmark {
 
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args.length > 0 ? args[0] : "restore-service/target/restore-benchmark").toAbsolutePath();
-        BenchSupport.freshDir(dir);
+        Dirs.fresh(dir);
         Path snapshot = dir.resolve("source.db");
         try (EtcdCluster source = EtcdCluster.start(StackOptions.forTests(dir.resolve("source"), Map.of()))) {
             fill(source.endpoints());

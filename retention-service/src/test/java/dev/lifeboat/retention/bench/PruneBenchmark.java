@@ -35,6 +35,7 @@ import dev.lifeboat.events.SnapshotCompleted;
 import dev.lifeboat.events.SnapshotKind;
 import dev.lifeboat.events.Topics;
 import dev.lifeboat.events.testing.TopicProbe;
+import dev.lifeboat.stack.Dirs;
 import dev.lifeboat.stack.LocalStack;
 import dev.lifeboat.stack.Ports;
 import dev.lifeboat.stack.QuarkusService;
@@ -56,7 +57,7 @@ public final class PruneBenchmark {
 
     public static void main(String[] args) throws Exception {
         Path repo = Path.of(args.length > 0 ? args[0] : ".").toAbsolutePath().normalize();
-        Path dir = repo.resolve("retention-service/target/prune-benchmark");
+        Path dir = Dirs.fresh(repo.resolve("retention-service/target/prune-benchmark"));
         try (LocalStack stack = LocalStack.start(StackOptions.forTests(dir.resolve("stack-" + UUID.randomUUID().toString().substring(0, 6)),
                 Topics.all()));
                 QuarkusService retention = QuarkusService.start(repo, "retention-service", "retention-service", Ports.free(),

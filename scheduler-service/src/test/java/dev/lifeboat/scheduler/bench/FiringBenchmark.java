@@ -21,6 +21,7 @@ import dev.lifeboat.events.EventCodec;
 import dev.lifeboat.events.EventType;
 import dev.lifeboat.events.Topics;
 import dev.lifeboat.events.testing.TopicProbe;
+import dev.lifeboat.stack.Dirs;
 import dev.lifeboat.stack.LocalStack;
 import dev.lifeboat.stack.Ports;
 import dev.lifeboat.stack.QuarkusService;
@@ -39,11 +40,7 @@ public final class FiringBenchmark {
     public static void main(String[] args) throws Exception {
         Path repo = Path.of(args.length > 0 ? args[0] : ".").toAbsolutePath().normalize();
         Path dir = repo.resolve("scheduler-service/target/firing-benchmark");
-        if (java.nio.file.Files.exists(dir)) { // a fresh database each run
-            try (var old = java.nio.file.Files.walk(dir)) {
-                old.sorted(java.util.Comparator.reverseOrder()).forEach(file -> file.toFile().delete());
-            }
-        }
+        Dirs.fresh(dir); // a fresh database each run
         try (LocalStack stack = LocalStack.start(StackOptions.forTests(dir.resolve("stack"), Topics.all()));
                 QuarkusService scheduler = QuarkusService.start(repo, "scheduler-service", "scheduler-service", Ports.free(),
                         stack.quarkusConfig(), dir.resolve("run")).awaitReady(Duration.ofSeconds(120))) {

@@ -26,6 +26,7 @@ import dev.lifeboat.events.SnapshotRequested;
 import dev.lifeboat.events.Topics;
 import dev.lifeboat.events.testing.TestEvents;
 import dev.lifeboat.events.testing.TopicProbe;
+import dev.lifeboat.stack.Dirs;
 import dev.lifeboat.stack.LocalStack;
 import dev.lifeboat.stack.PeakRss;
 import dev.lifeboat.stack.QuarkusService;
@@ -51,7 +52,7 @@ public final class SnapshotBenchmark {
 
     public static void main(String[] args) throws Exception {
         Path repo = Path.of(args.length > 0 ? args[0] : ".").toAbsolutePath().normalize();
-        Path dir = repo.resolve("snapshot-service/target/snapshot-benchmark");
+        Path dir = Dirs.fresh(repo.resolve("snapshot-service/target/snapshot-benchmark"));
         try (LocalStack stack = LocalStack.start(StackOptions.forTests(dir.resolve("stack"), Topics.all()))) {
             String etcd = stack.etcd().endpoints();
             String bootstrap = stack.kafka().bootstrapServers();
