@@ -150,7 +150,8 @@ final class BoltFile implements Closeable {
         return new Meta(pageSize, m.getLong(16), m.getLong(32), m.getLong(40), m.getLong(48));
     }
 
-    private static long fnv1a64(ByteBuffer bytes, int length) {
+    /** bbolt's meta page checksum: FNV-1a 64 of the first {@code length} bytes (read here, written by {@link BoltWriter}). */
+    static long fnv1a64(ByteBuffer bytes, int length) {
         long hash = 0xcbf29ce484222325L;
         for (int i = 0; i < length; i++) {
             hash ^= bytes.get(i) & 0xff;

@@ -96,7 +96,7 @@ final class BoltWriter implements Closeable {
             ByteBuffer m = meta.position(PAGE_HEADER).slice().order(ByteOrder.LITTLE_ENDIAN);
             m.putInt(0, BoltFile.MAGIC).putInt(4, BoltFile.VERSION).putInt(8, pageSize).putInt(12, 0);
             m.putLong(16, rootPage).putLong(24, 0).putLong(32, 2).putLong(40, nextPage).putLong(48, 1 + id);
-            m.putLong(56, fnv1a64(m, 56));
+            m.putLong(56, BoltFile.fnv1a64(m, 56));
             write(meta.rewind(), (long) id * pageSize);
         }
         return nextPage * pageSize;
@@ -106,15 +106,6 @@ final class BoltWriter implements Closeable {
         ByteBuffer page = ByteBuffer.allocate((1 + overflow) * pageSize).order(ByteOrder.LITTLE_ENDIAN);
         page.putLong(0, id).putShort(8, (short) flags).putShort(10, (short) count).putInt(12, overflow);
         return page;
-    }
-
-    private static long fnv1a64(ByteBuffer bytes, int length) {
-        long hash = 0xcbf29ce484222325L;
-        for (int i = 0; i < length; i++) {
-            hash ^= bytes.get(i) & 0xff;
-            hash *= 0x100000001b3L;
-        }
-        return hash;
     }
 
     /** Appends a page (the next one in page order) to the sequential output. */
