@@ -20,7 +20,9 @@ public record Revision(long main, long sub, boolean tombstone) implements Compar
             throw new SnapshotFormatException(Problem.CORRUPT_PAGE,
                     "corrupted page: a key of etcd's key bucket is not a revision (" + length + " bytes)");
         }
-        return new Revision(key.getLong(start), key.getLong(start + 9), length == SIZE + 1);
+        // etcd writes revisions big-endian; the buffer may come in either order (bbolt values are read little-endian)
+        ByteBuffer bigEndian = key.duplicate().order(java.nio.ByteOrder.BIG_ENDIAN);
+        return new Revision(bigEndian.getLong(start), bigEndian.getLong(start + 9), length == SIZE + 1);
     }
 
     @Override

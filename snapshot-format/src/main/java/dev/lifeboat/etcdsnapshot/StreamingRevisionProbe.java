@@ -16,8 +16,10 @@ import dev.lifeboat.etcdsnapshot.SnapshotFormatException.Problem;
  * branch pages their child ids, for leaves that hold buckets the bucket headers, and the
  * {@code finishedCompactRev} value wherever it appears. At the end it follows the chosen meta page to
  * the {@code key} bucket's rightmost leaf. Memory: about 8 bytes a page plus the branch pages' child
- * lists (well under 1% of the db). Pages are only buffered whole when they are leaves with overflow
- * (one value at a time).
+ * lists (well under 1% of the db). One page buffer serves every page; of a leaf with overflow pages (a
+ * large value) only what the digest reads is kept — its keys, and the values of buckets and of small
+ * elements — and the rest streams past; such a leaf is buffered whole only when its element headers do
+ * not fit its first page.
  */
 public final class StreamingRevisionProbe {
 
@@ -30,14 +32,17 @@ public final class StreamingRevisionProbe {
     private final ByteBuffer metaHeader = ByteBuffer.allocate(PAGE_HEADER + 64).order(ByteOrder.LITTLE_ENDIAN);
     private int pageSize;
     private long position;
+    /** The page being filled: {@link #pageBuffer} or, for a leaf with overflow, a buffer of its own. */
     private ByteBuffer page;
+    private ByteBuffer pageBuffer;
     private long pageId;
     private final BoltFileMetas metas = new BoltFileMetas();
     private long[] lastRevision = new long[0];
     private final Map<Long, long[]> branchChildren = new HashMap<>();
     private final Map<Long, Map<ByteBuffer, ByteBuffer>> bucketLeaves = new HashMap<>();
     private final Map<Long, Long> compactRevisionByPage = new HashMap<>();
-    private long pagesToSkip;
+    /** Bytes to let pass before the next page starts: the overflow the digest does not read. */
+    private long bytesToSkip;
 
     /** Feeds the next db bytes (without etcd's hash trailer). */
     public void update(byte[] bytes, int offset, int length) {
@@ -54,11 +59,16 @@ public final class StreamingRevisionProbe {
                 }
                 continue;
             }
+            if (bytesToSkip > 0) {
+                int n = (int) Math.min(end - at, bytesToSkip);
+                at += n;
+                position += n;
+                bytesToSkip -= n;
+                continue;
+            }
             if (page == null) {
-                page = ByteBuffer.allocate(pageSize).order(ByteOrder.LITTLE_ENDIAN);
-                if (pagesToSkip == 0) {
-                    pageId = position / pageSize;
-                }
+                page = pageBuffer.clear();
+                pageId = position / pageSize;
             }
             int n = Math.min(end - at, page.remaining());
             page.put(bytes, at, n);
@@ -76,7 +86,8 @@ public final class StreamingRevisionProbe {
             throw new SnapshotFormatException(Problem.BAD_META, "the stream does not start with a bbolt meta page");
         }
         pageSize = size;
-        page = ByteBuffer.allocate(pageSize).order(ByteOrder.LITTLE_ENDIAN);
+        pageBuffer = ByteBuffer.allocate(pageSize).order(ByteOrder.LITTLE_ENDIAN);
+        page = pageBuffer;
         page.put(metaHeader.flip());
         pageId = 0;
     }
@@ -84,10 +95,6 @@ public final class StreamingRevisionProbe {
     private void pageComplete() {
         ByteBuffer full = page.flip();
         page = null;
-        if (pagesToSkip > 0) {
-            pagesToSkip--;
-            return;
-        }
         long id = full.getLong(0);
         int flags = full.getShort(8) & 0xffff;
         long overflow = full.getInt(12) & 0xffffffffL;
@@ -104,7 +111,7 @@ public final class StreamingRevisionProbe {
         boolean treePage = (flags & 0x03) != 0;
         if (overflow > 0 && !treePage) {
             // Freelist pages and the like: their overflow carries nothing the probe needs.
-            pagesToSkip = overflow;
+            bytesToSkip = overflow * pageSize;
             return;
         }
         long wholeSize = (1 + overflow) * pageSize;
@@ -112,12 +119,41 @@ public final class StreamingRevisionProbe {
             if (wholeSize > (256L << 20)) {
                 throw new SnapshotFormatException(Problem.CORRUPT_PAGE, "corrupted page: page " + pageId + " claims " + overflow + " overflow pages");
             }
-            ByteBuffer whole = ByteBuffer.allocate((int) wholeSize).order(ByteOrder.LITTLE_ENDIAN);
-            whole.put(full);
-            page = whole;
+            long consumed = full.limit();
+            long needed = (flags & 0x02) != 0 ? neededOfLeaf(full, wholeSize) : wholeSize;
+            if (needed <= consumed) {
+                digest(pageId, full.limit((int) needed), flags);
+                bytesToSkip = wholeSize - consumed;
+                return;
+            }
+            // the digest reads beyond the first page: keep that much (pageComplete comes back with it)
+            ByteBuffer kept = ByteBuffer.allocate((int) needed).order(ByteOrder.LITTLE_ENDIAN);
+            kept.put(full);
+            page = kept;
             return;
         }
         digest(pageId, full, flags);
+    }
+
+    /**
+     * How much of a leaf with overflow the digest reads: up to the end of every key, and of every value
+     * that is a bucket or small enough to be {@code finishedCompactRev}. Large values (the overflow's
+     * reason) are not read. The whole leaf when its element headers do not fit its first page.
+     */
+    private long neededOfLeaf(ByteBuffer first, long wholeSize) {
+        int count = first.getShort(10) & 0xffff;
+        if (PAGE_HEADER + (long) count * ELEMENT > first.limit()) {
+            return wholeSize;
+        }
+        long needed = PAGE_HEADER + (long) count * ELEMENT;
+        for (int i = 0; i < count; i++) {
+            int element = PAGE_HEADER + i * ELEMENT;
+            long keyEnd = element + (first.getInt(element + 4) & 0xffffffffL) + (first.getInt(element + 8) & 0xffffffffL);
+            long valueSize = first.getInt(element + 12) & 0xffffffffL;
+            boolean read = (first.getInt(element) & 0x01) != 0 || valueSize <= Revision.SIZE;
+            needed = Math.max(needed, read ? keyEnd + valueSize : keyEnd);
+        }
+        return Math.min(needed, wholeSize);
     }
 
     private void digest(long id, ByteBuffer full, int flags) {
@@ -135,10 +171,12 @@ public final class StreamingRevisionProbe {
             Map<ByteBuffer, ByteBuffer> buckets = new HashMap<>();
             leafElements(full, (index, elements, elementFlags, key, value) -> {
                 if ((elementFlags & 0x01) != 0) {
-                    buckets.put(copy(key), copy(value));
+                    if (value != null) {
+                        buckets.put(copy(key), copy(value));
+                    }
                 } else if (index == elements - 1 && isRevision(key) && id < lastRevision.length) {
                     lastRevision[(int) id] = key.getLong(0);
-                } else if (key.equals(COMPACT_KEY) && value.remaining() == Revision.SIZE) {
+                } else if (key.equals(COMPACT_KEY) && value != null && value.remaining() == Revision.SIZE) {
                     compactRevisionByPage.put(id, value.order(ByteOrder.BIG_ENDIAN).getLong(0));
                 }
             });
@@ -148,12 +186,15 @@ public final class StreamingRevisionProbe {
         }
     }
 
-    /** Receives the elements of a leaf page; buffers are only valid during the call. */
+    /**
+     * Receives the elements of a leaf page; buffers are only valid during the call, and {@code value} is
+     * null when it was not kept (a large value of a leaf with overflow).
+     */
     private interface LeafVisitor {
         void element(int index, int count, int flags, ByteBuffer key, ByteBuffer value);
     }
 
-    /** Visits a leaf page's elements, stopping at the first one that does not fit the page. */
+    /** Visits a leaf page's elements, stopping at the first whose key does not fit the page. */
     private static void leafElements(ByteBuffer page, LeafVisitor visitor) {
         int count = page.getShort(10) & 0xffff;
         for (int i = 0; i < count && PAGE_HEADER + (i + 1) * ELEMENT <= page.limit(); i++) {
@@ -161,11 +202,12 @@ public final class StreamingRevisionProbe {
             long keyStart = element + (page.getInt(element + 4) & 0xffffffffL);
             long keySize = page.getInt(element + 8) & 0xffffffffL;
             long valueSize = page.getInt(element + 12) & 0xffffffffL;
-            if (keyStart + keySize + valueSize > page.limit()) {
+            if (keyStart + keySize > page.limit()) {
                 return;
             }
-            visitor.element(i, count, page.getInt(element), page.slice((int) keyStart, (int) keySize),
-                    page.slice((int) (keyStart + keySize), (int) valueSize).order(ByteOrder.LITTLE_ENDIAN));
+            ByteBuffer value = keyStart + keySize + valueSize > page.limit() ? null
+                    : page.slice((int) (keyStart + keySize), (int) valueSize).order(ByteOrder.LITTLE_ENDIAN);
+            visitor.element(i, count, page.getInt(element), page.slice((int) keyStart, (int) keySize), value);
         }
     }
 
@@ -179,7 +221,7 @@ public final class StreamingRevisionProbe {
      * revision when higher), once every byte was fed.
      */
     public long revision() {
-        if (page != null && page.position() > 0) {
+        if (page != null && page.position() > 0 || bytesToSkip > 0) {
             throw new SnapshotFormatException(Problem.TRUNCATED, "the snapshot stream ended inside page " + pageId);
         }
         long root = metas.rootPgid();
@@ -251,7 +293,7 @@ public final class StreamingRevisionProbe {
         leafElements(inline, (index, count, flags, key, value) -> {
             if (lastRevisionKey && isRevision(key)) {
                 result[0] = key.getLong(0);
-            } else if (!lastRevisionKey && key.equals(COMPACT_KEY) && value.remaining() == Revision.SIZE) {
+            } else if (!lastRevisionKey && key.equals(COMPACT_KEY) && value != null && value.remaining() == Revision.SIZE) {
                 result[0] = value.order(ByteOrder.BIG_ENDIAN).getLong(0);
             }
         });

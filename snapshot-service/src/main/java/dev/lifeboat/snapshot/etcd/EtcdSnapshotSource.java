@@ -7,6 +7,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import com.google.protobuf.ByteString;
+
 import dev.lifeboat.access.etcd.EtcdChannels;
 import dev.lifeboat.access.etcd.EtcdRejectedException;
 import dev.lifeboat.access.etcd.EtcdUnavailableException;
@@ -120,7 +122,8 @@ public class EtcdSnapshotSource {
         private final Candidate member;
         private final Context.CancellableContext context = Context.current().withCancellation();
         private final Iterator<SnapshotResponse> responses;
-        private byte[] chunk = new byte[0];
+        /** The current message's blob, copied straight into the reader's buffer (no copy of its own). */
+        private ByteString chunk = ByteString.EMPTY;
         private int offset;
 
         GrpcStream(Candidate member, long timeoutMillis) {
@@ -142,19 +145,19 @@ public class EtcdSnapshotSource {
 
         @Override
         public int read(byte[] bytes, int off, int len) throws IOException {
-            while (offset == chunk.length) {
+            while (offset == chunk.size()) {
                 try {
                     if (!responses.hasNext()) {
                         return -1;
                     }
-                    chunk = responses.next().getBlob().toByteArray();
+                    chunk = responses.next().getBlob();
                     offset = 0;
                 } catch (StatusRuntimeException e) {
                     throw new EtcdUnavailableException("etcd at " + member.endpoint + " broke the snapshot stream: " + describe(e), e);
                 }
             }
-            int n = Math.min(len, chunk.length - offset);
-            System.arraycopy(chunk, offset, bytes, off, n);
+            int n = Math.min(len, chunk.size() - offset);
+            chunk.substring(offset, offset + n).copyTo(bytes, off);
             offset += n;
             return n;
         }
