@@ -29,8 +29,19 @@ class JvmOptionsTest {
 
     @Test
     void metaspaceReclaimIsOnlyAskedOfJdksThatHaveIt() {
-        assertTrue(QuarkusService.jvmOptions(17).contains("-XX:MetaspaceReclaimPolicy=aggressive"));
-        assertFalse(QuarkusService.jvmOptions(21).stream().anyMatch(option -> option.startsWith("-XX:MetaspaceReclaimPolicy")));
-        assertTrue(QuarkusService.jvmOptions(25).contains("-Xmx128m"));
+        assertTrue(QuarkusService.jvmOptions(17, false).contains("-XX:MetaspaceReclaimPolicy=aggressive"));
+        assertFalse(QuarkusService.jvmOptions(21, false).stream().anyMatch(option -> option.startsWith("-XX:MetaspaceReclaimPolicy")));
+        assertTrue(QuarkusService.jvmOptions(25, false).contains("-Xmx128m"));
+    }
+
+    @Test
+    void theNativeHeapIsTrimmedOnlyByJdksThatKnowTheOption() {
+        assertTrue(QuarkusService.hasVmOption("MaxHeapFreeRatio"));
+        assertFalse(QuarkusService.hasVmOption("NoSuchOptionAnywhere"));
+        assertTrue(QuarkusService.jvmOptions(17, true).contains("-XX:TrimNativeHeapInterval=1000"));
+        assertFalse(QuarkusService.jvmOptions(17, false).stream().anyMatch(option -> option.startsWith("-XX:TrimNativeHeapInterval")));
+        // the services run with it exactly when this JDK has it (this machine's 17.0.15 and 25 do)
+        assertEquals(QuarkusService.hasVmOption("TrimNativeHeapInterval"), QuarkusService.JVM_OPTIONS.contains("-XX:TrimNativeHeapInterval=1000"),
+                QuarkusService.JVM_OPTIONS.toString());
     }
 }

@@ -16,6 +16,8 @@ import dev.lifeboat.access.store.ObjectStore;
  * The end of the pipeline: cuts the stored bytes into parts of a multipart upload and uploads up to
  * {@code inFlight} of them at once. Memory is bounded by (inFlight + 1) part buffers: a writer that gets
  * ahead of S3 waits for a free buffer, so a slow store slows the etcd stream instead of filling the heap.
+ * The buffers come from, and go back to, a pool shared by the snapshots: a new snapshot does not allocate
+ * them again while the last one's wait for a full collection of the old generation.
  */
 final class PartUploader extends OutputStream {
 
@@ -25,20 +27,24 @@ final class PartUploader extends OutputStream {
     private final String uploadId;
     private final ExecutorService executor;
     private final BlockingQueue<byte[]> free;
+    private final BlockingQueue<byte[]> pool;
     private final List<Future<String>> parts = new ArrayList<>();
     private byte[] current;
     private int filled;
     private boolean closed;
 
-    PartUploader(ObjectStore store, String bucket, String key, String uploadId, int partSize, int inFlight, ExecutorService executor) {
+    PartUploader(ObjectStore store, String bucket, String key, String uploadId, int partSize, int inFlight, ExecutorService executor,
+            BlockingQueue<byte[]> pool) {
         this.store = store;
         this.bucket = bucket;
         this.key = key;
         this.uploadId = uploadId;
         this.executor = executor;
+        this.pool = pool;
         this.free = new ArrayBlockingQueue<>(inFlight + 1);
         for (int i = 0; i <= inFlight; i++) {
-            free.add(new byte[partSize]);
+            byte[] pooled = pool.poll();
+            free.add(pooled != null && pooled.length == partSize ? pooled : new byte[partSize]);
         }
         this.current = free.poll();
     }
@@ -119,6 +125,20 @@ final class PartUploader extends OutputStream {
             etags.add(etag(part));
         }
         return etags;
+    }
+
+    /**
+     * Gives the buffers no part upload uses any more back to the pool (as many as it takes); one still
+     * being uploaded after a failure is left to the garbage collector.
+     */
+    void release() {
+        if (current != null) {
+            pool.offer(current);
+            current = null;
+        }
+        for (byte[] buffer = free.poll(); buffer != null; buffer = free.poll()) {
+            pool.offer(buffer);
+        }
     }
 
     /** Stops waiting for parts in flight (their upload is aborted by the caller). */

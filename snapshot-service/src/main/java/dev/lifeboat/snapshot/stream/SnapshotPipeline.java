@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -40,6 +42,8 @@ public class SnapshotPipeline {
     private final StoredFormat format;
     private final SnapshotServiceConfig.Snapshots config;
     private final ExecutorService uploads;
+    /** Part buffers kept between snapshots: one snapshot's worth. */
+    private final BlockingQueue<byte[]> partBuffers;
 
     public SnapshotPipeline(ObjectStore store, StoredFormat format, SnapshotServiceConfig config) {
         this.store = store;
@@ -50,6 +54,7 @@ public class SnapshotPipeline {
             thread.setDaemon(true);
             return thread;
         });
+        this.partBuffers = new ArrayBlockingQueue<>(this.config.partsInFlight() + 1);
     }
 
     void onStop(@Observes ShutdownEvent event) {
@@ -58,7 +63,7 @@ public class SnapshotPipeline {
 
     public Result stream(InputStream etcd, String bucket, String key, String uploadId, Compression compression, String keyId)
             throws IOException {
-        PartUploader parts = new PartUploader(store, bucket, key, uploadId, config.partSize(), config.partsInFlight(), uploads);
+        PartUploader parts = new PartUploader(store, bucket, key, uploadId, config.partSize(), config.partsInFlight(), uploads, partBuffers);
         try {
             CountingDigestStream stored = new CountingDigestStream(parts);
             HashTrailer.VerifyingInputStream verified = new HashTrailer.VerifyingInputStream(etcd, new StreamingRevisionProbe());
@@ -74,6 +79,8 @@ public class SnapshotPipeline {
         } catch (IOException | RuntimeException e) {
             parts.cancel();
             throw e;
+        } finally {
+            parts.release();
         }
     }
 }
