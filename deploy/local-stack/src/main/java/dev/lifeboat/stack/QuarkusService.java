@@ -35,7 +35,7 @@ public final class QuarkusService implements AutoCloseable {
         try {
             java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class).getVMOption(name);
             return true;
-        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+        } catch (IllegalArgumentException e) { // no such option, or not a HotSpot JVM
             return false;
         }
     }
