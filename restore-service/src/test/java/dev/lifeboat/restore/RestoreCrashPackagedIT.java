@@ -272,7 +272,7 @@ class RestoreCrashPackagedIT {
     }
 
     private QuarkusService start(Path repo, String name, Map<String, String> config, LocalStack stack) {
-        QuarkusService service = QuarkusService.start(repo, "restore-service", name, Ports.free(), config, stack.options().runDir());
+        QuarkusService service = QuarkusService.startOnFreePort(repo, "restore-service", name, config, stack.options().runDir());
         instances.add(service);
         return service.awaitReady(WAIT);
     }

@@ -15,7 +15,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import dev.lifeboat.events.testing.LocalStackResource;
 import dev.lifeboat.stack.LocalStack;
-import dev.lifeboat.stack.Ports;
 import dev.lifeboat.stack.QuarkusService;
 
 /**
@@ -63,9 +62,9 @@ public class RestoreStackResource extends LocalStackResource {
         snapshots.put("lifeboat.encryption.active-key", "k1");
         snapshots.put("lifeboat.encryption.keys.k1.file", k1.toString());
         CompletableFuture<QuarkusService> scheduler = CompletableFuture.supplyAsync(() -> QuarkusService
-                .start(repo, "scheduler-service", "scheduler-service", Ports.free(), peer, runDir).awaitReady(Duration.ofSeconds(120)));
+                .startOnFreePort(repo, "scheduler-service", "scheduler-service", peer, runDir).awaitReady(Duration.ofSeconds(120)));
         CompletableFuture<QuarkusService> snapshot = CompletableFuture.supplyAsync(() -> QuarkusService
-                .start(repo, "snapshot-service", "snapshot-service", Ports.free(), snapshots, runDir).awaitReady(Duration.ofSeconds(120)));
+                .startOnFreePort(repo, "snapshot-service", "snapshot-service", snapshots, runDir).awaitReady(Duration.ofSeconds(120)));
         started.add(scheduler.join());
         started.add(snapshot.join());
         config.put("test.scheduler.url", scheduler.join().url());

@@ -24,7 +24,6 @@ import dev.lifeboat.events.SnapshotRequested;
 import dev.lifeboat.events.Topics;
 import dev.lifeboat.events.testing.TopicProbe;
 import dev.lifeboat.stack.LocalStack;
-import dev.lifeboat.stack.Ports;
 import dev.lifeboat.stack.QuarkusService;
 import io.restassured.http.ContentType;
 
@@ -47,7 +46,7 @@ class TwoReplicasPackagedIT {
         LocalStack stack = LocalStack.shared(Topics.all());
         Path repo = Path.of("..").toAbsolutePath().normalize();
         for (String name : List.of("scheduler-a", "scheduler-b")) {
-            STARTED.add(QuarkusService.start(repo, "scheduler-service", name, Ports.free(), stack.quarkusConfig(), stack.options().runDir()));
+            STARTED.add(QuarkusService.startOnFreePort(repo, "scheduler-service", name, stack.quarkusConfig(), stack.options().runDir()));
         }
         for (QuarkusService replica : STARTED) {
             replica.awaitReady(Duration.ofSeconds(120));

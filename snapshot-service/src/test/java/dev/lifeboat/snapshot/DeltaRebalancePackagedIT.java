@@ -32,7 +32,6 @@ import dev.lifeboat.events.Topics;
 import dev.lifeboat.events.testing.TestEvents;
 import dev.lifeboat.events.testing.TopicProbe;
 import dev.lifeboat.stack.LocalStack;
-import dev.lifeboat.stack.Ports;
 import dev.lifeboat.stack.QuarkusService;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
@@ -114,7 +113,7 @@ class DeltaRebalancePackagedIT {
     }
 
     private static QuarkusService start(Path repo, String name, Map<String, String> config, LocalStack stack) {
-        QuarkusService service = QuarkusService.start(repo, "snapshot-service", name, Ports.free(), config, stack.options().runDir())
+        QuarkusService service = QuarkusService.startOnFreePort(repo, "snapshot-service", name, config, stack.options().runDir())
                 .awaitReady(Duration.ofSeconds(120));
         STARTED.add(service);
         return service;

@@ -51,10 +51,17 @@ public final class Ports {
         }
     }
 
+    /** A port that was to be listened on is taken by another process. */
+    public static final class PortInUseException extends StackException {
+        PortInUseException(String message) {
+            super(message);
+        }
+    }
+
     /** Fails with one clear line when a fixed port of make run is already taken. */
     public static void requireFree(int port, String owner) {
         if (!bindable(port)) {
-            throw new StackException("port " + port + " (" + owner + ") on " + HOST
+            throw new PortInUseException("port " + port + " (" + owner + ") on " + HOST
                     + " is already in use: stop what listens there (ss -ltnp 'sport = :" + port
                     + "') or choose another port");
         }

@@ -84,6 +84,22 @@ public final class QuarkusService implements AutoCloseable {
         return new QuarkusService(name, port, ManagedProcess.start(name, command, repo, runDir, environment));
     }
 
+    /**
+     * As {@link #start}, on a port {@link Ports#free()} picks; should another process take that port before
+     * the service is started (another JVM's pick), on another one — five tries.
+     */
+    public static QuarkusService startOnFreePort(Path repo, String module, String name, Map<String, String> config, Path runDir) {
+        for (int attempt = 1;; attempt++) {
+            try {
+                return start(repo, module, name, Ports.free(), config, runDir);
+            } catch (Ports.PortInUseException e) {
+                if (attempt == 5) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     /** Quarkus' environment variable for a property: upper case, anything else than A-Z0-9 as '_'. */
     public static String environmentName(String property) {
         return property.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_");

@@ -24,7 +24,7 @@ class LauncherErrorsTest {
     @Test
     void aTakenFixedPortIsNamedWithItsOwner() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName(Ports.HOST))) {
-            StackException e = assertThrows(StackException.class, () -> Ports.requireFree(taken.getLocalPort(), "Kafka"));
+            StackException e = assertThrows(Ports.PortInUseException.class, () -> Ports.requireFree(taken.getLocalPort(), "Kafka"));
             assertTrue(e.getMessage().startsWith("port " + taken.getLocalPort() + " (Kafka) on 127.0.0.1 is already in use"),
                     e.getMessage());
         }

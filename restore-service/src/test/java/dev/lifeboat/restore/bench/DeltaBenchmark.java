@@ -80,7 +80,7 @@ public final class DeltaBenchmark {
                             replayDir))) {
                 config.put("quarkus.otel.traces.exporter", "none");
                 config.put("lifeboat.restore.member-timeout", "60m");
-                QuarkusService restore = QuarkusService.start(repo, "restore-service", "restore-service", Ports.free(), config, runDir)
+                QuarkusService restore = QuarkusService.startOnFreePort(repo, "restore-service", "restore-service", config, runDir)
                         .awaitReady(Duration.ofSeconds(120));
                 services.add(restore);
                 BenchSupport.registerCluster(scheduler, "bench", member);

@@ -59,7 +59,7 @@ public final class ReplaceBenchmark {
             try (EtcdAgents agent = EtcdAgents.start(repo, "bench", EtcdCluster.planned(List.of(member)), stack.kafka().bootstrapServers(),
                     config.get("test.snapshot.url"), runDir, i -> Ports.free(), m -> Map.of("lifeboat.agent.health-timeout", "120s"))) {
                 config.put("quarkus.otel.traces.exporter", "none");
-                QuarkusService restore = QuarkusService.start(repo, "restore-service", "restore-service", Ports.free(), config, runDir)
+                QuarkusService restore = QuarkusService.startOnFreePort(repo, "restore-service", "restore-service", config, runDir)
                         .awaitReady(Duration.ofSeconds(120));
                 services.add(restore);
                 BenchSupport.registerCluster(scheduler, "bench", member);

@@ -37,7 +37,6 @@ import dev.lifeboat.events.Topics;
 import dev.lifeboat.events.testing.TopicProbe;
 import dev.lifeboat.stack.Dirs;
 import dev.lifeboat.stack.LocalStack;
-import dev.lifeboat.stack.Ports;
 import dev.lifeboat.stack.QuarkusService;
 import dev.lifeboat.stack.StackOptions;
 import io.minio.ListObjectsArgs;
@@ -60,8 +59,8 @@ public final class PruneBenchmark {
         Path dir = Dirs.fresh(repo.resolve("retention-service/target/prune-benchmark"));
         try (LocalStack stack = LocalStack.start(StackOptions.forTests(dir.resolve("stack-" + UUID.randomUUID().toString().substring(0, 6)),
                 Topics.all()));
-                QuarkusService retention = QuarkusService.start(repo, "retention-service", "retention-service", Ports.free(),
-                        stack.quarkusConfig(), stack.options().runDir()).awaitReady(Duration.ofSeconds(120))) {
+                QuarkusService retention = QuarkusService.startOnFreePort(repo, "retention-service", "retention-service", stack.quarkusConfig(),
+                        stack.options().runDir()).awaitReady(Duration.ofSeconds(120))) {
             String cluster = "bench";
             String bucket = StackOptions.BUCKET;
             MinioClient s3 = MinioClient.builder().endpoint(stack.s3().endpoint()).region("us-east-1")

@@ -23,7 +23,6 @@ import dev.lifeboat.events.Topics;
 import dev.lifeboat.events.testing.TopicProbe;
 import dev.lifeboat.stack.Dirs;
 import dev.lifeboat.stack.LocalStack;
-import dev.lifeboat.stack.Ports;
 import dev.lifeboat.stack.QuarkusService;
 import dev.lifeboat.stack.StackOptions;
 
@@ -42,8 +41,8 @@ public final class FiringBenchmark {
         Path dir = repo.resolve("scheduler-service/target/firing-benchmark");
         Dirs.fresh(dir); // a fresh database each run
         try (LocalStack stack = LocalStack.start(StackOptions.forTests(dir.resolve("stack"), Topics.all()));
-                QuarkusService scheduler = QuarkusService.start(repo, "scheduler-service", "scheduler-service", Ports.free(),
-                        stack.quarkusConfig(), dir.resolve("run")).awaitReady(Duration.ofSeconds(120))) {
+                QuarkusService scheduler = QuarkusService.startOnFreePort(repo, "scheduler-service", "scheduler-service", stack.quarkusConfig(),
+                        dir.resolve("run")).awaitReady(Duration.ofSeconds(120))) {
             HttpClient http = HttpClient.newHttpClient();
             System.out.println("creating " + CLUSTERS * POLICIES_PER_CLUSTER + " policies @every 1m ...");
             createPolicies(http, scheduler.url());

@@ -30,7 +30,6 @@ import dev.lifeboat.stack.Dirs;
 import dev.lifeboat.stack.LocalStack;
 import dev.lifeboat.stack.PeakRss;
 import dev.lifeboat.stack.QuarkusService;
-import dev.lifeboat.stack.Ports;
 import dev.lifeboat.stack.StackOptions;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
@@ -173,8 +172,8 @@ public final class SnapshotBenchmark {
         static Service start(Path repo, LocalStack stack, Path dir, String compression) {
             Map<String, String> config = new HashMap<>(stack.quarkusConfig());
             config.put("lifeboat.snapshots.compression", compression);
-            return new Service(QuarkusService.start(repo, "snapshot-service", "snapshot-service-" + compression.toLowerCase(Locale.ROOT),
-                    Ports.free(), config, dir.resolve("run")).awaitReady(Duration.ofSeconds(120)));
+            return new Service(QuarkusService.startOnFreePort(repo, "snapshot-service", "snapshot-service-" + compression.toLowerCase(Locale.ROOT),
+                    config, dir.resolve("run")).awaitReady(Duration.ofSeconds(120)));
         }
 
         long peakRss() {
