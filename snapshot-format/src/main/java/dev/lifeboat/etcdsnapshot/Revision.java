@@ -1,6 +1,7 @@
 package dev.lifeboat.etcdsnapshot;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 import dev.lifeboat.etcdsnapshot.SnapshotFormatException.Problem;
 
@@ -21,7 +22,7 @@ public record Revision(long main, long sub, boolean tombstone) implements Compar
                     "corrupted page: a key of etcd's key bucket is not a revision (" + length + " bytes)");
         }
         // etcd writes revisions big-endian; the buffer may come in either order (bbolt values are read little-endian)
-        ByteBuffer bigEndian = key.duplicate().order(java.nio.ByteOrder.BIG_ENDIAN);
+        ByteBuffer bigEndian = key.duplicate().order(ByteOrder.BIG_ENDIAN);
         return new Revision(bigEndian.getLong(start), bigEndian.getLong(start + 9), length == SIZE + 1);
     }
 

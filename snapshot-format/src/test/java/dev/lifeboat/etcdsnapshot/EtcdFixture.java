@@ -102,7 +102,12 @@ final class EtcdFixture {
 
     /** Runs etcdctl (API v3) against this server and returns its standard output. */
     String etcdctl(String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of("etcdctl", "--endpoints=" + etcd.endpoints()));
+        return etcdctlAt(etcd.endpoints(), args);
+    }
+
+    /** Runs etcdctl (API v3) against the etcd at {@code endpoints} and returns its standard output. */
+    static String etcdctlAt(String endpoints, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("etcdctl", "--endpoints=" + endpoints));
         command.addAll(List.of(args));
         return run(command);
     }

@@ -73,7 +73,7 @@ class StreamingRevisionProbeIT {
     }
 
     private static Path save(EtcdCluster etcd, Path snapshot) throws Exception {
-        EtcdFixture.run(java.util.List.of("etcdctl", "--endpoints=" + etcd.endpoints(), "snapshot", "save", snapshot.toString()));
+        EtcdFixture.etcdctlAt(etcd.endpoints(), "snapshot", "save", snapshot.toString());
         return snapshot;
     }
 

@@ -1,5 +1,6 @@
 package dev.lifeboat.stack;
 
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -8,6 +9,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+
+import com.sun.management.HotSpotDiagnosticMXBean;
 
 /**
  * A Lifeboat service run from its built Quarkus application ({@code <module>/target/quarkus-app}) as a
@@ -33,7 +36,7 @@ public final class QuarkusService implements AutoCloseable {
     /** Whether this JDK (the services run on the same) knows a HotSpot option. */
     static boolean hasVmOption(String name) {
         try {
-            java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class).getVMOption(name);
+            ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class).getVMOption(name);
             return true;
         } catch (IllegalArgumentException e) { // no such option, or not a HotSpot JVM
             return false;
