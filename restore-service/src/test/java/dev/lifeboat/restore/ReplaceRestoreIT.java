@@ -8,13 +8,23 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.ConfigProvider;
@@ -25,6 +35,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
+import dev.lifeboat.etcdsnapshot.HashTrailer;
 import dev.lifeboat.events.EventCodec;
 import dev.lifeboat.events.EventType;
 import dev.lifeboat.events.RestoreMember;
@@ -32,6 +43,7 @@ import dev.lifeboat.events.SnapshotCompleted;
 import dev.lifeboat.events.Topics;
 import dev.lifeboat.events.testing.TopicProbe;
 import io.agroal.api.AgroalDataSource;
+import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -68,6 +80,8 @@ class ReplaceRestoreIT {
     private String agentsDir;
 
     private RestoreTestSupport support;
+    /** The large snapshot of {@code solo}, for the download test after the REPLACE test. */
+    private static SnapshotCompleted large;
 
     @BeforeEach
     void setUp() {
@@ -203,6 +217,117 @@ class ReplaceRestoreIT {
         String api = RestoreTestSupport.start("{\"cluster\": \"solo\", \"mode\": \"API\", \"dryRun\": true}");
         RestoreTestSupport.awaitEnd(api);
         given().post("/api/v1/restores/" + api + "/rollback").then().statusCode(409).body("field", equalTo("mode"));
+    }
+
+    /**
+     * A keyspace of more than 100 MB that zstd shrinks more than tenfold (one 133 KB value under 700 keys,
+     * beside 20 values of random bytes), through the agent, whose HTTP/2 client drains the content as fast as
+     * it can write the file: snapshot-service decompresses far faster than that, and its direct memory is
+     * 64 MB. The member then serves exactly the backed-up keyspace.
+     */
+    @Test
+    @Order(5)
+    void aSnapshotOfMoreThan100MbThatCompressesWellIsReplacedThroughTheAgent() throws Exception {
+        String before;
+        try (Client etcd = RestoreTestSupport.etcd(solo)) {
+            putLargeKeyspace(etcd);
+            before = RestoreTestSupport.digest(etcd);
+        }
+        large = support.backUp("solo");
+        assertTrue(large.rawSize() > 100_000_000L, "the snapshot is larger than 100 MB: " + large.rawSize());
+        assertTrue(large.storedSize() * 10 < large.rawSize(), "zstd stores it in less than a tenth: " + large.storedSize() + " of " + large.rawSize());
+        try (Client etcd = RestoreTestSupport.etcd(solo)) {
+            RestoreTestSupport.delete(etcd, "/large/repeated-0007");
+            put(etcd, Map.of("/large/after-backup", "x"));
+            assertNotEquals(before, RestoreTestSupport.digest(etcd));
+        }
+
+        String id = RestoreTestSupport.start("{\"cluster\": \"solo\", \"snapshot\": \"" + large.snapshotId() + "\", \"mode\": \"REPLACE\"}");
+        JsonPath view = RestoreTestSupport.awaitEnd(id);
+
+        assertEquals("COMPLETED", view.getString("phase"), view.prettify());
+        assertEquals("RESTORED", view.getString("members[0].state"));
+        try (Client etcd = RestoreTestSupport.etcd(solo)) {
+            assertEquals(before, RestoreTestSupport.digest(etcd), "the member serves exactly the backed-up keyspace");
+        }
+    }
+
+    /**
+     * A downloader that reads the content slowly over HTTP/2 gets all of it, intact (etcd's SHA-256 trailer
+     * matches the bytes before it), while snapshot-service's direct memory stays far below its 64 MB limit
+     * and the service keeps answering.
+     */
+    @Test
+    @Order(6)
+    void aSlowHttp2DownloaderGetsTheWholeContentWhileMemoryStaysBounded() throws Exception {
+        String snapshotUrl = ConfigProvider.getConfig().getValue("test.snapshot.url", String.class);
+        AtomicLong peakDirect = new AtomicLong();
+        AtomicBoolean downloading = new AtomicBoolean(true);
+        Thread sampler = new Thread(() -> {
+            while (downloading.get()) {
+                peakDirect.accumulateAndGet(directMemoryUsed(snapshotUrl), Math::max);
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        sampler.start();
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+        HttpResponse<InputStream> response = http.send(HttpRequest
+                .newBuilder(URI.create(snapshotUrl + "/api/v1/snapshots/" + large.snapshotId() + "/content")).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        Path file = Files.createTempFile(Path.of("target"), "slow-download", ".db");
+        try {
+            try (InputStream body = response.body(); var out = Files.newOutputStream(file)) {
+                assertEquals(200, response.statusCode());
+                assertEquals(HttpClient.Version.HTTP_2, response.version(), "the download runs over HTTP/2");
+                byte[] buffer = new byte[256 * 1024];
+                for (int read; (read = body.readNBytes(buffer, 0, buffer.length)) > 0;) {
+                    out.write(buffer, 0, read);
+                    Thread.sleep(10); // about 25 MB/s: far slower than snapshot-service decompresses
+                }
+            } finally {
+                downloading.set(false);
+                sampler.join();
+            }
+            System.out.printf("slow HTTP/2 download of %d bytes: snapshot-service's direct memory peaked at %d bytes%n", Files.size(file),
+                    peakDirect.get());
+            assertEquals(large.rawSize(), Files.size(file), "every byte of the snapshot arrived");
+            assertEquals(large.rawSize() - HashTrailer.SIZE, HashTrailer.verify(file).dbSize(), "etcd's SHA-256 trailer matches the content");
+        } finally {
+            Files.deleteIfExists(file);
+        }
+        assertTrue(peakDirect.get() < 32L << 20, "snapshot-service's direct memory stayed bounded: peak " + peakDirect.get() + " bytes");
+        given().baseUri(snapshotUrl).get("/q/health/ready").then().statusCode(200);
+    }
+
+    /** snapshot-service's direct buffer memory in use, from its metrics (0 when it cannot be read). */
+    private static long directMemoryUsed(String snapshotUrl) {
+        try {
+            String metrics = given().baseUri(snapshotUrl).get("/q/metrics").then().extract().asString();
+            return metrics.lines().filter(line -> line.startsWith("jvm_buffer_memory_used_bytes{") && line.contains("id=\"direct\""))
+                    .mapToLong(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).findFirst().orElse(0);
+        } catch (RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /** 700 keys of one 133 KB base64 value (zstd finds the repeats) and 20 values of 100 KB random bytes. */
+    private static void putLargeKeyspace(Client etcd) throws Exception {
+        Random random = new Random(16);
+        byte[] noise = new byte[100_000];
+        random.nextBytes(noise);
+        ByteSequence repeated = ByteSequence.from(Base64.getEncoder().encode(noise));
+        for (int i = 0; i < 700; i++) {
+            etcd.getKVClient().put(RestoreTestSupport.bytes(String.format("/large/repeated-%04d", i)), repeated).get(10, TimeUnit.SECONDS);
+        }
+        for (int i = 0; i < 20; i++) {
+            random.nextBytes(noise);
+            etcd.getKVClient().put(RestoreTestSupport.bytes(String.format("/large/random-%02d", i)), ByteSequence.from(noise.clone()))
+                    .get(10, TimeUnit.SECONDS);
+        }
     }
 
     private void register(String cluster, String endpoints, String members) throws Exception {

@@ -5,12 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -72,10 +74,11 @@ final class RestoreTestSupport {
 
     /** A one-time backup through the scheduler and snapshot-service; returns it once restore-service knows it. */
     SnapshotCompleted backUp(String cluster) throws Exception {
-        given().baseUri(schedulerUrl).contentType(ContentType.JSON).body("{\"reason\": \"restore test\"}")
-                .post("/api/v1/clusters/" + cluster + "/backups").then().statusCode(202);
+        String requestId = given().baseUri(schedulerUrl).contentType(ContentType.JSON).body("{\"reason\": \"restore test\"}")
+                .post("/api/v1/clusters/" + cluster + "/backups").then().statusCode(202).extract().path("requestId");
         SnapshotCompleted completed = (SnapshotCompleted) EventCodec.decode(TopicProbe.await(bootstrap, Topics.SNAPSHOT_EVENTS,
-                r -> cluster.equals(r.key()) && EventType.SNAPSHOT_COMPLETED.ceType().equals(TopicProbe.header(r, EventCodec.H_TYPE)), 1, WAIT)
+                r -> cluster.equals(r.key()) && EventType.SNAPSHOT_COMPLETED.ceType().equals(TopicProbe.header(r, EventCodec.H_TYPE))
+                        && requestId.equals(((SnapshotCompleted) EventCodec.decode(r).payload()).requestId()), 1, WAIT)
                 .get(0)).payload();
         awaitRow("select count(*) from snapshot where id = ?", completed.snapshotId());
         return completed;
@@ -180,6 +183,25 @@ final class RestoreTestSupport {
 
     static List<KeyValue> kvs(Client etcd, String prefix) throws Exception {
         return etcd.getKVClient().get(bytes(prefix), GetOption.builder().isPrefix(true).build()).get(10, TimeUnit.SECONDS).getKvs();
+    }
+
+    /**
+     * SHA-256 over every key and value of the member or cluster in key order, read a key at a time: the
+     * keyspace compared without holding it in memory (for keyspaces of hundreds of megabytes).
+     */
+    static String digest(Client etcd) throws Exception {
+        ByteSequence zero = ByteSequence.from(new byte[] {0});
+        List<KeyValue> keys = etcd.getKVClient().get(zero, GetOption.builder().withRange(zero).withKeysOnly(true).build())
+                .get(30, TimeUnit.SECONDS).getKvs();
+        MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+        for (KeyValue key : keys) {
+            List<KeyValue> found = etcd.getKVClient().get(key.getKey()).get(10, TimeUnit.SECONDS).getKvs();
+            sha256.update(key.getKey().getBytes());
+            sha256.update((byte) 0);
+            sha256.update(found.isEmpty() ? new byte[0] : found.get(0).getValue().getBytes());
+            sha256.update((byte) 0);
+        }
+        return keys.size() + " keys, " + HexFormat.of().formatHex(sha256.digest());
     }
 
     static long revision(Client etcd) throws Exception {

@@ -16,6 +16,20 @@ public interface SnapshotServiceConfig {
     /** How snapshots are taken and stored. */
     Snapshots snapshots();
 
+    /** Serving the plain content of snapshots ({@code GET /api/v1/snapshots/{id}/content}). */
+    Content content();
+
+    interface Content {
+
+        /**
+         * Bytes read and sent at a time (4 KiB–16 MiB). The next chunk is read only after the previous one was
+         * written to the connection, so a download holds about two chunks, whatever the client and however well
+         * the snapshot compresses.
+         */
+        @WithDefault("262144")
+        int chunkSize();
+    }
+
     /** Delta capture of clusters with a DELTA policy (compression and encryption as for snapshots). */
     Capture capture();
 

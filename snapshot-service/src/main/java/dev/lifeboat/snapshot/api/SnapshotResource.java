@@ -30,7 +30,8 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import jakarta.ws.rs.core.StreamingOutput;
+
+import org.jboss.resteasy.reactive.RestMulti;
 
 /** The snapshot catalog over REST, and the plain content of a snapshot. */
 @Path("/api/v1/snapshots")
@@ -40,11 +41,13 @@ public class SnapshotResource {
     private final ObjectStore store;
     private final StoredFormat format;
     private final AgroalDataSource db;
+    private final ContentStreams contents;
 
-    public SnapshotResource(ObjectStore store, StoredFormat format, AgroalDataSource db) {
+    public SnapshotResource(ObjectStore store, StoredFormat format, AgroalDataSource db, ContentStreams contents) {
         this.store = store;
         this.format = format;
         this.db = db;
+        this.contents = contents;
     }
 
     /** Snapshots, newest first, optionally of one cluster, in one phase, of one kind (FULL or DELTA). */
@@ -88,25 +91,23 @@ public class SnapshotResource {
     /**
      * The plain content, decrypted and decompressed while it streams: for a full snapshot the etcd snapshot
      * file (db + SHA-256 trailer), ready for {@code etcdctl snapshot restore}; for a delta the delta file
-     * (JSON Lines, see snapshot-format's {@code DeltaFile}).
+     * (JSON Lines, see snapshot-format's {@code DeltaFile}). Read only as fast as the client takes it
+     * ({@link ContentStreams}).
      */
     @GET
     @Path("/{id}/content")
     @Produces(MediaType.APPLICATION_OCTET_STREAM)
     @Blocking
-    public Response content(@PathParam("id") String id) throws Exception {
+    public RestMulti<byte[]> content(@PathParam("id") String id) throws Exception {
         String[] stored = storedObject(id);
         String bucket = stored[0];
         String key = stored[1];
         Compression compression = Compression.valueOf(stored[2].toUpperCase(Locale.ROOT));
         String keyId = stored[3];
         String suffix = "DELTA".equals(stored[4]) ? ".delta" : ".db";
-        StreamingOutput body = output -> {
-            try (InputStream plain = format.reader(store.get(bucket, key), compression, keyId)) {
-                plain.transferTo(output);
-            }
-        };
-        return Response.ok(body).header("Content-Disposition", "attachment; filename=\"" + id + suffix + "\"").build();
+        InputStream plain = format.reader(store.get(bucket, key), compression, keyId);
+        return RestMulti.fromMultiData(contents.chunks(plain, "snapshot " + id))
+                .header("Content-Disposition", "attachment; filename=\"" + id + suffix + "\"").build();
     }
 
     private String[] storedObject(String id) throws Exception {
