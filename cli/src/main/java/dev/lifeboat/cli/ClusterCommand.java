@@ -15,8 +15,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code lifeboat cluster add|list|show|remove}: clusters registered with the scheduler. */
-@Command(name = "cluster", description = "Register, list, show and remove clusters.", mixinStandardHelpOptions = true)
+/** {@code lifeboat cluster add|list|show|resume|remove}: clusters registered with the scheduler. */
+@Command(name = "cluster", description = "Register, list, show, resume and remove clusters.", mixinStandardHelpOptions = true)
 final class ClusterCommand extends Base {
 
     @Command(name = "add", description = "Register a cluster (credentials as references: file:/path or env:NAME, never values).")
@@ -78,6 +78,23 @@ final class ClusterCommand extends Base {
                 .row("paused", cluster.path("paused").asBoolean() ? "yes, by " + Output.text(cluster, "pausedBy") : "no")
                 .row("created", Output.text(cluster, "createdAt")).row("updated", Output.text(cluster, "updatedAt"));
         table.print(out());
+        return CliException.OK;
+    }
+
+    @Command(name = "resume", description = "Resume a cluster a failed restore left paused (refused while a restore of it runs); "
+            + "recorded in the timeline with --reason.")
+    int resume(@Mixin Format format, @Parameters(paramLabel = "ID") String id,
+            @Option(names = "--reason", description = "why, for the timeline (e.g. 'members checked by hand')") String reason) {
+        Map<String, String> body = new LinkedHashMap<>();
+        body.put("reason", reason);
+        body.put("requester", "cli");
+        JsonNode cluster = root().scheduler().post("/api/v1/clusters/" + id + "/resume", body);
+        Output output = output(format);
+        if (output.json()) {
+            output.print(cluster);
+        } else {
+            output.say("cluster " + id + " resumes its backups");
+        }
         return CliException.OK;
     }
 

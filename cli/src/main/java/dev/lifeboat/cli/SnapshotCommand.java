@@ -21,6 +21,7 @@ final class SnapshotCommand extends Base {
 
     @Command(name = "status", description = "Check an etcd snapshot file (hash trailer, pages, keys) or a plain Lifeboat delta; print what it holds.")
     int status(@Mixin Format format, @Parameters(paramLabel = "FILE") Path file) {
+        requireReadableFile(file);
         ObjectNode result = isDelta(file) ? delta(file) : snapshot(file);
         Output output = output(format);
         if (output.json()) {
@@ -69,6 +70,19 @@ final class SnapshotCommand extends Base {
             throw new CliException(CliException.FAILED, file + " is not a valid Lifeboat delta: " + e.getMessage());
         } catch (IOException e) {
             throw new CliException(CliException.FAILED, "cannot read " + file + ": " + e.getMessage());
+        }
+    }
+
+    /** Refuses, in plain words, a path that is missing, a directory, or not readable (exit code 1). */
+    private static void requireReadableFile(Path file) {
+        if (!Files.exists(file)) {
+            throw new CliException(CliException.FAILED, "cannot read " + file + ": no such file");
+        }
+        if (Files.isDirectory(file)) {
+            throw new CliException(CliException.FAILED, "cannot read " + file + ": it is a directory, not a snapshot file");
+        }
+        if (!Files.isReadable(file)) {
+            throw new CliException(CliException.FAILED, "cannot read " + file + ": permission denied");
         }
     }
 

@@ -2,6 +2,8 @@ package dev.lifeboat.cli;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -36,6 +38,9 @@ final class Waiting {
         return m.group(group) == null ? 0 : Long.parseLong(m.group(group));
     }
 
+    /** The time before each progress line: always with seconds ({@code LocalTime}'s own text drops ":00"). */
+    static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
+
     /**
      * Reads the view until {@code done} says so; prints each line of {@code progress} the first time it appears.
      * Returns the last view, or fails with exit code 4 after {@code timeout} naming {@code what}.
@@ -48,7 +53,7 @@ final class Waiting {
             JsonNode view = read.get();
             for (String line : view == null ? java.util.List.<String>of() : progress.apply(view)) {
                 if (shown.add(line)) {
-                    output.say(java.time.LocalTime.now().withNano(0) + "  " + line);
+                    output.say(CLOCK.format(LocalTime.now()) + "  " + line);
                 }
             }
             if (view != null && done.apply(view)) {

@@ -126,6 +126,37 @@ class CliTest {
     }
 
     @Test
+    void clusterResumeSendsTheReasonAndARefusalWhileARestoreRunsExitsWithTwo() {
+        answers.put("POST /api/v1/clusters/prod/resume", new String[] {"200", "{\"id\":\"prod\",\"paused\":false}"});
+        Run run = run("cluster", "resume", "prod", "--reason", "members checked by hand");
+        assertEquals(0, run.code(), run.err());
+        assertEquals("cluster prod resumes its backups", run.out().strip());
+        assertEquals("POST /api/v1/clusters/prod/resume {\"reason\":\"members checked by hand\",\"requester\":\"cli\"}", requests.get(0));
+
+        answers.put("POST /api/v1/clusters/prod/resume", new String[] {"409", "{\"status\":409,\"error\":\"restore r1 of cluster 'prod' is running (RESTORING); "
+                + "it resumes the cluster when it ends\"}"});
+        Run refused = run("cluster", "resume", "prod");
+        assertEquals(CliException.REFUSED, refused.code());
+        assertTrue(refused.err().contains("restore r1 of cluster 'prod' is running (RESTORING)"), refused.err());
+    }
+
+    @Test
+    void progressLinesShowTheTimeWithSecondsEvenWhenTheyAreZero() {
+        assertEquals("17:58:00", Waiting.CLOCK.format(java.time.LocalTime.of(17, 58)));
+        assertEquals("09:05:07", Waiting.CLOCK.format(java.time.LocalTime.of(9, 5, 7, 999_000_000)));
+    }
+
+    @Test
+    void snapshotStatusOfAMissingFileOrADirectorySaysSo(@TempDir Path dir) {
+        Run missing = run("snapshot", "status", dir.resolve("nonexistent").toString());
+        assertEquals(CliException.FAILED, missing.code());
+        assertEquals("lifeboat: cannot read " + dir.resolve("nonexistent") + ": no such file", missing.err().strip());
+        Run directory = run("snapshot", "status", dir.toString());
+        assertEquals(CliException.FAILED, directory.code());
+        assertEquals("lifeboat: cannot read " + dir + ": it is a directory, not a snapshot file", directory.err().strip());
+    }
+
+    @Test
     void anUnreachableServiceExitsWithThreeNamingIt() {
         StringWriter err = new StringWriter();
         int code = Lifeboat.run(new String[] {"cluster", "list", "--scheduler-url", "http://127.0.0.1:1"}, new PrintWriter(new StringWriter()),

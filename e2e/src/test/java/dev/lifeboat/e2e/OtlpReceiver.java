@@ -16,16 +16,26 @@ import com.sun.net.httpserver.HttpServer;
 
 /**
  * The services' traces, in memory: an OTLP/HTTP receiver ({@code POST /v1/traces}, protobuf) that keeps every
- * span it is sent — trace id, span id, parent, name, the service that sent it and its attributes.
+ * span it is sent — trace id, span id, parent, name, the service that sent it, its attributes and its links.
  */
 final class OtlpReceiver implements AutoCloseable {
 
     /** One span as exported. */
-    record ReceivedSpan(String traceId, String spanId, String parentId, String name, String service, Map<String, String> attributes) {
+    record ReceivedSpan(String traceId, String spanId, String parentId, String name, String service, Map<String, String> attributes,
+            List<Link> links) {
 
         boolean root() {
             return parentId.isEmpty();
         }
+
+        /** The link of this span into another trace, or null. */
+        Link linkInto(String trace) {
+            return links.stream().filter(link -> link.traceId().equals(trace)).findFirst().orElse(null);
+        }
+    }
+
+    /** A span link: the span of another trace this one relates to. */
+    record Link(String traceId, String spanId) {
     }
 
     private final HttpServer server;
@@ -111,6 +121,7 @@ final class OtlpReceiver implements AutoCloseable {
         String parentId = "";
         String name = "";
         Map<String, String> attributes = new LinkedHashMap<>();
+        List<Link> links = new ArrayList<>();
         for (int tag; (tag = in.readTag()) != 0;) {
             switch (WireFormat.getTagFieldNumber(tag)) {
                 case 1 -> traceId = HexFormat.of().formatHex(in.readBytes().toByteArray());
@@ -118,10 +129,25 @@ final class OtlpReceiver implements AutoCloseable {
                 case 4 -> parentId = HexFormat.of().formatHex(in.readBytes().toByteArray());
                 case 5 -> name = in.readString();
                 case 9 -> attributes.putAll(keyValue(in.readBytes().toByteArray()));
+                case 13 -> links.add(link(in.readBytes().toByteArray()));
                 default -> in.skipField(tag);
             }
         }
-        return new ReceivedSpan(traceId, spanId, parentId, name, service, attributes);
+        return new ReceivedSpan(traceId, spanId, parentId, name, service, attributes, List.copyOf(links));
+    }
+
+    private static Link link(byte[] bytes) throws IOException {
+        CodedInputStream in = CodedInputStream.newInstance(bytes);
+        String traceId = "";
+        String spanId = "";
+        for (int tag; (tag = in.readTag()) != 0;) {
+            switch (WireFormat.getTagFieldNumber(tag)) {
+                case 1 -> traceId = HexFormat.of().formatHex(in.readBytes().toByteArray());
+                case 2 -> spanId = HexFormat.of().formatHex(in.readBytes().toByteArray());
+                default -> in.skipField(tag);
+            }
+        }
+        return new Link(traceId, spanId);
     }
 
     /** The KeyValue attributes in field {@code field} of a message. */

@@ -77,6 +77,7 @@ class ReplaceRestoreIT {
     private String soloMembers;
     private String trioMembers;
     private String breakTrio2;
+    private String failSolo0;
     private String agentsDir;
 
     private RestoreTestSupport support;
@@ -93,6 +94,7 @@ class ReplaceRestoreIT {
         soloMembers = config.getValue("test.members.solo", String.class);
         trioMembers = config.getValue("test.members.trio", String.class);
         breakTrio2 = config.getValue(ReplaceStackResource.BREAK_TRIO_2, String.class);
+        failSolo0 = config.getValue(ReplaceStackResource.FAIL_SOLO_0, String.class);
         agentsDir = config.getValue("test.agents.dir", String.class);
     }
 
@@ -301,6 +303,39 @@ class ReplaceRestoreIT {
         }
         assertTrue(peakDirect.get() < 32L << 20, "snapshot-service's direct memory stayed bounded: peak " + peakDirect.get() + " bytes");
         given().baseUri(snapshotUrl).get("/q/health/ready").then().statusCode(200);
+    }
+
+    /**
+     * A REPLACE whose only member fails before its data dir was touched (its restore tool fails) changes
+     * nothing: the cluster is resumed by itself and says so, backups run again, etcd serves what it served.
+     */
+    @Test
+    @Order(7)
+    void aReplaceThatChangedNoMemberResumesTheClusterByItself() throws Exception {
+        String before;
+        try (Client etcd = RestoreTestSupport.etcd(solo)) {
+            before = RestoreTestSupport.digest(etcd);
+        }
+        Files.writeString(Path.of(failSolo0), "fail");
+        String id;
+        try {
+            id = RestoreTestSupport.start("{\"cluster\": \"solo\", \"snapshot\": \"" + large.snapshotId() + "\", \"mode\": \"REPLACE\"}");
+            JsonPath view = RestoreTestSupport.awaitEnd(id);
+            assertEquals("FAILED", view.getString("phase"), view.prettify());
+            String error = view.getString("error");
+            assertTrue(error.contains("no space left on device"), "the member's reason is shown: " + error);
+            assertTrue(error.endsWith("no member's data was changed and cluster 'solo' was resumed"), error);
+            assertEquals("FAILED", view.getString("members[0].state"));
+            assertFalse(view.getBoolean("members[0].dataChanged"), view.prettify());
+        } finally {
+            Files.deleteIfExists(Path.of(failSolo0));
+        }
+        assertFalse(support.paused("solo"), "the cluster was resumed");
+        assertEquals(List.of("pause " + id, "resume " + id), RestoreHooks.calls(), "the resume hooks ran");
+        try (Client etcd = RestoreTestSupport.etcd(solo)) {
+            assertEquals(before, RestoreTestSupport.digest(etcd), "the member serves what it served before");
+        }
+        support.backUp("solo");
     }
 
     /** snapshot-service's direct buffer memory in use, from its metrics (0 when it cannot be read). */

@@ -19,15 +19,18 @@ import dev.lifeboat.stack.Ports;
 /**
  * The restore stack plus etcd clusters run by etcd-agents (built jars, one per member), for REPLACE:
  * cluster {@code solo} (one member), cluster {@code trio} (three members), and {@code pitr} (one member,
- * for point-in-time restores with delta capture). Member {@code trio-2}'s
- * restore tool is a wrapper around etcdctl that, while the file {@link #BREAK_TRIO_2} names exists,
- * writes a data dir etcd cannot start on: a member whose restore fails after its data dir was swapped.
+ * for point-in-time restores with delta capture). The restore tool of members {@code solo-0} and
+ * {@code trio-2} is a wrapper around etcdctl: while the file {@link #FAIL_SOLO_0} names exists, solo-0's
+ * restore fails before writing anything (a member whose data is never touched); while the file
+ * {@link #BREAK_TRIO_2} names exists, trio-2's restore writes a data dir etcd cannot start on (a member
+ * whose restore fails after its data dir was swapped).
  */
 public class ReplaceStackResource extends RestoreStackResource {
 
     /** Clusters run by agents; {@code test.etcd.<cluster>} in the test's config holds their members' client URLs. */
     public static final List<String> CLUSTERS = List.of("solo", "trio", "pitr");
     public static final String BREAK_TRIO_2 = "test.break-trio-2";
+    public static final String FAIL_SOLO_0 = "test.fail-solo-0";
 
     private static final List<EtcdAgents> AGENTS = new CopyOnWriteArrayList<>();
 
@@ -36,8 +39,8 @@ public class ReplaceStackResource extends RestoreStackResource {
         Map<String, String> config = new HashMap<>(super.start());
         LocalStack stack = stack();
         Path root = stack.options().runDir().resolve("agents");
-        Path flag = root.resolve("break-trio-2");
-        Path brokenEtcdctl = writeBrokenEtcdctl(root.resolve("broken-etcdctl.sh"), flag);
+        Path breakFlag = root.resolve("break-trio-2");
+        Path failFlag = root.resolve("fail-solo-0");
         Path repo = Path.of("..").toAbsolutePath().normalize();
         for (String cluster : CLUSTERS) {
             int size = cluster.equals("trio") ? 3 : 1;
@@ -46,15 +49,16 @@ public class ReplaceStackResource extends RestoreStackResource {
                 members.add(new EtcdCluster.Member(cluster + "-" + i, Ports.free(), Ports.free(), root.resolve(cluster + "-" + i)));
             }
             AGENTS.add(EtcdAgents.start(repo, cluster, EtcdCluster.planned(members), stack.kafka().bootstrapServers(), config.get("test.snapshot.url"),
-                    stack.options().runDir(), i -> Ports.free(), member -> member.name().equals("trio-2")
-                            ? Map.of("lifeboat.agent.health-timeout", "20s", "quarkus.otel.traces.exporter", "none",
-                                    "lifeboat.agent.etcdctl", brokenEtcdctl.toString(), "lifeboat.agent.etcdutl", brokenEtcdctl + "-absent")
-                            : Map.of("lifeboat.agent.health-timeout", "20s", "quarkus.otel.traces.exporter", "none")));
+                    stack.options().runDir(), i -> Ports.free(), member -> member.name().equals("trio-2") || member.name().equals("solo-0")
+                            ? Map.of("lifeboat.agent.health-timeout", "20s", "lifeboat.agent.etcdctl",
+                                    writeEtcdctlWrapper(root, member.name(), failFlag, breakFlag).toString(), "lifeboat.agent.etcdutl", "etcdutl-absent")
+                            : Map.of("lifeboat.agent.health-timeout", "20s")));
             config.put("test.etcd." + cluster, members.stream().map(EtcdCluster.Member::clientUrl).collect(Collectors.joining(",")));
             config.put("test.members." + cluster, members.stream().map(m -> m.name() + "=" + m.peerUrl() + "=" + m.clientUrl())
                     .collect(Collectors.joining(",")));
         }
-        config.put(BREAK_TRIO_2, flag.toString());
+        config.put(BREAK_TRIO_2, breakFlag.toString());
+        config.put(FAIL_SOLO_0, failFlag.toString());
         config.put("test.agents.dir", root.toString());
         return config;
     }
@@ -66,24 +70,34 @@ public class ReplaceStackResource extends RestoreStackResource {
         super.stop();
     }
 
-    private static Path writeBrokenEtcdctl(Path script, Path flag) {
+    /** etcdctl for one member, except for a snapshot restore while a flag file exists (see the class comment). */
+    private static Path writeEtcdctlWrapper(Path root, String member, Path failFlag, Path breakFlag) {
+        Path script = root.resolve("etcdctl-" + member + ".sh");
         try {
-            Files.createDirectories(script.getParent());
+            Files.createDirectories(root);
             Files.writeString(script, """
                     #!/bin/sh
-                    # etcdctl, except that while %s exists a snapshot restore "succeeds" with a data dir etcd cannot start on.
-                    if [ -f '%s' ] && [ "$1" = snapshot ] && [ "$2" = restore ] && [ "$3" != --help ]; then
-                      prev=''
-                      for arg in "$@"; do
-                        if [ "$prev" = --data-dir ]; then dir="$arg"; fi
-                        prev="$arg"
-                      done
-                      mkdir -p "$dir/member/wal" "$dir/member/snap"
-                      echo 'not a write-ahead log' > "$dir/member/wal/0000000000000000-0000000000000000.wal"
-                      exit 0
+                    # etcdctl for member %3$s, except for a snapshot restore: while %1$s exists, solo-0's fails before
+                    # writing anything; while %2$s exists, trio-2's "succeeds" with a data dir etcd cannot start on.
+                    member='%3$s'
+                    if [ "$1" = snapshot ] && [ "$2" = restore ] && [ "$3" != --help ]; then
+                      if [ "$member" = solo-0 ] && [ -f '%1$s' ]; then
+                        echo 'Error: write /data/member/snap/db: no space left on device' >&2
+                        exit 1
+                      fi
+                      if [ "$member" = trio-2 ] && [ -f '%2$s' ]; then
+                        prev=''
+                        for arg in "$@"; do
+                          if [ "$prev" = --data-dir ]; then dir="$arg"; fi
+                          prev="$arg"
+                        done
+                        mkdir -p "$dir/member/wal" "$dir/member/snap"
+                        echo 'not a write-ahead log' > "$dir/member/wal/0000000000000000-0000000000000000.wal"
+                        exit 0
+                      fi
                     fi
                     exec etcdctl "$@"
-                    """.formatted(flag, flag));
+                    """.formatted(failFlag, breakFlag, member));
             script.toFile().setExecutable(true);
             return script;
         } catch (IOException e) {

@@ -88,7 +88,6 @@ class RestoreCrashPackagedIT {
         String scheduler = config.remove("test.scheduler.url");
         String endpoints = config.remove("local-stack.etcd-endpoints");
         config.put("lifeboat.restore.claim-duration", "5s");
-        config.put("quarkus.otel.traces.exporter", "none");
         // the killed instance keeps its partitions until its Kafka session times out (45 s by default)
         config.put("mp.messaging.connector.smallrye-kafka.session.timeout.ms", "10000");
         Map<String, String> slow = new HashMap<>(config);
@@ -140,7 +139,6 @@ class RestoreCrashPackagedIT {
         String snapshotService = config.remove("test.snapshot.url");
         config.remove("local-stack.etcd-endpoints");
         config.put("lifeboat.restore.claim-duration", "5s");
-        config.put("quarkus.otel.traces.exporter", "none");
         config.put("mp.messaging.connector.smallrye-kafka.session.timeout.ms", "10000");
         Path repo = Path.of("..").toAbsolutePath().normalize();
         // An agent whose restore tool takes 8 s more than etcdctl: the service is killed while it works.
@@ -152,7 +150,7 @@ class RestoreCrashPackagedIT {
                 stack.options().runDir().resolve("agents").resolve(cluster + "-0"));
         AGENTS.add(EtcdAgents.start(repo, cluster, EtcdCluster.planned(List.of(member)), stack.kafka().bootstrapServers(), snapshotService,
                 stack.options().runDir(), i -> Ports.free(), m -> Map.of("lifeboat.agent.etcdctl", slowEtcdctl.toString(),
-                        "lifeboat.agent.etcdutl", slowEtcdctl + "-absent", "quarkus.otel.traces.exporter", "none")));
+                        "lifeboat.agent.etcdutl", slowEtcdctl + "-absent")));
         config.put("lifeboat.restore.work-dir", stack.options().runDir().resolve("replace-a").toString());
         QuarkusService first = start(repo, "replace-a", config, stack);
         given().baseUri(scheduler).contentType(ContentType.JSON).body("{\"id\": \"" + cluster + "\", \"endpoints\": [\"" + member.clientUrl()
@@ -203,7 +201,6 @@ class RestoreCrashPackagedIT {
         String scheduler = config.remove("test.scheduler.url");
         String snapshotService = config.remove("test.snapshot.url");
         config.remove("local-stack.etcd-endpoints");
-        config.put("quarkus.otel.traces.exporter", "none");
         config.put("lifeboat.restore.work-dir", stack.options().runDir().resolve("agent-kill").toString());
         Path repo = Path.of("..").toAbsolutePath().normalize();
         Path slowEtcdctl = stack.options().runDir().resolve("slower-etcdctl.sh");
@@ -214,7 +211,7 @@ class RestoreCrashPackagedIT {
                 stack.options().runDir().resolve("agents").resolve(cluster + "-0"));
         EtcdAgents agents = EtcdAgents.start(repo, cluster, EtcdCluster.planned(List.of(member)), stack.kafka().bootstrapServers(), snapshotService,
                 stack.options().runDir(), i -> Ports.free(), m -> Map.of("lifeboat.agent.etcdctl", slowEtcdctl.toString(),
-                        "lifeboat.agent.etcdutl", slowEtcdctl + "-absent", "quarkus.otel.traces.exporter", "none"));
+                        "lifeboat.agent.etcdutl", slowEtcdctl + "-absent"));
         AGENTS.add(agents);
         QuarkusService service = start(repo, "agent-kill", config, stack);
         given().baseUri(scheduler).contentType(ContentType.JSON).body("{\"id\": \"" + cluster + "\", \"endpoints\": [\"" + member.clientUrl()

@@ -56,7 +56,6 @@ public class RestoreStackResource extends LocalStackResource {
         Path k2 = writeKey(runDir.resolve("keys").resolve("k2"));
         Map<String, String> peer = new HashMap<>(config);
         peer.remove("local-stack.etcd-endpoints");
-        peer.put("quarkus.otel.traces.exporter", "none");
         Map<String, String> snapshots = new HashMap<>(peer);
         snapshots.put("lifeboat.capture.base-request-delay", "2s");
         snapshots.put("lifeboat.encryption.active-key", "k1");

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -24,17 +27,23 @@ import dev.lifeboat.events.BackupRejected;
 import dev.lifeboat.events.BackupRequested;
 import dev.lifeboat.events.ClusterPauseRequested;
 import dev.lifeboat.events.ClusterResumeRequested;
+import dev.lifeboat.events.ClusterResumed;
 import dev.lifeboat.events.EventCodec;
 import dev.lifeboat.events.EventType;
 import dev.lifeboat.events.LifeboatEvent;
+import dev.lifeboat.events.RestoreMode;
+import dev.lifeboat.events.RestorePhase;
+import dev.lifeboat.events.RestorePhaseChanged;
 import dev.lifeboat.events.SnapshotRequested;
 import dev.lifeboat.events.Topics;
 import dev.lifeboat.events.testing.LocalStackResource;
 import dev.lifeboat.events.testing.TestEvents;
 import dev.lifeboat.events.testing.TopicProbe;
+import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import jakarta.inject.Inject;
 
 /** BackupRequested from other services, and pause/resume for restores, over real Kafka. */
 @QuarkusTest
@@ -45,6 +54,8 @@ class BackupRequestsIT {
 
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrap;
+    @Inject
+    AgroalDataSource db;
 
     private String registered() {
         String id = "kafka-" + UUID.randomUUID().toString().substring(0, 8);
@@ -88,6 +99,65 @@ class BackupRequestsIT {
         await(cluster, EventType.CLUSTER_RESUMED);
         given().get("/api/v1/clusters/" + cluster).then().body("paused", equalTo(false));
         given().contentType(ContentType.JSON).post("/api/v1/clusters/" + cluster + "/backups").then().statusCode(202);
+    }
+
+    /**
+     * A failed REPLACE leaves its cluster paused; an operator resumes it by hand — refused while a restore of
+     * the cluster runs, audited as ClusterResumed with who and why once it ended.
+     */
+    @Test
+    void anOperatorResumesAClusterARestoreLeftPausedOnlyOnceTheRestoreEnded() throws Exception {
+        String cluster = registered();
+        String restore = "restore-" + UUID.randomUUID().toString().substring(0, 8);
+        TestEvents.publish(bootstrap, "lifeboat/restore-service", phase(restore, cluster, RestorePhase.PAUSING));
+        TestEvents.publish(bootstrap, "lifeboat/restore-service", new ClusterPauseRequested(cluster, restore, "restore"));
+        await(cluster, EventType.CLUSTER_PAUSED);
+        TestEvents.publish(bootstrap, "lifeboat/restore-service", phase(restore, cluster, RestorePhase.RESTORING));
+        awaitPhase(restore, "RESTORING");
+
+        given().contentType(ContentType.JSON).body("{\"reason\": \"too early\", \"requester\": \"alice\"}")
+                .post("/api/v1/clusters/" + cluster + "/resume").then().statusCode(409)
+                .body("error", equalTo("restore " + restore + " of cluster '" + cluster + "' is running (RESTORING); it resumes the cluster when it ends"));
+        given().get("/api/v1/clusters/" + cluster).then().body("paused", equalTo(true));
+
+        TestEvents.publish(bootstrap, "lifeboat/restore-service", phase(restore, cluster, RestorePhase.FAILED));
+        awaitPhase(restore, "FAILED");
+        given().contentType(ContentType.JSON).body("{\"reason\": \"members checked by hand\", \"requester\": \"alice\"}")
+                .post("/api/v1/clusters/" + cluster + "/resume").then().statusCode(200).body("paused", equalTo(false));
+        ClusterResumed resumed = (ClusterResumed) await(cluster, EventType.CLUSTER_RESUMED);
+        assertEquals(null, resumed.restoreId());
+        assertEquals("alice", resumed.resumedBy());
+        assertEquals("members checked by hand", resumed.reason());
+        given().contentType(ContentType.JSON).post("/api/v1/clusters/" + cluster + "/backups").then().statusCode(202);
+
+        given().contentType(ContentType.JSON).post("/api/v1/clusters/" + cluster + "/resume").then().statusCode(200).body("paused", equalTo(false));
+        assertEquals(1, TopicProbe.await(bootstrap, Topics.CLUSTER_EVENTS, r -> cluster.equals(r.key())
+                && EventType.CLUSTER_RESUMED.ceType().equals(TopicProbe.header(r, EventCodec.H_TYPE)), 2, Duration.ofSeconds(3)).size(),
+                "resuming a cluster that is not paused announces nothing");
+        given().contentType(ContentType.JSON).post("/api/v1/clusters/nobody-" + cluster + "/resume").then().statusCode(404);
+    }
+
+    private static RestorePhaseChanged phase(String restore, String cluster, RestorePhase phase) {
+        return new RestorePhaseChanged(restore, cluster, "s-1", RestoreMode.REPLACE, phase, null, phase == RestorePhase.FAILED ? "a member failed" : null,
+                Instant.now());
+    }
+
+    private void awaitPhase(String restore, String phase) throws Exception {
+        Instant deadline = Instant.now().plus(WAIT);
+        while (!phase.equals(storedPhase(restore))) {
+            assertTrue(Instant.now().isBefore(deadline), "the scheduler did not learn that restore " + restore + " is " + phase);
+            Thread.sleep(100);
+        }
+    }
+
+    private String storedPhase(String restore) throws Exception {
+        try (Connection connection = db.getConnection();
+                PreparedStatement query = connection.prepareStatement("select phase from restore_progress where restore_id = ?")) {
+            query.setString(1, restore);
+            try (ResultSet row = query.executeQuery()) {
+                return row.next() ? row.getString(1) : null;
+            }
+        }
     }
 
     @Test

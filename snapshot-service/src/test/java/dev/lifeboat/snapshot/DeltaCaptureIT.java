@@ -185,7 +185,7 @@ class DeltaCaptureIT {
             Thread.sleep(1500);
 
             Instant resumed = Instant.now();
-            TestEvents.publish(bootstrap, SnapshotTestSupport.SOURCE, new ClusterResumed(cluster, "restore-1"));
+            TestEvents.publish(bootstrap, SnapshotTestSupport.SOURCE, new ClusterResumed(cluster, "restore-1", null, null));
             SnapshotCompleted second = serveBaseRequest(cluster, 2);
             assertTrue(second.startedAt().isAfter(resumed.minusSeconds(1)), "the new chain's base was taken after the resume");
             JsonPath active = awaitCapture(cluster, view -> "ACTIVE".equals(view.getString("chains[0].state"))

@@ -62,7 +62,6 @@ class DeltaRebalancePackagedIT {
         Path repo = Path.of("..").toAbsolutePath().normalize();
         Map<String, String> config = new java.util.HashMap<>(stack.quarkusConfig());
         config.put("lifeboat.capture.check-interval", "500ms");
-        config.put("quarkus.otel.traces.exporter", "none");
         QuarkusService first = start(repo, "snapshot-a", config, stack);
         String low = clusterInPartitions(0, 2);
         String high = clusterInPartitions(3, 5);

@@ -171,6 +171,7 @@ public class MemberRestorer {
         } catch (RuntimeException e) {
             etcd.stop();
             state.step = RestoreState.Step.FAILED;
+            state.dataChanged = true;
             state.failure = "etcd did not serve the restored data: " + reason(e) + "; its previous data dir is kept at " + state.asideDir
                     + " (roll back to put it back)";
             state.answered = false;
@@ -188,8 +189,10 @@ public class MemberRestorer {
             deleteTree(scratch(state));
             deleteQuietly(snapshotFile(state));
             etcd.start();
+            state.dataChanged = false;
             state.failure = why + "; the member's data was not changed";
         } catch (RuntimeException e) {
+            state.dataChanged = true;
             state.failure = why + "; putting the previous data dir back failed too: " + reason(e);
         }
         state.step = RestoreState.Step.FAILED;
@@ -347,7 +350,8 @@ public class MemberRestorer {
         switch (state.step) {
             case DONE -> replies.send(new MemberRestored(state.restoreId, state.clusterId, state.memberName, state.revision, state.revisionBumped,
                     state.note, now), seed);
-            case FAILED -> replies.send(new MemberRestoreFailed(state.restoreId, state.clusterId, state.memberName, state.failure, now), seed);
+            case FAILED -> replies.send(new MemberRestoreFailed(state.restoreId, state.clusterId, state.memberName, state.failure,
+                    !Boolean.FALSE.equals(state.dataChanged), now), seed);
             case ROLLED_BACK -> replies.send(new MemberRolledBack(state.restoreId, state.clusterId, state.memberName, true, state.note, now), seed);
             case ROLLING_BACK -> replies.send(new MemberRolledBack(state.restoreId, state.clusterId, state.memberName, false,
                     state.rollbackFailure == null ? "the rollback is still running" : state.rollbackFailure, now), seed);

@@ -57,6 +57,11 @@ public class RestoreState {
     public boolean revisionBumped;
     public String note;
     public String failure;
+    /**
+     * For a FAILED restore: false when the member has its pre-restore data dir and etcd serves it, true when the
+     * data dir was replaced or could not be put back; null in state files written before the agent said so.
+     */
+    public Boolean dataChanged;
     /** Why the last rollback failed; null when it succeeded or none was asked for. */
     public String rollbackFailure;
     /** Whether the answer to the last command (restore or rollback) reached Kafka. */

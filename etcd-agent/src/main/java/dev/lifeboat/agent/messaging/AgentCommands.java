@@ -74,7 +74,8 @@ public class AgentCommands {
             if (restorer.knows(restore.restoreId()) || !stale(record, restore.restoreId())) {
                 restorer.restore(restore);
             } else {
-                replies.send(new MemberRestoreFailed(restore.restoreId(), restore.clusterId(), restore.memberName(), staleReason(record), Instant.now()),
+                replies.send(new MemberRestoreFailed(restore.restoreId(), restore.clusterId(), restore.memberName(), staleReason(record), false,
+                        Instant.now()),
                         restore.restoreId() + "/" + restore.memberName() + "/stale");
             }
         } else if (command instanceof RollbackMember rollback && mine(rollback.clusterId(), rollback.memberName())) {

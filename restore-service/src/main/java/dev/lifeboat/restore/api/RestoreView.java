@@ -23,9 +23,12 @@ public record RestoreView(String id, String cluster, String targetCluster, Strin
     public record PointInTime(Long toRevision, Instant toTime, Long revision, List<String> deltas) {
     }
 
-    /** REPLACE: one member and its etcd-agent's answers. */
-    public record Member(String name, String state, Long revision, Boolean revisionBumped, String note, String reason, String rollbackState,
-            String rollbackReason) {
+    /**
+     * REPLACE: one member and its etcd-agent's answers; {@code dataChanged} whether its data dir was replaced
+     * (false for a member that failed before the swap and serves its previous data; null before an answer).
+     */
+    public record Member(String name, String state, Long revision, Boolean revisionBumped, String note, String reason, Boolean dataChanged,
+            String rollbackState, String rollbackReason) {
     }
 
     /** REPLACE: a rollback asked for after the restore ended. */
@@ -46,7 +49,7 @@ public record RestoreView(String id, String cluster, String targetCluster, Strin
                 new Progress(restore.keysTotal, restore.keysProcessed, restore.keysPut, restore.keysDeleted, restore.keysUnchanged),
                 restore.pointInTime() ? new PointInTime(restore.toRevision, restore.toTime, restore.targetRevision, restore.deltas()) : null,
                 members == null || members.isEmpty() ? null : members.stream().map(row -> new Member(row.memberName, row.state, row.revision,
-                        row.revisionBumped, row.note, row.reason, row.rollbackState, row.rollbackReason)).toList(),
+                        row.revisionBumped, row.note, row.reason, row.dataChanged, row.rollbackState, row.rollbackReason)).toList(),
                 restore.rollbackState == null ? null : new Rollback(restore.rollbackState, restore.rollbackError), restore.requester, restore.createdAt, restore.updatedAt);
     }
 }

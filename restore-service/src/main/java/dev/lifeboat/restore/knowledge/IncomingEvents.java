@@ -95,10 +95,11 @@ public class IncomingEvents {
         return events.consume(CONSUMER, record, event -> {
             if (event.payload() instanceof MemberRestored restored) {
                 return restores.memberAnswered(restored.restoreId(), restored.memberName(), true, restored.revision(), restored.revisionBumped(),
-                        restored.note(), null);
+                        restored.note(), null, true);
             }
             if (event.payload() instanceof MemberRestoreFailed failed) {
-                return restores.memberAnswered(failed.restoreId(), failed.memberName(), false, null, null, null, failed.reason());
+                return restores.memberAnswered(failed.restoreId(), failed.memberName(), false, null, null, null, failed.reason(),
+                        !Boolean.FALSE.equals(failed.dataChanged()));
             }
             if (event.payload() instanceof MemberRolledBack rolledBack) {
                 return restores.memberRolledBack(rolledBack.restoreId(), rolledBack.memberName(), rolledBack.succeeded(), rolledBack.reason());

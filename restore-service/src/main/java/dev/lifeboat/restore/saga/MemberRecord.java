@@ -43,6 +43,13 @@ public class MemberRecord extends PanacheEntityBase {
 
     public String reason;
 
+    /**
+     * For a FAILED member: false when its agent put the pre-restore data dir back and etcd serves it (nothing of
+     * the member changed), true when its data dir was replaced or its state is uncertain; null before an answer.
+     */
+    @Column(name = "data_changed")
+    public Boolean dataChanged;
+
     /** Null, or COMMANDED, then ROLLED_BACK or FAILED. */
     @Column(name = "rollback_state")
     public String rollbackState;

@@ -375,12 +375,14 @@ public class RestoreSaga {
                 // the phase read at the start of the step is good enough
             }
             boolean untouched = current.phase.ordinal() < RestorePhase.RESTORING.ordinal();
-            if (untouched && current.pauseRequested) {
+            boolean noMemberChanged = !untouched && current.mode == RestoreMode.REPLACE && current.membersCommanded && noMemberChanged(id);
+            if ((untouched || noMemberChanged) && current.pauseRequested) {
+                String what = untouched ? "nothing was written" : "no member's data was changed";
                 try {
                     handBack(current);
-                    error += "; nothing was written and the cluster was resumed";
+                    error += "; " + what + " and cluster '" + current.targetCluster + "' was resumed";
                 } catch (Throwable resume) {
-                    error += "; nothing was written, but resuming the cluster failed: " + reason(resume);
+                    error += "; " + what + ", but resuming cluster '" + current.targetCluster + "' failed: " + reason(resume);
                 }
             } else if (current.mode == RestoreMode.REPLACE && current.membersCommanded) {
                 error += "; cluster '" + current.targetCluster + "' stays paused; the members' previous data dirs are kept: "
@@ -397,6 +399,17 @@ public class RestoreSaga {
             Log.warnf("restore %s failed (%s) after this instance lost its claim", id, message);
         } catch (Throwable recordFailure) {
             Log.errorf("restore %s failed (%s) and the failure could not be recorded: %s", id, message, recordFailure.getMessage());
+        }
+    }
+
+    /** Whether every member of a REPLACE answered that its restore failed before its data dir was replaced. */
+    private boolean noMemberChanged(String id) {
+        try {
+            List<MemberRecord> members = await(() -> restores.members(id));
+            return !members.isEmpty() && members.stream().allMatch(row -> MemberRecord.FAILED.equals(row.state) && Boolean.FALSE.equals(row.dataChanged));
+        } catch (Throwable e) {
+            Log.warnf("restore %s: the members' answers cannot be read (%s); the cluster stays paused", id, e.getMessage());
+            return false;
         }
     }
 

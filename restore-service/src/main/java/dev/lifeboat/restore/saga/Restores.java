@@ -356,7 +356,7 @@ public class Restores {
 
     /** An etcd-agent answered a RestoreMember command (runs in the consumer's transaction). */
     public Uni<Void> memberAnswered(String restoreId, String memberName, boolean restored, Long revision, Boolean bumped, String note,
-            String reason) {
+            String reason, boolean dataChanged) {
         return MemberRecord.<MemberRecord>findById(new MemberRecord.Key(restoreId, memberName)).chain(row -> {
             if (row == null) {
                 Log.warnf("an etcd-agent answered for member %s of restore %s, which did not command it; ignored", memberName, restoreId);
@@ -367,6 +367,7 @@ public class Restores {
             row.revisionBumped = bumped;
             row.note = note;
             row.reason = reason;
+            row.dataChanged = dataChanged;
             row.updatedAt = Instant.now();
             return Uni.createFrom().voidItem();
         });

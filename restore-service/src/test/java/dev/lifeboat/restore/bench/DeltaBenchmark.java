@@ -78,7 +78,6 @@ public final class DeltaBenchmark {
             try (EtcdAgents agent = EtcdAgents.start(repo, "bench", EtcdCluster.planned(List.of(member)), stack.kafka().bootstrapServers(),
                     snapshots, runDir, i -> Ports.free(), m -> Map.of("lifeboat.agent.health-timeout", "120s", "lifeboat.agent.replay-dir",
                             replayDir))) {
-                config.put("quarkus.otel.traces.exporter", "none");
                 config.put("lifeboat.restore.member-timeout", "60m");
                 QuarkusService restore = QuarkusService.startOnFreePort(repo, "restore-service", "restore-service", config, runDir)
                         .awaitReady(Duration.ofSeconds(120));

@@ -58,7 +58,6 @@ public final class ReplaceBenchmark {
             EtcdCluster.Member member = new EtcdCluster.Member("bench-0", Ports.free(), Ports.free(), dir.resolve("agent").resolve("bench-0"));
             try (EtcdAgents agent = EtcdAgents.start(repo, "bench", EtcdCluster.planned(List.of(member)), stack.kafka().bootstrapServers(),
                     config.get("test.snapshot.url"), runDir, i -> Ports.free(), m -> Map.of("lifeboat.agent.health-timeout", "120s"))) {
-                config.put("quarkus.otel.traces.exporter", "none");
                 QuarkusService restore = QuarkusService.startOnFreePort(repo, "restore-service", "restore-service", config, runDir)
                         .awaitReady(Duration.ofSeconds(120));
                 services.add(restore);

@@ -1,5 +1,7 @@
 package dev.lifeboat.retention.prune;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -9,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import dev.lifeboat.events.Traces;
 import dev.lifeboat.retention.RetentionServiceConfig;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Scope;
@@ -30,8 +33,8 @@ public class RetentionRunner {
     private final Retention retention;
     private final RetentionServiceConfig config;
     private final Tracer tracer;
-    /** Clusters with a run asked for, and the trace of the first request (the SnapshotCompleted that asked). */
-    private final Map<String, String> requested = new ConcurrentHashMap<>();
+    /** Clusters with a run asked for, and the traces of the requests it serves (the SnapshotCompleted events that asked), in order. */
+    private final Map<String, List<String>> requested = new ConcurrentHashMap<>();
     private ScheduledExecutorService worker;
 
     public RetentionRunner(Retention retention, RetentionServiceConfig config, Tracer tracer) {
@@ -56,12 +59,23 @@ public class RetentionRunner {
     }
 
     /**
-     * Asks for a run of one cluster after the settle time (several requests meanwhile make one run); the run
-     * continues the trace of the first request — a backup's trace ends with the retention run it caused.
+     * Asks for a run of one cluster after the settle time; the requests that come meanwhile are served by the
+     * same run. The run continues the trace of the first request and links to the trace of every other one
+     * (OpenTelemetry span links), so each backup's trace leads to the retention run it caused.
      */
     public void requestRun(String clusterId) {
+        if (worker == null) {
+            return;
+        }
         String trace = Traces.current();
-        if (worker != null && requested.putIfAbsent(clusterId, trace == null ? "" : trace) == null) {
+        boolean[] first = new boolean[1];
+        requested.compute(clusterId, (id, traces) -> {
+            List<String> served = traces == null ? new ArrayList<>() : traces;
+            first[0] = traces == null;
+            served.add(trace == null ? "" : trace);
+            return served;
+        });
+        if (first[0]) {
             worker.schedule(() -> runQuietly(clusterId, requested.remove(clusterId)), config.settle().toMillis(), TimeUnit.MILLISECONDS);
         }
     }
@@ -69,7 +83,7 @@ public class RetentionRunner {
     private void everyCluster() {
         try {
             retention.reconcileAll();
-            retention.clusters().forEach(cluster -> runQuietly(cluster, null));
+            retention.clusters().forEach(cluster -> runQuietly(cluster, List.of()));
         } catch (RuntimeException e) {
             Log.warnf("retention cannot run right now: %s", e.getMessage());
             if (!retention.viewComplete()) {
@@ -78,9 +92,13 @@ public class RetentionRunner {
         }
     }
 
-    private void runQuietly(String clusterId, String traceparent) {
-        Span span = tracer.spanBuilder("retention " + clusterId).setParent(Traces.parent(traceparent)).setAttribute("lifeboat.cluster.id", clusterId)
-                .startSpan();
+    /** One run in a span: a child of the first request's trace, linked to the others'. */
+    private void runQuietly(String clusterId, List<String> traceparents) {
+        List<String> traces = traceparents.stream().filter(trace -> !trace.isEmpty()).distinct().toList();
+        SpanBuilder builder = tracer.spanBuilder("retention " + clusterId).setParent(Traces.parent(traces.isEmpty() ? null : traces.get(0)))
+                .setAttribute("lifeboat.cluster.id", clusterId).setAttribute("lifeboat.retention.requests", traceparents.size());
+        traces.stream().skip(1).forEach(trace -> builder.addLink(Span.fromContext(Traces.parent(trace)).getSpanContext()));
+        Span span = builder.startSpan();
         try (Scope scope = span.makeCurrent()) {
             Retention.Outcome outcome = retention.run(clusterId, java.time.Duration.ZERO);
             span.setAttribute("lifeboat.retention.deleted", outcome.deleted().size()).setAttribute("lifeboat.retention.kept", outcome.kept());

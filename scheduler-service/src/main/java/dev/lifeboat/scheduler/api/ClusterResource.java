@@ -69,7 +69,7 @@ public class ClusterResource {
     /** A one-time backup: 202 with the request id to follow in snapshot-service. */
     @POST
     @Path("/{id}/backups")
-    public Uni<Response> backupNow(@PathParam("id") String id, BackupRequest request) {
+    public Uni<Response> backupNow(@PathParam("id") String id, ActionRequest request) {
         String reason = request == null ? null : request.reason();
         String requester = request == null || request.requester() == null ? "api" : request.requester();
         return clusters.backupNow(id, reason, requester)
@@ -77,8 +77,22 @@ public class ClusterResource {
                 .onFailure().transform(ClusterResource::answer);
     }
 
-    /** Body of {@code POST /api/v1/clusters/{id}/backups}; both fields optional. */
-    public record BackupRequest(String reason, String requester) {
+    /**
+     * Resumes a cluster a restore left paused (a failed REPLACE keeps it paused while its members may hold
+     * half-restored data): 200 with the cluster; 409 while a restore of it runs. Audited as ClusterResumed
+     * with who and why; a cluster that is not paused is answered as it is.
+     */
+    @POST
+    @Path("/{id}/resume")
+    public Uni<ClusterView> resume(@PathParam("id") String id, ActionRequest request) {
+        String reason = request == null ? null : request.reason();
+        String requester = request == null || request.requester() == null ? "api" : request.requester();
+        return clusters.resume(id, reason, requester).map(record -> ClusterView.of(record, Clusters.spec(record)))
+                .onFailure().transform(ClusterResource::answer);
+    }
+
+    /** Body of {@code POST /api/v1/clusters/{id}/backups} and {@code …/resume}; both fields optional. */
+    public record ActionRequest(String reason, String requester) {
     }
 
     private static ClusterRequest body(ClusterRequest request) {
@@ -93,7 +107,7 @@ public class ClusterResource {
             return switch (refused.refusal()) {
                 case DUPLICATE -> new InvalidRequestException("id", refused.getMessage());
                 case UNKNOWN -> new NotFoundException(refused.getMessage());
-                case PAUSED -> new WebApplicationException(refused.getMessage(), Response.Status.CONFLICT);
+                case PAUSED, RESTORING -> new WebApplicationException(refused.getMessage(), Response.Status.CONFLICT);
             };
         }
         return failure;

@@ -164,7 +164,7 @@ public class PolicyResource {
             return switch (refused.refusal()) {
                 case UNKNOWN -> new NotFoundException(refused.getMessage());
                 case DUPLICATE -> new InvalidRequestException("id", refused.getMessage());
-                case PAUSED -> failure;
+                case PAUSED, RESTORING -> failure;
             };
         }
         return failure;

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 
 import dev.lifeboat.events.ClusterDeleted;
 import dev.lifeboat.events.ClusterRegistered;
+import dev.lifeboat.events.ClusterResumed;
 import dev.lifeboat.events.ClusterSpec;
 import dev.lifeboat.events.ClusterUpdated;
 import dev.lifeboat.events.EventCodec;
@@ -29,7 +30,7 @@ public class Clusters {
 
     /** Why a change was refused, for the API to answer with the right status. */
     public enum Refusal {
-        DUPLICATE, UNKNOWN, PAUSED
+        DUPLICATE, UNKNOWN, PAUSED, RESTORING
     }
 
     /** A refused change. */
@@ -104,6 +105,30 @@ public class Clusters {
             return outbox.emit(new SnapshotRequested(requestId, id, SnapshotKind.FULL,
                     reason == null || reason.isBlank() ? "one-time backup by " + requester : reason, null, Instant.now()))
                     .replaceWith(requestId);
+        }));
+    }
+
+    /**
+     * Resumes a paused cluster by hand — after a restore that failed and left it paused, once the operator has
+     * looked. Refused while a restore of the cluster runs (it resumes the cluster itself when it ends). The
+     * ClusterResumed event names who did it and why; a cluster that is not paused is left as it is.
+     */
+    @WithSpan("Clusters.resume")
+    public Uni<ClusterRecord> resume(@SpanAttribute("lifeboat.cluster.id") String id, String reason, String requester) {
+        return Panache.withTransaction(() -> find(id).chain(record -> {
+            if (!record.paused) {
+                return Uni.createFrom().item(record);
+            }
+            return RestoreProgress.running(id).chain(running -> {
+                if (running != null) {
+                    return Uni.createFrom().failure(new RefusedException(Refusal.RESTORING, "restore " + running.restoreId + " of cluster '" + id
+                            + "' is running (" + running.phase + "); it resumes the cluster when it ends"));
+                }
+                record.paused = false;
+                record.pausedBy = null;
+                record.updatedAt = Instant.now();
+                return outbox.emit(new ClusterResumed(id, null, requester, reason == null || reason.isBlank() ? null : reason)).replaceWith(record);
+            });
         }));
     }
 

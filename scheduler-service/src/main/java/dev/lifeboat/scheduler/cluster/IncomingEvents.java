@@ -12,6 +12,7 @@ import dev.lifeboat.events.ClusterPaused;
 import dev.lifeboat.events.ClusterResumeRequested;
 import dev.lifeboat.events.ClusterResumed;
 import dev.lifeboat.events.ReceivedEvent;
+import dev.lifeboat.events.RestorePhaseChanged;
 import dev.lifeboat.events.LifeboatEvent;
 import dev.lifeboat.events.SnapshotKind;
 import dev.lifeboat.events.SnapshotRequested;
@@ -21,14 +22,16 @@ import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
- * What the scheduler hears: one-time backup requests from any service, and pause/resume requests from
- * restore-service. Each handler runs in the idempotent consumer's transaction.
+ * What the scheduler hears: one-time backup requests from any service, pause/resume requests from
+ * restore-service, and how its restores progress (a cluster is resumed by hand only while none runs).
+ * Each handler runs in the idempotent consumer's transaction.
  */
 @ApplicationScoped
 public class IncomingEvents {
 
     public static final String BACKUP_REQUESTS = "backup-requests";
     public static final String CLUSTER_COMMANDS = "cluster-commands";
+    public static final String RESTORE_EVENTS = "restore-events";
     private static final String CONSUMER = "scheduler-service";
 
     private final EventConsumer events;
@@ -96,9 +99,34 @@ public class IncomingEvents {
                     cluster.pausedBy = null;
                     cluster.updatedAt = Instant.now();
                 }
-                return outbox.emit(new ClusterResumed(resume.clusterId(), resume.restoreId())).replaceWithVoid();
+                return outbox.emit(new ClusterResumed(resume.clusterId(), resume.restoreId(), null, null)).replaceWithVoid();
             });
         }
         return Uni.createFrom().voidItem();
+    }
+
+    /** Keeps the newest phase of every restore; an ended restore stays ended. */
+    @Incoming(RESTORE_EVENTS)
+    public Uni<Void> onRestoreEvent(ConsumerRecord<String, byte[]> record) {
+        return events.consume(CONSUMER, record, event -> {
+            if (!(event.payload() instanceof RestorePhaseChanged changed)) {
+                return Uni.createFrom().voidItem();
+            }
+            return RestoreProgress.<RestoreProgress>findById(changed.restoreId()).chain(known -> {
+                if (known == null) {
+                    RestoreProgress progress = new RestoreProgress();
+                    progress.restoreId = changed.restoreId();
+                    progress.clusterId = changed.clusterId();
+                    progress.phase = changed.phase();
+                    progress.updatedAt = changed.at();
+                    return progress.persist().replaceWithVoid();
+                }
+                if (!known.phase.terminal()) {
+                    known.phase = changed.phase();
+                    known.updatedAt = changed.at();
+                }
+                return Uni.createFrom().voidItem();
+            });
+        });
     }
 }

@@ -72,7 +72,8 @@ final class Summaries {
         } else if (event instanceof ClusterResumeRequested e) {
             return "resume requested by restore " + e.restoreId();
         } else if (event instanceof ClusterResumed e) {
-            return "cluster resumed";
+            return "cluster resumed" + (e.restoreId() != null ? " after restore " + e.restoreId()
+                    : " by " + e.resumedBy() + (e.reason() == null ? "" : ": " + e.reason()));
         } else if (event instanceof RestoreRequested e) {
             return "restore requested (" + e.mode() + ") from " + (e.snapshot() == null ? "a point in time" : e.snapshot());
         } else if (event instanceof RestorePhaseChanged e) {
