@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.StringJoiner;
+import java.util.function.Supplier;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -24,9 +25,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
 /**
- * One Lifeboat service's REST API over {@code java.net.http}. Answers are JSON trees; a refusal (4xx)
- * becomes a {@link CliException} with the service's own message and field, an unreachable service or
- * a 5xx one that names the service and its URL.
+ * One Lifeboat service's REST API over {@code java.net.http}, every call with the bearer token. Answers are
+ * JSON trees; a refusal (4xx) becomes a {@link CliException} with the service's own message and field (401 and
+ * 403 with how to get a token that may), an unreachable service or a 5xx one that names the service and its URL.
  */
 public final class Api {
 
@@ -35,14 +36,16 @@ public final class Api {
 
     private final String service;
     private final String baseUrl;
+    private final Supplier<String> token;
 
-    public Api(String service, String baseUrl) {
+    public Api(String service, String baseUrl, Supplier<String> token) {
         this.service = service;
         this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+        this.token = token;
     }
 
     public JsonNode get(String path) {
-        return send(HttpRequest.newBuilder(uri(path)).GET());
+        return send(request(path).GET());
     }
 
     public JsonNode get(String path, Map<String, Object> query) {
@@ -50,22 +53,22 @@ public final class Api {
     }
 
     public JsonNode post(String path, Object body) {
-        return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json").POST(body(body)));
+        return send(request(path).header("Content-Type", "application/json").POST(body(body)));
     }
 
     public JsonNode put(String path, Object body) {
-        return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json").PUT(body(body)));
+        return send(request(path).header("Content-Type", "application/json").PUT(body(body)));
     }
 
     public JsonNode delete(String path) {
-        return send(HttpRequest.newBuilder(uri(path)).DELETE());
+        return send(request(path).DELETE());
     }
 
     /** Streams a binary answer into a file (written to a temporary name, renamed when complete); returns its bytes. */
     public long download(String path, Path file) {
         Path part = file.resolveSibling(file.getFileName() + ".part");
         try {
-            HttpResponse<InputStream> response = HTTP.send(HttpRequest.newBuilder(uri(path)).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+            HttpResponse<InputStream> response = HTTP.send(request(path).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
             try (InputStream body = response.body()) {
                 if (response.statusCode() >= 300) {
                     throw failure(response.statusCode(), new String(body.readNBytes(4000), StandardCharsets.UTF_8));
@@ -115,6 +118,13 @@ public final class Api {
         if (status >= 500) {
             return new CliException(CliException.UNREACHABLE, service + " answered " + status + (message.isEmpty() ? "" : ": " + message));
         }
+        if (status == 401) {
+            return new CliException(CliException.DENIED, service + " needs a valid token (401): give one with --token, LIFEBOAT_TOKEN or "
+                    + "--token-file (make run writes .lifeboat/auth/admin.token; './lifeboat token create' mints narrower ones)");
+        }
+        if (status == 403) {
+            return new CliException(CliException.DENIED, service + " refused (403): " + (message.isEmpty() ? "the token does not allow this" : message));
+        }
         return new CliException(CliException.REFUSED, service + " refused (" + status + (field == null ? "" : ", field " + field) + "): "
                 + (message.isEmpty() ? "no reason given" : message));
     }
@@ -127,8 +137,11 @@ public final class Api {
                 + service.replace("-service", "").toUpperCase(java.util.Locale.ROOT) + "_URL)");
     }
 
-    private URI uri(String path) {
-        return URI.create(baseUrl + path);
+    /** A request to the service with the token, when there is one. */
+    private HttpRequest.Builder request(String path) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path));
+        String bearer = token.get();
+        return bearer == null ? request : request.header("Authorization", "Bearer " + bearer);
     }
 
     private static HttpRequest.BodyPublisher body(Object body) {

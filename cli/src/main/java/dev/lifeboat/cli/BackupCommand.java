@@ -17,7 +17,7 @@ final class BackupCommand extends Base {
             @Option(names = "--reason", defaultValue = "lifeboat backup now") String reason,
             @Option(names = "--wait", description = "wait until the snapshot completed or failed") boolean wait,
             @Option(names = "--timeout", defaultValue = "30m", description = "how long --wait waits (default ${DEFAULT-VALUE})") String timeout) {
-        JsonNode accepted = root().scheduler().post("/api/v1/clusters/" + cluster + "/backups", Map.of("reason", reason, "requester", "lifeboat-cli"));
+        JsonNode accepted = root().scheduler().post("/api/v1/clusters/" + cluster + "/backups", Map.of("reason", reason));
         String requestId = accepted.path("requestId").asText();
         Output output = output(format);
         if (!wait) {

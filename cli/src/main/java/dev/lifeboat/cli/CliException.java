@@ -16,6 +16,8 @@ public final class CliException extends RuntimeException {
     public static final int UNREACHABLE = 3;
     /** {@code --wait} gave up after {@code --timeout}; the work may still be running. */
     public static final int TIMED_OUT = 4;
+    /** No valid token (401), or the token's roles or clusters do not allow the call (403). */
+    public static final int DENIED = 5;
 
     private final int exitCode;
 

@@ -87,7 +87,6 @@ final class ClusterCommand extends Base {
             @Option(names = "--reason", description = "why, for the timeline (e.g. 'members checked by hand')") String reason) {
         Map<String, String> body = new LinkedHashMap<>();
         body.put("reason", reason);
-        body.put("requester", "cli");
         JsonNode cluster = root().scheduler().post("/api/v1/clusters/" + id + "/resume", body);
         Output output = output(format);
         if (output.json()) {

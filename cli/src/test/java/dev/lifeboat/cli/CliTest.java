@@ -35,6 +35,7 @@ class CliTest {
     private HttpServer server;
     private final Map<String, String[]> answers = new ConcurrentHashMap<>();
     private final List<String> requests = new ArrayList<>();
+    private final List<String> authorizations = new ArrayList<>();
 
     @BeforeEach
     void serve() throws IOException {
@@ -44,6 +45,7 @@ class CliTest {
             String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
             synchronized (requests) {
                 requests.add(key + (body.isEmpty() ? "" : " " + body));
+                authorizations.add(String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
             }
             String[] answer = answers.getOrDefault(key, new String[] {"404", "{\"status\":404,\"error\":\"nothing at " + key + "\"}"});
             byte[] bytes = answer[1].getBytes(StandardCharsets.UTF_8);
@@ -131,7 +133,7 @@ class CliTest {
         Run run = run("cluster", "resume", "prod", "--reason", "members checked by hand");
         assertEquals(0, run.code(), run.err());
         assertEquals("cluster prod resumes its backups", run.out().strip());
-        assertEquals("POST /api/v1/clusters/prod/resume {\"reason\":\"members checked by hand\",\"requester\":\"cli\"}", requests.get(0));
+        assertEquals("POST /api/v1/clusters/prod/resume {\"reason\":\"members checked by hand\"}", requests.get(0));
 
         answers.put("POST /api/v1/clusters/prod/resume", new String[] {"409", "{\"status\":409,\"error\":\"restore r1 of cluster 'prod' is running (RESTORING); "
                 + "it resumes the cluster when it ends\"}"});
@@ -154,6 +156,45 @@ class CliTest {
         Run directory = run("snapshot", "status", dir.toString());
         assertEquals(CliException.FAILED, directory.code());
         assertEquals("lifeboat: cannot read " + dir + ": it is a directory, not a snapshot file", directory.err().strip());
+    }
+
+    @Test
+    void everyCallCarriesTheTokenAndA401Or403ExitsWithFiveSayingWhatToDo(@TempDir Path dir) throws IOException {
+        answers.put("GET /api/v1/clusters", new String[] {"200", "[]"});
+        assertEquals(0, run("--token", "t0ken", "cluster", "list").code());
+        assertEquals("Bearer t0ken", authorizations.get(0));
+        Path file = Files.writeString(dir.resolve("token"), "from-a-file\n");
+        assertEquals(0, run("--token-file", file.toString(), "cluster", "list").code());
+        assertEquals("Bearer from-a-file", authorizations.get(1));
+        Run missing = run("--token-file", dir.resolve("absent").toString(), "cluster", "list");
+        assertEquals(CliException.DENIED, missing.code());
+        assertTrue(missing.err().contains("no such file"), missing.err());
+
+        answers.put("GET /api/v1/clusters", new String[] {"401", "{\"status\":401,\"error\":\"a valid bearer token is required\"}"});
+        Run unauthenticated = run("cluster", "list");
+        assertEquals(CliException.DENIED, unauthenticated.code());
+        assertTrue(unauthenticated.err().contains("needs a valid token (401)") && unauthenticated.err().contains("token create"), unauthenticated.err());
+        answers.put("GET /api/v1/clusters", new String[] {"403", "{\"status\":403,\"error\":\"your token is limited to cluster a\"}"});
+        Run forbidden = run("--token", "t", "cluster", "list");
+        assertEquals(CliException.DENIED, forbidden.code());
+        assertEquals("lifeboat: scheduler-service refused (403): your token is limited to cluster a", forbidden.err().strip());
+    }
+
+    @Test
+    void tokenCreateSignsWithTheKeysOfTheFolder(@TempDir Path dir) {
+        dev.lifeboat.tokens.LocalTokens.inFolder(dir);
+        Run created = run("token", "create", "--role", "viewer", "--cluster", "local", "--ttl", "2h", "--subject", "dashboard", "--keys", dir.toString());
+        assertEquals(0, created.code(), created.err());
+        String[] parts = created.out().strip().split("\\.");
+        assertEquals(3, parts.length, created.out());
+        String claims = new String(java.util.Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8);
+        assertTrue(claims.contains("\"sub\":\"dashboard\"") && claims.contains("\"groups\":[\"viewer\"]")
+                && claims.contains("\"lifeboat_clusters\":[\"local\"]"), claims);
+        Run unknownRole = run("token", "create", "--role", "root", "--keys", dir.toString());
+        assertEquals(CliException.REFUSED, unknownRole.code());
+        Run noKeys = run("token", "create", "--role", "viewer", "--keys", dir.resolve("none").toString());
+        assertEquals(CliException.REFUSED, noKeys.code());
+        assertTrue(noKeys.err().contains("make run writes one"), noKeys.err());
     }
 
     @Test

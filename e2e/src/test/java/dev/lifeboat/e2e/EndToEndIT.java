@@ -80,7 +80,7 @@ class EndToEndIT {
         ports.forEach((name, port) -> URLS.put(name, "http://127.0.0.1:" + port));
         member = stack.etcd().members().get(0);
         agents = EtcdAgents.start(REPO, CLUSTER, EtcdCluster.planned(List.of(new EtcdCluster.Member("e2e-0", member.clientPort(), member.peerPort(),
-                member.dataDir()))), stack.kafka().bootstrapServers(), URLS.get("snapshot-service"), stack.options().runDir(), i -> Ports.free(),
+                member.dataDir()))), stack, URLS.get("snapshot-service"), i -> Ports.free(),
                 m -> Map.of("quarkus.otel.exporter.otlp.traces.endpoint", traces.endpoint(), "quarkus.otel.exporter.otlp.traces.protocol",
                         "http/protobuf", "quarkus.otel.bsp.schedule.delay", "200ms"));
         ports.forEach((name, port) -> SERVICES.add(QuarkusService.start(REPO, name, name, port, config, stack.options().runDir())));
@@ -228,7 +228,8 @@ class EndToEndIT {
         Instant deadline = Instant.now().plusSeconds(30);
         Double last = null;
         while (true) {
-            String body = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(URLS.get(service) + "/q/metrics")).build(),
+            String body = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(URLS.get(service) + "/q/metrics"))
+                    .header("Authorization", "Bearer " + stack.adminToken()).build(),
                     java.net.http.HttpResponse.BodyHandlers.ofString()).body();
             for (String line : body.split("\n")) {
                 if (line.startsWith(sample + " ")) {
@@ -278,6 +279,7 @@ class EndToEndIT {
         List<String> command = new ArrayList<>(List.of(REPO.resolve("lifeboat").toString()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().put("LIFEBOAT_TOKEN", stack.adminToken());
         builder.environment().put("LIFEBOAT_SCHEDULER_URL", URLS.get("scheduler-service"));
         builder.environment().put("LIFEBOAT_SNAPSHOT_URL", URLS.get("snapshot-service"));
         builder.environment().put("LIFEBOAT_RETENTION_URL", URLS.get("retention-service"));

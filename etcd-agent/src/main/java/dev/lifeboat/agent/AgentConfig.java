@@ -38,6 +38,13 @@ public interface AgentConfig {
     @WithDefault("http://127.0.0.1:8082")
     String snapshotServiceUrl();
 
+    /**
+     * The bearer token the agent fetches content with, as a reference ({@code file:/path}, read at each fetch, so a
+     * rotated token — a Kubernetes projected service-account token — is picked up; or {@code env:NAME}). It needs
+     * the role restorer, for this member's cluster.
+     */
+    Optional<String> snapshotServiceToken();
+
     /** How long etcd may take to answer {@code /health} after a start before the start counts as failed. */
     @WithDefault("60s")
     Duration healthTimeout();

@@ -41,6 +41,7 @@ import dev.lifeboat.events.EventType;
 import dev.lifeboat.events.RestoreMember;
 import dev.lifeboat.events.SnapshotCompleted;
 import dev.lifeboat.events.Topics;
+import dev.lifeboat.events.testing.LocalStackResource;
 import dev.lifeboat.events.testing.TopicProbe;
 import io.agroal.api.AgroalDataSource;
 import io.etcd.jetcd.ByteSequence;
@@ -278,7 +279,8 @@ class ReplaceRestoreIT {
         sampler.start();
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
         HttpResponse<InputStream> response = http.send(HttpRequest
-                .newBuilder(URI.create(snapshotUrl + "/api/v1/snapshots/" + large.snapshotId() + "/content")).build(),
+                .newBuilder(URI.create(snapshotUrl + "/api/v1/snapshots/" + large.snapshotId() + "/content"))
+                .header("Authorization", "Bearer " + LocalStackResource.adminToken()).build(),
                 HttpResponse.BodyHandlers.ofInputStream());
         Path file = Files.createTempFile(Path.of("target"), "slow-download", ".db");
         try {

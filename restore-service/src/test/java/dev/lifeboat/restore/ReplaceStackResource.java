@@ -48,8 +48,8 @@ public class ReplaceStackResource extends RestoreStackResource {
             for (int i = 0; i < size; i++) {
                 members.add(new EtcdCluster.Member(cluster + "-" + i, Ports.free(), Ports.free(), root.resolve(cluster + "-" + i)));
             }
-            AGENTS.add(EtcdAgents.start(repo, cluster, EtcdCluster.planned(members), stack.kafka().bootstrapServers(), config.get("test.snapshot.url"),
-                    stack.options().runDir(), i -> Ports.free(), member -> member.name().equals("trio-2") || member.name().equals("solo-0")
+            AGENTS.add(EtcdAgents.start(repo, cluster, EtcdCluster.planned(members), stack, config.get("test.snapshot.url"),
+                    i -> Ports.free(), member -> member.name().equals("trio-2") || member.name().equals("solo-0")
                             ? Map.of("lifeboat.agent.health-timeout", "20s", "lifeboat.agent.etcdctl",
                                     writeEtcdctlWrapper(root, member.name(), failFlag, breakFlag).toString(), "lifeboat.agent.etcdutl", "etcdutl-absent")
                             : Map.of("lifeboat.agent.health-timeout", "20s")));

@@ -148,8 +148,7 @@ class RestoreCrashPackagedIT {
         String cluster = "replace-" + UUID.randomUUID().toString().substring(0, 8);
         EtcdCluster.Member member = new EtcdCluster.Member(cluster + "-0", Ports.free(), Ports.free(),
                 stack.options().runDir().resolve("agents").resolve(cluster + "-0"));
-        AGENTS.add(EtcdAgents.start(repo, cluster, EtcdCluster.planned(List.of(member)), stack.kafka().bootstrapServers(), snapshotService,
-                stack.options().runDir(), i -> Ports.free(), m -> Map.of("lifeboat.agent.etcdctl", slowEtcdctl.toString(),
+        AGENTS.add(EtcdAgents.start(repo, cluster, EtcdCluster.planned(List.of(member)), stack, snapshotService, i -> Ports.free(), m -> Map.of("lifeboat.agent.etcdctl", slowEtcdctl.toString(),
                         "lifeboat.agent.etcdutl", slowEtcdctl + "-absent")));
         config.put("lifeboat.restore.work-dir", stack.options().runDir().resolve("replace-a").toString());
         QuarkusService first = start(repo, "replace-a", config, stack);
@@ -209,8 +208,7 @@ class RestoreCrashPackagedIT {
         String cluster = "agentkill-" + UUID.randomUUID().toString().substring(0, 8);
         EtcdCluster.Member member = new EtcdCluster.Member(cluster + "-0", Ports.free(), Ports.free(),
                 stack.options().runDir().resolve("agents").resolve(cluster + "-0"));
-        EtcdAgents agents = EtcdAgents.start(repo, cluster, EtcdCluster.planned(List.of(member)), stack.kafka().bootstrapServers(), snapshotService,
-                stack.options().runDir(), i -> Ports.free(), m -> Map.of("lifeboat.agent.etcdctl", slowEtcdctl.toString(),
+        EtcdAgents agents = EtcdAgents.start(repo, cluster, EtcdCluster.planned(List.of(member)), stack, snapshotService, i -> Ports.free(), m -> Map.of("lifeboat.agent.etcdctl", slowEtcdctl.toString(),
                         "lifeboat.agent.etcdutl", slowEtcdctl + "-absent"));
         AGENTS.add(agents);
         QuarkusService service = start(repo, "agent-kill", config, stack);

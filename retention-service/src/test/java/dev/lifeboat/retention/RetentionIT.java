@@ -82,7 +82,7 @@ class RetentionIT {
         cluster = "ret-" + UUID.randomUUID().toString().substring(0, 8);
         s3 = MinioClient.builder().endpoint(s3Endpoint).region("us-east-1").credentials(s3AccessKey, s3SecretKey).build();
         TestEvents.publish(bootstrap, "scheduler-service", new ClusterRegistered(cluster,
-                new ClusterSpec(null, List.of("http://127.0.0.1:2379"), null, null, null, List.of(), false)));
+                new ClusterSpec(null, List.of("http://127.0.0.1:2379"), null, null, null, List.of(), false, false)));
         awaitCount("select count(*) from cluster where id = ?", cluster, 1);
     }
 

@@ -115,14 +115,15 @@ class BackupRequestsIT {
         TestEvents.publish(bootstrap, "lifeboat/restore-service", phase(restore, cluster, RestorePhase.RESTORING));
         awaitPhase(restore, "RESTORING");
 
-        given().contentType(ContentType.JSON).body("{\"reason\": \"too early\", \"requester\": \"alice\"}")
+        String alice = "Bearer " + LocalStackResource.token("alice", List.of("operator"), List.of(cluster));
+        given().header("Authorization", alice).contentType(ContentType.JSON).body("{\"reason\": \"too early\"}")
                 .post("/api/v1/clusters/" + cluster + "/resume").then().statusCode(409)
                 .body("error", equalTo("restore " + restore + " of cluster '" + cluster + "' is running (RESTORING); it resumes the cluster when it ends"));
         given().get("/api/v1/clusters/" + cluster).then().body("paused", equalTo(true));
 
         TestEvents.publish(bootstrap, "lifeboat/restore-service", phase(restore, cluster, RestorePhase.FAILED));
         awaitPhase(restore, "FAILED");
-        given().contentType(ContentType.JSON).body("{\"reason\": \"members checked by hand\", \"requester\": \"alice\"}")
+        given().header("Authorization", alice).contentType(ContentType.JSON).body("{\"reason\": \"members checked by hand\"}")
                 .post("/api/v1/clusters/" + cluster + "/resume").then().statusCode(200).body("paused", equalTo(false));
         ClusterResumed resumed = (ClusterResumed) await(cluster, EventType.CLUSTER_RESUMED);
         assertEquals(null, resumed.restoreId());

@@ -51,8 +51,9 @@ class ClusterApiIT {
     private static String body(String id, String endpoints) {
         return """
                 {"id": "%s", "displayName": "Production EU", "endpoints": [%s],
-                 "tls": {"caRef": "file:/etc/etcd/ca.pem", "certRef": "/etc/etcd/client.pem", "keyRef": "env:ETCD_CLIENT_KEY"},
-                 "auth": {"userRef": "env:ETCD_USER", "passwordRef": "file:/run/secrets/etcd-password"},
+                 "tls": {"caRef": "file:/etc/kubernetes/pki/etcd/ca.crt", "certRef": "/etc/kubernetes/pki/etcd/healthcheck-client.crt",
+                         "keyRef": "env:LIFEBOAT_ETCD_CLIENT_KEY"},
+                 "auth": {"userRef": "env:LIFEBOAT_ETCD_USER", "passwordRef": "file:/run/secrets/etcd-password"},
                  "destination": {"bucket": "backups-eu", "prefix": "etcd/prod"},
                  "members": [{"name": "m1", "peerUrl": "https://10.0.0.1:2380", "clientUrl": "https://10.0.0.1:2379"}]}
                 """.formatted(id, endpoints);
@@ -64,7 +65,7 @@ class ClusterApiIT {
         given().contentType(ContentType.JSON).body(body(id, "\"https://10.0.0.1:2379\""))
                 .post("/api/v1/clusters").then().statusCode(201)
                 .body("id", equalTo(id)).body("tls", equalTo(true)).body("auth", equalTo(true))
-                .body(not(containsString("etcd-password"))).body(not(containsString("ETCD_CLIENT_KEY")));
+                .body(not(containsString("etcd-password"))).body(not(containsString("LIFEBOAT_ETCD_CLIENT_KEY")));
 
         ClusterRegistered registered = (ClusterRegistered) awaitEvent(id, EventType.CLUSTER_REGISTERED);
         assertEquals(List.of("https://10.0.0.1:2379"), registered.spec().endpoints());
@@ -72,7 +73,7 @@ class ClusterApiIT {
         assertEquals("file:/run/secrets/etcd-password", registered.spec().auth().passwordRef(), "references travel, values never");
 
         given().get("/api/v1/clusters/" + id).then().statusCode(200).body("displayName", equalTo("Production EU"))
-                .body("paused", equalTo(false)).body(not(containsString("/etc/etcd")));
+                .body("paused", equalTo(false)).body(not(containsString("/etc/kubernetes")));
 
         given().contentType(ContentType.JSON).body(body(id, "\"https://10.0.0.1:2379\", \"https://10.0.0.2:2379\""))
                 .put("/api/v1/clusters/" + id).then().statusCode(200).body("endpoints.size()", equalTo(2));
@@ -92,7 +93,7 @@ class ClusterApiIT {
         refused("{\"id\": \"" + id + "\", \"endpoints\": []}", "endpoints");
         refused("{\"id\": \"" + id + "\", \"endpoints\": [\"10.0.0.1\"]}", "endpoints[0]");
         refused("{\"id\": \"" + id + "\", \"endpoints\": [\"ftp://10.0.0.1:2379\"]}", "endpoints[0]");
-        refused("{\"id\": \"" + id + "\", \"endpoints\": [\"https://10.0.0.1:2379\"], \"auth\": {\"userRef\": \"env:U\", "
+        refused("{\"id\": \"" + id + "\", \"endpoints\": [\"https://10.0.0.1:2379\"], \"auth\": {\"userRef\": \"env:LIFEBOAT_ETCD_U\", "
                 + "\"passwordRef\": \"hunter2\"}}", "auth.passwordRef");
         refused("{\"id\": \"" + id + "\", \"endpoints\": [\"https://10.0.0.1:2379\"], \"destination\": {\"bucket\": \"No\"}}",
                 "destination.bucket");
@@ -117,7 +118,7 @@ class ClusterApiIT {
     void aOneTimeBackupIsASnapshotRequest() {
         String id = "once-" + UUID.randomUUID().toString().substring(0, 8);
         given().contentType(ContentType.JSON).body(body(id, "\"https://10.0.0.1:2379\"")).post("/api/v1/clusters").then().statusCode(201);
-        String requestId = given().contentType(ContentType.JSON).body("{\"reason\": \"before the upgrade\", \"requester\": \"upgrade-bot\"}")
+        String requestId = given().contentType(ContentType.JSON).body("{\"reason\": \"before the upgrade\"}")
                 .post("/api/v1/clusters/" + id + "/backups").then().statusCode(202).extract().path("requestId");
         SnapshotRequested requested = (SnapshotRequested) awaitEvent(id, EventType.SNAPSHOT_REQUESTED);
         assertEquals(requestId, requested.requestId());

@@ -4,7 +4,7 @@ package dev.lifeboat.events;
 public record BackupPolicyDeleted(String clusterId, String policyId) implements LifeboatEvent {
 
     public BackupPolicyDeleted {
-        Require.text(clusterId, "clusterId");
+        Ids.require(clusterId, "clusterId");
         Require.text(policyId, "policyId");
     }
 }

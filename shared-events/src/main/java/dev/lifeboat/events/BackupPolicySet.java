@@ -13,7 +13,7 @@ public record BackupPolicySet(String clusterId, String policyId, String schedule
         RetentionSpec retention, Long deltaMaxBytes) implements LifeboatEvent {
 
     public BackupPolicySet {
-        Require.text(clusterId, "clusterId");
+        Ids.require(clusterId, "clusterId");
         Require.text(policyId, "policyId");
         Require.text(schedule, "schedule");
         Require.present(kind, "kind");

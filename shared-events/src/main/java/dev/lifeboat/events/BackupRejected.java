@@ -12,7 +12,7 @@ public record BackupRejected(String requestId, String clusterId, String requeste
 
     public BackupRejected {
         Require.text(requestId, "requestId");
-        Require.text(clusterId, "clusterId");
+        Ids.require(clusterId, "clusterId");
         Require.text(reason, "reason");
         Require.present(at, "at");
     }

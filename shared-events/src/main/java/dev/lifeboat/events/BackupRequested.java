@@ -9,7 +9,7 @@ package dev.lifeboat.events;
 public record BackupRequested(String clusterId, String reason, String requester, String requestId) implements LifeboatEvent {
 
     public BackupRequested {
-        Require.text(clusterId, "clusterId");
+        Ids.require(clusterId, "clusterId");
         Require.text(requester, "requester");
     }
 }

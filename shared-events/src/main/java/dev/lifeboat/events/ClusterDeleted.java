@@ -4,6 +4,6 @@ package dev.lifeboat.events;
 public record ClusterDeleted(String clusterId, boolean purgeSnapshots) implements LifeboatEvent {
 
     public ClusterDeleted {
-        Require.text(clusterId, "clusterId");
+        Ids.require(clusterId, "clusterId");
     }
 }

@@ -4,7 +4,7 @@ package dev.lifeboat.events;
 public record ClusterPauseRequested(String clusterId, String restoreId, String reason) implements LifeboatEvent {
 
     public ClusterPauseRequested {
-        Require.text(clusterId, "clusterId");
-        Require.text(restoreId, "restoreId");
+        Ids.require(clusterId, "clusterId");
+        Ids.require(restoreId, "restoreId");
     }
 }

@@ -4,6 +4,6 @@ package dev.lifeboat.events;
 public record ClusterPaused(String clusterId, String restoreId) implements LifeboatEvent {
 
     public ClusterPaused {
-        Require.text(clusterId, "clusterId");
+        Ids.require(clusterId, "clusterId");
     }
 }

@@ -4,7 +4,7 @@ package dev.lifeboat.events;
 public record ClusterRegistered(String clusterId, ClusterSpec spec) implements LifeboatEvent {
 
     public ClusterRegistered {
-        Require.text(clusterId, "clusterId");
+        Ids.require(clusterId, "clusterId");
         Require.present(spec, "spec");
     }
 }

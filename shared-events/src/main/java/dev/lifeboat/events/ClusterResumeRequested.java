@@ -4,6 +4,6 @@ package dev.lifeboat.events;
 public record ClusterResumeRequested(String clusterId, String restoreId) implements LifeboatEvent {
 
     public ClusterResumeRequested {
-        Require.text(clusterId, "clusterId");
+        Ids.require(clusterId, "clusterId");
     }
 }

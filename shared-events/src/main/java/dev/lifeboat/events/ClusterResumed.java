@@ -10,6 +10,6 @@ package dev.lifeboat.events;
 public record ClusterResumed(String clusterId, String restoreId, String resumedBy, String reason) implements LifeboatEvent {
 
     public ClusterResumed {
-        Require.text(clusterId, "clusterId");
+        Ids.require(clusterId, "clusterId");
     }
 }

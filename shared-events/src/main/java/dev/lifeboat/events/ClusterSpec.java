@@ -12,9 +12,10 @@ import java.util.List;
  * @param destination where its snapshots go
  * @param members    the etcd members, for etcd-agents; may be empty
  * @param preferFollower take snapshots from a healthy follower rather than the leader
+ * @param allowInsecure lets credentials go to plain-http endpoints (refused otherwise: a password would travel in the clear)
  */
 public record ClusterSpec(String displayName, List<String> endpoints, Tls tls, Auth auth, Destination destination,
-        List<Member> members, boolean preferFollower) {
+        List<Member> members, boolean preferFollower, boolean allowInsecure) {
 
     public ClusterSpec {
         endpoints = Require.list(endpoints);
@@ -40,7 +41,7 @@ public record ClusterSpec(String displayName, List<String> endpoints, Tls tls, A
     public record Member(String name, String peerUrl, String clientUrl) {
 
         public Member {
-            Require.text(name, "members[].name");
+            Ids.require(name, "members[].name");
         }
     }
 }

@@ -4,7 +4,7 @@ package dev.lifeboat.events;
 public record ClusterUpdated(String clusterId, ClusterSpec spec) implements LifeboatEvent {
 
     public ClusterUpdated {
-        Require.text(clusterId, "clusterId");
+        Ids.require(clusterId, "clusterId");
         Require.present(spec, "spec");
     }
 }

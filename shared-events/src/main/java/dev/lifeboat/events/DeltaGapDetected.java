@@ -15,8 +15,8 @@ public record DeltaGapDetected(String clusterId, String chainId, long lastRevisi
         Instant detectedAt) implements LifeboatEvent {
 
     public DeltaGapDetected {
-        Require.text(clusterId, "clusterId");
-        Require.text(chainId, "chainId");
+        Ids.require(clusterId, "clusterId");
+        Ids.require(chainId, "chainId");
         Require.text(reason, "reason");
         Require.present(detectedAt, "detectedAt");
     }

@@ -36,7 +36,8 @@ public enum EventType {
     MEMBER_RESTORED("lifeboat.agent.member-restored.v1", Topics.AGENT_EVENTS, MemberRestored.class),
     MEMBER_RESTORE_FAILED("lifeboat.agent.member-restore-failed.v1", Topics.AGENT_EVENTS, MemberRestoreFailed.class),
     ROLLBACK_MEMBER("lifeboat.agent.rollback-member.v1", Topics.AGENT_COMMANDS, RollbackMember.class),
-    MEMBER_ROLLED_BACK("lifeboat.agent.member-rolled-back.v1", Topics.AGENT_EVENTS, MemberRolledBack.class);
+    MEMBER_ROLLED_BACK("lifeboat.agent.member-rolled-back.v1", Topics.AGENT_EVENTS, MemberRolledBack.class),
+    CALL_AUDITED("lifeboat.audit.call.v1", Topics.AUDIT_EVENTS, CallAudited.class);
 
     private static final Map<String, EventType> BY_TYPE = Arrays.stream(values())
             .collect(Collectors.toUnmodifiableMap(EventType::ceType, Function.identity()));

@@ -14,9 +14,9 @@ public record MemberRestoreFailed(String restoreId, String clusterId, String mem
         implements LifeboatEvent {
 
     public MemberRestoreFailed {
-        Require.text(restoreId, "restoreId");
-        Require.text(clusterId, "clusterId");
-        Require.text(memberName, "memberName");
+        Ids.require(restoreId, "restoreId");
+        Ids.require(clusterId, "clusterId");
+        Ids.require(memberName, "memberName");
         Require.text(reason, "reason");
         Require.present(at, "at");
     }

@@ -7,9 +7,9 @@ public record MemberRestored(String restoreId, String clusterId, String memberNa
         boolean revisionBumped, String note, Instant at) implements LifeboatEvent {
 
     public MemberRestored {
-        Require.text(restoreId, "restoreId");
-        Require.text(clusterId, "clusterId");
-        Require.text(memberName, "memberName");
+        Ids.require(restoreId, "restoreId");
+        Ids.require(clusterId, "clusterId");
+        Ids.require(memberName, "memberName");
         Require.present(at, "at");
     }
 

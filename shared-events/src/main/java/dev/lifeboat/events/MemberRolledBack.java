@@ -10,9 +10,9 @@ public record MemberRolledBack(String restoreId, String clusterId, String member
         implements LifeboatEvent {
 
     public MemberRolledBack {
-        Require.text(restoreId, "restoreId");
-        Require.text(clusterId, "clusterId");
-        Require.text(memberName, "memberName");
+        Ids.require(restoreId, "restoreId");
+        Ids.require(clusterId, "clusterId");
+        Ids.require(memberName, "memberName");
         Require.present(at, "at");
     }
 

@@ -14,11 +14,12 @@ public record RestoreMember(String restoreId, String clusterId, String memberNam
         List<ClusterSpec.Member> members, String initialClusterToken, long bumpRevision, PointInTime pointInTime) implements LifeboatEvent {
 
     public RestoreMember {
-        Require.text(restoreId, "restoreId");
-        Require.text(clusterId, "clusterId");
-        Require.text(memberName, "memberName");
-        Require.text(snapshotId, "snapshotId");
+        Ids.require(restoreId, "restoreId");
+        Ids.require(clusterId, "clusterId");
+        Ids.require(memberName, "memberName");
+        Ids.require(snapshotId, "snapshotId");
         members = Require.list(members);
+        members.forEach(member -> Ids.require(member.name(), "members[].name"));
         Require.text(initialClusterToken, "initialClusterToken");
     }
 
@@ -30,6 +31,7 @@ public record RestoreMember(String restoreId, String clusterId, String memberNam
 
         public PointInTime {
             deltaSnapshotIds = Require.list(deltaSnapshotIds);
+            deltaSnapshotIds.forEach(id -> Ids.require(id, "pointInTime.deltaSnapshotIds[]"));
             if (deltaSnapshotIds.isEmpty()) {
                 throw new IllegalArgumentException("missing field pointInTime.deltaSnapshotIds");
             }

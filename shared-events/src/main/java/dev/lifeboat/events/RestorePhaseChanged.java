@@ -7,8 +7,8 @@ public record RestorePhaseChanged(String restoreId, String clusterId, String sna
         RestorePhase phase, RestorePhase previousPhase, String error, Instant at) implements LifeboatEvent {
 
     public RestorePhaseChanged {
-        Require.text(restoreId, "restoreId");
-        Require.text(clusterId, "clusterId");
+        Ids.require(restoreId, "restoreId");
+        Ids.require(clusterId, "clusterId");
         Require.present(phase, "phase");
         Require.present(at, "at");
     }

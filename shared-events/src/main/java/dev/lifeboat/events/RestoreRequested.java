@@ -13,8 +13,16 @@ public record RestoreRequested(String restoreId, String clusterId, String snapsh
         boolean prune, String targetCluster, boolean allowCrossCluster, boolean dryRun, Long toRevision, Instant toTime,
         String requester) implements LifeboatEvent {
 
+    /** The {@code snapshot} that names the newest Completed full snapshot of the cluster. */
+    public static final String LATEST = "latest";
+
     public RestoreRequested {
-        Require.text(clusterId, "clusterId");
+        Ids.require(clusterId, "clusterId");
         Require.present(mode, "mode");
+        Ids.optional(restoreId, "restoreId");
+        Ids.optional(targetCluster, "targetCluster");
+        if (snapshot != null && !snapshot.isBlank() && !LATEST.equals(snapshot)) {
+            Ids.require(snapshot, "snapshot");
+        }
     }
 }

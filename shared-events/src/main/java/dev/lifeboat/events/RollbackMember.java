@@ -7,9 +7,9 @@ package dev.lifeboat.events;
 public record RollbackMember(String restoreId, String clusterId, String memberName) implements LifeboatEvent {
 
     public RollbackMember {
-        Require.text(restoreId, "restoreId");
-        Require.text(clusterId, "clusterId");
-        Require.text(memberName, "memberName");
+        Ids.require(restoreId, "restoreId");
+        Ids.require(clusterId, "clusterId");
+        Ids.require(memberName, "memberName");
     }
 
     /** Keyed by member, like {@link RestoreMember}, so a rollback never overtakes the restore it undoes. */

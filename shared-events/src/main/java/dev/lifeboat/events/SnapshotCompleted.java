@@ -21,8 +21,8 @@ public record SnapshotCompleted(String snapshotId, String requestId, String clus
         Instant completedAt, String chainId, DeltaFacts delta) implements LifeboatEvent {
 
     public SnapshotCompleted {
-        Require.text(snapshotId, "snapshotId");
-        Require.text(clusterId, "clusterId");
+        Ids.require(snapshotId, "snapshotId");
+        Ids.require(clusterId, "clusterId");
         Require.present(kind, "kind");
         Require.text(bucket, "bucket");
         Require.text(objectKey, "objectKey");
@@ -30,7 +30,7 @@ public record SnapshotCompleted(String snapshotId, String requestId, String clus
         Require.present(completedAt, "completedAt");
         if (kind == SnapshotKind.DELTA) {
             Require.present(firstRevision, "firstRevision");
-            Require.text(chainId, "chainId");
+            Ids.require(chainId, "chainId");
             Require.present(delta, "delta");
         }
     }

@@ -7,8 +7,8 @@ public record SnapshotDeleted(String snapshotId, String clusterId, String object
         implements LifeboatEvent {
 
     public SnapshotDeleted {
-        Require.text(snapshotId, "snapshotId");
-        Require.text(clusterId, "clusterId");
+        Ids.require(snapshotId, "snapshotId");
+        Ids.require(clusterId, "clusterId");
         Require.present(deletedAt, "deletedAt");
     }
 }

@@ -7,7 +7,7 @@ public record SnapshotFailed(String snapshotId, String requestId, String cluster
         implements LifeboatEvent {
 
     public SnapshotFailed {
-        Require.text(clusterId, "clusterId");
+        Ids.require(clusterId, "clusterId");
         Require.text(reason, "reason");
         Require.present(failedAt, "failedAt");
     }

@@ -7,8 +7,8 @@ public record SnapshotMissing(String snapshotId, String clusterId, String bucket
         implements LifeboatEvent {
 
     public SnapshotMissing {
-        Require.text(snapshotId, "snapshotId");
-        Require.text(clusterId, "clusterId");
+        Ids.require(snapshotId, "snapshotId");
+        Ids.require(clusterId, "clusterId");
         Require.present(detectedAt, "detectedAt");
     }
 }

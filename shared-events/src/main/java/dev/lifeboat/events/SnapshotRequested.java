@@ -14,7 +14,7 @@ public record SnapshotRequested(String requestId, String clusterId, SnapshotKind
 
     public SnapshotRequested {
         Require.text(requestId, "requestId");
-        Require.text(clusterId, "clusterId");
+        Ids.require(clusterId, "clusterId");
         Require.present(kind, "kind");
         Require.present(requestedAt, "requestedAt");
     }

@@ -7,8 +7,8 @@ public record SnapshotStarted(String snapshotId, String requestId, String cluste
         Instant startedAt) implements LifeboatEvent {
 
     public SnapshotStarted {
-        Require.text(snapshotId, "snapshotId");
-        Require.text(clusterId, "clusterId");
+        Ids.require(snapshotId, "snapshotId");
+        Ids.require(clusterId, "clusterId");
         Require.present(startedAt, "startedAt");
     }
 }

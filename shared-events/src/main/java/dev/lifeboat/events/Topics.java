@@ -28,6 +28,8 @@ public final class Topics {
     public static final String AGENT_COMMANDS = "lifeboat.agent-commands";
     /** Replies of etcd-agents: {@link MemberRestored}, {@link MemberRestoreFailed}. */
     public static final String AGENT_EVENTS = "lifeboat.agent-events";
+    /** Who did what through the REST APIs: {@link CallAudited}. */
+    public static final String AUDIT_EVENTS = "lifeboat.audit-events";
 
     /** Prefix of each service's dead-letter topic: malformed or unprocessable records, with the reason. */
     public static final String DEAD_LETTER_PREFIX = "lifeboat.dead-letter.";
@@ -47,7 +49,7 @@ public final class Topics {
     public static Map<String, Integer> all() {
         Map<String, Integer> topics = new LinkedHashMap<>();
         for (String topic : new String[] {BACKUP_REQUESTS, SNAPSHOT_REQUESTS, SNAPSHOT_EVENTS, CLUSTER_EVENTS,
-                CLUSTER_COMMANDS, RESTORE_REQUESTS, RESTORE_EVENTS, AGENT_COMMANDS, AGENT_EVENTS}) {
+                CLUSTER_COMMANDS, RESTORE_REQUESTS, RESTORE_EVENTS, AGENT_COMMANDS, AGENT_EVENTS, AUDIT_EVENTS}) {
             topics.put(topic, PARTITIONS);
         }
         for (String service : new String[] {"scheduler", "snapshot", "retention", "restore", "agent"}) {

@@ -90,7 +90,7 @@ class EncryptedSnapshotIT {
                     ByteSequence.from(secretValue, StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
         }
         TestEvents.publish(bootstrap, "lifeboat/scheduler-service", new ClusterRegistered(cluster,
-                new ClusterSpec("enc", List.of(etcdEndpoints.split(",")), null, null, null, List.of(), false)));
+                new ClusterSpec("enc", List.of(etcdEndpoints.split(",")), null, null, null, List.of(), false, false)));
         String requestId = "req-" + UUID.randomUUID();
         TestEvents.publish(bootstrap, "lifeboat/scheduler-service",
                 new SnapshotRequested(requestId, cluster, SnapshotKind.FULL, "test", null, Instant.now()));

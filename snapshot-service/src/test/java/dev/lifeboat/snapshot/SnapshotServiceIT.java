@@ -57,6 +57,8 @@ class SnapshotServiceIT {
 
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrap;
+    @ConfigProperty(name = "local-stack.secrets-dir")
+    String secretsDir;
     @ConfigProperty(name = "local-stack.etcd-endpoints")
     String etcdEndpoints;
     @Inject
@@ -164,8 +166,9 @@ class SnapshotServiceIT {
             String endpoint = secured.endpoints();
             run("etcdctl", "--endpoints=" + endpoint, "user", "add", "root:right-password");
             run("etcdctl", "--endpoints=" + endpoint, "auth", "enable");
-            Path user = Files.writeString(dir.resolve("user"), "root\n");
-            Path password = Files.writeString(dir.resolve("password"), "wrong-password-s3cr3t\n");
+            Path secrets = Files.createDirectories(Path.of(secretsDir));
+            Path user = Files.writeString(secrets.resolve("user"), "root\n");
+            Path password = Files.writeString(secrets.resolve("password"), "wrong-password-s3cr3t\n");
             String cluster = SnapshotTestSupport.cluster("auth");
             support.register(cluster, SnapshotTestSupport.spec(endpoint, new ClusterSpec.Auth("file:" + user, "file:" + password)));
 

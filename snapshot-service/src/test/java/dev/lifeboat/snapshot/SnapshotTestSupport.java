@@ -48,8 +48,9 @@ final class SnapshotTestSupport {
         return purpose + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
+    /** A cluster at plain-http test endpoints; with credentials it allows them there (allowInsecure), as only a test should. */
     static ClusterSpec spec(String endpoints, ClusterSpec.Auth auth) {
-        return new ClusterSpec("test", List.of(endpoints.split(",")), null, auth, null, List.of(), false);
+        return new ClusterSpec("test", List.of(endpoints.split(",")), null, auth, null, List.of(), false, auth != null);
     }
 
     void register(String cluster, ClusterSpec spec) {

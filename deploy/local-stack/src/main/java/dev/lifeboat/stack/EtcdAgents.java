@@ -9,6 +9,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
+import dev.lifeboat.tokens.LocalTokens;
+
 /**
  * etcd-agents (the built {@code etcd-agent} jar), one per member of a planned {@link EtcdCluster},
  * each supervising its member's etcd: how {@code make run} runs etcd, and how REPLACE tests and
@@ -37,12 +39,16 @@ public final class EtcdAgents implements AutoCloseable {
     }
 
     /**
-     * Starts one agent per member of {@code cluster} under Lifeboat cluster id {@code clusterId}.
+     * Starts one agent per member of {@code cluster} under Lifeboat cluster id {@code clusterId}, on the stack's
+     * Kafka, verifying callers with the stack's token key, and fetching content from snapshot-service with a
+     * restorer token for its cluster (written to {@code <run dir>/agents/<member>.token}, readable by its owner only).
      * {@code agentPort} gives each agent's HTTP port; {@code extra} adds or overrides configuration of
      * one member's agent (may return an empty map).
      */
-    public static EtcdAgents start(Path repo, String clusterId, EtcdCluster cluster, String kafkaBootstrap, String snapshotServiceUrl,
-            Path runDir, Function<Integer, Integer> agentPort, Function<EtcdCluster.Member, Map<String, String>> extra) {
+    public static EtcdAgents start(Path repo, String clusterId, EtcdCluster cluster, LocalStack stack, String snapshotServiceUrl,
+            Function<Integer, Integer> agentPort, Function<EtcdCluster.Member, Map<String, String>> extra) {
+        Path runDir = stack.options().runDir();
+        Map<String, String> stackConfig = stack.quarkusConfig();
         List<CompletableFuture<QuarkusService>> starting = new ArrayList<>();
         List<Launch> launches = new ArrayList<>();
         List<EtcdCluster.Member> members = cluster.members();
@@ -50,7 +56,13 @@ public final class EtcdAgents implements AutoCloseable {
             EtcdCluster.Member member = members.get(i);
             Map<String, String> config = new HashMap<>();
             config.put("quarkus.devservices.enabled", "false");
-            config.put("kafka.bootstrap.servers", kafkaBootstrap);
+            config.put("kafka.bootstrap.servers", stack.kafka().bootstrapServers());
+            for (String key : List.of("quarkus.oidc.public-key", "quarkus.oidc.token.issuer", "quarkus.http.host")) {
+                config.put(key, stackConfig.get(key));
+            }
+            Path token = LocalTokens.writeToken(runDir.resolve("agents").resolve(member.name() + ".token"),
+                    stack.token("etcd-agent-" + member.name(), List.of("restorer"), List.of(clusterId), Duration.ofDays(30)));
+            config.put("lifeboat.agent.snapshot-service-token", "file:" + token);
             config.put("lifeboat.agent.cluster-id", clusterId);
             config.put("lifeboat.agent.member-name", member.name());
             config.put("lifeboat.agent.etcd.data-dir", member.dataDir().toString());

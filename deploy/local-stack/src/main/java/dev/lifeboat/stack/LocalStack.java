@@ -3,6 +3,7 @@ package dev.lifeboat.stack;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,15 +12,21 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 
+import dev.lifeboat.tokens.LocalTokens;
+
 /**
  * The local stack: etcd, Kafka, S3 and PostgreSQL as real servers on 127.0.0.1, started in parallel
- * (etcd only planned when etcd-agents run it: {@link StackOptions#etcdByAgents()}).
+ * (etcd only planned when etcd-agents run it: {@link StackOptions#etcdByAgents()}), and the key pair of
+ * Lifeboat's own signed tokens ({@code <data dir>/auth}), which the services verify and {@link #token} mints.
  * The same class serves {@code make run} and the tests; {@link #quarkusConfig()} is the one place that
  * turns its addresses into service configuration.
  */
 public final class LocalStack implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(LocalStack.class.getName());
+    /** The services' own default for {@code lifeboat.security.secrets.file-directories}, which the stack extends. */
+    public static final List<String> DEFAULT_SECRET_DIRECTORIES = List.of("/etc/lifeboat/secrets", "/run/secrets", "/var/run/secrets",
+            "/etc/kubernetes/pki/etcd");
     private static LocalStack shared;
 
     private final StackOptions options;
@@ -27,6 +34,7 @@ public final class LocalStack implements AutoCloseable {
     private final KafkaBroker kafka;
     private final S3Server s3;
     private final PostgresServer postgres;
+    private final LocalTokens tokens;
     private boolean closed;
 
     private LocalStack(StackOptions options, EtcdCluster etcd, KafkaBroker kafka, S3Server s3, PostgresServer postgres) {
@@ -35,6 +43,12 @@ public final class LocalStack implements AutoCloseable {
         this.kafka = kafka;
         this.s3 = s3;
         this.postgres = postgres;
+        this.tokens = LocalTokens.inFolder(authDir(options));
+    }
+
+    /** Where the token keys (and {@code make run}'s tokens) live: {@code <data dir>/auth}. */
+    public static Path authDir(StackOptions options) {
+        return options.dataDir().resolve("auth");
     }
 
     /** Starts every piece; on any failure the pieces already up are stopped and the failure is thrown. */
@@ -123,7 +137,30 @@ public final class LocalStack implements AutoCloseable {
         config.put("lifeboat.s3.secret-key", s3.secretKey());
         config.put("lifeboat.s3.bucket", StackOptions.BUCKET);
         config.put("local-stack.etcd-endpoints", etcd.endpoints());
+        // Callers prove who they are with tokens signed by this stack's key (README "Security"); the APIs listen on
+        // this host only.
+        config.put("quarkus.oidc.public-key", tokens.verifyKey());
+        config.put("quarkus.oidc.token.issuer", LocalTokens.ISSUER);
+        config.put("quarkus.http.host", Ports.HOST);
+        // Clusters' secret references may also name files in the stack's own secrets folder (tests write them there).
+        config.put("lifeboat.security.secrets.file-directories", String.join(",", DEFAULT_SECRET_DIRECTORIES) + "," + secretsDir());
+        config.put("local-stack.secrets-dir", secretsDir().toString());
         return config;
+    }
+
+    /** Where tests (and make run's own cluster) keep files that clusters' secret references name. */
+    public Path secretsDir() {
+        return options.dataDir().resolve("secrets");
+    }
+
+    /** A token signed by this stack's key for {@code subject} with {@code roles}, limited to {@code clusters} (none: all). */
+    public String token(String subject, List<String> roles, List<String> clusters, Duration ttl) {
+        return tokens.mint(subject, roles, clusters, ttl);
+    }
+
+    /** An admin token for a day: what tests call the services with. */
+    public String adminToken() {
+        return token("test-admin", List.of("admin"), List.of(), Duration.ofDays(1));
     }
 
     public StackOptions options() {

@@ -27,9 +27,9 @@ final class LocalCluster {
     private final Api scheduler;
     private final Api snapshots;
 
-    LocalCluster(String schedulerUrl, String snapshotUrl) {
-        this.scheduler = new Api("scheduler-service", schedulerUrl);
-        this.snapshots = new Api("snapshot-service", snapshotUrl);
+    LocalCluster(String schedulerUrl, String snapshotUrl, String token) {
+        this.scheduler = new Api("scheduler-service", schedulerUrl, () -> token);
+        this.snapshots = new Api("snapshot-service", snapshotUrl, () -> token);
     }
 
     /** A member of the local etcd, for REPLACE restores through its agent. */
@@ -67,7 +67,7 @@ final class LocalCluster {
 
     /** Takes a backup now and waits for it; returns a line saying how it went. */
     String firstBackup(String id, Duration wait) {
-        String requestId = scheduler.post("/api/v1/clusters/" + id + "/backups", Map.of("reason", "make run: the first backup", "requester", "make-run"))
+        String requestId = scheduler.post("/api/v1/clusters/" + id + "/backups", Map.of("reason", "make run: the first backup"))
                 .path("requestId").asText();
         Instant deadline = Instant.now().plus(wait);
         while (Instant.now().isBefore(deadline)) {

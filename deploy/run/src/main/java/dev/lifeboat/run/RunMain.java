@@ -15,6 +15,7 @@ import dev.lifeboat.stack.LocalStack;
 import dev.lifeboat.stack.QuarkusService;
 import dev.lifeboat.stack.StackException;
 import dev.lifeboat.stack.StackOptions;
+import dev.lifeboat.tokens.LocalTokens;
 
 /**
  * {@code make run}: the local stack on its documented ports, etcd run by one etcd-agent per member
@@ -58,6 +59,16 @@ public final class RunMain {
         return Collections.unmodifiableMap(services);
     }
 
+    /** How long make run's admin token lives; a new one is written at every start. */
+    private static final Duration ADMIN_TOKEN_TTL = Duration.ofDays(30);
+
+    private String adminToken;
+
+    /** {@code .lifeboat/auth/admin.token}, which {@code ./lifeboat} reads by default. */
+    private static Path adminTokenFile(StackOptions options) {
+        return LocalStack.authDir(options).resolve("admin.token");
+    }
+
     public static void main(String[] args) throws InterruptedException {
         quietLibraryLogging();
         Path repo = Path.of(".").toAbsolutePath().normalize();
@@ -90,10 +101,12 @@ public final class RunMain {
         try {
             System.out.println("lifeboat: starting etcd, Kafka, S3 and PostgreSQL under " + options.dataDir() + " ...");
             stack = LocalStack.start(options);
+            adminToken = stack.token("make-run-admin", List.of("admin"), List.of(), ADMIN_TOKEN_TTL);
+            LocalTokens.writeToken(adminTokenFile(options), adminToken);
             if (externalEtcd.isEmpty()) {
                 System.out.println("lifeboat: starting " + options.etcdMembers() + " etcd member(s), each run by an etcd-agent ...");
-                agents = EtcdAgents.start(repo, clusterId, stack.etcd(), stack.kafka().bootstrapServers(),
-                        "http://127.0.0.1:" + SERVICES.get("snapshot-service"), options.runDir(), i -> EtcdAgents.AGENT_PORT + i, member -> Map.of());
+                agents = EtcdAgents.start(repo, clusterId, stack.etcd(), stack, "http://127.0.0.1:" + SERVICES.get("snapshot-service"),
+                        i -> EtcdAgents.AGENT_PORT + i, member -> Map.of());
             }
             Map<String, String> config = stack.quarkusConfig();
             System.out.println("lifeboat: starting " + String.join(", ", SERVICES.keySet()) + " ...");
@@ -109,7 +122,7 @@ public final class RunMain {
 
     /** Registers the etcd as the cluster (with a default policy when new) and takes a first backup; returns what happened. */
     private List<String> setUp(String clusterId, List<String> externalEtcd) {
-        LocalCluster cluster = new LocalCluster(url("scheduler-service"), url("snapshot-service"));
+        LocalCluster cluster = new LocalCluster(url("scheduler-service"), url("snapshot-service"), adminToken);
         List<String> done = new ArrayList<>();
         try {
             if (externalEtcd.isEmpty()) {
@@ -166,13 +179,19 @@ public final class RunMain {
         }
         System.out.printf("  logs        %s%n", options.runDir());
         System.out.println();
+        Path token = options.dataDir().getParent().relativize(adminTokenFile(options));
+        System.out.printf("Every API needs a bearer token. Yours (admin, %d days): %s — ./lifeboat reads it.%n", ADMIN_TOKEN_TTL.toDays(), token);
+        System.out.printf("  ./lifeboat token create --role viewer --cluster %s --ttl 24h     # a narrower one for a dashboard or a colleague%n",
+                clusterId);
+        System.out.println();
         System.out.println("Try:");
         System.out.printf("  ./lifeboat snapshots list --cluster %s%n", clusterId);
         System.out.printf("  ./lifeboat backup now --cluster %s --wait%n", clusterId);
         System.out.printf("  ./lifeboat restore --cluster %s --snapshot latest --mode %s --wait%n", clusterId, externalEtcd.isEmpty() ? "REPLACE" : "API");
         System.out.printf("  ./lifeboat timeline --cluster %s%n", clusterId);
         System.out.printf("  ./lifeboat retention preview --cluster %s%n", clusterId);
-        System.out.printf("  curl %s/api/v1/clusters/%s/timeline%n", url("scheduler-service"), clusterId);
+        System.out.printf("  curl -H \"Authorization: Bearer $(cat %s)\" %s/api/v1/clusters/%s/timeline%n",
+                options.dataDir().getParent().relativize(adminTokenFile(options)), url("scheduler-service"), clusterId);
         System.out.flush();
     }
 

@@ -7,6 +7,7 @@ import java.util.List;
 
 import dev.lifeboat.etcdsnapshot.SnapshotFormatException;
 import dev.lifeboat.etcdsnapshot.SnapshotReplay;
+import dev.lifeboat.events.Ids;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
@@ -47,7 +48,7 @@ public class DeltaReplay {
             if (index >= deltaIds.size()) {
                 return null;
             }
-            Path file = scratch.resolve(deltaIds.get(index) + ".delta");
+            Path file = Ids.under(scratch, "", deltaIds.get(index), ".delta");
             fetcher.fetch(deltaIds.get(index), file);
             return file;
         };

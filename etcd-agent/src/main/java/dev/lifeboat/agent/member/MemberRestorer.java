@@ -19,6 +19,7 @@ import dev.lifeboat.agent.etcd.EtcdProcessException;
 import dev.lifeboat.agent.etcd.EtcdSupervisor;
 import dev.lifeboat.agent.etcd.RestoreTool;
 import dev.lifeboat.agent.messaging.Replies;
+import dev.lifeboat.events.Ids;
 import dev.lifeboat.events.MemberRestoreFailed;
 import dev.lifeboat.events.MemberRestored;
 import dev.lifeboat.events.MemberRolledBack;
@@ -367,19 +368,19 @@ public class MemberRestorer {
 
     private Path staging(RestoreState state) {
         Path dataDir = etcd.dataDir();
-        return dataDir.resolveSibling(dataDir.getFileName() + ".restoring-" + state.restoreId);
+        return Ids.under(dataDir.getParent(), dataDir.getFileName() + ".restoring-", state.restoreId, "");
     }
 
     /** Where a point-in-time restore replays its deltas: {@code <replay-dir>/replay-<restore id>}, or {@code <data-dir>.replay-<restore id>}. */
     private Path scratch(RestoreState state) {
         Path dataDir = etcd.dataDir();
-        return config.replayDir().map(dir -> Path.of(dir).resolve("replay-" + state.restoreId))
-                .orElse(dataDir.resolveSibling(dataDir.getFileName() + ".replay-" + state.restoreId));
+        return config.replayDir().map(dir -> Ids.under(Path.of(dir), "replay-", state.restoreId, ""))
+                .orElse(Ids.under(dataDir.getParent(), dataDir.getFileName() + ".replay-", state.restoreId, ""));
     }
 
     private Path snapshotFile(RestoreState state) {
         Path dataDir = etcd.dataDir();
-        return dataDir.resolveSibling(dataDir.getFileName() + ".restore-" + state.restoreId + ".db");
+        return Ids.under(dataDir.getParent(), dataDir.getFileName() + ".restore-", state.restoreId, ".db");
     }
 
     static String reason(Throwable e) {

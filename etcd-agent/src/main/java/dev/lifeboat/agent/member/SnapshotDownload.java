@@ -13,11 +13,13 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 
 import dev.lifeboat.agent.AgentConfig;
+import dev.lifeboat.events.SecretReference;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
  * Fetches a snapshot as a plain etcd db file from snapshot-service ({@code GET
- * /api/v1/snapshots/{id}/content}: decrypted and decompressed there, where the keys are). The file
+ * /api/v1/snapshots/{id}/content}: decrypted and decompressed there, where the keys are), with the agent's
+ * token ({@code lifeboat.agent.snapshot-service-token}). The file
  * keeps etcd's hash trailer, which etcd's restore tool checks, so a corrupt download is never restored.
  */
 @ApplicationScoped
@@ -34,7 +36,10 @@ public class SnapshotDownload {
     public long fetch(String snapshotId, Path file) {
         URI uri = URI.create(config.snapshotServiceUrl() + "/api/v1/snapshots/" + snapshotId + "/content");
         try {
-            HttpResponse<InputStream> response = http.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+            HttpRequest.Builder request = HttpRequest.newBuilder(uri).GET();
+            config.snapshotServiceToken().ifPresent(token -> request.header("Authorization", "Bearer "
+                    + SecretReference.resolve(token, "lifeboat.agent.snapshot-service-token")));
+            HttpResponse<InputStream> response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
             try (InputStream body = response.body()) {
                 if (response.statusCode() != 200) {
                     String text = new String(body.readNBytes(2000), StandardCharsets.UTF_8).strip();

@@ -12,6 +12,7 @@ import java.util.Optional;
 
 import dev.lifeboat.agent.AgentConfig;
 import dev.lifeboat.events.EventCodec;
+import dev.lifeboat.events.Ids;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /** The agent's state files: one JSON file a restore, written to a temporary file and renamed into place. */
@@ -57,7 +58,7 @@ public class StateFiles {
         state.updatedAt = Instant.now();
         try {
             Files.createDirectories(dir);
-            Path temporary = dir.resolve("restore-" + state.restoreId + ".json.tmp");
+            Path temporary = Ids.under(dir, "restore-", state.restoreId, ".json.tmp");
             Files.write(temporary, EventCodec.json().writerWithDefaultPrettyPrinter().writeValueAsBytes(state));
             Files.move(temporary, file(state.restoreId), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
@@ -77,6 +78,6 @@ public class StateFiles {
         if (!restoreId.matches("[A-Za-z0-9._-]+")) {
             throw new IllegalArgumentException("restore id '" + restoreId + "' has characters a file name cannot hold");
         }
-        return dir.resolve("restore-" + restoreId + ".json");
+        return Ids.under(dir, "restore-", restoreId, ".json");
     }
 }

@@ -8,8 +8,11 @@ import dev.lifeboat.events.projection.RecoveryChains;
 import dev.lifeboat.restore.knowledge.ClusterRecord;
 import dev.lifeboat.restore.knowledge.DeltaGapRecord;
 import dev.lifeboat.restore.knowledge.SnapshotRecord;
+import dev.lifeboat.events.security.ClusterAccess;
+import dev.lifeboat.events.security.Roles;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Uni;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.Path;
@@ -33,9 +36,17 @@ public class RecoveryWindowResource {
     public record RecoveryWindow(String cluster, List<RecoveryChains.Window> windows, List<Gap> gaps) {
     }
 
+    private final ClusterAccess access;
+
+    public RecoveryWindowResource(ClusterAccess access) {
+        this.access = access;
+    }
+
     @GET
     @WithSession
+    @RolesAllowed(Roles.VIEWER)
     public Uni<RecoveryWindow> get(@PathParam("cluster") String cluster) {
+        access.require(cluster);
         return ClusterRecord.<ClusterRecord>findById(cluster).chain(known -> {
             if (known == null) {
                 throw new NotFoundException("cluster '" + cluster + "' is not registered with Lifeboat");

@@ -1,10 +1,12 @@
 package dev.lifeboat.restore.api;
 
+import java.time.Instant;
 import java.util.Locale;
 
 import dev.lifeboat.events.RestoreMode;
 import dev.lifeboat.events.RestoreRequested;
 import dev.lifeboat.events.api.InvalidRequestException;
+import jakarta.validation.constraints.Size;
 
 /**
  * The body of {@code POST /api/v1/restores}.
@@ -12,8 +14,9 @@ import dev.lifeboat.events.api.InvalidRequestException;
  * @param snapshot a snapshot id, or {@code latest} (the default): the newest Completed full snapshot
  * @param mode     {@code API} (the default): write keys through etcd's KV API
  */
-public record RestoreRequest(String restoreId, String cluster, String snapshot, String mode, String keyPrefix, Boolean prune,
-        String targetCluster, Boolean allowCrossCluster, Boolean dryRun, Long toRevision, java.time.Instant toTime) {
+public record RestoreRequest(@Size(max = 63) String restoreId, @Size(max = 63) String cluster, @Size(max = 63) String snapshot,
+        @Size(max = 16) String mode, @Size(max = 4096) String keyPrefix, Boolean prune, @Size(max = 63) String targetCluster, Boolean allowCrossCluster,
+        Boolean dryRun, Long toRevision, Instant toTime) {
 
     RestoreRequested toEvent(String requester) {
         if (cluster == null || cluster.isBlank()) {

@@ -3,53 +3,60 @@ package dev.lifeboat.restore.api;
 import java.net.URI;
 import java.util.List;
 
-import dev.lifeboat.events.api.ApiError;
+import dev.lifeboat.events.RestoreRequested;
+import dev.lifeboat.events.api.InvalidRequestException;
+import dev.lifeboat.events.security.ClusterAccess;
+import dev.lifeboat.events.security.Roles;
 import dev.lifeboat.restore.saga.RestoreRecord;
-import dev.lifeboat.restore.saga.RestoreRefusedException;
 import dev.lifeboat.restore.saga.Restores;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.validation.Valid;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.QueryParam;
-import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import jakarta.ws.rs.ext.ExceptionMapper;
-import jakarta.ws.rs.ext.Provider;
 
-/** Restores: ask for one, follow it. */
+/**
+ * Restores: ask for one and roll one back (restorer), follow them (viewer). A token limited to some clusters
+ * restores from and into those only, and sees only their restores.
+ */
 @Path("/api/v1/restores")
 public class RestoreResource {
 
     private final Restores restores;
+    private final ClusterAccess access;
 
-    public RestoreResource(Restores restores) {
+    public RestoreResource(Restores restores, ClusterAccess access) {
         this.restores = restores;
+        this.access = access;
     }
 
     /** Accepts a restore: 202 with its id; it runs in the background (GET it to follow). */
     @POST
-    public Uni<Response> request(RestoreRequest body) {
+    @RolesAllowed(Roles.RESTORER)
+    public Uni<Response> request(@Valid RestoreRequest body) {
         if (body == null) {
-            return Uni.createFrom().item(Response.status(400).type(MediaType.APPLICATION_JSON)
-                    .entity(new ApiError(400, "a JSON body is required", null)).build());
+            throw new InvalidRequestException("body", "a JSON body is required");
         }
-        return restores.request(body.toEvent("api")).map(restore -> Response.accepted(RestoreView.of(restore))
+        RestoreRequested request = body.toEvent(access.caller());
+        access.require(request.clusterId());
+        if (request.targetCluster() != null) {
+            access.require(request.targetCluster());
+        }
+        return restores.request(request).map(restore -> Response.accepted(RestoreView.of(restore))
                 .location(URI.create("/api/v1/restores/" + restore.id)).build());
     }
 
     @GET
     @Path("/{id}")
+    @RolesAllowed(Roles.VIEWER)
     public Uni<RestoreView> get(@PathParam("id") String id) {
-        return restores.load(id).chain(restore -> {
-            if (restore == null) {
-                throw new NotFoundException("restore '" + id + "' is unknown");
-            }
-            return restores.members(id).map(members -> RestoreView.of(restore, members));
-        });
+        return visible(id).chain(restore -> restores.members(id).map(members -> RestoreView.of(restore, members)));
     }
 
     /**
@@ -58,27 +65,34 @@ public class RestoreResource {
      */
     @POST
     @Path("/{id}/rollback")
+    @RolesAllowed(Roles.RESTORER)
     public Uni<Response> rollback(@PathParam("id") String id) {
-        return restores.requestRollback(id).chain(restore -> restores.members(id)
-                .map(members -> Response.accepted(RestoreView.of(restore, members)).location(URI.create("/api/v1/restores/" + id)).build()));
+        return visible(id).invoke(restore -> access.require(restore.targetCluster)).chain(ignored -> restores.requestRollback(id))
+                .chain(restore -> restores.members(id).map(members -> Response.accepted(RestoreView.of(restore, members))
+                        .location(URI.create("/api/v1/restores/" + id)).build()));
     }
 
     /** Newest first; {@code ?cluster=} restricts to restores written into that cluster. */
     @GET
+    @RolesAllowed(Roles.VIEWER)
     public Uni<List<RestoreView>> list(@QueryParam("cluster") String cluster) {
+        if (cluster != null) {
+            access.require(cluster);
+        }
         return Panache.withSession(() -> (cluster == null
                 ? RestoreRecord.<RestoreRecord>find("order by createdAt desc")
                 : RestoreRecord.<RestoreRecord>find("targetCluster = ?1 order by createdAt desc", cluster)).page(0, 200).list())
-                .map(list -> list.stream().map(RestoreView::of).toList());
+                .map(list -> list.stream().filter(restore -> access.allows(restore.targetCluster) && access.allows(restore.clusterId))
+                        .map(RestoreView::of).toList());
     }
 
-    /** A refused request: 400, 404 or 409 with what is wrong and which field. */
-    @Provider
-    public static class RefusedMapper implements ExceptionMapper<RestoreRefusedException> {
-        @Override
-        public Response toResponse(RestoreRefusedException e) {
-            return Response.status(e.status()).type(MediaType.APPLICATION_JSON).entity(new ApiError(e.status(), e.getMessage(), e.field()))
-                    .build();
-        }
+    /** The restore, when it exists and the caller may see both its clusters; 404 otherwise. */
+    private Uni<RestoreRecord> visible(String id) {
+        return restores.load(id).map(restore -> {
+            if (restore == null || !access.allows(restore.clusterId) || !access.allows(restore.targetCluster)) {
+                throw new NotFoundException("restore '" + id + "' is unknown");
+            }
+            return restore;
+        });
     }
 }

@@ -191,7 +191,7 @@ public class EtcdKeyspace {
                 continue;
             }
             ClusterSpec alone = new ClusterSpec(spec.displayName(), List.of(member.clientUrl()), spec.tls(), spec.auth(), spec.destination(),
-                    spec.members(), false);
+                    spec.members(), false, spec.allowInsecure());
             try (Connection etcd = connect(clusterId, alone)) {
                 StatusResponse status = etcd.requireHealthy();
                 clusterIds.put(member.name(), status.getHeader().getClusterId());

@@ -23,6 +23,7 @@ import dev.lifeboat.etcdsnapshot.EtcdSnapshot;
 import dev.lifeboat.etcdsnapshot.HashTrailer;
 import dev.lifeboat.etcdsnapshot.SnapshotFormatException;
 import dev.lifeboat.etcdsnapshot.SnapshotStatus;
+import dev.lifeboat.events.Ids;
 import dev.lifeboat.restore.RestoreServiceConfig;
 import dev.lifeboat.restore.etcd.RestoreException;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -171,7 +172,7 @@ public class SnapshotFetcher {
 
     /** The plain file of a decoded delta. */
     public Path deltaFile(String restoreId, String deltaId) {
-        return dir(restoreId).resolve(deltaId + ".delta");
+        return Ids.under(dir(restoreId), "", deltaId, ".delta");
     }
 
     private static Compression compression(Source source) {
@@ -184,7 +185,7 @@ public class SnapshotFetcher {
 
     /** Removes the restore's files. */
     public void cleanUp(String restoreId) {
-        Path dir = workDir.resolve(restoreId);
+        Path dir = restoreDir(restoreId);
         if (!Files.exists(dir)) {
             return;
         }
@@ -195,8 +196,13 @@ public class SnapshotFetcher {
         }
     }
 
+    /** The restore's own folder under the work dir: an id that is not one never names another path (see {@link Ids#under}). */
+    private Path restoreDir(String restoreId) {
+        return Ids.under(workDir, "", restoreId, "");
+    }
+
     private Path dir(String restoreId) {
-        Path dir = workDir.resolve(restoreId);
+        Path dir = restoreDir(restoreId);
         try {
             return Files.createDirectories(dir);
         } catch (IOException e) {
@@ -205,11 +211,11 @@ public class SnapshotFetcher {
     }
 
     private Path stored(String restoreId, Source source) {
-        return dir(restoreId).resolve(source.snapshotId() + ".stored");
+        return Ids.under(dir(restoreId), "", source.snapshotId(), ".stored");
     }
 
     private Path db(String restoreId) {
-        return workDir.resolve(restoreId).resolve("snapshot.db");
+        return restoreDir(restoreId).resolve("snapshot.db");
     }
 
     private static void move(Path from, Path to) {

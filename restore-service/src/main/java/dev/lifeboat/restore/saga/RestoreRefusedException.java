@@ -1,23 +1,12 @@
 package dev.lifeboat.restore.saga;
 
+import dev.lifeboat.events.api.RequestRefusedException;
+
 /** A restore request that cannot be accepted; nothing was stored or touched. */
-public class RestoreRefusedException extends RuntimeException {
+public class RestoreRefusedException extends RequestRefusedException {
 
-    private final int status;
-    private final String field;
-
+    /** {@code status}: 400 for a request that breaks a rule, 404 for an unknown cluster or snapshot, 409 for a conflict. */
     public RestoreRefusedException(int status, String field, String message) {
-        super(message);
-        this.status = status;
-        this.field = field;
-    }
-
-    /** The HTTP answer: 400 for a request that breaks a rule, 404 for an unknown cluster or snapshot, 409 for a conflict. */
-    public int status() {
-        return status;
-    }
-
-    public String field() {
-        return field;
+        super(status, field, message);
     }
 }

@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 
@@ -15,6 +14,7 @@ import dev.lifeboat.events.ClusterPauseRequested;
 import dev.lifeboat.events.ClusterResumeRequested;
 import dev.lifeboat.events.ClusterSpec;
 import dev.lifeboat.events.EventCodec;
+import dev.lifeboat.events.Ids;
 import dev.lifeboat.events.LifeboatEvent;
 import dev.lifeboat.events.RestoreMember;
 import dev.lifeboat.events.RestoreMode;
@@ -65,14 +65,14 @@ public class Restores {
 
     /** Accepts a request (the same restore id twice is one restore) or refuses it with {@link RestoreRefusedException}. */
     public Uni<RestoreRecord> request(RestoreRequested request) {
-        String id = request.restoreId() != null && !request.restoreId().isBlank() ? request.restoreId() : newId();
+        String id = request.restoreId() != null && !request.restoreId().isBlank() ? request.restoreId() : Ids.newId();
         return Panache.withTransaction(() -> RestoreRecord.<RestoreRecord>findById(id)
                 .chain(existing -> existing != null ? Uni.createFrom().item(existing) : check(request).chain(choice -> create(id, request, choice))));
     }
 
     /** A request from Kafka that was refused: recorded as FAILED with the reason, so whoever asked can see why. */
     public Uni<Void> recordRefusal(RestoreRequested request, String reason) {
-        String id = request.restoreId() != null && !request.restoreId().isBlank() ? request.restoreId() : newId();
+        String id = request.restoreId() != null && !request.restoreId().isBlank() ? request.restoreId() : Ids.newId();
         return RestoreRecord.<RestoreRecord>findById(id).chain(existing -> {
             if (existing != null) {
                 return Uni.createFrom().voidItem();
@@ -533,10 +533,5 @@ public class Restores {
 
     private static <T> Uni<T> refuse(int status, String field, String message) {
         return Uni.createFrom().failure(new RestoreRefusedException(status, field, message));
-    }
-
-    /** 16 hex digits, random. */
-    static String newId() {
-        return Long.toHexString(UUID.randomUUID().getMostSignificantBits() | Long.MIN_VALUE).substring(0, 16);
     }
 }

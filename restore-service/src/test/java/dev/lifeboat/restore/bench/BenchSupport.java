@@ -14,8 +14,19 @@ import dev.lifeboat.stack.EtcdCluster;
 final class BenchSupport {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static volatile String token;
 
     private BenchSupport() {
+    }
+
+    /** The admin token of the benchmark's stack, which every call carries. */
+    static void useToken(String adminToken) {
+        token = adminToken;
+    }
+
+    /** A request with the token. */
+    static HttpRequest.Builder request(String url) {
+        return HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + token);
     }
 
     /** Registers a one-member cluster with the scheduler, the member named so that REPLACE can rebuild it. */
@@ -25,7 +36,7 @@ final class BenchSupport {
     }
 
     static JsonNode post(String url, String json, int expected) throws Exception {
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
+        HttpResponse<String> response = HTTP.send(request(url).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != expected) {
             throw new IllegalStateException("POST " + url + " answered " + response.statusCode() + ": " + response.body());
@@ -34,7 +45,7 @@ final class BenchSupport {
     }
 
     static JsonNode get(String url) throws Exception {
-        return EventCodec.json().readTree(HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body());
+        return EventCodec.json().readTree(HTTP.send(request(url).build(), HttpResponse.BodyHandlers.ofString()).body());
     }
 
     static HttpClient http() {

@@ -69,14 +69,15 @@ public final class DeltaBenchmark {
         Dirs.fresh(dir);
         List<QuarkusService> services = new CopyOnWriteArrayList<>();
         try (LocalStack stack = LocalStack.start(StackOptions.forTests(dir.resolve("stack"), Topics.all()))) {
+            BenchSupport.useToken(stack.adminToken());
             Path runDir = stack.options().runDir();
             Map<String, String> config = RestoreStackResource.startPeers(stack, services, repo);
             String scheduler = config.get("test.scheduler.url");
             String snapshots = config.get("test.snapshot.url");
             QuarkusService snapshotService = services.stream().filter(s -> s.name().equals("snapshot-service")).findFirst().orElseThrow();
             EtcdCluster.Member member = new EtcdCluster.Member("bench-0", Ports.free(), Ports.free(), dir.resolve("agent").resolve("bench-0"));
-            try (EtcdAgents agent = EtcdAgents.start(repo, "bench", EtcdCluster.planned(List.of(member)), stack.kafka().bootstrapServers(),
-                    snapshots, runDir, i -> Ports.free(), m -> Map.of("lifeboat.agent.health-timeout", "120s", "lifeboat.agent.replay-dir",
+            try (EtcdAgents agent = EtcdAgents.start(repo, "bench", EtcdCluster.planned(List.of(member)), stack,
+                    snapshots, i -> Ports.free(), m -> Map.of("lifeboat.agent.health-timeout", "120s", "lifeboat.agent.replay-dir",
                             replayDir))) {
                 config.put("lifeboat.restore.member-timeout", "60m");
                 QuarkusService restore = QuarkusService.startOnFreePort(repo, "restore-service", "restore-service", config, runDir)
@@ -281,7 +282,7 @@ public final class DeltaBenchmark {
     }
 
     private static Path download(String snapshots, String id, Path file) throws Exception {
-        HttpResponse<InputStream> response = BenchSupport.http().send(HttpRequest.newBuilder(URI.create(snapshots + "/api/v1/snapshots/" + id + "/content")).build(),
+        HttpResponse<InputStream> response = BenchSupport.http().send(BenchSupport.request(snapshots + "/api/v1/snapshots/" + id + "/content").build(),
                 HttpResponse.BodyHandlers.ofInputStream());
         try (InputStream body = response.body()) {
             Files.copy(body, file, StandardCopyOption.REPLACE_EXISTING);

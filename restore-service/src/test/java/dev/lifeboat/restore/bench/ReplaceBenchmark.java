@@ -52,12 +52,13 @@ public final class ReplaceBenchmark {
         Dirs.fresh(dir);
         List<QuarkusService> services = new CopyOnWriteArrayList<>();
         try (LocalStack stack = LocalStack.start(StackOptions.forTests(dir.resolve("stack"), Topics.all()))) {
+            BenchSupport.useToken(stack.adminToken());
             Path runDir = stack.options().runDir();
             Map<String, String> config = RestoreStackResource.startPeers(stack, services, repo);
             String scheduler = config.get("test.scheduler.url");
             EtcdCluster.Member member = new EtcdCluster.Member("bench-0", Ports.free(), Ports.free(), dir.resolve("agent").resolve("bench-0"));
-            try (EtcdAgents agent = EtcdAgents.start(repo, "bench", EtcdCluster.planned(List.of(member)), stack.kafka().bootstrapServers(),
-                    config.get("test.snapshot.url"), runDir, i -> Ports.free(), m -> Map.of("lifeboat.agent.health-timeout", "120s"))) {
+            try (EtcdAgents agent = EtcdAgents.start(repo, "bench", EtcdCluster.planned(List.of(member)), stack,
+                    config.get("test.snapshot.url"), i -> Ports.free(), m -> Map.of("lifeboat.agent.health-timeout", "120s"))) {
                 QuarkusService restore = QuarkusService.startOnFreePort(repo, "restore-service", "restore-service", config, runDir)
                         .awaitReady(Duration.ofSeconds(120));
                 services.add(restore);

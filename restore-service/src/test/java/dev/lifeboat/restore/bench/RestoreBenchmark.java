@@ -48,7 +48,7 @@ public final class RestoreBenchmark {
         for (int round = 1; round <= 3; round++) {
             try (EtcdCluster target = EtcdCluster.start(StackOptions.forTests(dir.resolve("target-" + round), Map.of()));
                     SnapshotState state = new SnapshotState(snapshot)) {
-                ClusterSpec spec = new ClusterSpec("bench", List.of(target.endpoints().split(",")), null, null, null, List.of(), false);
+                ClusterSpec spec = new ClusterSpec("bench", List.of(target.endpoints().split(",")), null, null, null, List.of(), false, false);
                 long start = System.nanoTime();
                 EtcdKeyspace.Outcome outcome = keyspace.restore("bench", spec, state, new byte[0], false, false, (done, total) -> { });
                 double seconds = (System.nanoTime() - start) / 1e9;

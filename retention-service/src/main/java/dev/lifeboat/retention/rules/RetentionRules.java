@@ -14,9 +14,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
+import dev.lifeboat.events.Durations;
 import dev.lifeboat.events.RetentionSpec;
 
 /**
@@ -37,7 +36,6 @@ import dev.lifeboat.events.RetentionSpec;
  */
 public final class RetentionRules {
 
-    private static final Pattern GO_DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
 
     private RetentionRules() {
     }
@@ -173,28 +171,6 @@ public final class RetentionRules {
 
     /** ISO-8601 ({@code P30D}, {@code PT12H}) or Go-like ({@code 720h}, {@code 1h30m}, {@code 7d}); null when unreadable. */
     public static Duration parseDuration(String text) {
-        if (text == null || text.isBlank()) {
-            return null;
-        }
-        try {
-            return Duration.parse(text.startsWith("P") || text.startsWith("p") ? text : "PT" + text.toUpperCase());
-        } catch (RuntimeException e) {
-            // not ISO-8601: try the Go-like form below
-        }
-        Matcher matcher = GO_DURATION.matcher(text);
-        Duration total = Duration.ZERO;
-        int end = 0;
-        while (matcher.find() && matcher.start() == end) {
-            long amount = Long.parseLong(matcher.group(1));
-            total = total.plus(switch (matcher.group(2)) {
-                case "ms" -> Duration.ofMillis(amount);
-                case "s" -> Duration.ofSeconds(amount);
-                case "m" -> Duration.ofMinutes(amount);
-                case "h" -> Duration.ofHours(amount);
-                default -> Duration.ofDays(amount);
-            });
-            end = matcher.end();
-        }
-        return end == text.length() && end > 0 ? total : null;
+        return Durations.read(text);
     }
 }

@@ -84,7 +84,7 @@ public final class PruneBenchmark {
             String bootstrap = stack.kafka().bootstrapServers();
             try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap, "linger.ms", 20),
                     new StringSerializer(), new ByteArraySerializer())) {
-                send(producer, new ClusterRegistered(cluster, new ClusterSpec(null, List.of("http://127.0.0.1:2379"), null, null, null, List.of(), false)));
+                send(producer, new ClusterRegistered(cluster, new ClusterSpec(null, List.of("http://127.0.0.1:2379"), null, null, null, List.of(), false, false)));
                 Instant now = Instant.now();
                 for (int i = 0; i < SNAPSHOTS; i++) {
                     String id = String.format("s%05d", i);
@@ -96,6 +96,7 @@ public final class PruneBenchmark {
             }
             awaitRows(stack, "select count(*) from retention.snapshot", SNAPSHOTS);
             HttpClient http = HttpClient.newHttpClient();
+            token = stack.adminToken();
             // the runs the completions asked for (nothing to delete yet: no policy) end; this one waits for them
             Thread.sleep(3000);
             run(http, retention, cluster);
@@ -122,10 +123,13 @@ public final class PruneBenchmark {
         }
     }
 
+    /** The admin token of the benchmark's stack. */
+    private static String token;
+
     /** POST /retention/run; returns how many snapshots it deleted. */
     private static int run(HttpClient http, QuarkusService retention, String cluster) throws Exception {
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(retention.url() + "/api/v1/clusters/" + cluster
-                + "/retention/run")).POST(HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofMinutes(10)).build(),
+                + "/retention/run")).header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofMinutes(10)).build(),
                 HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 200) {
             throw new IllegalStateException("run answered " + response.statusCode() + ": " + response.body());

@@ -9,20 +9,23 @@ import java.util.regex.Pattern;
 
 import dev.lifeboat.events.api.InvalidRequestException;
 import dev.lifeboat.events.ClusterSpec;
+import dev.lifeboat.events.SecretReference;
+import jakarta.validation.constraints.Size;
 
 /**
  * The body of {@code POST/PUT /api/v1/clusters}. Credentials are references — {@code file:/path} or
  * {@code env:NAME} — never values, and are never shown back.
  */
-public record ClusterRequest(String id, String displayName, List<String> endpoints, ClusterSpec.Tls tls, ClusterSpec.Auth auth,
-        ClusterSpec.Destination destination, List<ClusterSpec.Member> members, Boolean preferFollower) {
+public record ClusterRequest(@Size(max = 63) String id, @Size(max = 200) String displayName,
+        @Size(max = 16) List<@Size(max = 512) String> endpoints, ClusterSpec.Tls tls, ClusterSpec.Auth auth,
+        ClusterSpec.Destination destination, @Size(max = 16) List<ClusterSpec.Member> members, Boolean preferFollower, Boolean allowInsecure) {
 
     private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
     private static final Pattern REFERENCE = Pattern.compile("(file:)?/.+|env:[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
 
-    /** Checks every rule; the first broken one is thrown, naming its field. */
-    public ClusterSpec validate(String expectedId) {
+    /** Checks every rule (references against {@code rules}); the first broken one is thrown, naming its field. */
+    public ClusterSpec validate(String expectedId, SecretReference.Rules rules) {
         if (id == null || !DNS_LABEL.matcher(id).matches()) {
             throw new InvalidRequestException("id", "id must be a DNS label (lower-case letters, digits and '-', at most 63, "
                     + "starting and ending with a letter or digit), not " + quote(id));
@@ -37,17 +40,22 @@ public record ClusterRequest(String id, String displayName, List<String> endpoin
             endpoint("endpoints[" + i + "]", endpoints.get(i));
         }
         if (tls != null) {
-            reference("tls.caRef", tls.caRef(), false);
-            reference("tls.certRef", tls.certRef(), false);
-            reference("tls.keyRef", tls.keyRef(), false);
+            reference("tls.caRef", tls.caRef(), false, rules);
+            reference("tls.certRef", tls.certRef(), false, rules);
+            reference("tls.keyRef", tls.keyRef(), false, rules);
             if ((tls.certRef() == null) != (tls.keyRef() == null)) {
                 throw new InvalidRequestException(tls.certRef() == null ? "tls.certRef" : "tls.keyRef",
                         "a client certificate needs both tls.certRef and tls.keyRef");
             }
         }
         if (auth != null) {
-            reference("auth.userRef", auth.userRef(), true);
-            reference("auth.passwordRef", auth.passwordRef(), true);
+            reference("auth.userRef", auth.userRef(), true, rules);
+            reference("auth.passwordRef", auth.passwordRef(), true, rules);
+            boolean plain = tls == null && endpoints.stream().anyMatch(endpoint -> endpoint.startsWith("http://"));
+            if (plain && !Boolean.TRUE.equals(allowInsecure)) {
+                throw new InvalidRequestException("auth", "credentials go only to https endpoints (a password sent to http:// travels in the "
+                        + "clear); use https, or set allowInsecure: true for a network you trust");
+            }
         }
         if (destination != null && destination.bucket() != null && !BUCKET.matcher(destination.bucket()).matches()) {
             throw new InvalidRequestException("destination.bucket", "destination.bucket " + quote(destination.bucket())
@@ -71,7 +79,7 @@ public record ClusterRequest(String id, String displayName, List<String> endpoin
             endpoint("members[" + i + "].clientUrl", member.clientUrl());
         }
         return new ClusterSpec(displayName == null || displayName.isBlank() ? id : displayName, new ArrayList<>(endpoints), tls, auth,
-                destination, memberList, Boolean.TRUE.equals(preferFollower));
+                destination, memberList, Boolean.TRUE.equals(preferFollower), Boolean.TRUE.equals(allowInsecure));
     }
 
     private static void endpoint(String field, String value) {
@@ -86,7 +94,7 @@ public record ClusterRequest(String id, String displayName, List<String> endpoin
         }
     }
 
-    private static void reference(String field, String value, boolean required) {
+    private static void reference(String field, String value, boolean required, SecretReference.Rules rules) {
         if (value == null) {
             if (required) {
                 throw new InvalidRequestException(field, field + " is required");
@@ -96,6 +104,11 @@ public record ClusterRequest(String id, String displayName, List<String> endpoin
         if (!REFERENCE.matcher(value).matches()) {
             // The value is not echoed: it may be a secret pasted where a reference belongs.
             throw new InvalidRequestException(field, field + " must be a reference (file:/path, /path or env:NAME), not a value");
+        }
+        try {
+            rules.check(value, field);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException(field, e.getMessage());
         }
     }
 

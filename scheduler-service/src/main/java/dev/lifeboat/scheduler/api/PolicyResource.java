@@ -1,12 +1,16 @@
 package dev.lifeboat.scheduler.api;
 
 import java.net.URI;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
 
+import dev.lifeboat.events.Durations;
 import dev.lifeboat.events.api.InvalidRequestException;
+import dev.lifeboat.events.security.ClusterAccess;
+import dev.lifeboat.events.security.Roles;
 import dev.lifeboat.events.RetentionSpec;
 import dev.lifeboat.events.SnapshotKind;
 import dev.lifeboat.scheduler.cluster.Clusters;
@@ -14,6 +18,10 @@ import dev.lifeboat.scheduler.policy.Policies;
 import dev.lifeboat.scheduler.policy.PolicyRecord;
 import dev.lifeboat.scheduler.policy.Schedule;
 import io.smallrye.mutiny.Uni;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.Size;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -36,6 +44,8 @@ public class PolicyResource {
     /** Gardener's default: a delta is written once 100 MiB of changes accumulated. */
     static final long DEFAULT_DELTA_MAX_BYTES = 100L << 20;
     private static final long MIN_DELTA_MAX_BYTES = 1024;
+    /** The longest retention.maxAge: ten years. */
+    private static final Duration MAX_AGE = Duration.ofDays(3653);
 
     /**
      * Body of {@code POST}: {@code schedule} (cron, descriptor or {@code @every <duration>}), {@code timeZone}
@@ -44,8 +54,8 @@ public class PolicyResource {
      * continuous capture: its schedule is {@code @every <period>}, and {@code deltaMaxBytes} (default 100 MiB)
      * writes a delta early when that many bytes of changes accumulated. The same {@code id} again replaces the policy.
      */
-    public record PolicyRequest(String id, String schedule, String timeZone, String kind, String jitter, Long startingDeadlineSeconds,
-            RetentionSpec retention, Long deltaMaxBytes) {
+    public record PolicyRequest(@Size(max = 63) String id, @NotBlank @Size(max = 200) String schedule, @Size(max = 64) String timeZone,
+            @Size(max = 16) String kind, @Size(max = 32) String jitter, Long startingDeadlineSeconds, RetentionSpec retention, Long deltaMaxBytes) {
     }
 
     /** A policy as shown; {@code nextFireAt} is null for DELTA, which captures continuously. */
@@ -59,13 +69,17 @@ public class PolicyResource {
     }
 
     private final Policies policies;
+    private final ClusterAccess access;
 
-    public PolicyResource(Policies policies) {
+    public PolicyResource(Policies policies, ClusterAccess access) {
         this.policies = policies;
+        this.access = access;
     }
 
     @POST
-    public Uni<Response> set(@PathParam("cluster") String cluster, PolicyRequest request) {
+    @RolesAllowed(Roles.OPERATOR)
+    public Uni<Response> set(@PathParam("cluster") String cluster, @Valid PolicyRequest request) {
+        access.require(cluster);
         Policies.Definition definition = validate(request);
         return policies.set(cluster, definition)
                 .map(p -> Response.created(URI.create("/api/v1/clusters/" + cluster + "/policies/" + p.id)).entity(PolicyView.of(p)).build())
@@ -73,13 +87,17 @@ public class PolicyResource {
     }
 
     @GET
+    @RolesAllowed(Roles.VIEWER)
     public Uni<List<PolicyView>> list(@PathParam("cluster") String cluster) {
+        access.require(cluster);
         return policies.list(cluster).map(list -> list.stream().map(PolicyView::of).toList());
     }
 
     @DELETE
     @Path("/{policy}")
+    @RolesAllowed(Roles.OPERATOR)
     public Uni<Response> delete(@PathParam("cluster") String cluster, @PathParam("policy") String policy) {
+        access.require(cluster);
         return policies.delete(cluster, policy).replaceWith(Response.noContent().build()).onFailure().transform(PolicyResource::answer);
     }
 
@@ -95,8 +113,9 @@ public class PolicyResource {
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException("timeZone", e.getMessage());
         }
+        Schedule schedule;
         try {
-            Schedule.parse(request.schedule(), request.timeZone());
+            schedule = Schedule.parse(request.schedule(), request.timeZone());
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException("schedule", e.getMessage());
         }
@@ -133,10 +152,16 @@ public class PolicyResource {
             } catch (IllegalArgumentException e) {
                 throw new InvalidRequestException("jitter", e.getMessage());
             }
+            long period = schedule.period().map(Duration::getSeconds).orElse(Long.MAX_VALUE);
+            if (jitter >= period) {
+                throw new InvalidRequestException("jitter", "jitter must be shorter than the schedule's period (" + request.schedule().trim()
+                        + "), not " + request.jitter());
+            }
         }
         long deadline = request.startingDeadlineSeconds() == null ? DEFAULT_STARTING_DEADLINE : request.startingDeadlineSeconds();
-        if (deadline < 0) {
-            throw new InvalidRequestException("startingDeadlineSeconds", "startingDeadlineSeconds must not be negative");
+        if (deadline < 0 || deadline > Durations.YEAR.getSeconds()) {
+            throw new InvalidRequestException("startingDeadlineSeconds", "startingDeadlineSeconds must be between 0 and "
+                    + Durations.YEAR.getSeconds() + " (a year), not " + deadline);
         }
         RetentionSpec retention = request.retention();
         if (retention != null) {
@@ -148,7 +173,7 @@ public class PolicyResource {
             }
             if (retention.maxAge() != null) {
                 try {
-                    Schedule.duration(retention.maxAge(), "retention.maxAge");
+                    Durations.parse(retention.maxAge(), "retention.maxAge", Duration.ofSeconds(1), MAX_AGE);
                 } catch (IllegalArgumentException e) {
                     throw new InvalidRequestException("retention.maxAge", e.getMessage());
                 }

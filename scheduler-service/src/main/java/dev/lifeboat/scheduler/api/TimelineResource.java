@@ -1,13 +1,14 @@
 package dev.lifeboat.scheduler.api;
 
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.List;
 
-import dev.lifeboat.events.api.InvalidRequestException;
+import dev.lifeboat.events.api.Params;
+import dev.lifeboat.events.security.ClusterAccess;
+import dev.lifeboat.events.security.Roles;
 import dev.lifeboat.scheduler.timeline.Timeline;
 import io.smallrye.mutiny.Uni;
-import jakarta.ws.rs.DefaultValue;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -21,23 +22,19 @@ import jakarta.ws.rs.core.MediaType;
 public class TimelineResource {
 
     private final Timeline timeline;
+    private final ClusterAccess access;
 
-    public TimelineResource(Timeline timeline) {
+    public TimelineResource(Timeline timeline, ClusterAccess access) {
         this.timeline = timeline;
+        this.access = access;
     }
 
+    /** {@code since} (RFC 3339, default: the beginning) and {@code limit} (1–5000, default 200). */
     @GET
+    @RolesAllowed(Roles.VIEWER)
     public Uni<List<Timeline.Entry>> get(@PathParam("cluster") String cluster, @QueryParam("since") String since,
-            @QueryParam("limit") @DefaultValue("200") int limit) {
-        if (limit < 1 || limit > 5000) {
-            throw new InvalidRequestException("limit", "limit must be between 1 and 5000, not " + limit);
-        }
-        Instant from;
-        try {
-            from = since == null || since.isBlank() ? Instant.EPOCH : Instant.parse(since);
-        } catch (DateTimeParseException e) {
-            throw new InvalidRequestException("since", "since must be an RFC 3339 time like 2026-11-22T10:00:00Z, not '" + since + "'");
-        }
-        return timeline.of(cluster, from, limit);
+            @QueryParam("limit") String limit) {
+        access.require(cluster);
+        return timeline.of(cluster, Params.time("since", since, Instant.EPOCH), Params.integer("limit", limit, 1, 5000, 200));
     }
 }

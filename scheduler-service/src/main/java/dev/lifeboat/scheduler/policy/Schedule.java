@@ -8,13 +8,13 @@ import java.time.ZonedDateTime;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import com.cronutils.model.CronType;
 import com.cronutils.model.definition.CronDefinitionBuilder;
 import com.cronutils.model.time.ExecutionTime;
 import com.cronutils.parser.CronParser;
+
+import dev.lifeboat.events.Durations;
 
 /**
  * When a policy fires: a 5-field cron expression read in an IANA time zone (cron-utils, Unix flavour),
@@ -29,7 +29,6 @@ public final class Schedule {
     private static final Map<String, String> DESCRIPTORS = Map.of("@hourly", "0 * * * *", "@daily", "0 0 * * *",
             "@midnight", "0 0 * * *", "@weekly", "0 0 * * 0", "@monthly", "0 0 1 * *", "@yearly", "0 0 1 1 *",
             "@annually", "0 0 1 1 *");
-    private static final Pattern GO_DURATION = Pattern.compile("(?:(\\d+)h)?(?:(\\d+)m)?(?:(\\d+)s)?");
 
     private final ExecutionTime cron;
     private final ZoneId zone;
@@ -63,6 +62,11 @@ public final class Schedule {
         }
     }
 
+    /** The fixed period of an {@code @every} schedule; empty for cron schedules. */
+    public Optional<Duration> period() {
+        return Optional.ofNullable(every);
+    }
+
     /** An IANA zone id; null or blank means UTC. */
     public static ZoneId zone(String timeZone) {
         if (timeZone == null || timeZone.isBlank()) {
@@ -75,21 +79,13 @@ public final class Schedule {
         }
     }
 
-    /** A Go-like duration ({@code 1h30m}, {@code 90s}), at least one second. */
+    /** A duration ({@code 1h30m}, {@code 90s}, {@link Durations}) of one second to a year: a period, or a jitter. */
     public static Duration duration(String text, String what) {
-        Matcher m = GO_DURATION.matcher(text == null ? "" : text.trim());
-        if (text == null || text.isBlank() || !m.matches()) {
-            throw new IllegalArgumentException(what + " '" + text + "' is not a duration like 30s, 5m or 1h30m");
-        }
-        Duration duration = Duration.ofHours(group(m, 1)).plusMinutes(group(m, 2)).plusSeconds(group(m, 3));
-        if (duration.getSeconds() < 1) {
-            throw new IllegalArgumentException(what + " must be at least 1s");
+        Duration duration = Durations.parse(text, what, Duration.ofSeconds(1), Durations.YEAR);
+        if (duration.toMillis() % 1000 != 0) {
+            throw new IllegalArgumentException(what + " must be whole seconds, not " + text);
         }
         return duration;
-    }
-
-    private static long group(Matcher m, int group) {
-        return m.group(group) == null ? 0 : Long.parseLong(m.group(group));
     }
 
     /** The first slot strictly after {@code after}. */

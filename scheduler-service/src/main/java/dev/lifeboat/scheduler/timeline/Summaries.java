@@ -5,6 +5,7 @@ import dev.lifeboat.events.BackupPolicySet;
 import dev.lifeboat.events.BackupRejected;
 import dev.lifeboat.events.BackupRequested;
 import dev.lifeboat.events.ClusterDeleted;
+import dev.lifeboat.events.CallAudited;
 import dev.lifeboat.events.ClusterPauseRequested;
 import dev.lifeboat.events.ClusterPaused;
 import dev.lifeboat.events.ClusterRegistered;
@@ -86,6 +87,8 @@ final class Summaries {
             return "member " + e.memberName() + " failed to restore: " + e.reason();
         } else if (event instanceof RollbackMember e) {
             return "member " + e.memberName() + " told to roll back restore " + e.restoreId();
+        } else if (event instanceof CallAudited e) {
+            return e.caller() + ": " + e.action() + (e.target() == null ? "" : " (" + e.target() + ")") + " → " + e.status();
         } else if (event instanceof MemberRolledBack e) {
             return "member " + e.memberName() + (e.succeeded() ? " rolled back to its pre-restore data" : " could not roll back: " + e.reason());
         }

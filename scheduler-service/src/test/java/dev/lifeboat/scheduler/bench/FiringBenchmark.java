@@ -44,6 +44,7 @@ public final class FiringBenchmark {
                 QuarkusService scheduler = QuarkusService.startOnFreePort(repo, "scheduler-service", "scheduler-service", stack.quarkusConfig(),
                         dir.resolve("run")).awaitReady(Duration.ofSeconds(120))) {
             HttpClient http = HttpClient.newHttpClient();
+            token = stack.adminToken();
             System.out.println("creating " + CLUSTERS * POLICIES_PER_CLUSTER + " policies @every 1m ...");
             createPolicies(http, scheduler.url());
             Instant slot = Instant.ofEpochSecond((Instant.now().getEpochSecond() / 60 + 1) * 60);
@@ -95,8 +96,12 @@ public final class FiringBenchmark {
         }
     }
 
+    /** The admin token of the benchmark's stack. */
+    private static String token;
+
     private static Void post(HttpClient http, String url, String json) throws Exception {
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + token)
                 .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 201) {
             throw new IllegalStateException(url + " answered " + response.statusCode() + ": " + response.body());

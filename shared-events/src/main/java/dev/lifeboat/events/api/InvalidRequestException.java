@@ -1,16 +1,9 @@
 package dev.lifeboat.events.api;
 
 /** A request body or parameter that breaks a rule; answered with 400 naming the field. */
-public class InvalidRequestException extends RuntimeException {
-
-    private final String field;
+public class InvalidRequestException extends RequestRefusedException {
 
     public InvalidRequestException(String field, String message) {
-        super(message);
-        this.field = field;
-    }
-
-    public String field() {
-        return field;
+        super(400, field, message);
     }
 }

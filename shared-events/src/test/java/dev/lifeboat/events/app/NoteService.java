@@ -39,6 +39,6 @@ public class NoteService {
     }
 
     private static ClusterSpec spec() {
-        return new ClusterSpec("test", List.of("http://127.0.0.1:2379"), null, null, null, List.of(), false);
+        return new ClusterSpec("test", List.of("http://127.0.0.1:2379"), null, null, null, List.of(), false, false);
     }
 }

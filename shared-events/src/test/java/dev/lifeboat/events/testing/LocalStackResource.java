@@ -1,18 +1,27 @@
 package dev.lifeboat.events.testing;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import dev.lifeboat.events.Topics;
 import dev.lifeboat.stack.LocalStack;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.restassured.RestAssured;
 
 /**
  * Points a {@code @QuarkusTest} at the real servers of the local stack: one stack per test JVM (per
  * application start, when test profiles restart it), started on first use, with every Lifeboat topic. Extra topics a test needs are given as the init
- * argument {@code topics} ({@code name:partitions,...}).
+ * argument {@code topics} ({@code name:partitions,...}). The services verify tokens signed by the stack's key;
+ * REST Assured calls carry an admin token ({@link #adminToken()}) unless a test gives its own Authorization header
+ * (or calls {@code given().noFilters()} to send none).
  */
 public class LocalStackResource implements QuarkusTestResourceLifecycleManager {
+
+    private static volatile String adminToken;
+    private static volatile LocalStack started;
+    private static boolean tokenFilterAdded;
 
     private final Map<String, Integer> topics = new LinkedHashMap<>(Topics.all());
 
@@ -29,7 +38,29 @@ public class LocalStackResource implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public Map<String, String> start() {
-        return stack().quarkusConfig();
+        LocalStack stack = stack();
+        started = stack;
+        adminToken = stack.adminToken();
+        if (!tokenFilterAdded) {
+            RestAssured.filters((request, response, context) -> {
+                if (!request.getHeaders().hasHeaderWithName("Authorization")) {
+                    request.header("Authorization", "Bearer " + adminToken);
+                }
+                return context.next(request, response);
+            });
+            tokenFilterAdded = true;
+        }
+        return stack.quarkusConfig();
+    }
+
+    /** An admin token of the stack, for calls that do not go through REST Assured. */
+    public static String adminToken() {
+        return adminToken;
+    }
+
+    /** A token of the stack for {@code subject} with {@code roles}, limited to {@code clusters} (none: all), valid for an hour. */
+    public static String token(String subject, List<String> roles, List<String> clusters) {
+        return started.token(subject, roles, clusters, Duration.ofHours(1));
     }
 
     /** The JVM's stack, for tests that talk to etcd, Kafka, S3 or PostgreSQL directly. */

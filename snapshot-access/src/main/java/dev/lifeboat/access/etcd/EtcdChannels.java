@@ -9,6 +9,7 @@ import javax.net.ssl.SSLException;
 
 import dev.lifeboat.events.ClusterSpec;
 import dev.lifeboat.events.SecretReference;
+import dev.lifeboat.events.security.SecretRules;
 import io.etcd.jetcd.api.AuthGrpc;
 import io.etcd.jetcd.api.AuthenticateRequest;
 import io.grpc.ClientInterceptor;
@@ -44,11 +45,13 @@ public final class EtcdChannels {
         }
         try {
             var ssl = GrpcSslContexts.forClient();
+            SecretReference.Rules rules = SecretRules.current();
             if (spec.tls() != null && spec.tls().caRef() != null) {
-                ssl.trustManager(SecretReference.file(spec.tls().caRef()).toFile());
+                ssl.trustManager(SecretReference.file(spec.tls().caRef(), "tls.caRef of cluster '" + clusterId + "'", rules).toFile());
             }
             if (spec.tls() != null && spec.tls().certRef() != null && spec.tls().keyRef() != null) {
-                ssl.keyManager(SecretReference.file(spec.tls().certRef()).toFile(), SecretReference.file(spec.tls().keyRef()).toFile());
+                ssl.keyManager(SecretReference.file(spec.tls().certRef(), "tls.certRef of cluster '" + clusterId + "'", rules).toFile(),
+                        SecretReference.file(spec.tls().keyRef(), "tls.keyRef of cluster '" + clusterId + "'", rules).toFile());
             }
             return builder.sslContext(ssl.build()).build();
         } catch (SSLException | IllegalArgumentException e) {
@@ -64,11 +67,16 @@ public final class EtcdChannels {
         if (spec.auth() == null || spec.auth().userRef() == null) {
             return null;
         }
+        if (!channelIsEncrypted(channel, spec) && !spec.allowInsecure()) {
+            throw new EtcdRejectedException("cluster '" + clusterId + "' has credentials but plain-http endpoints: Lifeboat sends no password "
+                    + "in the clear (use https, or register the cluster with allowInsecure)");
+        }
         String user;
         String password;
         try {
-            user = SecretReference.resolve(spec.auth().userRef(), "etcd user of cluster '" + clusterId + "'");
-            password = SecretReference.resolve(spec.auth().passwordRef(), "etcd password of cluster '" + clusterId + "'");
+            SecretReference.Rules rules = SecretRules.current();
+            user = SecretReference.resolve(spec.auth().userRef(), "etcd user of cluster '" + clusterId + "'", rules);
+            password = SecretReference.resolve(spec.auth().passwordRef(), "etcd password of cluster '" + clusterId + "'", rules);
         } catch (IllegalArgumentException e) {
             throw new EtcdRejectedException(e.getMessage());
         }
@@ -77,6 +85,11 @@ public final class EtcdChannels {
         Metadata headers = new Metadata();
         headers.put(TOKEN, token);
         return MetadataUtils.newAttachHeadersInterceptor(headers);
+    }
+
+    /** Whether the cluster's channels use TLS: every endpoint https, or TLS files given. */
+    private static boolean channelIsEncrypted(ManagedChannel channel, ClusterSpec spec) {
+        return spec.tls() != null || spec.endpoints().stream().allMatch(endpoint -> endpoint.startsWith("https://"));
     }
 
     /** What a caller does with a member once its channel is open and authenticated. */

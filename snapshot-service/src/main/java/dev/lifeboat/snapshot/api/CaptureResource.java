@@ -3,6 +3,8 @@ package dev.lifeboat.snapshot.api;
 import java.time.Instant;
 import java.util.List;
 
+import dev.lifeboat.events.security.ClusterAccess;
+import dev.lifeboat.events.security.Roles;
 import dev.lifeboat.snapshot.delta.CaptureStatus;
 import dev.lifeboat.snapshot.delta.ChainRecord;
 import dev.lifeboat.snapshot.delta.Chains;
@@ -10,6 +12,7 @@ import dev.lifeboat.snapshot.delta.DeltaCapture;
 import dev.lifeboat.snapshot.delta.DeltaPolicyRecord;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Uni;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -40,15 +43,19 @@ public class CaptureResource {
 
     private final Chains chains;
     private final DeltaCapture capture;
+    private final ClusterAccess access;
 
-    public CaptureResource(Chains chains, DeltaCapture capture) {
+    public CaptureResource(Chains chains, DeltaCapture capture, ClusterAccess access) {
         this.chains = chains;
         this.capture = capture;
+        this.access = access;
     }
 
     @GET
     @WithSession
+    @RolesAllowed(Roles.VIEWER)
     public Uni<CaptureView> get(@PathParam("cluster") String cluster) {
+        access.require(cluster);
         return DeltaPolicyRecord.<DeltaPolicyRecord>findById(cluster).chain(policy -> chains.history(cluster, 20).map(history -> new CaptureView(
                 cluster, policy == null ? null : policy.periodSeconds, policy == null ? null : policy.maxBytes,
                 history.stream().map(ChainView::of).toList(), capture.status(cluster).orElse(null))));

@@ -42,9 +42,17 @@ public class ContentStreams {
         }
     }
 
-    /** The stream's bytes in chunks, read when asked for; the stream is closed when they end, fail, or the client goes away. */
-    Multi<byte[]> chunks(InputStream plain, String what) {
-        Source source = new Source(plain, chunkSize, what);
+    /** A stream that opens with blocking I/O (an S3 GET). */
+    interface Opening {
+        InputStream open() throws IOException;
+    }
+
+    /**
+     * The stream's bytes in chunks, read when asked for: the stream is opened on the reader thread with the first
+     * chunk, and closed when they end, fail, or the client goes away.
+     */
+    Multi<byte[]> chunks(Opening opening, String what) {
+        Source source = new Source(opening, chunkSize, what);
         Executor readers = Infrastructure.getDefaultWorkerPool();
         return Multi.createBy().repeating()
                 .uni(() -> Uni.createFrom().item(Unchecked.supplier(source::next)).runSubscriptionOn(readers))
@@ -61,19 +69,26 @@ public class ContentStreams {
 
         private static final byte[] END = new byte[0];
 
-        private final InputStream plain;
+        private final Opening opening;
         private final int chunkSize;
         private final String what;
+        private InputStream plain;
         private boolean closed;
 
-        Source(InputStream plain, int chunkSize, String what) {
-            this.plain = plain;
+        Source(Opening opening, int chunkSize, String what) {
+            this.opening = opening;
             this.chunkSize = chunkSize;
             this.what = what;
         }
 
         synchronized byte[] next() throws IOException {
-            return closed ? END : plain.readNBytes(chunkSize);
+            if (closed) {
+                return END;
+            }
+            if (plain == null) {
+                plain = opening.open();
+            }
+            return plain.readNBytes(chunkSize);
         }
 
         synchronized void close() {
@@ -81,6 +96,9 @@ public class ContentStreams {
                 return;
             }
             closed = true;
+            if (plain == null) {
+                return;
+            }
             try {
                 plain.close();
             } catch (IOException e) {

@@ -1,26 +1,26 @@
 package dev.lifeboat.snapshot.api;
 
-import java.io.InputStream;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 import dev.lifeboat.access.format.Compression;
+import dev.lifeboat.access.format.StoredFormat;
+import dev.lifeboat.access.store.ObjectStore;
 import dev.lifeboat.events.SnapshotKind;
+import dev.lifeboat.events.api.Params;
+import dev.lifeboat.events.audit.AuditTrail;
+import dev.lifeboat.events.security.ClusterAccess;
+import dev.lifeboat.events.security.Roles;
 import dev.lifeboat.snapshot.catalog.SnapshotEntry;
 import dev.lifeboat.snapshot.catalog.SnapshotPhase;
-import dev.lifeboat.access.store.ObjectStore;
-import dev.lifeboat.access.format.StoredFormat;
-import io.agroal.api.AgroalDataSource;
+import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.quarkus.panache.common.Parameters;
 import io.quarkus.panache.common.Sort;
-import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Uni;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.BadRequestException;
-import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.Path;
@@ -33,36 +33,47 @@ import jakarta.ws.rs.core.Response;
 
 import org.jboss.resteasy.reactive.RestMulti;
 
-/** The snapshot catalog over REST, and the plain content of a snapshot. */
+/**
+ * The snapshot catalog over REST (viewer), and the plain content of a snapshot (restorer: it holds every
+ * Secret of the cluster, decrypted), each download an event in the cluster's timeline.
+ */
 @Path("/api/v1/snapshots")
 @Produces(MediaType.APPLICATION_JSON)
 public class SnapshotResource {
 
     private final ObjectStore store;
     private final StoredFormat format;
-    private final AgroalDataSource db;
     private final ContentStreams contents;
+    private final ClusterAccess access;
+    private final AuditTrail audit;
 
-    public SnapshotResource(ObjectStore store, StoredFormat format, AgroalDataSource db, ContentStreams contents) {
+    public SnapshotResource(ObjectStore store, StoredFormat format, ContentStreams contents, ClusterAccess access, AuditTrail audit) {
         this.store = store;
         this.format = format;
-        this.db = db;
         this.contents = contents;
+        this.access = access;
+        this.audit = audit;
     }
 
-    /** Snapshots, newest first, optionally of one cluster, in one phase, of one kind (FULL or DELTA). */
+    /**
+     * Snapshots, newest first, optionally of one cluster, in one phase, of one kind (FULL or DELTA); {@code limit}
+     * 1–1000 (default 100). A token limited to some clusters sees only theirs.
+     */
     @GET
     @WithSession
+    @RolesAllowed(Roles.VIEWER)
     public Uni<List<SnapshotView>> list(@QueryParam("cluster") String cluster, @QueryParam("phase") String phase,
-            @QueryParam("kind") String kind, @QueryParam("limit") @DefaultValue("100") int limit) {
-        if (limit < 1 || limit > 1000) {
-            throw new BadRequestException("limit must be between 1 and 1000, not " + limit);
-        }
+            @QueryParam("kind") String kind, @QueryParam("limit") String limit) {
+        int max = Params.integer("limit", limit, 1, 1000, 100);
         StringBuilder query = new StringBuilder("1 = 1");
         Parameters parameters = new Parameters();
         if (cluster != null && !cluster.isBlank()) {
+            access.require(cluster);
             query.append(" and clusterId = :cluster");
             parameters.and("cluster", cluster);
+        } else if (access.limitedTo().isPresent()) {
+            query.append(" and clusterId in :clusters");
+            parameters.and("clusters", access.limitedTo().get());
         }
         if (phase != null && !phase.isBlank()) {
             query.append(" and phase = :phase");
@@ -73,15 +84,16 @@ public class SnapshotResource {
             parameters.and("kind", kind(kind));
         }
         return SnapshotEntry.<SnapshotEntry>find(query.toString(), Sort.descending("requestedAt"), parameters)
-                .page(0, limit).list().map(entries -> entries.stream().map(SnapshotView::of).toList());
+                .page(0, max).list().map(entries -> entries.stream().map(SnapshotView::of).toList());
     }
 
     @GET
     @Path("/{id}")
     @WithSession
+    @RolesAllowed(Roles.VIEWER)
     public Uni<SnapshotView> get(@PathParam("id") String id) {
         return SnapshotEntry.<SnapshotEntry>findById(id).map(entry -> {
-            if (entry == null) {
+            if (entry == null || !access.allows(entry.clusterId)) {
                 throw new NotFoundException("no snapshot with id '" + id + "'");
             }
             return SnapshotView.of(entry);
@@ -92,41 +104,28 @@ public class SnapshotResource {
      * The plain content, decrypted and decompressed while it streams: for a full snapshot the etcd snapshot
      * file (db + SHA-256 trailer), ready for {@code etcdctl snapshot restore}; for a delta the delta file
      * (JSON Lines, see snapshot-format's {@code DeltaFile}). Read only as fast as the client takes it
-     * ({@link ContentStreams}).
+     * ({@link ContentStreams}). Each download is recorded (who, which snapshot) before it starts; 409 unless
+     * Completed.
      */
     @GET
     @Path("/{id}/content")
     @Produces(MediaType.APPLICATION_OCTET_STREAM)
-    @Blocking
-    public RestMulti<byte[]> content(@PathParam("id") String id) throws Exception {
-        String[] stored = storedObject(id);
-        String bucket = stored[0];
-        String key = stored[1];
-        Compression compression = Compression.valueOf(stored[2].toUpperCase(Locale.ROOT));
-        String keyId = stored[3];
-        String suffix = "DELTA".equals(stored[4]) ? ".delta" : ".db";
-        InputStream plain = format.reader(store.get(bucket, key), compression, keyId);
-        return RestMulti.fromMultiData(contents.chunks(plain, "snapshot " + id))
-                .header("Content-Disposition", "attachment; filename=\"" + id + suffix + "\"").build();
-    }
-
-    private String[] storedObject(String id) throws Exception {
-        try (Connection connection = db.getConnection();
-                PreparedStatement query = connection.prepareStatement(
-                        "select phase, bucket, object_key, compression, encryption_key_id, kind from snapshot where id = ?")) {
-            query.setString(1, id);
-            try (ResultSet row = query.executeQuery()) {
-                if (!row.next()) {
-                    throw new NotFoundException("no snapshot with id '" + id + "'");
-                }
-                if (!SnapshotPhase.COMPLETED.name().equals(row.getString("phase"))) {
-                    throw new WebApplicationException("snapshot '" + id + "' is " + row.getString("phase")
-                            + ": only Completed snapshots have content", Response.Status.CONFLICT);
-                }
-                return new String[] {row.getString("bucket"), row.getString("object_key"), row.getString("compression"),
-                        row.getString("encryption_key_id"), row.getString("kind")};
+    @RolesAllowed(Roles.RESTORER)
+    public RestMulti<byte[]> content(@PathParam("id") String id) {
+        Uni<SnapshotEntry> downloadable = Panache.withTransaction(() -> SnapshotEntry.<SnapshotEntry>findById(id).chain(entry -> {
+            if (entry == null || !access.allows(entry.clusterId)) {
+                throw new NotFoundException("no snapshot with id '" + id + "'");
             }
-        }
+            if (entry.phase != SnapshotPhase.COMPLETED) {
+                throw new WebApplicationException("snapshot '" + id + "' is " + entry.phase + ": only Completed snapshots have content",
+                        Response.Status.CONFLICT);
+            }
+            return audit.record(entry.clusterId, "download", "snapshot " + id).replaceWith(entry);
+        }));
+        return RestMulti.fromUniResponse(downloadable, entry -> contents.chunks(() -> format.reader(store.get(entry.bucket, entry.objectKey),
+                Compression.valueOf(entry.compression.toUpperCase(Locale.ROOT)), entry.encryptionKeyId), "snapshot " + id),
+                entry -> Map.of("Content-Disposition", List.of("attachment; filename=\"" + id + (entry.kind == SnapshotKind.DELTA ? ".delta" : ".db")
+                        + "\"")));
     }
 
     private static SnapshotKind kind(String kind) {

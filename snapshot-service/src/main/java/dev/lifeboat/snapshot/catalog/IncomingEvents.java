@@ -1,7 +1,6 @@
 package dev.lifeboat.snapshot.catalog;
 
 import java.time.Instant;
-import java.util.UUID;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
@@ -10,6 +9,7 @@ import dev.lifeboat.events.BackupPolicyDeleted;
 import dev.lifeboat.events.BackupPolicySet;
 import dev.lifeboat.events.ClusterPaused;
 import dev.lifeboat.events.ClusterResumed;
+import dev.lifeboat.events.Ids;
 import dev.lifeboat.events.LifeboatEvent;
 import dev.lifeboat.events.MalformedEventException;
 import dev.lifeboat.events.SnapshotDeleted;
@@ -94,7 +94,7 @@ public class IncomingEvents {
                     return Uni.createFrom().voidItem();
                 }
                 SnapshotEntry entry = new SnapshotEntry();
-                entry.id = newSnapshotId();
+                entry.id = Ids.newId();
                 entry.requestId = request.requestId();
                 entry.clusterId = request.clusterId();
                 entry.kind = request.kind();
@@ -119,10 +119,5 @@ public class IncomingEvents {
                 }
             }).replaceWithVoid();
         });
-    }
-
-    /** 16 hex digits, random: short enough for object names, unique in practice. */
-    static String newSnapshotId() {
-        return Long.toHexString(UUID.randomUUID().getMostSignificantBits() | Long.MIN_VALUE).substring(0, 16);
     }
 }

@@ -6,11 +6,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 import dev.lifeboat.events.BackupRequested;
 import dev.lifeboat.events.ClusterSpec;
 import dev.lifeboat.events.DeltaGapDetected;
+import dev.lifeboat.events.Ids;
 import dev.lifeboat.events.SnapshotCompleted;
 import dev.lifeboat.events.SnapshotKind;
 import dev.lifeboat.events.outbox.Outbox;
@@ -89,7 +89,7 @@ public class Chains {
                         return Uni.createFrom().item(existing);
                     }
                     ChainRecord chain = new ChainRecord();
-                    chain.id = newId();
+                    chain.id = Ids.newId();
                     chain.clusterId = clusterId;
                     chain.state = ChainRecord.State.WAITING;
                     chain.baseAfter = baseAfter;
@@ -169,7 +169,7 @@ public class Chains {
             Instant now = Instant.now();
             Log.warnf("delta capture of cluster %s lost changes after revision %d: %s", chain.clusterId, chain.lastRevision, reason);
             ChainRecord next = new ChainRecord();
-            next.id = newId();
+            next.id = Ids.newId();
             next.clusterId = chain.clusterId;
             next.state = ChainRecord.State.WAITING;
             next.baseAfter = now;
@@ -241,10 +241,5 @@ public class Chains {
     /** A cluster's chains, newest first. */
     public Uni<List<ChainRecord>> history(String clusterId, int limit) {
         return Panache.withSession(() -> ChainRecord.<ChainRecord>find("clusterId = ?1 order by createdAt desc", clusterId).page(0, limit).list());
-    }
-
-    /** 16 hex digits, random. */
-    static String newId() {
-        return Long.toHexString(UUID.randomUUID().getMostSignificantBits() | Long.MIN_VALUE).substring(0, 16);
     }
 }

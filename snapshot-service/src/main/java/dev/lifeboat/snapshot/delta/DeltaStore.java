@@ -13,6 +13,7 @@ import dev.lifeboat.access.store.ObjectStoreException;
 import dev.lifeboat.etcdsnapshot.DeltaEvent;
 import dev.lifeboat.etcdsnapshot.DeltaFile;
 import dev.lifeboat.events.ClusterSpec;
+import dev.lifeboat.events.Ids;
 import dev.lifeboat.events.SnapshotCompleted;
 import dev.lifeboat.events.SnapshotKind;
 import dev.lifeboat.snapshot.SnapshotServiceConfig;
@@ -57,7 +58,7 @@ public class DeltaStore {
 
     final class Open {
 
-        private final String id = Chains.newId();
+        private final String id = Ids.newId();
         private final String clusterId;
         private final String bucket;
         private final String base;

@@ -59,7 +59,7 @@ public final class SnapshotBenchmark {
             load(etcd, 0, 520L << 20);
             String cluster = "bench";
             TestEvents.publish(bootstrap, "bench", new ClusterRegistered(cluster,
-                    new ClusterSpec("bench", List.of(etcd), null, null, null, List.of(), false)));
+                    new ClusterSpec("bench", List.of(etcd), null, null, null, List.of(), false, false)));
             Path file = dir.resolve("etcdctl-save.db");
             MinioClient minio = MinioClient.builder().endpoint(stack.s3().endpoint()).region("us-east-1")
                     .credentials(stack.s3().accessKey(), stack.s3().secretKey()).build();
