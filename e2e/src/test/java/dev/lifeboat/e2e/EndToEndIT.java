@@ -20,7 +20,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -30,13 +29,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.lifeboat.events.Topics;
-import dev.lifeboat.stack.EtcdAgents;
 import dev.lifeboat.stack.EtcdCluster;
 import dev.lifeboat.stack.LocalStack;
-import dev.lifeboat.stack.Ports;
-import dev.lifeboat.stack.QuarkusService;
-import dev.lifeboat.stack.StackOptions;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
@@ -52,53 +46,24 @@ import io.etcd.jetcd.options.GetOption;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class EndToEndIT {
 
-    private static final String CLUSTER = "e2e";
+    private static final String CLUSTER = RunningLifeboat.CLUSTER;
     private static final Duration WAIT = Duration.ofSeconds(120);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Path REPO = Path.of("..").toAbsolutePath().normalize();
-    private static final List<QuarkusService> SERVICES = new ArrayList<>();
+    private static final Path REPO = RunningLifeboat.REPO;
     private static final Map<String, String> URLS = new HashMap<>();
 
     private static OtlpReceiver traces;
     private static LocalStack stack;
-    private static EtcdAgents agents;
     private static EtcdCluster.Member member;
     private static String restoreId;
 
     @BeforeAll
     static void start() throws Exception {
-        traces = new OtlpReceiver();
-        Path dir = Path.of("target", "e2e-" + ProcessHandle.current().pid()).toAbsolutePath();
-        stack = LocalStack.start(StackOptions.forTests(dir, Topics.all()).withEtcdByAgents(true));
-        Map<String, String> config = new HashMap<>(stack.quarkusConfig());
-        config.remove("local-stack.etcd-endpoints");
-        config.put("quarkus.otel.exporter.otlp.traces.endpoint", traces.endpoint());
-        config.put("quarkus.otel.exporter.otlp.traces.protocol", "http/protobuf");
-        config.put("quarkus.otel.bsp.schedule.delay", "200ms");
-        Map<String, Integer> ports = Map.of("scheduler-service", Ports.free(), "snapshot-service", Ports.free(), "retention-service", Ports.free(),
-                "restore-service", Ports.free());
-        ports.forEach((name, port) -> URLS.put(name, "http://127.0.0.1:" + port));
-        member = stack.etcd().members().get(0);
-        agents = EtcdAgents.start(REPO, CLUSTER, EtcdCluster.planned(List.of(new EtcdCluster.Member("e2e-0", member.clientPort(), member.peerPort(),
-                member.dataDir()))), stack, URLS.get("snapshot-service"), i -> Ports.free(),
-                m -> Map.of("quarkus.otel.exporter.otlp.traces.endpoint", traces.endpoint(), "quarkus.otel.exporter.otlp.traces.protocol",
-                        "http/protobuf", "quarkus.otel.bsp.schedule.delay", "200ms"));
-        ports.forEach((name, port) -> SERVICES.add(QuarkusService.start(REPO, name, name, port, config, stack.options().runDir())));
-        SERVICES.parallelStream().forEach(service -> service.awaitReady(WAIT));
-    }
-
-    @AfterAll
-    static void stop() {
-        SERVICES.forEach(QuarkusService::close);
-        if (agents != null) {
-            agents.close();
-        }
-        if (stack != null) {
-            stack.close();
-        }
-        if (traces != null) {
-            traces.close();
-        }
+        RunningLifeboat lifeboat = RunningLifeboat.get();
+        traces = lifeboat.traces;
+        stack = lifeboat.stack;
+        member = lifeboat.member;
+        URLS.putAll(lifeboat.urls);
     }
 
     @Test
@@ -194,7 +159,7 @@ class EndToEndIT {
         for (String type : List.of("lifeboat.cluster.registered.v1", "lifeboat.cluster.policy-set.v1", "lifeboat.snapshot.requested.v1",
                 "lifeboat.snapshot.started.v1", "lifeboat.snapshot.completed.v1", "lifeboat.restore.phase-changed.v1",
                 "lifeboat.cluster.pause-requested.v1", "lifeboat.cluster.paused.v1", "lifeboat.agent.restore-member.v1",
-                "lifeboat.agent.member-restored.v1", "lifeboat.cluster.resumed.v1")) {
+                "lifeboat.agent.member-restored.v1", "lifeboat.cluster.resumed.v1", "lifeboat.audit.call.v1")) {
             assertTrue(types.contains(type), "the timeline shows " + type + ": " + types);
         }
         Run people = lifeboat("timeline", "--cluster", CLUSTER);

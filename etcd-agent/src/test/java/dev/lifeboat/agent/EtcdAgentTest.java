@@ -149,7 +149,7 @@ class EtcdAgentTest {
         assertTrue(restored.revision() > 0);
         assertTrue(Files.isDirectory(Path.of(state.asideDir)), "the pre-restore data dir is kept for a rollback");
 
-        TestEvents.publish(kafka, "test", new RollbackMember("crash-restored", AgentTestResource.CLUSTER, AgentTestResource.MEMBER));
+        TestEvents.publish(kafka, "test", new RollbackMember("crash-restored", AgentTestResource.CLUSTER, AgentTestResource.MEMBER, null));
         MemberRolledBack rolledBack = (MemberRolledBack) answer("crash-restored", EventType.MEMBER_ROLLED_BACK);
         assertTrue(rolledBack.succeeded(), String.valueOf(rolledBack.reason()));
         etcd.awaitHealthy();
@@ -160,25 +160,30 @@ class EtcdAgentTest {
     @Test
     @Order(4)
     void refusesARollbackOfARestoreItNeverSawAndACommandThatArrivesTooLate() throws Exception {
-        TestEvents.publish(kafka, "test", new RollbackMember("never-seen", AgentTestResource.CLUSTER, AgentTestResource.MEMBER));
+        TestEvents.publish(kafka, "test", new RollbackMember("never-seen", AgentTestResource.CLUSTER, AgentTestResource.MEMBER, null));
         MemberRolledBack refused = (MemberRolledBack) answer("never-seen", EventType.MEMBER_ROLLED_BACK);
         assertFalse(refused.succeeded());
         assertTrue(refused.reason().contains("no record of restore never-seen"), refused.reason());
 
-        // A restore command sent two hours ago (a new agent reading the topic from its start) must not run.
+        // A restore command created two hours ago (a new agent reading the topic from its start) must not run, even when
+        // the relay sent it just now; nor one the saga stopped waiting for.
         RestoreMember old = new RestoreMember("too-old", AgentTestResource.CLUSTER, AgentTestResource.MEMBER, "some-snapshot",
-                List.of(new ClusterSpec.Member(AgentTestResource.MEMBER, peerUrl, endpoint)), "token", 0, null);
+                List.of(new ClusterSpec.Member(AgentTestResource.MEMBER, peerUrl, endpoint)), "token", 0, null, null);
         EventType type = EventType.of(old);
-        ProducerRecord<String, byte[]> record = new ProducerRecord<>(type.topic(), null,
-                Instant.now().minus(Duration.ofHours(2)).toEpochMilli(), old.partitionKey(), EventCodec.encode(old));
-        EventCodec.writeHeaders(record.headers(), java.util.UUID.randomUUID(), type, "test", old.clusterId(), Instant.now());
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(type.topic(), old.partitionKey(), EventCodec.encode(old));
+        EventCodec.writeHeaders(record.headers(), java.util.UUID.randomUUID(), type, "test", old.clusterId(), Instant.now().minus(Duration.ofHours(2)));
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", kafka), new StringSerializer(),
                 new ByteArraySerializer())) {
             producer.send(record).get();
         }
         MemberRestoreFailed failed = (MemberRestoreFailed) answer("too-old", EventType.MEMBER_RESTORE_FAILED);
-        assertTrue(failed.reason().contains("not run"), failed.reason());
+        assertTrue(failed.reason().contains("command-max-age") && failed.reason().contains("not run"), failed.reason());
         assertTrue(states.find("too-old").isEmpty(), "nothing was started for it");
+        TestEvents.publish(kafka, "test", new RestoreMember("expired", AgentTestResource.CLUSTER, AgentTestResource.MEMBER, "some-snapshot",
+                List.of(new ClusterSpec.Member(AgentTestResource.MEMBER, peerUrl, endpoint)), "token", 0, null, Instant.now().minusSeconds(1)));
+        MemberRestoreFailed expired = (MemberRestoreFailed) answer("expired", EventType.MEMBER_RESTORE_FAILED);
+        assertTrue(expired.reason().contains("stopped waiting for it") && expired.reason().contains("not run"), expired.reason());
+        assertTrue(states.find("expired").isEmpty(), "nothing was started for it");
         etcd.awaitHealthy();
     }
 
@@ -189,7 +194,7 @@ class EtcdAgentTest {
         Etcdctl.run(endpoint, "put", "/untouched", "still");
         // No snapshot-service listens at the configured URL in this test: the fetch fails before anything changes.
         TestEvents.publish(kafka, "test", new RestoreMember("no-source", AgentTestResource.CLUSTER, AgentTestResource.MEMBER, "snap-x",
-                List.of(new ClusterSpec.Member(AgentTestResource.MEMBER, peerUrl, endpoint)), "token", 0, null));
+                List.of(new ClusterSpec.Member(AgentTestResource.MEMBER, peerUrl, endpoint)), "token", 0, null, null));
         MemberRestoreFailed failed = (MemberRestoreFailed) answer("no-source", EventType.MEMBER_RESTORE_FAILED);
         assertTrue(failed.reason().contains("cannot fetch snapshot snap-x"), failed.reason());
         assertTrue(failed.reason().contains("not changed"), failed.reason());

@@ -27,6 +27,7 @@ import dev.lifeboat.events.EventCodec;
 import dev.lifeboat.events.EventType;
 import dev.lifeboat.events.SnapshotCompleted;
 import dev.lifeboat.events.Topics;
+import dev.lifeboat.events.testing.RestAssuredTokens;
 import dev.lifeboat.events.testing.TopicProbe;
 import dev.lifeboat.stack.EtcdAgents;
 import dev.lifeboat.stack.EtcdCluster;
@@ -84,6 +85,7 @@ class RestoreCrashPackagedIT {
     @Test
     void aRestoreKilledWhileRestoringIsFinishedByTheNextInstance() throws Exception {
         LocalStack stack = LocalStack.shared(Topics.all());
+        RestAssuredTokens.useAdminTokenOf(stack);
         Map<String, String> config = peers(stack);
         String scheduler = config.remove("test.scheduler.url");
         String endpoints = config.remove("local-stack.etcd-endpoints");
@@ -134,6 +136,7 @@ class RestoreCrashPackagedIT {
     @Test
     void aReplaceWhoseServiceWasKilledWhileAgentsWorkedIsFinishedFromTheirAnswers() throws Exception {
         LocalStack stack = LocalStack.shared(Topics.all());
+        RestAssuredTokens.useAdminTokenOf(stack);
         Map<String, String> config = peers(stack);
         String scheduler = config.remove("test.scheduler.url");
         String snapshotService = config.remove("test.snapshot.url");
@@ -196,6 +199,7 @@ class RestoreCrashPackagedIT {
     @Test
     void anAgentKilledWhilePreparingUndoesItsStepWhenItStartsAgainAndTheRestoreFailsCleanly() throws Exception {
         LocalStack stack = LocalStack.shared(Topics.all());
+        RestAssuredTokens.useAdminTokenOf(stack);
         Map<String, String> config = peers(stack);
         String scheduler = config.remove("test.scheduler.url");
         String snapshotService = config.remove("test.snapshot.url");

@@ -22,6 +22,7 @@ import dev.lifeboat.events.EventCodec;
 import dev.lifeboat.events.EventType;
 import dev.lifeboat.events.SnapshotRequested;
 import dev.lifeboat.events.Topics;
+import dev.lifeboat.events.testing.RestAssuredTokens;
 import dev.lifeboat.events.testing.TopicProbe;
 import dev.lifeboat.stack.LocalStack;
 import dev.lifeboat.stack.QuarkusService;
@@ -44,6 +45,7 @@ class TwoReplicasPackagedIT {
     @Test
     void twoReplicasNeverFireTheSameSlotTwice() throws Exception {
         LocalStack stack = LocalStack.shared(Topics.all());
+        RestAssuredTokens.useAdminTokenOf(stack);
         Path repo = Path.of("..").toAbsolutePath().normalize();
         for (String name : List.of("scheduler-a", "scheduler-b")) {
             STARTED.add(QuarkusService.startOnFreePort(repo, "scheduler-service", name, stack.quarkusConfig(), stack.options().runDir()));

@@ -1,5 +1,6 @@
 package dev.lifeboat.events;
 
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -9,9 +10,13 @@ import java.util.List;
  * @param initialClusterToken a new token, so restored members never join the old cluster
  * @param bumpRevision        revision bump where the installed etcd supports it; 0 for none
  * @param pointInTime         for a point-in-time restore, the deltas to replay onto the snapshot; null otherwise
+ * @param expiresAt           when the saga stops waiting for the answer (its member timeout after it sent the command): an agent
+ *                            that receives the command later refuses it; null from older senders (the agent's own
+ *                            {@code command-max-age} applies)
  */
 public record RestoreMember(String restoreId, String clusterId, String memberName, String snapshotId,
-        List<ClusterSpec.Member> members, String initialClusterToken, long bumpRevision, PointInTime pointInTime) implements LifeboatEvent {
+        List<ClusterSpec.Member> members, String initialClusterToken, long bumpRevision, PointInTime pointInTime, Instant expiresAt)
+        implements LifeboatEvent {
 
     public RestoreMember {
         Ids.require(restoreId, "restoreId");

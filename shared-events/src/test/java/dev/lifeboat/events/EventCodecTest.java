@@ -47,7 +47,7 @@ class EventCodecTest {
 
     @Test
     void agentCommandsAreKeyedByMember() {
-        RestoreMember command = new RestoreMember("rs1", "prod", "etcd-1", "s1", List.of(), "token-2", 0, null);
+        RestoreMember command = new RestoreMember("rs1", "prod", "etcd-1", "s1", List.of(), "token-2", 0, null, null);
         assertEquals("prod/etcd-1", command.partitionKey());
     }
 

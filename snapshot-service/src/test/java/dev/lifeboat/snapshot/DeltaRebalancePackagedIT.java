@@ -29,6 +29,7 @@ import dev.lifeboat.events.EventType;
 import dev.lifeboat.events.SnapshotKind;
 import dev.lifeboat.events.SnapshotRequested;
 import dev.lifeboat.events.Topics;
+import dev.lifeboat.events.testing.RestAssuredTokens;
 import dev.lifeboat.events.testing.TestEvents;
 import dev.lifeboat.events.testing.TopicProbe;
 import dev.lifeboat.stack.LocalStack;
@@ -58,6 +59,7 @@ class DeltaRebalancePackagedIT {
     @Test
     void aSecondReplicaTakesOverHalfTheWatchersAndHandsThemBackWithoutAHole() throws Exception {
         LocalStack stack = LocalStack.shared(Topics.all());
+        RestAssuredTokens.useAdminTokenOf(stack);
         String bootstrap = stack.kafka().bootstrapServers();
         Path repo = Path.of("..").toAbsolutePath().normalize();
         Map<String, String> config = new java.util.HashMap<>(stack.quarkusConfig());

@@ -1,6 +1,5 @@
 package dev.lifeboat.agent.messaging;
 
-import java.time.Duration;
 import java.time.Instant;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -10,6 +9,7 @@ import dev.lifeboat.agent.AgentConfig;
 import dev.lifeboat.agent.member.MemberRestorer;
 import dev.lifeboat.events.EventCodec;
 import dev.lifeboat.events.LifeboatEvent;
+import dev.lifeboat.events.ReceivedEvent;
 import dev.lifeboat.events.MemberRestoreFailed;
 import dev.lifeboat.events.MemberRolledBack;
 import dev.lifeboat.events.RestoreMember;
@@ -50,7 +50,8 @@ public class AgentCommands {
     @Incoming("agent-commands")
     @Blocking(ordered = true)
     public void onCommand(ConsumerRecord<String, byte[]> record) {
-        LifeboatEvent command = EventCodec.decode(record).payload();
+        ReceivedEvent<LifeboatEvent> received = EventCodec.decode(record);
+        LifeboatEvent command = received.payload();
         boolean mine = command instanceof RestoreMember r ? mine(r.clusterId(), r.memberName())
                 : command instanceof RollbackMember b && mine(b.clusterId(), b.memberName());
         if (!mine) {
@@ -63,27 +64,28 @@ public class AgentCommands {
                 .setAttribute("lifeboat.restore.id", command instanceof RestoreMember r ? r.restoreId() : ((RollbackMember) command).restoreId())
                 .startSpan();
         try (Scope scope = span.makeCurrent()) {
-            handle(record, command);
+            handle(received.time(), command);
         } finally {
             span.end();
         }
     }
 
-    private void handle(ConsumerRecord<String, byte[]> record, LifeboatEvent command) {
+    private void handle(Instant sentAt, LifeboatEvent command) {
         if (command instanceof RestoreMember restore && mine(restore.clusterId(), restore.memberName())) {
-            if (restorer.knows(restore.restoreId()) || !stale(record, restore.restoreId())) {
+            String stale = restorer.knows(restore.restoreId()) ? null : stale(sentAt, restore.expiresAt(), restore.restoreId());
+            if (stale == null) {
                 restorer.restore(restore);
             } else {
-                replies.send(new MemberRestoreFailed(restore.restoreId(), restore.clusterId(), restore.memberName(), staleReason(record), false,
-                        Instant.now()),
+                replies.send(new MemberRestoreFailed(restore.restoreId(), restore.clusterId(), restore.memberName(), stale, false, Instant.now()),
                         restore.restoreId() + "/" + restore.memberName() + "/stale");
             }
         } else if (command instanceof RollbackMember rollback && mine(rollback.clusterId(), rollback.memberName())) {
-            if (restorer.knows(rollback.restoreId()) || !stale(record, rollback.restoreId())) {
+            String stale = restorer.knows(rollback.restoreId()) ? null : stale(sentAt, rollback.expiresAt(), rollback.restoreId());
+            if (stale == null) {
                 restorer.rollback(rollback);
             } else {
-                replies.send(new MemberRolledBack(rollback.restoreId(), rollback.clusterId(), rollback.memberName(), false, staleReason(record),
-                        Instant.now()), rollback.restoreId() + "/" + rollback.memberName() + "/stale-rollback");
+                replies.send(new MemberRolledBack(rollback.restoreId(), rollback.clusterId(), rollback.memberName(), false, stale, Instant.now()),
+                        rollback.restoreId() + "/" + rollback.memberName() + "/stale-rollback");
             }
         }
     }
@@ -104,16 +106,21 @@ public class AgentCommands {
     }
 
     /** A command older than command-max-age is never run: a restore must not replay onto a member later. */
-    private boolean stale(ConsumerRecord<String, byte[]> record, String restoreId) {
-        boolean stale = Duration.between(Instant.ofEpochMilli(record.timestamp()), Instant.now()).compareTo(config.commandMaxAge()) > 0;
-        if (stale) {
-            Log.warnf("command for restore %s is older than %s; not run", restoreId, config.commandMaxAge());
+    /**
+     * Why a command arrived too late to run, or null when it may run: after its {@code expiresAt} (the saga no longer
+     * waits for it), or — for a command without one — more than {@code command-max-age} after it was created
+     * (its {@code ce_time}: when the saga wrote it, not when the relay sent it).
+     */
+    private String stale(Instant createdAt, Instant expiresAt, String restoreId) {
+        Instant now = Instant.now();
+        Instant deadline = expiresAt != null ? expiresAt : createdAt.plus(config.commandMaxAge());
+        if (!now.isAfter(deadline)) {
+            return null;
         }
-        return stale;
-    }
-
-    private String staleReason(ConsumerRecord<String, byte[]> record) {
-        return "the command reached etcd-agent " + config.memberName() + " at " + Instant.now() + ", more than " + config.commandMaxAge()
-                + " after it was sent (" + Instant.ofEpochMilli(record.timestamp()) + "); not run";
+        String reason = "the command of restore " + restoreId + " (created " + createdAt + ") reached etcd-agent " + config.memberName() + " at "
+                + now + ", after " + (expiresAt != null ? "the restore stopped waiting for it (" + expiresAt + ")"
+                        : "the agent's command-max-age of " + config.commandMaxAge()) + "; not run";
+        Log.warnf("%s", reason);
+        return reason;
     }
 }

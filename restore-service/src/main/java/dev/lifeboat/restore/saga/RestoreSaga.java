@@ -279,7 +279,7 @@ public class RestoreSaga {
     private void replaceMembers(RestoreRecord restore) throws Throwable {
         String id = restore.id;
         if (!restore.membersCommanded) {
-            run(() -> restores.commandMembers(id, owner, config.bumpRevision()));
+            run(() -> restores.commandMembers(id, owner, config.bumpRevision(), Instant.now().plus(config.memberTimeout())));
         }
         Instant started = Restores.phases(restore.phases).getOrDefault(RestorePhase.RESTORING.name(), Map.of())
                 .getOrDefault("startedAt", Instant.now());
@@ -322,7 +322,7 @@ public class RestoreSaga {
         String id = restore.id;
         try {
             if (!restore.rollbackCommanded) {
-                run(() -> restores.commandRollback(id, owner));
+                run(() -> restores.commandRollback(id, owner, Instant.now().plus(config.memberTimeout())));
             }
             List<MemberRecord> members = awaitMembers(id, restore.updatedAt, row -> row.rollbackState);
             List<String> failures = members.stream().filter(row -> !MemberRecord.ROLLED_BACK.equals(row.rollbackState))

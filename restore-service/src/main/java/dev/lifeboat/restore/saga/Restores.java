@@ -327,7 +327,7 @@ public class Restores {
      * token, in one transaction with a row per member. Sent once; a saga that continues after a crash
      * only waits for the answers.
      */
-    public Uni<Void> commandMembers(String id, String owner, long bumpRevision) {
+    public Uni<Void> commandMembers(String id, String owner, long bumpRevision, Instant expiresAt) {
         return change(id, owner, restore -> ClusterRecord.<ClusterRecord>findById(restore.targetCluster).chain(cluster -> {
             List<ClusterSpec.Member> members = cluster.spec().members();
             String token = "lifeboat-restore-" + restore.id;
@@ -335,7 +335,7 @@ public class Restores {
             List<MemberRecord> rows = new ArrayList<>();
             for (ClusterSpec.Member member : members) {
                 commands.add(new RestoreMember(restore.id, restore.targetCluster, member.name(), restore.snapshotId, members, token, bumpRevision,
-                        restore.deltas().isEmpty() ? null : new RestoreMember.PointInTime(restore.deltas(), restore.targetRevision)));
+                        restore.deltas().isEmpty() ? null : new RestoreMember.PointInTime(restore.deltas(), restore.targetRevision), expiresAt));
                 MemberRecord row = new MemberRecord();
                 row.restoreId = restore.id;
                 row.memberName = member.name();
@@ -422,14 +422,14 @@ public class Restores {
     }
 
     /** Rollback: one RollbackMember to every member that was commanded, once. */
-    public Uni<Void> commandRollback(String id, String owner) {
+    public Uni<Void> commandRollback(String id, String owner, Instant expiresAt) {
         return changeRollback(id, owner, restore -> MemberRecord.<MemberRecord>find("restoreId", id).list().chain(rows -> {
             List<LifeboatEvent> commands = new ArrayList<>();
             for (MemberRecord row : rows) {
                 row.rollbackState = MemberRecord.COMMANDED;
                 row.rollbackReason = null;
                 row.updatedAt = Instant.now();
-                commands.add(new RollbackMember(id, restore.targetCluster, row.memberName));
+                commands.add(new RollbackMember(id, restore.targetCluster, row.memberName, expiresAt));
             }
             restore.rollbackCommanded = true;
             return outbox.emitAll(commands).replaceWithVoid();

@@ -8,7 +8,6 @@ import java.util.Map;
 import dev.lifeboat.events.Topics;
 import dev.lifeboat.stack.LocalStack;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-import io.restassured.RestAssured;
 
 /**
  * Points a {@code @QuarkusTest} at the real servers of the local stack: one stack per test JVM (per
@@ -21,7 +20,6 @@ public class LocalStackResource implements QuarkusTestResourceLifecycleManager {
 
     private static volatile String adminToken;
     private static volatile LocalStack started;
-    private static boolean tokenFilterAdded;
 
     private final Map<String, Integer> topics = new LinkedHashMap<>(Topics.all());
 
@@ -40,16 +38,7 @@ public class LocalStackResource implements QuarkusTestResourceLifecycleManager {
     public Map<String, String> start() {
         LocalStack stack = stack();
         started = stack;
-        adminToken = stack.adminToken();
-        if (!tokenFilterAdded) {
-            RestAssured.filters((request, response, context) -> {
-                if (!request.getHeaders().hasHeaderWithName("Authorization")) {
-                    request.header("Authorization", "Bearer " + adminToken);
-                }
-                return context.next(request, response);
-            });
-            tokenFilterAdded = true;
-        }
+        adminToken = RestAssuredTokens.useAdminTokenOf(stack);
         return stack.quarkusConfig();
     }
 
