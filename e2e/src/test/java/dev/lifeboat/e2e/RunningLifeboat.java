@@ -26,15 +26,19 @@ final class RunningLifeboat {
     static final Path REPO = Path.of("..").toAbsolutePath().normalize();
     private static final Duration WAIT = Duration.ofSeconds(120);
     private static RunningLifeboat running;
+    private static Exception failed;
 
-    final OtlpReceiver traces;
-    final LocalStack stack;
-    final EtcdAgents agents;
-    final EtcdCluster.Member member;
+    OtlpReceiver traces;
+    LocalStack stack;
+    EtcdAgents agents;
+    EtcdCluster.Member member;
     final Map<String, String> urls = new HashMap<>();
     private final List<QuarkusService> services = new ArrayList<>();
 
-    private RunningLifeboat() throws Exception {
+    private RunningLifeboat() {
+    }
+
+    private void start() throws Exception {
         traces = new OtlpReceiver();
         Path dir = Path.of("target", "e2e-" + ProcessHandle.current().pid()).toAbsolutePath();
         stack = LocalStack.start(StackOptions.forTests(dir, Topics.all()).withEtcdByAgents(true));
@@ -56,9 +60,21 @@ final class RunningLifeboat {
         services.parallelStream().forEach(service -> service.awaitReady(WAIT));
     }
 
+    /** The running Lifeboat; started by the first caller. A start that failed is stopped, and every later caller gets its failure. */
     static synchronized RunningLifeboat get() throws Exception {
+        if (failed != null) {
+            throw new IllegalStateException("Lifeboat did not start for the e2e tests: " + failed.getMessage(), failed);
+        }
         if (running == null) {
-            running = new RunningLifeboat();
+            RunningLifeboat starting = new RunningLifeboat();
+            try {
+                starting.start();
+            } catch (Exception e) {
+                starting.stop();
+                failed = e;
+                throw e;
+            }
+            running = starting;
             Runtime.getRuntime().addShutdownHook(new Thread(running::stop, "e2e-stop"));
         }
         return running;
@@ -70,8 +86,14 @@ final class RunningLifeboat {
 
     private void stop() {
         services.forEach(QuarkusService::close);
-        agents.close();
-        stack.close();
-        traces.close();
+        if (agents != null) {
+            agents.close();
+        }
+        if (stack != null) {
+            stack.close();
+        }
+        if (traces != null) {
+            traces.close();
+        }
     }
 }

@@ -177,7 +177,8 @@ class SecurityIT {
         }
         String badId = UUID.randomUUID().toString();
         byte[] body = ("{\"restoreId\": " + JSON.writeValueAsString(canary.toString()) + ", \"clusterId\": \"" + A
-                + "\", \"mode\": \"API\", \"keyPrefix\": \"/p/\", \"dryRun\": true}").getBytes(StandardCharsets.UTF_8);
+                + "\", \"mode\": \"API\", \"keyPrefix\": \"/p/\", \"prune\": false, \"allowCrossCluster\": false, \"dryRun\": true, \"requester\": \"x\"}")
+                .getBytes(StandardCharsets.UTF_8);
         ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.RESTORE_REQUESTS, A, body);
         EventCodec.writeHeaders(record.headers(), UUID.fromString(badId), EventType.RESTORE_REQUESTED, "lifeboat/attacker", A, Instant.now());
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", stack.kafka().bootstrapServers()),
@@ -266,17 +267,92 @@ class SecurityIT {
 
     @Test
     void theApisListenOnTheLoopbackAddressOnly() throws Exception {
-        List<String> listening = Files.readAllLines(Path.of("/proc/net/tcp"));
         for (String service : List.of("scheduler-service", "snapshot-service", "retention-service", "restore-service", "etcd-agent")) {
             int port = URI.create(lifeboat.url(service)).getPort();
-            String hexPort = String.format(":%04X", port);
-            List<String> sockets = listening.stream().map(String::trim).filter(line -> line.split("\\s+").length > 3)
-                    .filter(line -> line.split("\\s+")[1].endsWith(hexPort) && line.split("\\s+")[3].equals("0A")).toList();
-            assertFalse(sockets.isEmpty(), service + " listens on " + port);
-            for (String socket : sockets) {
-                assertEquals("0100007F" + hexPort, socket.split("\\s+")[1], service + " listens on 127.0.0.1 only: " + socket);
+            List<String> addresses = listening(port);
+            assertFalse(addresses.isEmpty(), service + " listens on " + port);
+            for (String address : addresses) {
+                assertTrue(LOOPBACK.contains(address), service + " listens on the loopback address only, not " + address);
             }
         }
+    }
+
+    /** 127.0.0.1 as /proc/net/tcp writes it, the same mapped into IPv6 (Java's sockets), and ::1. */
+    private static final List<String> LOOPBACK = List.of("0100007F", "0000000000000000FFFF00000100007F", "00000000000000000000000001000000");
+
+    /** The local addresses (hex, as /proc/net/tcp and tcp6 write them) of the sockets listening on a port. */
+    private static List<String> listening(int port) throws Exception {
+        List<String> addresses = new ArrayList<>();
+        String hexPort = String.format("%04X", port);
+        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            for (String line : Files.readAllLines(Path.of(table))) {
+                String[] fields = line.trim().split("\\s+");
+                if (fields.length > 3 && fields[1].endsWith(":" + hexPort) && fields[3].equals("0A")) {
+                    addresses.add(fields[1].substring(0, fields[1].indexOf(':')));
+                }
+            }
+        }
+        return addresses;
+    }
+
+    /**
+     * TLS for the HTTP API is configuration: a restore-service replica given a certificate serves its API over https
+     * only (no plain port), and answers a caller that trusts the certificate.
+     */
+    @Test
+    void anApiServesHttpsOnlyWhenGivenACertificate() throws Exception {
+        Path dir = Files.createDirectories(stack.options().dataDir().resolve("tls"));
+        Path keyStore = dir.resolve("restore.p12");
+        Path certificate = dir.resolve("restore.pem");
+        Files.deleteIfExists(keyStore);
+        keytool("-genkeypair", "-alias", "restore", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1",
+                "-validity", "2", "-storetype", "PKCS12", "-keystore", keyStore.toString(), "-storepass", "changeit", "-keypass", "changeit");
+        keytool("-exportcert", "-rfc", "-alias", "restore", "-keystore", keyStore.toString(), "-storepass", "changeit", "-file", certificate.toString());
+        Map<String, String> config = new java.util.HashMap<>(stack.quarkusConfig());
+        config.remove("local-stack.etcd-endpoints");
+        int httpsPort = dev.lifeboat.stack.Ports.free();
+        config.put("quarkus.http.ssl-port", Integer.toString(httpsPort));
+        config.put("quarkus.http.ssl.certificate.key-store-file", keyStore.toString());
+        config.put("quarkus.http.ssl.certificate.key-store-password", "changeit");
+        config.put("quarkus.http.insecure-requests", "disabled");
+        try (dev.lifeboat.stack.QuarkusService tls = dev.lifeboat.stack.QuarkusService.startOnFreePort(RunningLifeboat.REPO, "restore-service",
+                "restore-service-tls", config, stack.options().runDir())) {
+            java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            try (var in = Files.newInputStream(certificate)) {
+                trust.setCertificateEntry("restore", java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in));
+            }
+            javax.net.ssl.TrustManagerFactory trusting = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            trusting.init(trust);
+            javax.net.ssl.SSLContext ssl = javax.net.ssl.SSLContext.getInstance("TLS");
+            ssl.init(null, trusting.getTrustManagers(), null);
+            HttpClient https = HttpClient.newBuilder().sslContext(ssl).connectTimeout(Duration.ofSeconds(2)).build();
+            URI restores = URI.create("https://127.0.0.1:" + httpsPort + "/api/v1/restores");
+            Instant deadline = Instant.now().plusSeconds(120);
+            HttpResponse<String> answer = null;
+            while (answer == null && Instant.now().isBefore(deadline)) {
+                try {
+                    answer = https.send(HttpRequest.newBuilder(restores).header("Authorization", "Bearer " + admin()).build(),
+                            HttpResponse.BodyHandlers.ofString());
+                } catch (java.io.IOException notYet) {
+                    Thread.sleep(500);
+                }
+            }
+            assertTrue(answer != null, "restore-service answered over https");
+            assertEquals(200, answer.statusCode(), answer.body());
+            assertTrue(answer.body().startsWith("["), answer.body());
+            assertEquals(401, https.send(HttpRequest.newBuilder(restores).build(), HttpResponse.BodyHandlers.ofString()).statusCode(),
+                    "a token is still needed");
+            assertTrue(listening(URI.create(tls.url()).getPort()).isEmpty(), "no plain HTTP port is open");
+        }
+    }
+
+    private static void keytool(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "keytool").toString()));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, process.waitFor(), "keytool " + args[0] + ": " + output);
     }
 
     private record Answer(int status, String body) {

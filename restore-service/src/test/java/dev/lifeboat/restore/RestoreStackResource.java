@@ -30,6 +30,7 @@ public class RestoreStackResource extends LocalStackResource {
 
     @Override
     public Map<String, String> start() {
+        super.start();
         return startPeers(stack(), PEERS);
     }
 

@@ -11,5 +11,8 @@ public record BackupRequested(String clusterId, String reason, String requester,
     public BackupRequested {
         Ids.require(clusterId, "clusterId");
         Require.text(requester, "requester");
+        Require.atMost(requester, 200, "requester");
+        Require.atMost(reason, 1000, "reason");
+        Require.atMost(requestId, 200, "requestId");
     }
 }

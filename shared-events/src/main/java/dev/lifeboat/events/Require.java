@@ -24,6 +24,17 @@ public final class Require {
         return value;
     }
 
+    /**
+     * A text of at most {@code max} characters (null passes): events are bounded, so that one that was accepted can
+     * always be published (Kafka refuses records over a megabyte) and shown.
+     */
+    public static String atMost(String value, int max, String field) {
+        if (value != null && value.length() > max) {
+            throw new IllegalArgumentException(field + " is longer than " + max + " characters");
+        }
+        return value;
+    }
+
     public static <T> List<T> list(List<T> value) {
         return value == null ? List.of() : List.copyOf(value);
     }

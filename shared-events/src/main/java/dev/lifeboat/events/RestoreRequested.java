@@ -20,6 +20,8 @@ public record RestoreRequested(String restoreId, String clusterId, String snapsh
         Ids.require(clusterId, "clusterId");
         Require.present(mode, "mode");
         Ids.optional(restoreId, "restoreId");
+        Require.atMost(keyPrefix, 4096, "keyPrefix");
+        Require.atMost(requester, 200, "requester");
         Ids.optional(targetCluster, "targetCluster");
         if (snapshot != null && !snapshot.isBlank() && !LATEST.equals(snapshot)) {
             Ids.require(snapshot, "snapshot");

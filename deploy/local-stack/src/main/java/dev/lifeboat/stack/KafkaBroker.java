@@ -17,43 +17,80 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourceType;
 
 /**
  * A real Apache Kafka broker in KRaft mode (combined broker and controller, one node), run as a child
- * JVM from the jars that {@code deploy/kafka-server} resolved from Maven Central.
+ * JVM from the jars that {@code deploy/kafka-server} resolved from Maven Central. {@link #startSecured} runs it
+ * as production should: every client authenticates (SASL/SCRAM-SHA-512) and may do only what ACLs grant.
  */
 public final class KafkaBroker implements AutoCloseable {
 
     private static final String CLASSPATH_RESOURCE = "/dev/lifeboat/stack/kafka-server.classpath";
+    private static final String SCRAM = "SCRAM-SHA-512";
+    /** The secured broker's super user: it creates topics and grants ACLs. */
+    private static final String ADMIN = "admin";
 
     private final int port;
     private final ManagedProcess process;
+    /** Client settings of the super user: empty for a plain broker. */
+    private final Map<String, Object> adminSecurity;
 
-    private KafkaBroker(int port, ManagedProcess process) {
+    private KafkaBroker(int port, ManagedProcess process, Map<String, Object> adminSecurity) {
         this.port = port;
         this.process = process;
+        this.adminSecurity = adminSecurity;
     }
 
     static KafkaBroker start(StackOptions options) {
+        return start(options, options.dataDir().resolve("kafka"), null);
+    }
+
+    /**
+     * A broker under {@code home} whose one client listener takes SASL/SCRAM-SHA-512 (the controller listener, which
+     * KRaft cannot run on SCRAM, takes SASL/PLAIN) and whose StandardAuthorizer allows nothing without an ACL:
+     * {@code users} (name → password) can log in and do nothing until {@link #allow} grants it. Topics of
+     * {@code options} are created by its super user.
+     */
+    public static KafkaBroker startSecured(StackOptions options, Path home, Map<String, String> users) {
+        return start(options, home, users);
+    }
+
+    /** Client settings that log in as {@code user} (what a service gets as {@code kafka.security.protocol} etc.). */
+    public static Map<String, String> saslClientConfig(String user, String password) {
+        return Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", SCRAM, "sasl.jaas.config",
+                "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + user + "\" password=\"" + password + "\";");
+    }
+
+    private static KafkaBroker start(StackOptions options, Path home, Map<String, String> users) {
         int port = options.port(StackOptions.KAFKA_PORT, "Kafka");
         int controllerPort = options.port(StackOptions.KAFKA_CONTROLLER_PORT, "Kafka controller");
-        Path home = options.dataDir().resolve("kafka");
+        boolean secured = users != null;
+        String adminPassword = UUID.randomUUID().toString();
         Path logDir = home.resolve("data");
         Path config = home.resolve("server.properties");
         Path log4j = home.resolve("log4j2.properties");
         String classpath = classpath();
         try {
             Files.createDirectories(home);
+            String listener = secured ? "SASL_PLAINTEXT" : "PLAINTEXT";
             Files.writeString(config, String.join("\n",
                     "process.roles=broker,controller",
                     "node.id=1",
-                    "listeners=PLAINTEXT://" + Ports.HOST + ":" + port + ",CONTROLLER://" + Ports.HOST + ":" + controllerPort,
-                    "advertised.listeners=PLAINTEXT://" + Ports.HOST + ":" + port,
+                    "listeners=" + listener + "://" + Ports.HOST + ":" + port + ",CONTROLLER://" + Ports.HOST + ":" + controllerPort,
+                    "advertised.listeners=" + listener + "://" + Ports.HOST + ":" + port,
                     "controller.listener.names=CONTROLLER",
-                    "inter.broker.listener.name=PLAINTEXT",
-                    "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                    "inter.broker.listener.name=" + listener,
+                    "listener.security.protocol.map=" + listener + ":" + listener + ",CONTROLLER:" + (secured ? "SASL_PLAINTEXT" : "PLAINTEXT"),
                     "controller.quorum.bootstrap.servers=" + Ports.HOST + ":" + controllerPort,
+                    secured ? securedSettings(adminPassword) : "",
                     "log.dirs=" + logDir,
                     "num.partitions=1",
                     // Topics are created explicitly with their partition counts; a typo must not create one.
@@ -83,12 +120,16 @@ public final class KafkaBroker implements AutoCloseable {
         List<String> jvm = List.of(Binaries.java(), "-Xms64m", "-Xmx512m", "-XX:+UseSerialGC",
                 "-Dlog4j2.configurationFile=" + log4j, "-Dlog4j2.disable.jmx=true", "-cp", classpath);
         if (!Files.exists(logDir.resolve("meta.properties"))) {
-            ManagedProcess.runToCompletion("kafka-format", concat(jvm, "kafka.tools.StorageTool", "format",
-                    "-t", clusterId(), "-c", config.toString(), "--standalone"), home, options.runDir(), 120);
+            List<String> format = concat(jvm, "kafka.tools.StorageTool", "format", "-t", clusterId(), "-c", config.toString(), "--standalone");
+            if (secured) {
+                format.addAll(List.of("--add-scram", SCRAM + "=[name=" + ADMIN + ",password=" + adminPassword + "]"));
+                users.forEach((user, password) -> format.addAll(List.of("--add-scram", SCRAM + "=[name=" + user + ",password=" + password + "]")));
+            }
+            ManagedProcess.runToCompletion(secured ? "kafka-secured-format" : "kafka-format", format, home, options.runDir(), 120);
         }
-        ManagedProcess process = ManagedProcess.start("kafka", concat(jvm, "kafka.Kafka", config.toString()),
+        ManagedProcess process = ManagedProcess.start(secured ? "kafka-secured" : "kafka", concat(jvm, "kafka.Kafka", config.toString()),
                 home, options.runDir(), Map.of());
-        KafkaBroker broker = new KafkaBroker(port, process);
+        KafkaBroker broker = new KafkaBroker(port, process, secured ? Map.copyOf(saslClientConfig(ADMIN, adminPassword)) : Map.of());
         try {
             Ports.awaitAccepting(port, "Kafka", Duration.ofSeconds(60), process);
             broker.createTopics(options.topics());
@@ -113,6 +154,60 @@ public final class KafkaBroker implements AutoCloseable {
             id = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes.array());
         } while (id.startsWith("-"));
         return id;
+    }
+
+    /**
+     * Authentication and authorisation of a secured broker: SCRAM on the client listener (the super user's
+     * credentials for the broker's own connections), PLAIN with a static user on the controller listener, the
+     * StandardAuthorizer with nothing allowed without an ACL.
+     */
+    private static String securedSettings(String adminPassword) {
+        String plain = "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"" + ADMIN + "\" password=\"" + adminPassword
+                + "\" user_" + ADMIN + "=\"" + adminPassword + "\";";
+        return String.join("\n",
+                "sasl.enabled.mechanisms=" + SCRAM,
+                "sasl.mechanism.inter.broker.protocol=" + SCRAM,
+                "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required "
+                        + "username=\"" + ADMIN + "\" password=\"" + adminPassword + "\";",
+                "sasl.mechanism.controller.protocol=PLAIN",
+                "listener.name.controller.sasl.enabled.mechanisms=PLAIN",
+                "listener.name.controller.plain.sasl.jaas.config=" + plain,
+                "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+                "super.users=User:" + ADMIN,
+                "allow.everyone.if.no.acl.found=false");
+    }
+
+    /**
+     * Grants {@code user} what Lifeboat's services need, and only that: everything on topics named {@code lifeboat.*},
+     * its consumer groups, idempotent writes. A secured broker only.
+     */
+    public void allowLifeboat(String user) {
+        String principal = "User:" + user;
+        List<AclBinding> acls = List.of(
+                new AclBinding(new ResourcePattern(ResourceType.TOPIC, "lifeboat.", PatternType.PREFIXED),
+                        new AccessControlEntry(principal, "*", AclOperation.ALL, AclPermissionType.ALLOW)),
+                new AclBinding(new ResourcePattern(ResourceType.GROUP, "*", PatternType.LITERAL),
+                        new AccessControlEntry(principal, "*", AclOperation.ALL, AclPermissionType.ALLOW)),
+                new AclBinding(new ResourcePattern(ResourceType.CLUSTER, "kafka-cluster", PatternType.LITERAL),
+                        new AccessControlEntry(principal, "*", AclOperation.IDEMPOTENT_WRITE, AclPermissionType.ALLOW)),
+                new AclBinding(new ResourcePattern(ResourceType.CLUSTER, "kafka-cluster", PatternType.LITERAL),
+                        new AccessControlEntry(principal, "*", AclOperation.DESCRIBE, AclPermissionType.ALLOW)));
+        try (Admin admin = Admin.create(adminConfig())) {
+            admin.createAcls(acls).all().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new StackException("cannot grant ACLs to " + user + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StackException("interrupted while granting ACLs", e);
+        }
+    }
+
+    private Map<String, Object> adminConfig() {
+        Map<String, Object> config = new java.util.HashMap<>(adminSecurity);
+        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
+        return config;
     }
 
     private static List<String> concat(List<String> head, String... tail) {
@@ -143,10 +238,7 @@ public final class KafkaBroker implements AutoCloseable {
         if (topics.isEmpty()) {
             return;
         }
-        try (Admin admin = Admin.create(Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000))) {
+        try (Admin admin = Admin.create(adminConfig())) {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             List<NewTopic> missing = topics.entrySet().stream()
                     .filter(topic -> !existing.contains(topic.getKey()))

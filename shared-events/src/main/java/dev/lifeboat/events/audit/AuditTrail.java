@@ -18,13 +18,13 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerResponseContext;
 
-import org.jboss.resteasy.reactive.server.ServerResponseFilter;
 
 /**
  * The audit trail: who changed what of which cluster, as {@link CallAudited} events in the event log (and so in the
  * cluster's timeline). Every POST, PUT and DELETE of an API is recorded after it was answered, with the caller its
  * token names, the call and the status — refusals too — under the clusters the call was checked for; a snapshot
- * download is recorded by its endpoint, in the transaction that hands out the content.
+ * download is recorded by its endpoint, in the transaction that hands out the content. (A service without a
+ * database, the etcd-agent, has no audit trail: it changes nothing through its API.)
  */
 @ApplicationScoped
 public class AuditTrail {
@@ -44,8 +44,10 @@ public class AuditTrail {
         return outbox.emit(new CallAudited(clusterId, access.caller(), action, target, 200, Instant.now())).replaceWithVoid();
     }
 
-    /** Records a changing call once answered; a call that was never about a cluster (refused before) has nothing to file under. */
-    @ServerResponseFilter
+    /**
+     * Records a changing call once answered (see {@link AuditedCalls}); a call that was never
+     * about a cluster (refused before) has nothing to file under.
+     */
     public Uni<Void> recordChange(ContainerRequestContext request, ContainerResponseContext response) {
         String method = request.getMethod();
         if (!("POST".equals(method) || "PUT".equals(method) || "DELETE".equals(method))) {

@@ -1,6 +1,5 @@
 package dev.lifeboat.events.security;
 
-import java.util.Collection;
 import java.util.Optional;
 import java.util.Set;
 
@@ -30,11 +29,6 @@ public class ClusterAccess {
             throw new ForbiddenException("your token is limited to cluster" + (allowed.size() == 1 ? " " : "s ") + String.join(", ", allowed)
                     + "; it may not touch cluster '" + clusterId + "'");
         });
-    }
-
-    /** As {@link #require}, for every cluster of a request (a restore from one cluster into another). */
-    public void requireAll(Collection<String> clusterIds) {
-        clusterIds.forEach(this::require);
     }
 
     public boolean allows(String clusterId) {
