@@ -7,6 +7,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
 import dev.lifeboat.events.Topics;
 import dev.lifeboat.stack.EtcdAgents;
 import dev.lifeboat.stack.EtcdCluster;
@@ -16,11 +19,13 @@ import dev.lifeboat.stack.QuarkusService;
 import dev.lifeboat.stack.StackOptions;
 
 /**
- * Lifeboat as a user runs it, once per test JVM (the e2e classes share it): the local stack, one etcd member
+ * Lifeboat as a user runs it, once per test run (the e2e classes share it): the local stack, one etcd member
  * ({@code e2e-0} of cluster {@code e2e}) run by an etcd-agent, and the four services as built, every one
- * exporting its traces to a receiver in the test. Stopped when the JVM exits.
+ * exporting its traces to a receiver in the test. A test class asks for it with {@code @ExtendWith(RunningLifeboat.Shared.class)};
+ * it is stopped when the test run ends (JUnit closes its root store), not in a JVM shutdown hook, which surefire
+ * may cut short.
  */
-final class RunningLifeboat {
+final class RunningLifeboat implements ExtensionContext.Store.CloseableResource {
 
     static final String CLUSTER = "e2e";
     static final Path REPO = Path.of("..").toAbsolutePath().normalize();
@@ -38,7 +43,7 @@ final class RunningLifeboat {
     private RunningLifeboat() {
     }
 
-    private void start() throws Exception {
+    private void startAll() throws Exception {
         traces = new OtlpReceiver();
         Path dir = Path.of("target", "e2e-" + ProcessHandle.current().pid()).toAbsolutePath();
         stack = LocalStack.start(StackOptions.forTests(dir, Topics.all()).withEtcdByAgents(true));
@@ -60,23 +65,37 @@ final class RunningLifeboat {
         services.parallelStream().forEach(service -> service.awaitReady(WAIT));
     }
 
-    /** The running Lifeboat; started by the first caller. A start that failed is stopped, and every later caller gets its failure. */
-    static synchronized RunningLifeboat get() throws Exception {
+    /** Starts Lifeboat for the first test class of the run and keeps it in JUnit's root store, which closes it at the end. */
+    static final class Shared implements BeforeAllCallback {
+
+        @Override
+        public void beforeAll(ExtensionContext context) {
+            context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL).getOrComputeIfAbsent(RunningLifeboat.class, key -> start(),
+                    RunningLifeboat.class);
+        }
+    }
+
+    /** The running Lifeboat; a start that failed was stopped, and every later caller gets its failure. */
+    static synchronized RunningLifeboat get() {
         if (failed != null) {
             throw new IllegalStateException("Lifeboat did not start for the e2e tests: " + failed.getMessage(), failed);
         }
         if (running == null) {
-            RunningLifeboat starting = new RunningLifeboat();
-            try {
-                starting.start();
-            } catch (Exception e) {
-                starting.stop();
-                failed = e;
-                throw e;
-            }
-            running = starting;
-            Runtime.getRuntime().addShutdownHook(new Thread(running::stop, "e2e-stop"));
+            throw new IllegalStateException("a test class needs @ExtendWith(RunningLifeboat.Shared.class)");
         }
+        return running;
+    }
+
+    private static synchronized RunningLifeboat start() {
+        RunningLifeboat starting = new RunningLifeboat();
+        try {
+            starting.startAll();
+        } catch (Exception e) {
+            starting.close();
+            failed = e;
+            throw new IllegalStateException("Lifeboat did not start for the e2e tests: " + e.getMessage(), e);
+        }
+        running = starting;
         return running;
     }
 
@@ -84,8 +103,9 @@ final class RunningLifeboat {
         return urls.get(service);
     }
 
-    private void stop() {
-        services.forEach(QuarkusService::close);
+    @Override
+    public void close() {
+        services.parallelStream().forEach(QuarkusService::close);
         if (agents != null) {
             agents.close();
         }

@@ -33,6 +33,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -51,6 +52,7 @@ import dev.lifeboat.tokens.LocalTokens;
  * field, with no stack trace and nothing stored; secret references outside the allowed set are refused; every
  * change and download is in the timeline with the caller; the APIs listen on the loopback address only.
  */
+@ExtendWith(RunningLifeboat.Shared.class)
 class SecurityIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
