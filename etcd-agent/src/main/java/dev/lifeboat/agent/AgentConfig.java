@@ -101,5 +101,24 @@ public interface AgentConfig {
 
         /** etcd's output goes here; default {@code <data-dir>.log}. */
         Optional<String> logFile();
+
+        /**
+         * TLS of the member, as kubeadm runs etcd: with all three files etcd talks only https to clients with a
+         * certificate signed by the CA ({@code --client-cert-auth}) and TLS with its peers; the agent's own calls
+         * (health, status) present the same certificate. The URLs are then https.
+         */
+        Tls tls();
+    }
+
+    interface Tls {
+
+        /** The CA that signs members and clients ({@code --trusted-ca-file}, {@code --peer-trusted-ca-file}). */
+        Optional<String> caFile();
+
+        /** The member's certificate, for serving and for peers and the agent's calls ({@code --cert-file}, {@code --peer-cert-file}). */
+        Optional<String> certFile();
+
+        /** Its key. */
+        Optional<String> keyFile();
     }
 }

@@ -5,11 +5,13 @@ import java.util.HashMap;
 import java.util.Map;
 
 import dev.lifeboat.events.testing.LocalStackResource;
+import dev.lifeboat.stack.EtcdRelease;
 import dev.lifeboat.stack.Ports;
 
 /**
  * The local stack (Kafka for commands and answers) plus an etcd member of the agent's own, on free
- * ports, with its data dir under {@code target/}. The agent under test starts and supervises it.
+ * ports, with its data dir under {@code target/}, of the etcd release the {@code etcd-version} init argument names.
+ * The agent under test starts and supervises it.
  */
 public class AgentTestResource extends LocalStackResource {
 
@@ -28,6 +30,10 @@ public class AgentTestResource extends LocalStackResource {
         config.put("lifeboat.agent.etcd.client-url", "http://127.0.0.1:" + client);
         config.put("lifeboat.agent.etcd.peer-url", "http://127.0.0.1:" + peer);
         config.put("lifeboat.agent.restart-backoff", "200ms");
+        EtcdRelease release = stack().options().etcdRelease();
+        config.put("lifeboat.agent.etcd.binary", release.etcd().toString());
+        config.put("lifeboat.agent.etcdctl", release.etcdctl().toString());
+        config.put("lifeboat.agent.etcdutl", release.etcdutl().map(Path::toString).orElse("none"));
         return config;
     }
 }

@@ -13,14 +13,15 @@ import java.util.stream.Collectors;
 
 import dev.lifeboat.stack.EtcdAgents;
 import dev.lifeboat.stack.EtcdCluster;
+import dev.lifeboat.stack.EtcdRelease;
 import dev.lifeboat.stack.LocalStack;
 import dev.lifeboat.stack.Ports;
 
 /**
  * The restore stack plus etcd clusters run by etcd-agents (built jars, one per member), for REPLACE:
  * cluster {@code solo} (one member), cluster {@code trio} (three members), and {@code pitr} (one member,
- * for point-in-time restores with delta capture). The restore tool of members {@code solo-0} and
- * {@code trio-2} is a wrapper around etcdctl: while the file {@link #FAIL_SOLO_0} names exists, solo-0's
+ * for point-in-time restores with delta capture), of the stack's etcd release and TLS mode. The restore tool of
+ * members {@code solo-0} and {@code trio-2} is a wrapper around the release's (etcdutl on 3.5, etcdctl on 3.4): while the file {@link #FAIL_SOLO_0} names exists, solo-0's
  * restore fails before writing anything (a member whose data is never touched); while the file
  * {@link #BREAK_TRIO_2} names exists, trio-2's restore writes a data dir etcd cannot start on (a member
  * whose restore fails after its data dir was swapped).
@@ -46,13 +47,19 @@ public class ReplaceStackResource extends RestoreStackResource {
             int size = cluster.equals("trio") ? 3 : 1;
             List<EtcdCluster.Member> members = new ArrayList<>();
             for (int i = 0; i < size; i++) {
-                members.add(new EtcdCluster.Member(cluster + "-" + i, Ports.free(), Ports.free(), root.resolve(cluster + "-" + i)));
+                members.add(new EtcdCluster.Member(cluster + "-" + i, Ports.free(), Ports.free(), root.resolve(cluster + "-" + i),
+                        stack.options().etcdTls()));
             }
+            EtcdRelease release = stack.options().etcdRelease();
             AGENTS.add(EtcdAgents.start(repo, cluster, EtcdCluster.planned(members), stack, config.get("test.snapshot.url"),
-                    i -> Ports.free(), member -> member.name().equals("trio-2") || member.name().equals("solo-0")
-                            ? Map.of("lifeboat.agent.health-timeout", "20s", "lifeboat.agent.etcdctl",
-                                    writeEtcdctlWrapper(root, member.name(), failFlag, breakFlag).toString(), "lifeboat.agent.etcdutl", "etcdutl-absent")
-                            : Map.of("lifeboat.agent.health-timeout", "20s")));
+                    i -> Ports.free(), member -> {
+                        Map<String, String> agent = new HashMap<>(Map.of("lifeboat.agent.health-timeout", "20s"));
+                        if (member.name().equals("trio-2") || member.name().equals("solo-0")) {
+                            agent.putAll(EtcdAgents.restoreToolConfig(release, writeRestoreToolWrapper(root, member.name(), release, failFlag,
+                                    breakFlag)));
+                        }
+                        return agent;
+                    }));
             config.put("test.etcd." + cluster, members.stream().map(EtcdCluster.Member::clientUrl).collect(Collectors.joining(",")));
             config.put("test.members." + cluster, members.stream().map(m -> m.name() + "=" + m.peerUrl() + "=" + m.clientUrl())
                     .collect(Collectors.joining(",")));
@@ -70,14 +77,14 @@ public class ReplaceStackResource extends RestoreStackResource {
         super.stop();
     }
 
-    /** etcdctl for one member, except for a snapshot restore while a flag file exists (see the class comment). */
-    private static Path writeEtcdctlWrapper(Path root, String member, Path failFlag, Path breakFlag) {
-        Path script = root.resolve("etcdctl-" + member + ".sh");
+    /** The release's restore tool for one member, except for a snapshot restore while a flag file exists (see the class comment). */
+    private static Path writeRestoreToolWrapper(Path root, String member, EtcdRelease release, Path failFlag, Path breakFlag) {
+        Path script = root.resolve("restore-tool-" + member + ".sh");
         try {
             Files.createDirectories(root);
             Files.writeString(script, """
                     #!/bin/sh
-                    # etcdctl for member %3$s, except for a snapshot restore: while %1$s exists, solo-0's fails before
+                    # %4$s for member %3$s, except for a snapshot restore: while %1$s exists, solo-0's fails before
                     # writing anything; while %2$s exists, trio-2's "succeeds" with a data dir etcd cannot start on.
                     member='%3$s'
                     if [ "$1" = snapshot ] && [ "$2" = restore ] && [ "$3" != --help ]; then
@@ -96,8 +103,8 @@ public class ReplaceStackResource extends RestoreStackResource {
                         exit 0
                       fi
                     fi
-                    exec etcdctl "$@"
-                    """.formatted(failFlag, breakFlag, member));
+                    exec '%4$s' "$@"
+                    """.formatted(failFlag, breakFlag, member, release.restoreTool()));
             script.toFile().setExecutable(true);
             return script;
         } catch (IOException e) {

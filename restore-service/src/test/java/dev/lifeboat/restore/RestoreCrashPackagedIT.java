@@ -144,15 +144,12 @@ class RestoreCrashPackagedIT {
         config.put("lifeboat.restore.claim-duration", "5s");
         config.put("mp.messaging.connector.smallrye-kafka.session.timeout.ms", "10000");
         Path repo = Path.of("..").toAbsolutePath().normalize();
-        // An agent whose restore tool takes 8 s more than etcdctl: the service is killed while it works.
-        Path slowEtcdctl = stack.options().runDir().resolve("slow-etcdctl.sh");
-        Files.writeString(slowEtcdctl, "#!/bin/sh\nif [ \"$2\" = restore ] && [ \"$3\" != --help ]; then sleep 8; fi\nexec etcdctl \"$@\"\n");
-        slowEtcdctl.toFile().setExecutable(true);
+        // An agent whose restore tool takes 8 s more than the release's own: the service is killed while it works.
+        Path slowTool = slowRestoreTool(stack, "slow-restore-tool.sh", 8);
         String cluster = "replace-" + UUID.randomUUID().toString().substring(0, 8);
         EtcdCluster.Member member = new EtcdCluster.Member(cluster + "-0", Ports.free(), Ports.free(),
                 stack.options().runDir().resolve("agents").resolve(cluster + "-0"));
-        AGENTS.add(EtcdAgents.start(repo, cluster, EtcdCluster.planned(List.of(member)), stack, snapshotService, i -> Ports.free(), m -> Map.of("lifeboat.agent.etcdctl", slowEtcdctl.toString(),
-                        "lifeboat.agent.etcdutl", slowEtcdctl + "-absent")));
+        AGENTS.add(EtcdAgents.start(repo, cluster, EtcdCluster.planned(List.of(member)), stack, snapshotService, i -> Ports.free(), m -> EtcdAgents.restoreToolConfig(stack.options().etcdRelease(), slowTool)));
         config.put("lifeboat.restore.work-dir", stack.options().runDir().resolve("replace-a").toString());
         QuarkusService first = start(repo, "replace-a", config, stack);
         given().baseUri(scheduler).contentType(ContentType.JSON).body("{\"id\": \"" + cluster + "\", \"endpoints\": [\"" + member.clientUrl()
@@ -206,14 +203,11 @@ class RestoreCrashPackagedIT {
         config.remove("local-stack.etcd-endpoints");
         config.put("lifeboat.restore.work-dir", stack.options().runDir().resolve("agent-kill").toString());
         Path repo = Path.of("..").toAbsolutePath().normalize();
-        Path slowEtcdctl = stack.options().runDir().resolve("slower-etcdctl.sh");
-        Files.writeString(slowEtcdctl, "#!/bin/sh\nif [ \"$2\" = restore ] && [ \"$3\" != --help ]; then sleep 30; fi\nexec etcdctl \"$@\"\n");
-        slowEtcdctl.toFile().setExecutable(true);
+        Path slowTool = slowRestoreTool(stack, "slower-restore-tool.sh", 30);
         String cluster = "agentkill-" + UUID.randomUUID().toString().substring(0, 8);
         EtcdCluster.Member member = new EtcdCluster.Member(cluster + "-0", Ports.free(), Ports.free(),
                 stack.options().runDir().resolve("agents").resolve(cluster + "-0"));
-        EtcdAgents agents = EtcdAgents.start(repo, cluster, EtcdCluster.planned(List.of(member)), stack, snapshotService, i -> Ports.free(), m -> Map.of("lifeboat.agent.etcdctl", slowEtcdctl.toString(),
-                        "lifeboat.agent.etcdutl", slowEtcdctl + "-absent"));
+        EtcdAgents agents = EtcdAgents.start(repo, cluster, EtcdCluster.planned(List.of(member)), stack, snapshotService, i -> Ports.free(), m -> EtcdAgents.restoreToolConfig(stack.options().etcdRelease(), slowTool));
         AGENTS.add(agents);
         QuarkusService service = start(repo, "agent-kill", config, stack);
         given().baseUri(scheduler).contentType(ContentType.JSON).body("{\"id\": \"" + cluster + "\", \"endpoints\": [\"" + member.clientUrl()
@@ -340,5 +334,14 @@ class RestoreCrashPackagedIT {
             Thread.sleep(200);
         }
         throw new AssertionError("restore " + id + " did not end");
+    }
+
+    /** The stack's restore tool (etcdutl on 3.5, etcdctl on 3.4), taking {@code seconds} longer to restore. */
+    private static Path slowRestoreTool(LocalStack stack, String name, int seconds) throws Exception {
+        Path tool = stack.options().runDir().resolve(name);
+        Files.writeString(tool, "#!/bin/sh\nif [ \"$2\" = restore ] && [ \"$3\" != --help ]; then sleep " + seconds + "; fi\nexec '"
+                + stack.options().etcdRelease().restoreTool() + "' \"$@\"\n");
+        tool.toFile().setExecutable(true);
+        return tool;
     }
 }

@@ -4,6 +4,7 @@ import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.sql.Connection;
@@ -18,6 +19,11 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
+import javax.net.ssl.SSLException;
+
+import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.config.ConfigProvider;
+
 import dev.lifeboat.events.EventCodec;
 import dev.lifeboat.events.EventType;
 import dev.lifeboat.events.SnapshotCompleted;
@@ -26,8 +32,10 @@ import dev.lifeboat.events.testing.TopicProbe;
 import io.agroal.api.AgroalDataSource;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.ClientBuilder;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.options.GetOption;
+import io.grpc.netty.GrpcSslContexts;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 
@@ -49,7 +57,8 @@ final class RestoreTestSupport {
     /** Registers a cluster with the scheduler and waits until restore-service knows it. */
     void register(String cluster, String endpoints) throws Exception {
         String list = String.join("\", \"", endpoints.split(","));
-        given().baseUri(schedulerUrl).contentType(ContentType.JSON).body("{\"id\": \"" + cluster + "\", \"endpoints\": [\"" + list + "\"]}")
+        given().baseUri(schedulerUrl).contentType(ContentType.JSON)
+                .body("{\"id\": \"" + cluster + "\", \"endpoints\": [\"" + list + "\"]" + tls(endpoints) + "}")
                 .post("/api/v1/clusters").then().statusCode(201);
         awaitRow("select count(*) from cluster where id = ?", cluster);
     }
@@ -67,7 +76,7 @@ final class RestoreTestSupport {
         }
         String endpointList = String.join("\", \"", endpoints.split(","));
         given().baseUri(schedulerUrl).contentType(ContentType.JSON)
-                .body("{\"id\": \"" + cluster + "\", \"endpoints\": [\"" + endpointList + "\"], \"members\": [" + list + "]}")
+                .body("{\"id\": \"" + cluster + "\", \"endpoints\": [\"" + endpointList + "\"], \"members\": [" + list + "]" + tls(endpoints) + "}")
                 .post("/api/v1/clusters").then().statusCode(201);
         awaitRow("select count(*) from cluster where id = ?", cluster);
     }
@@ -130,8 +139,35 @@ final class RestoreTestSupport {
         return given().baseUri(schedulerUrl).get("/api/v1/clusters/" + cluster).then().statusCode(200).extract().path("paused");
     }
 
+    /**
+     * A jetcd client of the stack's etcd: over https with the stack's client certificate when the endpoints are https
+     * (an etcd that wants client certificates, as kubeadm runs it).
+     */
     static Client etcd(String endpoints) {
-        return Client.builder().endpoints(endpoints.split(",")).build();
+        ClientBuilder builder = Client.builder().endpoints(endpoints.split(","));
+        if (endpoints.startsWith("https://")) {
+            Config config = ConfigProvider.getConfig();
+            try {
+                builder.sslContext(GrpcSslContexts.forClient().trustManager(new File(config.getValue("local-stack.etcd-tls-ca", String.class)))
+                        .keyManager(new File(config.getValue("local-stack.etcd-tls-cert", String.class)),
+                                new File(config.getValue("local-stack.etcd-tls-key", String.class)))
+                        .build());
+            } catch (SSLException e) {
+                throw new IllegalStateException("the stack's etcd TLS files cannot be used: " + e.getMessage(), e);
+            }
+        }
+        return builder.build();
+    }
+
+    /** The {@code tls} field of a cluster whose endpoints are https: references to the stack's CA and client certificate. */
+    static String tls(String endpoints) {
+        if (!endpoints.startsWith("https://")) {
+            return "";
+        }
+        Config config = ConfigProvider.getConfig();
+        return ", \"tls\": {\"caRef\": \"file:" + config.getValue("local-stack.etcd-tls-ca", String.class) + "\", \"certRef\": \"file:"
+                + config.getValue("local-stack.etcd-tls-cert", String.class) + "\", \"keyRef\": \"file:"
+                + config.getValue("local-stack.etcd-tls-key", String.class) + "\"}";
     }
 
     static ByteSequence bytes(String text) {

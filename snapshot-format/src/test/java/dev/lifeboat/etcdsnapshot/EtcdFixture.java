@@ -5,11 +5,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import dev.lifeboat.stack.EtcdCluster;
+import dev.lifeboat.stack.EtcdRelease;
 import dev.lifeboat.stack.StackOptions;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
@@ -21,41 +23,61 @@ import io.etcd.jetcd.options.PutOption;
 /**
  * Real etcd servers for the golden tests (the local stack's etcd launcher), the data written to them,
  * and snapshots taken with etcd's own {@code etcdctl snapshot save}. One loaded server and one empty
- * server per test JVM.
+ * server per etcd release and test JVM.
  */
 final class EtcdFixture {
 
     private static final Path ROOT = Path.of("target", "etcd-fixture-" + ProcessHandle.current().pid()).toAbsolutePath();
-    private static EtcdFixture loaded;
-    private static EtcdFixture empty;
+    private static final Map<EtcdRelease, EtcdFixture> LOADED = new EnumMap<>(EtcdRelease.class);
+    private static final Map<EtcdRelease, EtcdFixture> EMPTY = new EnumMap<>(EtcdRelease.class);
 
+    final EtcdRelease release;
     final EtcdCluster etcd;
     final Path snapshot;
 
-    private EtcdFixture(String name, boolean load) throws Exception {
-        etcd = EtcdCluster.start(StackOptions.forTests(ROOT.resolve(name), Map.of()));
+    private EtcdFixture(EtcdRelease release, String name, boolean load) throws Exception {
+        this.release = release;
+        etcd = EtcdCluster.start(StackOptions.forTests(ROOT.resolve(release.version()).resolve(name), Map.of()).withEtcd(release, false));
         Runtime.getRuntime().addShutdownHook(new Thread(etcd::close));
         if (load) {
             try (Client client = Client.builder().endpoints(etcd.endpoints()).build()) {
                 load(client);
             }
         }
-        snapshot = ROOT.resolve(name + ".db");
+        snapshot = ROOT.resolve(release.version()).resolve(name + ".db");
         etcdctl("snapshot", "save", snapshot.toString());
     }
 
-    static synchronized EtcdFixture loaded() throws Exception {
-        if (loaded == null) {
-            loaded = new EtcdFixture("loaded", true);
-        }
-        return loaded;
+    /** The loaded server of the default release. */
+    static EtcdFixture loaded() throws Exception {
+        return loaded(EtcdRelease.DEFAULT);
     }
 
-    static synchronized EtcdFixture empty() throws Exception {
-        if (empty == null) {
-            empty = new EtcdFixture("empty", false);
+    static EtcdFixture empty() throws Exception {
+        return empty(EtcdRelease.DEFAULT);
+    }
+
+    static synchronized EtcdFixture loaded(EtcdRelease release) throws Exception {
+        if (!LOADED.containsKey(release)) {
+            LOADED.put(release, new EtcdFixture(release, "loaded", true));
         }
-        return empty;
+        return LOADED.get(release);
+    }
+
+    static synchronized EtcdFixture empty(EtcdRelease release) throws Exception {
+        if (!EMPTY.containsKey(release)) {
+            EMPTY.put(release, new EtcdFixture(release, "empty", false));
+        }
+        return EMPTY.get(release);
+    }
+
+    /**
+     * {@code snapshot status -w json} of a snapshot file by the release's own tool: etcdutl where it has one (3.5 deprecates
+     * etcdctl's), etcdctl on 3.4.
+     */
+    String status(String file) throws IOException, InterruptedException {
+        Path tool = release.etcdutl().orElse(release.etcdctl());
+        return run(List.of(tool.toString(), "snapshot", "status", "-w", "json", file));
     }
 
     /**
@@ -100,14 +122,14 @@ final class EtcdFixture {
         return ByteSequence.from(text, StandardCharsets.UTF_8);
     }
 
-    /** Runs etcdctl (API v3) against this server and returns its standard output. */
+    /** Runs the release's etcdctl (API v3) against this server and returns its standard output. */
     String etcdctl(String... args) throws IOException, InterruptedException {
-        return etcdctlAt(etcd.endpoints(), args);
+        return etcdctlAt(release, etcd.endpoints(), args);
     }
 
-    /** Runs etcdctl (API v3) against the etcd at {@code endpoints} and returns its standard output. */
-    static String etcdctlAt(String endpoints, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of("etcdctl", "--endpoints=" + endpoints));
+    /** Runs a release's etcdctl (API v3) against the etcd at {@code endpoints} and returns its standard output. */
+    static String etcdctlAt(EtcdRelease release, String endpoints, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(release.etcdctl().toString(), "--endpoints=" + endpoints));
         command.addAll(List.of(args));
         return run(command);
     }

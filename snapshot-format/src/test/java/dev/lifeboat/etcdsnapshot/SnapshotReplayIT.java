@@ -24,6 +24,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.lifeboat.etcdsnapshot.SnapshotFormatException.Problem;
 import dev.lifeboat.stack.EtcdCluster;
+import dev.lifeboat.stack.EtcdRelease;
 import dev.lifeboat.stack.HttpProbe;
 import dev.lifeboat.stack.ManagedProcess;
 import dev.lifeboat.stack.Ports;
@@ -52,6 +53,8 @@ class SnapshotReplayIT {
 
     private static final Path ROOT = Path.of("target", "snapshot-replay-" + ProcessHandle.current().pid()).toAbsolutePath();
     private static final long NEW_LEASE_TTL = 900;
+    /** The release whose tools restore and run the written file (its etcd also writes the history). */
+    private static final EtcdRelease RELEASE = EtcdRelease.DEFAULT;
     private static EtcdCluster source;
     private static Client client;
     private static Path base;
@@ -63,7 +66,7 @@ class SnapshotReplayIT {
 
     @BeforeAll
     static void recordHistory() throws Exception {
-        source = EtcdCluster.start(StackOptions.forTests(ROOT.resolve("source"), Map.of()));
+        source = EtcdCluster.start(StackOptions.forTests(ROOT.resolve("source"), Map.of()).withEtcd(RELEASE, false));
         client = Client.builder().endpoints(source.endpoints()).build();
         KV kv = client.getKVClient();
         long oldLease = client.getLeaseClient().grant(3600).get(30, TimeUnit.SECONDS).getID();
@@ -256,7 +259,7 @@ class SnapshotReplayIT {
     }
 
     private static String etcdctl(String endpoints, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of("etcdctl"));
+        List<String> command = new ArrayList<>(List.of(RELEASE.etcdctl().toString()));
         if (endpoints != null) {
             command.add("--endpoints=" + endpoints);
         }
@@ -264,7 +267,7 @@ class SnapshotReplayIT {
         return EtcdFixture.run(command);
     }
 
-    /** The written snapshot restored with etcdctl and started as a one-member etcd. */
+    /** The written snapshot restored with the release's tool (etcdutl on 3.5) and started as a one-member etcd of the release. */
     private static final class Restored implements AutoCloseable {
 
         final String url;
@@ -280,9 +283,10 @@ class SnapshotReplayIT {
             String peer = "http://127.0.0.1:" + Ports.free();
             Path data = dir.resolve("data");
             Path run = dir.resolve("run");
-            ManagedProcess.runToCompletion("restore", List.of("etcdctl", "snapshot", "restore", snapshot.toString(), "--name", "copy",
+            ManagedProcess.runToCompletion("restore", List.of(RELEASE.etcdutl().orElse(RELEASE.etcdctl()).toString(), "snapshot", "restore",
+                    snapshot.toString(), "--name", "copy",
                     "--data-dir", data.toString(), "--initial-cluster", "copy=" + peer, "--initial-advertise-peer-urls", peer), dir, run, 120);
-            ManagedProcess etcd = ManagedProcess.start("etcd", List.of("etcd", "--name", "copy", "--data-dir", data.toString(),
+            ManagedProcess etcd = ManagedProcess.start("etcd", List.of(RELEASE.etcd().toString(), "--name", "copy", "--data-dir", data.toString(),
                     "--listen-client-urls", url, "--advertise-client-urls", url, "--listen-peer-urls", peer,
                     "--initial-advertise-peer-urls", peer, "--initial-cluster", "copy=" + peer), dir, run, Map.of());
             try {

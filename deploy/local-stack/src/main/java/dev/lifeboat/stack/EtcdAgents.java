@@ -42,6 +42,8 @@ public final class EtcdAgents implements AutoCloseable {
      * Starts one agent per member of {@code cluster} under Lifeboat cluster id {@code clusterId}, on the stack's
      * Kafka, verifying callers with the stack's token key, and fetching content from snapshot-service with a
      * restorer token for its cluster (written to {@code <run dir>/agents/<member>.token}, readable by its owner only).
+     * The agents run the stack's etcd release (etcdutl restores where it has one) and, for members that talk https,
+     * its TLS material ({@link EtcdTls}).
      * {@code agentPort} gives each agent's HTTP port; {@code extra} adds or overrides configuration of
      * one member's agent (may return an empty map).
      */
@@ -49,6 +51,7 @@ public final class EtcdAgents implements AutoCloseable {
             Function<Integer, Integer> agentPort, Function<EtcdCluster.Member, Map<String, String>> extra) {
         Path runDir = stack.options().runDir();
         Map<String, String> stackConfig = stack.quarkusConfig();
+        EtcdRelease release = stack.options().etcdRelease();
         List<CompletableFuture<QuarkusService>> starting = new ArrayList<>();
         List<Launch> launches = new ArrayList<>();
         List<EtcdCluster.Member> members = cluster.members();
@@ -73,6 +76,15 @@ public final class EtcdAgents implements AutoCloseable {
             // Room for benchmark-sized keyspaces, as the stack's own etcd has.
             config.put("lifeboat.agent.etcd.extra-args", "--quota-backend-bytes," + (8L << 30));
             config.put("lifeboat.agent.snapshot-service-url", snapshotServiceUrl);
+            config.put("lifeboat.agent.etcd.binary", release.etcd().toString());
+            config.put("lifeboat.agent.etcdctl", release.etcdctl().toString());
+            config.put("lifeboat.agent.etcdutl", release.etcdutl().map(Path::toString).orElse("none"));
+            if (member.tls()) {
+                EtcdTls tls = stack.options().etcdTlsFiles();
+                config.put("lifeboat.agent.etcd.tls.ca-file", tls.ca().toString());
+                config.put("lifeboat.agent.etcd.tls.cert-file", tls.memberCert().toString());
+                config.put("lifeboat.agent.etcd.tls.key-file", tls.memberKey().toString());
+            }
             config.putAll(extra.apply(member));
             Launch launch = new Launch(repo, "etcd-agent-" + member.name(), agentPort.apply(i), Map.copyOf(config), runDir);
             launches.add(launch);
@@ -84,14 +96,27 @@ public final class EtcdAgents implements AutoCloseable {
                 started.add(agent.join());
             }
             for (EtcdCluster.Member member : members) {
-                HttpProbe.await(member.clientUrl() + "/health", "\"true\"", Duration.ofSeconds(60), null,
-                        "etcd member " + member.name() + " (run by its etcd-agent; see " + member.dataDir() + ".log)");
+                String owner = "etcd " + release.version() + " member " + member.name() + " (run by its etcd-agent; see " + member.dataDir() + ".log)";
+                if (member.tls()) {
+                    HttpProbe.await(stack.options().etcdTlsFiles(), member.clientUrl() + "/health", "\"true\"", Duration.ofSeconds(60), null, owner);
+                } else {
+                    HttpProbe.await(member.clientUrl() + "/health", "\"true\"", Duration.ofSeconds(60), null, owner);
+                }
             }
         } catch (RuntimeException e) {
             starting.forEach(agent -> agent.thenAccept(QuarkusService::close));
             throw e;
         }
         return new EtcdAgents(started, launches);
+    }
+
+    /**
+     * An agent's configuration that makes it restore with {@code tool} — a test's wrapper around the release's own
+     * {@link EtcdRelease#restoreTool()}: as etcdutl where the release has one, as etcdctl (and no etcdutl) on 3.4.
+     */
+    public static Map<String, String> restoreToolConfig(EtcdRelease release, Path tool) {
+        return release.etcdutl().isPresent() ? Map.of("lifeboat.agent.etcdutl", tool.toString())
+                : Map.of("lifeboat.agent.etcdctl", tool.toString(), "lifeboat.agent.etcdutl", "none");
     }
 
     public synchronized List<QuarkusService> agents() {

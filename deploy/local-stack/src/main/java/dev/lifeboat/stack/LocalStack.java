@@ -74,7 +74,8 @@ public final class LocalStack implements AutoCloseable {
                     : new StackException("the local stack did not start: " + e.getCause().getMessage(), e.getCause());
         }
         LocalStack stack = new LocalStack(options, etcd.join(), kafka.join(), s3.join(), postgres.join());
-        LOG.log(System.Logger.Level.INFO, "local stack up: etcd " + stack.etcd.endpoints() + ", Kafka "
+        LOG.log(System.Logger.Level.INFO, "local stack up: etcd " + options.etcdRelease().version() + (options.etcdTls() ? " (TLS)" : "") + " "
+                + stack.etcd.endpoints() + ", Kafka "
                 + stack.kafka.bootstrapServers() + ", S3 " + stack.s3.endpoint() + ", PostgreSQL " + stack.postgres.jdbcUrl());
         return stack;
     }
@@ -97,10 +98,15 @@ public final class LocalStack implements AutoCloseable {
      * application stopped its stack) a stack of its own.
      */
     public static synchronized LocalStack shared(Map<String, Integer> topics) {
+        return shared(topics, EtcdRelease.DEFAULT, false);
+    }
+
+    /** As {@link #shared(Map)}, with the etcd release and TLS mode of the first caller. */
+    public static synchronized LocalStack shared(Map<String, Integer> topics, EtcdRelease release, boolean tls) {
         if (shared == null) {
             Path dir = Path.of("target", "local-stack-" + ProcessHandle.current().pid() + "-"
                     + Integer.toHexString(System.identityHashCode(LocalStack.class))).toAbsolutePath();
-            LocalStack stack = start(StackOptions.forTests(dir, topics));
+            LocalStack stack = start(StackOptions.forTests(dir, topics).withEtcd(release, tls));
             Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "local-stack-stop"));
             shared = stack;
         } else {
@@ -137,6 +143,14 @@ public final class LocalStack implements AutoCloseable {
         config.put("lifeboat.s3.secret-key", s3.secretKey());
         config.put("lifeboat.s3.bucket", StackOptions.BUCKET);
         config.put("local-stack.etcd-endpoints", etcd.endpoints());
+        config.put("local-stack.etcd-version", options.etcdRelease().version());
+        if (options.etcdTls()) {
+            // What a cluster registered for this etcd names as its tls references (files in the stack's secrets).
+            EtcdTls tls = options.etcdTlsFiles();
+            config.put("local-stack.etcd-tls-ca", tls.ca().toString());
+            config.put("local-stack.etcd-tls-cert", tls.clientCert().toString());
+            config.put("local-stack.etcd-tls-key", tls.clientKey().toString());
+        }
         // Callers prove who they are with tokens signed by this stack's key (README "Security"); the APIs listen on
         // this host only.
         config.put("quarkus.oidc.public-key", tokens.verifyKey());

@@ -16,9 +16,11 @@ import java.util.Optional;
  * @param postgres   an external PostgreSQL to use instead of the embedded one
  * @param etcdByAgents true: the stack only plans the etcd members (ports, data dirs); etcd-agents
  *                   run them ({@link EtcdAgents}), as {@code make run} does
+ * @param etcdRelease which etcd runs: 3.5 (default, what Kubernetes runs) or Debian 12's 3.4
+ * @param etcdTls    true: etcd talks only https, to clients with a certificate, and TLS between peers ({@link EtcdTls})
  */
 public record StackOptions(Path dataDir, boolean fixedPorts, int etcdMembers, Map<String, Integer> topics,
-        Optional<ExternalPostgres> postgres, boolean etcdByAgents) {
+        Optional<ExternalPostgres> postgres, boolean etcdByAgents, EtcdRelease etcdRelease, boolean etcdTls) {
 
     public static final int ETCD_CLIENT_PORT = 2379;
     public static final int ETCD_PEER_PORT = 2380;
@@ -50,21 +52,31 @@ public record StackOptions(Path dataDir, boolean fixedPorts, int etcdMembers, Ma
     }
 
     public static StackOptions forTests(Path dataDir, Map<String, Integer> topics) {
-        return new StackOptions(dataDir, false, 1, topics, externalPostgresFromEnvironment(), false);
+        return new StackOptions(dataDir, false, 1, topics, externalPostgresFromEnvironment(), false, EtcdRelease.DEFAULT, false);
     }
 
     /** {@code make run}: the documented ports, etcd run by etcd-agents. */
     public static StackOptions forRun(Path dataDir, int etcdMembers, Map<String, Integer> topics) {
-        return new StackOptions(dataDir, true, etcdMembers, topics, externalPostgresFromEnvironment(), true);
+        return new StackOptions(dataDir, true, etcdMembers, topics, externalPostgresFromEnvironment(), true, EtcdRelease.DEFAULT, false);
     }
 
     public StackOptions withEtcdMembers(int members) {
-        return new StackOptions(dataDir, fixedPorts, members, topics, postgres, etcdByAgents);
+        return new StackOptions(dataDir, fixedPorts, members, topics, postgres, etcdByAgents, etcdRelease, etcdTls);
     }
 
     /** The same stack with etcd started directly (true) or left to etcd-agents (false). */
     public StackOptions withEtcdByAgents(boolean byAgents) {
-        return new StackOptions(dataDir, fixedPorts, etcdMembers, topics, postgres, byAgents);
+        return new StackOptions(dataDir, fixedPorts, etcdMembers, topics, postgres, byAgents, etcdRelease, etcdTls);
+    }
+
+    /** The same stack with another etcd release, with or without TLS. */
+    public StackOptions withEtcd(EtcdRelease release, boolean tls) {
+        return new StackOptions(dataDir, fixedPorts, etcdMembers, topics, postgres, etcdByAgents, release, tls);
+    }
+
+    /** etcd's TLS material, in the stack's secrets (which clusters' references may name); made on first use. */
+    public EtcdTls etcdTlsFiles() {
+        return EtcdTls.in(dataDir.resolve("secrets").resolve("etcd-tls"));
     }
 
     static Optional<ExternalPostgres> externalPostgresFromEnvironment() {

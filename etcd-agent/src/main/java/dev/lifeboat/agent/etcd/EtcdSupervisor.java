@@ -12,12 +12,14 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.lifeboat.agent.AgentConfig;
 import dev.lifeboat.events.EventCodec;
+import dev.lifeboat.tokens.PemTls;
 import io.quarkus.logging.Log;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -31,7 +33,7 @@ public class EtcdSupervisor {
 
     private final AgentConfig config;
     private final AgentConfig.Etcd etcd;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final HttpClient http;
     private Process process;
     private boolean wanted;
     private int restarts;
@@ -42,6 +44,24 @@ public class EtcdSupervisor {
     public EtcdSupervisor(AgentConfig config) {
         this.config = config;
         this.etcd = config.etcd();
+        HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2));
+        tlsFiles().ifPresent(files -> client.sslContext(PemTls.clientContext(files[0], files[1], files[2])));
+        this.http = client.build();
+    }
+
+    /**
+     * The member's CA, certificate and key when TLS is configured (all three or none; a part is refused at start,
+     * naming the key that is missing).
+     */
+    private Optional<Path[]> tlsFiles() {
+        AgentConfig.Tls tls = etcd.tls();
+        if (tls.caFile().isEmpty() && tls.certFile().isEmpty() && tls.keyFile().isEmpty()) {
+            return Optional.empty();
+        }
+        if (tls.caFile().isEmpty() || tls.certFile().isEmpty() || tls.keyFile().isEmpty()) {
+            throw new EtcdProcessException("lifeboat.agent.etcd.tls needs ca-file, cert-file and key-file together");
+        }
+        return Optional.of(new Path[] {Path.of(tls.caFile().get()), Path.of(tls.certFile().get()), Path.of(tls.keyFile().get())});
     }
 
     /** Starts etcd unless it runs; does not wait for it to be healthy. */
@@ -75,6 +95,9 @@ public class EtcdSupervisor {
                 "--initial-cluster", etcd.initialCluster().orElse(config.memberName() + "=" + etcd.peerUrl()),
                 "--initial-cluster-token", etcd.initialClusterToken(),
                 "--initial-cluster-state", "new"));
+        tlsFiles().ifPresent(files -> command.addAll(List.of("--cert-file", files[1].toString(), "--key-file", files[2].toString(),
+                "--client-cert-auth", "--trusted-ca-file", files[0].toString(), "--peer-cert-file", files[1].toString(), "--peer-key-file",
+                files[2].toString(), "--peer-client-cert-auth", "--peer-trusted-ca-file", files[0].toString())));
         etcd.extraArgs().ifPresent(command::addAll);
         Path log = logFile();
         try {

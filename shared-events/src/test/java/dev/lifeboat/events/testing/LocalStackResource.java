@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 import dev.lifeboat.events.Topics;
+import dev.lifeboat.stack.EtcdRelease;
 import dev.lifeboat.stack.LocalStack;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
@@ -22,9 +23,14 @@ public class LocalStackResource implements QuarkusTestResourceLifecycleManager {
     private static volatile LocalStack started;
 
     private final Map<String, Integer> topics = new LinkedHashMap<>(Topics.all());
+    private EtcdRelease release = EtcdRelease.DEFAULT;
+    private boolean tls;
 
+    /** Init arguments: {@code topics}, {@code etcd-version} (3.4 or 3.5, default 3.5), {@code etcd-tls} (true: https with client certificates). */
     @Override
     public void init(Map<String, String> initArgs) {
+        release = EtcdRelease.of(initArgs.getOrDefault("etcd-version", EtcdRelease.DEFAULT.version()));
+        tls = Boolean.parseBoolean(initArgs.getOrDefault("etcd-tls", "false"));
         String extra = initArgs.getOrDefault("topics", "");
         for (String topic : extra.split(",")) {
             if (!topic.isBlank()) {
@@ -54,7 +60,7 @@ public class LocalStackResource implements QuarkusTestResourceLifecycleManager {
 
     /** The JVM's stack, for tests that talk to etcd, Kafka, S3 or PostgreSQL directly. */
     public LocalStack stack() {
-        return LocalStack.shared(topics);
+        return LocalStack.shared(topics, release, tls);
     }
 
     /**

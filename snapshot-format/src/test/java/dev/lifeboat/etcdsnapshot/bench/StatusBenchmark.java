@@ -43,11 +43,10 @@ public final class StatusBenchmark {
         Path dir = Path.of(args.length > 0 ? args[0] : "target/status-benchmark").toAbsolutePath();
         long targetBytes = args.length > 1 ? Long.parseLong(args[1]) : 1100L << 20;
         Path snapshot = dir.resolve("snapshot.db");
-        try (EtcdCluster etcd = EtcdCluster.start(new StackOptions(dir.resolve("stack"), false, 1, Map.of(),
-                java.util.Optional.empty(), false))) {
+        try (EtcdCluster etcd = EtcdCluster.start(StackOptions.forTests(dir.resolve("stack"), Map.of()))) {
             load(etcd.endpoints(), targetBytes);
             Files.deleteIfExists(snapshot);
-            run(List.of("etcdctl", "--endpoints=" + etcd.endpoints(), "snapshot", "save", snapshot.toString()));
+            run(List.of(etcd.release().etcdctl().toString(), "--endpoints=" + etcd.endpoints(), "snapshot", "save", snapshot.toString()));
         }
         System.out.printf("snapshot: %s, %.1f MB%n", snapshot, Files.size(snapshot) / 1e6);
         List<Double> ratios = new ArrayList<>();

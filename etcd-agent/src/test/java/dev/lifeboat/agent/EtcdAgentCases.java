@@ -1,0 +1,259 @@
+package dev.lifeboat.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import dev.lifeboat.agent.etcd.EtcdSupervisor;
+import dev.lifeboat.agent.member.MemberRestorer;
+import dev.lifeboat.agent.member.RestoreState;
+import dev.lifeboat.agent.member.StateFiles;
+import dev.lifeboat.events.ClusterSpec;
+import dev.lifeboat.events.EventCodec;
+import dev.lifeboat.events.EventType;
+import dev.lifeboat.events.LifeboatEvent;
+import dev.lifeboat.events.MemberRestoreFailed;
+import dev.lifeboat.events.MemberRestored;
+import dev.lifeboat.events.MemberRolledBack;
+import dev.lifeboat.events.RestoreMember;
+import dev.lifeboat.events.RestoreMode;
+import dev.lifeboat.events.RestorePhase;
+import dev.lifeboat.events.RestorePhaseChanged;
+import dev.lifeboat.events.RollbackMember;
+import dev.lifeboat.events.Topics;
+import dev.lifeboat.events.testing.TestEvents;
+import dev.lifeboat.events.testing.TopicProbe;
+import jakarta.inject.Inject;
+
+/**
+ * The agent on a real etcd and Kafka: it supervises etcd (a killed etcd comes back), it finishes or
+ * undoes a restore a crash interrupted (the state files), it rolls back over Kafka, and it refuses
+ * commands it cannot or must not run. The full REPLACE path (with snapshot-service and the saga) is
+ * tested in restore-service.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+abstract class EtcdAgentCases {
+
+    @Inject
+    EtcdSupervisor etcd;
+    @Inject
+    MemberRestorer restorer;
+    @Inject
+    StateFiles states;
+
+    @ConfigProperty(name = "lifeboat.agent.etcd.client-url")
+    String endpoint;
+    @ConfigProperty(name = "lifeboat.agent.etcd.peer-url")
+    String peerUrl;
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String kafka;
+
+    @Test
+    @Order(1)
+    void etcdKilledUnderTheAgentIsRestartedWithItsData() throws Exception {
+        etcd.awaitHealthy();
+        Etcdctl.run(endpoint, "put", "/survives/kill", "yes");
+        long pid = etcd.pid();
+        int restarts = etcd.restarts();
+        ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+        Instant deadline = Instant.now().plusSeconds(30);
+        while (Instant.now().isBefore(deadline) && (etcd.pid() == pid || etcd.pid() < 0 || etcd.restarts() == restarts)) {
+            Thread.sleep(100);
+        }
+        etcd.awaitHealthy();
+        assertNotEquals(pid, etcd.pid(), "etcd was started again");
+        assertEquals(restarts + 1, etcd.restarts());
+        assertEquals("yes", Etcdctl.get(endpoint, "/survives/kill"));
+    }
+
+    @Test
+    @Order(2)
+    void aRestoreInterruptedWhileSwappingIsUndoneAndAnswered() throws Exception {
+        etcd.awaitHealthy();
+        Etcdctl.run(endpoint, "put", "/before/swap", "kept");
+        // What a crash between the two renames leaves: etcd stopped, the data dir moved aside, the staging dir half written.
+        RestoreState state = state("crash-swap", RestoreState.Step.SWAPPING);
+        etcd.stop();
+        Path dataDir = etcd.dataDir();
+        state.asideDir = dataDir.resolveSibling(dataDir.getFileName() + ".pre-restore-test").toString();
+        Files.move(dataDir, Path.of(state.asideDir));
+        Path staging = dataDir.resolveSibling(dataDir.getFileName() + ".restoring-crash-swap");
+        Files.createDirectories(staging.resolve("member"));
+        Files.writeString(staging.resolve("member/half-written"), "x");
+        states.save(state);
+
+        restorer.recover();
+
+        etcd.awaitHealthy();
+        assertEquals("kept", Etcdctl.get(endpoint, "/before/swap"), "the previous data dir is back and served");
+        assertFalse(Files.exists(staging), "the half-written staging dir is gone");
+        assertFalse(Files.exists(Path.of(state.asideDir)));
+        MemberRestoreFailed failed = (MemberRestoreFailed) answer("crash-swap", EventType.MEMBER_RESTORE_FAILED);
+        assertTrue(failed.reason().contains("stopped during step SWAPPING"), failed.reason());
+        assertTrue(failed.reason().contains("not changed"), failed.reason());
+        assertEquals(RestoreState.Step.FAILED, states.find("crash-swap").orElseThrow().step);
+    }
+
+    @Test
+    @Order(3)
+    void aRestoreInterruptedAfterTheSwapIsFinishedThenRolledBackOverKafka() throws Exception {
+        etcd.awaitHealthy();
+        Etcdctl.run(endpoint, "put", "/in/snapshot", "1");
+        Path dataDir = etcd.dataDir();
+        Path snapshot = dataDir.resolveSibling("test-snapshot.db");
+        Files.deleteIfExists(snapshot);
+        Etcdctl.run(endpoint, "snapshot", "save", snapshot.toString());
+        Etcdctl.run(endpoint, "put", "/after/snapshot", "2");
+        // What a crash right after the swap leaves: the restored data dir in place, the old one aside, state RESTORED.
+        RestoreState state = state("crash-restored", RestoreState.Step.RESTORED);
+        Path staging = dataDir.resolveSibling(dataDir.getFileName() + ".restoring-crash-restored");
+        Etcdctl.run(endpoint, "snapshot", "restore", snapshot.toString(), "--name", AgentTestResource.MEMBER, "--data-dir", staging.toString(),
+                "--initial-cluster", AgentTestResource.MEMBER + "=" + peerUrl, "--initial-cluster-token", "restored",
+                "--initial-advertise-peer-urls", peerUrl);
+        etcd.stop();
+        state.asideDir = dataDir.resolveSibling(dataDir.getFileName() + ".pre-restore-test2").toString();
+        Files.move(dataDir, Path.of(state.asideDir));
+        Files.move(staging, dataDir);
+        states.save(state);
+
+        restorer.recover();
+
+        etcd.awaitHealthy();
+        assertEquals("1", Etcdctl.get(endpoint, "/in/snapshot"));
+        assertNull(Etcdctl.get(endpoint, "/after/snapshot"), "the member serves the snapshot, not what came after it");
+        MemberRestored restored = (MemberRestored) answer("crash-restored", EventType.MEMBER_RESTORED);
+        assertTrue(restored.revision() > 0);
+        assertTrue(Files.isDirectory(Path.of(state.asideDir)), "the pre-restore data dir is kept for a rollback");
+
+        TestEvents.publish(kafka, "test", new RollbackMember("crash-restored", AgentTestResource.CLUSTER, AgentTestResource.MEMBER, null));
+        MemberRolledBack rolledBack = (MemberRolledBack) answer("crash-restored", EventType.MEMBER_ROLLED_BACK);
+        assertTrue(rolledBack.succeeded(), String.valueOf(rolledBack.reason()));
+        etcd.awaitHealthy();
+        assertEquals("2", Etcdctl.get(endpoint, "/after/snapshot"), "the pre-restore data is back");
+        assertFalse(Files.exists(Path.of(state.asideDir)));
+    }
+
+    @Test
+    @Order(4)
+    void refusesARollbackOfARestoreItNeverSawAndACommandThatArrivesTooLate() throws Exception {
+        TestEvents.publish(kafka, "test", new RollbackMember("never-seen", AgentTestResource.CLUSTER, AgentTestResource.MEMBER, null));
+        MemberRolledBack refused = (MemberRolledBack) answer("never-seen", EventType.MEMBER_ROLLED_BACK);
+        assertFalse(refused.succeeded());
+        assertTrue(refused.reason().contains("no record of restore never-seen"), refused.reason());
+
+        // A restore command created two hours ago (a new agent reading the topic from its start) must not run, even when
+        // the relay sent it just now; nor one the saga stopped waiting for.
+        RestoreMember old = new RestoreMember("too-old", AgentTestResource.CLUSTER, AgentTestResource.MEMBER, "some-snapshot",
+                List.of(new ClusterSpec.Member(AgentTestResource.MEMBER, peerUrl, endpoint)), "token", 0, null, null);
+        EventType type = EventType.of(old);
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(type.topic(), old.partitionKey(), EventCodec.encode(old));
+        EventCodec.writeHeaders(record.headers(), java.util.UUID.randomUUID(), type, "test", old.clusterId(), Instant.now().minus(Duration.ofHours(2)));
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", kafka), new StringSerializer(),
+                new ByteArraySerializer())) {
+            producer.send(record).get();
+        }
+        MemberRestoreFailed failed = (MemberRestoreFailed) answer("too-old", EventType.MEMBER_RESTORE_FAILED);
+        assertTrue(failed.reason().contains("command-max-age") && failed.reason().contains("not run"), failed.reason());
+        assertTrue(states.find("too-old").isEmpty(), "nothing was started for it");
+        TestEvents.publish(kafka, "test", new RestoreMember("expired", AgentTestResource.CLUSTER, AgentTestResource.MEMBER, "some-snapshot",
+                List.of(new ClusterSpec.Member(AgentTestResource.MEMBER, peerUrl, endpoint)), "token", 0, null, Instant.now().minusSeconds(1)));
+        MemberRestoreFailed expired = (MemberRestoreFailed) answer("expired", EventType.MEMBER_RESTORE_FAILED);
+        assertTrue(expired.reason().contains("stopped waiting for it") && expired.reason().contains("not run"), expired.reason());
+        assertTrue(states.find("expired").isEmpty(), "nothing was started for it");
+        etcd.awaitHealthy();
+    }
+
+    @Test
+    @Order(5)
+    void aRestoreWhoseSnapshotCannotBeFetchedLeavesTheMemberAsItWas() throws Exception {
+        etcd.awaitHealthy();
+        Etcdctl.run(endpoint, "put", "/untouched", "still");
+        // No snapshot-service listens at the configured URL in this test: the fetch fails before anything changes.
+        TestEvents.publish(kafka, "test", new RestoreMember("no-source", AgentTestResource.CLUSTER, AgentTestResource.MEMBER, "snap-x",
+                List.of(new ClusterSpec.Member(AgentTestResource.MEMBER, peerUrl, endpoint)), "token", 0, null, null));
+        MemberRestoreFailed failed = (MemberRestoreFailed) answer("no-source", EventType.MEMBER_RESTORE_FAILED);
+        assertTrue(failed.reason().contains("cannot fetch snapshot snap-x"), failed.reason());
+        assertTrue(failed.reason().contains("not changed"), failed.reason());
+        etcd.awaitHealthy();
+        assertEquals("still", Etcdctl.get(endpoint, "/untouched"));
+    }
+
+    @Test
+    @Order(6)
+    void thePreRestoreDataDirOfACompletedRestoreIsRemovedAfterItsTime() throws Exception {
+        Path aside = etcd.dataDir().resolveSibling(etcd.dataDir().getFileName() + ".pre-restore-done");
+        Files.createDirectories(aside.resolve("member"));
+        RestoreState state = state("completed-one", RestoreState.Step.DONE);
+        state.asideDir = aside.toString();
+        state.answered = true;
+        states.save(state);
+
+        restorer.sweep();
+        assertTrue(Files.exists(aside), "kept while the saga has not reported COMPLETED");
+        TestEvents.publish(kafka, "test", new RestorePhaseChanged("completed-one", AgentTestResource.CLUSTER, "snap", RestoreMode.REPLACE,
+                RestorePhase.COMPLETED, RestorePhase.RESUMING, null, Instant.now()));
+        Instant deadline = Instant.now().plusSeconds(30);
+        while (states.find("completed-one").orElseThrow().sagaCompletedAt == null && Instant.now().isBefore(deadline)) {
+            Thread.sleep(100);
+        }
+        Thread.sleep(1100);
+        restorer.sweep();
+        assertFalse(Files.exists(aside), "removed keep-pre-restore (1 s here) after the restore completed");
+        assertTrue(states.find("completed-one").orElseThrow().asideRemoved);
+    }
+
+    private static RestoreState state(String id, RestoreState.Step step) {
+        RestoreState state = new RestoreState();
+        state.restoreId = id;
+        state.clusterId = AgentTestResource.CLUSTER;
+        state.memberName = AgentTestResource.MEMBER;
+        state.snapshotId = "snap-" + id;
+        state.members = List.of();
+        state.initialClusterToken = "restored";
+        state.receivedAt = Instant.now();
+        state.step = step;
+        return state;
+    }
+
+    private LifeboatEvent answer(String restoreId, EventType type) {
+        List<ConsumerRecord<String, byte[]>> found = TopicProbe.await(kafka, Topics.AGENT_EVENTS, record -> {
+            LifeboatEvent event = EventCodec.decode(record).payload();
+            return EventType.of(event) == type && restoreId.equals(restoreIdOf(event));
+        }, 1, Duration.ofSeconds(60));
+        assertEquals(1, found.size(), "one " + type.ceType() + " for restore " + restoreId);
+        return EventCodec.decode(found.get(0)).payload();
+    }
+
+    private static String restoreIdOf(LifeboatEvent event) {
+        if (event instanceof MemberRestored e) {
+            return e.restoreId();
+        }
+        if (event instanceof MemberRestoreFailed e) {
+            return e.restoreId();
+        }
+        if (event instanceof MemberRolledBack e) {
+            return e.restoreId();
+        }
+        return null;
+    }
+}
