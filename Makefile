@@ -1,6 +1,9 @@
 # Lifeboat: the two commands of the Quick start, and a few helpers.
 MVN := ./mvnw -B
 ETCD_MEMBERS ?= 1
+# make run ETCD_VERSION=3.4 runs Debian 12's etcd instead of 3.5; ETCD_TLS=true: https with client certificates only.
+ETCD_VERSION ?= 3.5
+ETCD_TLS ?= false
 # make run ETCD_ENDPOINTS=https://10.0.0.1:2379 backs up your etcd instead of a local one (see README).
 ETCD_ENDPOINTS ?=
 
@@ -9,7 +12,7 @@ ETCD_ENDPOINTS ?=
 ## make run: build, start the local stack (etcd, Kafka, S3, PostgreSQL) and the four services; Ctrl-C stops all.
 run: bootstrap
 	$(MVN) -q package -DskipTests
-	java -jar deploy/run/target/lifeboat-run.jar --repo . --etcd-members $(ETCD_MEMBERS) $(if $(ETCD_ENDPOINTS),--etcd-endpoints $(ETCD_ENDPOINTS),)
+	java -jar deploy/run/target/lifeboat-run.jar --repo . --etcd-members $(ETCD_MEMBERS) --etcd-version $(ETCD_VERSION) --etcd-tls $(ETCD_TLS) $(if $(ETCD_ENDPOINTS),--etcd-endpoints $(ETCD_ENDPOINTS),)
 
 ## make test: every unit and integration test, against real servers started by the tests.
 test: bootstrap

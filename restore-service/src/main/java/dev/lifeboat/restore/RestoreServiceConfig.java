@@ -44,8 +44,10 @@ public interface RestoreServiceConfig {
     Duration memberTimeout();
 
     /**
-     * REPLACE: the revision bump asked of each member's restore where its etcd supports it (3.5.x
-     * etcdutl), so Kubernetes watch caches re-list; 0 for none.
+     * REPLACE: the smallest revision bump asked of each member's restore where its etcd supports it
+     * (etcdutl 3.5+, with {@code --mark-compacted}), so Kubernetes watch caches re-list. The bump is
+     * raised to twice the revisions known to be written after the restored one when that is larger
+     * ({@link dev.lifeboat.restore.saga.RevisionBump}); 0 for none.
      */
     @WithDefault("1000000000")
     long bumpRevision();

@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.InputStream;
@@ -15,204 +16,52 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
-import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.ConfigProvider;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
 
 import dev.lifeboat.etcdsnapshot.HashTrailer;
-import dev.lifeboat.events.EventCodec;
-import dev.lifeboat.events.EventType;
-import dev.lifeboat.events.RestoreMember;
 import dev.lifeboat.events.SnapshotCompleted;
-import dev.lifeboat.events.Topics;
 import dev.lifeboat.events.testing.LocalStackResource;
-import dev.lifeboat.events.testing.TopicProbe;
-import io.agroal.api.AgroalDataSource;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.WatchOption;
+import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
-import jakarta.inject.Inject;
 
 /**
- * REPLACE on real etcd members run by real etcd-agents (built jars), with scheduler-service and
- * snapshot-service beside: a one-member and a three-member cluster are backed up, changed, and
- * replaced from the snapshot; every member then serves exactly the snapshot's keyspace, compared key by
- * key on each member alone. A member whose restore fails fails the restore with its reason, and the
- * rollback puts every member's pre-restore data back.
+ * REPLACE on etcd 3.5 members that accept only clients with a certificate (https, peer TLS,
+ * {@code --client-cert-auth}), the agents restoring with etcdutl: the cases every release runs, plus what
+ * only this stack checks — refused requests, a snapshot of more than 100 MB, a slow HTTP/2 downloader, a
+ * REPLACE that changed nothing, and that a REPLACE is safe for Kubernetes (the revision moves past
+ * everything served and old watches are told "compacted").
  */
 @QuarkusTest
-@WithTestResource(ReplaceStackResource.class)
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class ReplaceRestoreIT {
+@WithTestResource(value = ReplaceStackResource.class, initArgs = @ResourceArg(name = "etcd-tls", value = "true"))
+class ReplaceRestoreIT extends ReplaceRestoreCases {
 
-    @Inject
-    AgroalDataSource db;
-
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String kafka;
-    @ConfigProperty(name = "test.scheduler.url")
-    String schedulerUrl;
-    // Looked up when a test runs, not injected: another test class's application (without agents) also
-    // validates this class's injection points when it starts.
-    private String solo;
-    private String trio;
-    private String soloMembers;
-    private String trioMembers;
-    private String breakTrio2;
-    private String failSolo0;
-    private String agentsDir;
-
-    private RestoreTestSupport support;
     /** The large snapshot of {@code solo}, for the download test after the REPLACE test. */
     private static SnapshotCompleted large;
 
-    @BeforeEach
-    void setUp() {
-        support = new RestoreTestSupport(kafka, schedulerUrl, db);
-        RestoreHooks.reset();
-        Config config = ConfigProvider.getConfig();
-        solo = config.getValue("test.etcd.solo", String.class);
-        trio = config.getValue("test.etcd.trio", String.class);
-        soloMembers = config.getValue("test.members.solo", String.class);
-        trioMembers = config.getValue("test.members.trio", String.class);
-        breakTrio2 = config.getValue(ReplaceStackResource.BREAK_TRIO_2, String.class);
-        failSolo0 = config.getValue(ReplaceStackResource.FAIL_SOLO_0, String.class);
-        agentsDir = config.getValue("test.agents.dir", String.class);
-    }
-
     @Test
-    @Order(1)
-    void oneMemberIsReplacedByTheSnapshotKeyByKey() throws Exception {
-        register("solo", solo, soloMembers);
-        TreeMap<String, String> snapshotted;
-        try (Client etcd = RestoreTestSupport.etcd(solo)) {
-            put(etcd, numbered("/registry/pods/", 150, "v1"));
-            put(etcd, Map.of("/other/a", "1", "/other/b", "2"));
-            snapshotted = everything(etcd);
-        }
-        SnapshotCompleted snapshot = support.backUp("solo");
-        try (Client etcd = RestoreTestSupport.etcd(solo)) {
-            put(etcd, numbered("/registry/pods/", 40, "v2"));
-            RestoreTestSupport.delete(etcd, "/other/a");
-            put(etcd, Map.of("/after/backup", "x"));
-            assertNotEquals(snapshotted, everything(etcd));
-        }
-
-        String id = RestoreTestSupport.start("{\"cluster\": \"solo\", \"snapshot\": \"" + snapshot.snapshotId() + "\", \"mode\": \"REPLACE\"}");
-        JsonPath view = RestoreTestSupport.awaitEnd(id);
-
-        assertEquals("COMPLETED", view.getString("phase"), view.prettify());
-        RestoreTestSupport.assertPhases(view, "VALIDATING", "PAUSING", "FETCHING", "RESTORING", "VERIFYING", "RESUMING");
-        assertEquals("RESTORED", view.getString("members[0].state"));
-        assertFalse(view.getBoolean("members[0].revisionBumped"), "etcd 3.4 cannot bump the revision");
-        assertTrue(view.getString("note").contains("--bump-revision"), "the note says why the revision was not bumped: " + view.getString("note"));
-        assertEquals(snapshotted.size(), view.getLong("progress.keysTotal"));
-        try (Client etcd = RestoreTestSupport.etcd(solo)) {
-            assertEquals(snapshotted, everything(etcd), "the member serves exactly the snapshot's keyspace");
-        }
-        assertFalse(support.paused("solo"));
-        assertEquals(List.of("pause " + id, "resume " + id), RestoreHooks.calls(), "the pause and resume hooks ran around the swap");
-        RestoreMember command = (RestoreMember) EventCodec.decode(TopicProbe.await(kafka, Topics.AGENT_COMMANDS,
-                r -> "solo/solo-0".equals(r.key()), 1, RestoreTestSupport.WAIT).get(0)).payload();
-        assertEquals(id, command.restoreId());
-        assertEquals("lifeboat-restore-" + id, command.initialClusterToken());
-        try (var dirs = Files.list(Path.of(agentsDir))) {
-            assertTrue(dirs.anyMatch(dir -> dir.getFileName().toString().startsWith("solo-0.pre-restore-")), "the old data dir is kept");
-        }
-    }
-
-    @Test
-    @Order(2)
-    void everyMemberOfAThreeMemberClusterServesTheSnapshot() throws Exception {
-        register("trio", trio, trioMembers);
-        TreeMap<String, String> snapshotted;
-        try (Client etcd = RestoreTestSupport.etcd(trio)) {
-            put(etcd, numbered("/registry/secrets/", 120, "s1"));
-            snapshotted = everything(etcd);
-        }
-        SnapshotCompleted snapshot = support.backUp("trio");
-        try (Client etcd = RestoreTestSupport.etcd(trio)) {
-            put(etcd, numbered("/registry/secrets/", 60, "s2"));
-            RestoreTestSupport.delete(etcd, "/registry/secrets/00007");
-        }
-
-        String id = RestoreTestSupport.start("{\"cluster\": \"trio\", \"snapshot\": \"" + snapshot.snapshotId() + "\", \"mode\": \"REPLACE\"}");
-        JsonPath view = RestoreTestSupport.awaitEnd(id);
-
-        assertEquals("COMPLETED", view.getString("phase"), view.prettify());
-        assertEquals(List.of("RESTORED", "RESTORED", "RESTORED"), view.getList("members.state"));
-        List<Long> revisions = view.getList("members.revision", Long.class);
-        assertEquals(1, revisions.stream().distinct().count(), "one revision on every member: " + revisions);
-        for (String endpoint : trio.split(",")) {
-            try (Client member = RestoreTestSupport.etcd(endpoint)) {
-                assertEquals(snapshotted, everything(member), "member at " + endpoint + " serves exactly the snapshot");
-            }
-        }
-        assertFalse(support.paused("trio"));
-    }
-
-    @Test
-    @Order(3)
-    void aMemberThatCannotRestoreFailsTheRestoreAndRollbackPutsThePreRestoreDataBack() throws Exception {
-        TreeMap<String, String> before;
-        try (Client etcd = RestoreTestSupport.etcd(trio)) {
-            put(etcd, numbered("/registry/configmaps/", 30, "c1"));
-            before = everything(etcd);
-        }
-        String snapshot = given().get("/api/v1/restores?cluster=trio").then().statusCode(200).extract().path("[0].snapshot");
-        Files.writeString(Path.of(breakTrio2), "break");
-        String id;
-        try {
-            id = RestoreTestSupport.start("{\"cluster\": \"trio\", \"snapshot\": \"" + snapshot + "\", \"mode\": \"REPLACE\"}");
-            JsonPath view = RestoreTestSupport.awaitEnd(id);
-            assertEquals("FAILED", view.getString("phase"), view.prettify());
-            String error = view.getString("error");
-            assertTrue(error.contains("trio-2: etcd did not serve the restored data"), error);
-            assertTrue(error.contains("/rollback"), "the error says how to roll back: " + error);
-            Map<String, String> states = new LinkedHashMap<>();
-            for (int i = 0; i < 3; i++) {
-                states.put(view.getString("members[" + i + "].name"), view.getString("members[" + i + "].state"));
-            }
-            assertEquals(Map.of("trio-0", "RESTORED", "trio-1", "RESTORED", "trio-2", "FAILED"), states);
-            assertTrue(support.paused("trio"), "a failed REPLACE keeps the cluster paused");
-        } finally {
-            Files.deleteIfExists(Path.of(breakTrio2));
-        }
-
-        given().post("/api/v1/restores/" + id + "/rollback").then().statusCode(202).body("rollback.state", equalTo("REQUESTED"));
-        JsonPath view = awaitRollback(id);
-        assertEquals("ROLLED_BACK", view.getString("rollback.state"), view.prettify());
-        assertEquals(List.of("ROLLED_BACK", "ROLLED_BACK", "ROLLED_BACK"), view.getList("members.rollbackState"));
-        for (String endpoint : trio.split(",")) {
-            try (Client member = RestoreTestSupport.etcd(endpoint)) {
-                assertEquals(before, everything(member), "member at " + endpoint + " serves its pre-restore data again");
-            }
-        }
-        assertFalse(support.paused("trio"), "the cluster is resumed after the rollback");
-        given().post("/api/v1/restores/" + id + "/rollback").then().statusCode(202).body("rollback.state", equalTo("ROLLED_BACK"));
-    }
-
-    @Test
-    @Order(4)
+    @Order(5)
     void replaceRequestsThatCannotWorkAreRefused() throws Exception {
         given().contentType(ContentType.JSON).body("{\"cluster\": \"solo\", \"mode\": \"REPLACE\", \"keyPrefix\": \"/registry/\"}")
                 .post("/api/v1/restores").then().statusCode(400).body("field", equalTo("keyPrefix"));
@@ -229,7 +78,7 @@ class ReplaceRestoreIT {
      * 64 MB. The member then serves exactly the backed-up keyspace.
      */
     @Test
-    @Order(5)
+    @Order(6)
     void aSnapshotOfMoreThan100MbThatCompressesWellIsReplacedThroughTheAgent() throws Exception {
         String before;
         try (Client etcd = RestoreTestSupport.etcd(solo)) {
@@ -261,7 +110,7 @@ class ReplaceRestoreIT {
      * and the service keeps answering.
      */
     @Test
-    @Order(6)
+    @Order(7)
     void aSlowHttp2DownloaderGetsTheWholeContentWhileMemoryStaysBounded() throws Exception {
         String snapshotUrl = ConfigProvider.getConfig().getValue("test.snapshot.url", String.class);
         AtomicLong peakDirect = new AtomicLong();
@@ -312,7 +161,7 @@ class ReplaceRestoreIT {
      * nothing: the cluster is resumed by itself and says so, backups run again, etcd serves what it served.
      */
     @Test
-    @Order(7)
+    @Order(8)
     void aReplaceThatChangedNoMemberResumesTheClusterByItself() throws Exception {
         String before;
         try (Client etcd = RestoreTestSupport.etcd(solo)) {
@@ -367,30 +216,68 @@ class ReplaceRestoreIT {
         }
     }
 
-    private void register(String cluster, String endpoints, String members) throws Exception {
-        support.registerWithMembers(cluster, endpoints, members);
-    }
+    /**
+     * What makes a REPLACE safe for Kubernetes, on etcd 3.5: a watch opened before the restore (an API
+     * server's watch cache, an informer) is cancelled with "compacted" once the member serves the restored
+     * data, so it re-lists instead of waiting for revisions it already has; the cluster's revision and every
+     * write after the restore are above every revision the cluster served before; reading at an old revision
+     * is refused as compacted. The restored keys keep the create and mod revisions of the snapshot (etcdutl
+     * moves only the store's revision).
+     */
+    @Test
+    @Order(4)
+    void aReplaceMovesTheRevisionPastEverythingServedAndOldWatchesAreToldCompacted() throws Exception {
+        TreeMap<String, String> snapshotted;
+        try (Client etcd = RestoreTestSupport.etcd(solo)) {
+            put(etcd, numbered("/registry/deployments/", 50, "d1"));
+            snapshotted = everything(etcd);
+        }
+        SnapshotCompleted snapshot = support.backUp("solo");
+        long servedBefore;
+        CompletableFuture<Throwable> watchEnded = new CompletableFuture<>();
+        try (Client etcd = RestoreTestSupport.etcd(solo)) {
+            put(etcd, numbered("/registry/deployments/", 30, "d2"));
+            servedBefore = RestoreTestSupport.revision(etcd);
+            try (Watch.Watcher watcher = etcd.getWatchClient().watch(ByteSequence.from("/registry/", java.nio.charset.StandardCharsets.UTF_8),
+                    WatchOption.builder().isPrefix(true).withRevision(servedBefore + 1).build(), Watch.listener(response -> {
+                    }, watchEnded::complete, () -> watchEnded.complete(null)))) {
+                String id = RestoreTestSupport.start("{\"cluster\": \"solo\", \"snapshot\": \"" + snapshot.snapshotId() + "\", \"mode\": \"REPLACE\"}");
+                JsonPath view = RestoreTestSupport.awaitEnd(id);
+                assertEquals("COMPLETED", view.getString("phase"), view.prettify());
+                assertTrue(view.getBoolean("members[0].revisionBumped"), view.prettify());
+                assertTrue(view.getString("members[0].note").contains("revision bumped by 1000000000 and marked compacted"), view.prettify());
 
-    private static JsonPath awaitRollback(String id) throws InterruptedException {
-        Instant deadline = Instant.now().plus(RestoreTestSupport.WAIT);
-        while (true) {
-            JsonPath view = given().get("/api/v1/restores/" + id).then().statusCode(200).extract().jsonPath();
-            if (!"REQUESTED".equals(view.getString("rollback.state")) || Instant.now().isAfter(deadline)) {
-                return view;
+                Throwable ended = watchEnded.get(RestoreTestSupport.WAIT.toSeconds(), TimeUnit.SECONDS);
+                assertTrue(ended != null && String.valueOf(ended.getMessage()).contains("compacted"),
+                        "the watch opened before the restore is cancelled as compacted: " + ended);
             }
-            Thread.sleep(200);
+        }
+        try (Client etcd = RestoreTestSupport.etcd(solo)) {
+            assertEquals(snapshotted, everything(etcd), "the member serves exactly the snapshot's keyspace");
+            long now = RestoreTestSupport.revision(etcd);
+            assertTrue(now >= servedBefore + 1_000_000_000L, "the revision moved past everything served: " + now + " after " + servedBefore);
+            put(etcd, Map.of("/registry/deployments/after-restore", "x"));
+            KeyValue written = RestoreTestSupport.kvs(etcd, "/registry/deployments/after-restore").get(0);
+            assertTrue(written.getModRevision() > servedBefore, "a write after the restore is newer than anything served before: "
+                    + written.getModRevision());
+            ExecutionException old = assertThrows(ExecutionException.class, () -> etcd.getKVClient().get(RestoreTestSupport.bytes("/registry/"),
+                    GetOption.builder().isPrefix(true).withRevision(servedBefore).build()).get(10, TimeUnit.SECONDS));
+            assertTrue(old.getCause().getMessage().contains("compacted"), "reading at a revision served before is refused: " + old.getCause());
+            Watch.Watcher late = null;
+            CompletableFuture<Throwable> lateEnded = new CompletableFuture<>();
+            try {
+                late = etcd.getWatchClient().watch(RestoreTestSupport.bytes("/registry/"), WatchOption.builder().isPrefix(true)
+                        .withRevision(servedBefore + 1).build(), Watch.listener(response -> {
+                        }, lateEnded::complete, () -> lateEnded.complete(null)));
+                Throwable ended = lateEnded.get(30, TimeUnit.SECONDS);
+                assertTrue(ended != null && String.valueOf(ended.getMessage()).contains("compacted"),
+                        "a watch resumed at an old revision is told compacted: " + ended);
+            } finally {
+                if (late != null) {
+                    late.close();
+                }
+            }
         }
     }
 
-    private static TreeMap<String, String> everything(Client etcd) throws Exception {
-        return RestoreTestSupport.everything(etcd);
-    }
-
-    private static Map<String, String> numbered(String prefix, int count, String value) {
-        Map<String, String> entries = new LinkedHashMap<>();
-        for (int i = 0; i < count; i++) {
-            entries.put(prefix + String.format("%05d", i), value + "-" + i);
-        }
-        return entries;
-    }
 }

@@ -49,6 +49,7 @@ import io.etcd.jetcd.options.PutOption;
 import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
 import io.minio.GetObjectArgs;
+import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -57,10 +58,12 @@ import jakarta.inject.Inject;
 
 /**
  * Restores in mode API on real servers and real services: the scheduler registers clusters and pauses
- * them, snapshot-service takes the backups (zstd, encrypted), restore-service restores them into etcd.
+ * them, snapshot-service takes the backups (zstd, encrypted), restore-service restores them into etcd —
+ * etcd 3.5 accepting only clients with a certificate, as kubeadm runs it. The stack is the REPLACE tests'
+ * (one stack for the three classes on 3.5).
  */
 @QuarkusTest
-@WithTestResource(RestoreStackResource.class)
+@WithTestResource(value = ReplaceStackResource.class, initArgs = @ResourceArg(name = "etcd-tls", value = "true"))
 class RestoreIT {
 
     @ConfigProperty(name = "kafka.bootstrap.servers")

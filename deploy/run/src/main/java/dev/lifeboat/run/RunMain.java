@@ -11,6 +11,8 @@ import java.util.concurrent.CountDownLatch;
 
 import dev.lifeboat.events.Topics;
 import dev.lifeboat.stack.EtcdAgents;
+import dev.lifeboat.stack.EtcdRelease;
+import dev.lifeboat.stack.EtcdTls;
 import dev.lifeboat.stack.LocalStack;
 import dev.lifeboat.stack.QuarkusService;
 import dev.lifeboat.stack.StackException;
@@ -25,8 +27,13 @@ import dev.lifeboat.tokens.LocalTokens;
  * Ctrl-C or SIGTERM, then stops every child process.
  *
  * <pre>
- * java -jar deploy/run/target/lifeboat-run.jar [--repo DIR] [--data-dir DIR] [--etcd-members 1|3] [--etcd-endpoints URL,...] [--cluster-id ID]
+ * java -jar deploy/run/target/lifeboat-run.jar [--repo DIR] [--data-dir DIR] [--etcd-members 1|3] [--etcd-version 3.4|3.5] [--etcd-tls true|false]
+ *     [--etcd-endpoints URL,...] [--cluster-id ID]
  * </pre>
+ *
+ * The local etcd is 3.5 unless {@code --etcd-version 3.4}; with {@code --etcd-tls true} it serves https only,
+ * to clients with a certificate of its own CA (generated under the data dir), and the cluster is
+ * registered with references to those files.
  *
  * With {@code --etcd-endpoints} no local etcd runs; the cluster's TLS files and credentials come as
  * references from {@code LIFEBOAT_ETCD_CA_REF}, {@code LIFEBOAT_ETCD_CERT_REF}, {@code LIFEBOAT_ETCD_KEY_REF},
@@ -74,6 +81,8 @@ public final class RunMain {
         Path repo = Path.of(".").toAbsolutePath().normalize();
         Path dataDir = null;
         int etcdMembers = 1;
+        EtcdRelease release = EtcdRelease.DEFAULT;
+        boolean tls = false;
         List<String> external = List.of();
         String clusterId = LOCAL_CLUSTER;
         for (int i = 0; i < args.length; i++) {
@@ -83,13 +92,17 @@ public final class RunMain {
                 case "--etcd-members" -> etcdMembers = Integer.parseInt(value(args, ++i, "--etcd-members"));
                 case "--etcd-endpoints" -> external = List.of(value(args, ++i, "--etcd-endpoints").split(","));
                 case "--cluster-id" -> clusterId = value(args, ++i, "--cluster-id");
-                default -> fail("unknown argument " + args[i] + " (known: --repo, --data-dir, --etcd-members, --etcd-endpoints, --cluster-id)");
+                case "--etcd-version" -> release = release(value(args, ++i, "--etcd-version"));
+                case "--etcd-tls" -> tls = flag(value(args, ++i, "--etcd-tls"), "--etcd-tls (ETCD_TLS)");
+                default -> fail("unknown argument " + args[i]
+                        + " (known: --repo, --data-dir, --etcd-members, --etcd-version, --etcd-tls, --etcd-endpoints, --cluster-id)");
             }
         }
         if (dataDir == null) {
             dataDir = repo.resolve(".lifeboat");
         }
-        new RunMain().run(repo, StackOptions.forRun(dataDir, external.isEmpty() ? etcdMembers : 0, Topics.all()), external, clusterId);
+        new RunMain().run(repo, StackOptions.forRun(dataDir, external.isEmpty() ? etcdMembers : 0, Topics.all()).withEtcd(release, tls), external,
+                clusterId);
     }
 
     private void run(Path repo, StackOptions options, List<String> externalEtcd, String clusterId) throws InterruptedException {
@@ -104,7 +117,8 @@ public final class RunMain {
             adminToken = stack.token("make-run-admin", List.of("admin"), List.of(), ADMIN_TOKEN_TTL);
             LocalTokens.writeToken(adminTokenFile(options), adminToken);
             if (externalEtcd.isEmpty()) {
-                System.out.println("lifeboat: starting " + options.etcdMembers() + " etcd member(s), each run by an etcd-agent ...");
+                System.out.println("lifeboat: starting " + options.etcdMembers() + " etcd " + options.etcdRelease().version() + " member(s)"
+                        + (options.etcdTls() ? " with client-certificate TLS" : "") + ", each run by an etcd-agent ...");
                 agents = EtcdAgents.start(repo, clusterId, stack.etcd(), stack, "http://127.0.0.1:" + SERVICES.get("snapshot-service"),
                         i -> EtcdAgents.AGENT_PORT + i, member -> Map.of());
             }
@@ -128,7 +142,7 @@ public final class RunMain {
             if (externalEtcd.isEmpty()) {
                 List<LocalCluster.Member> members = stack.etcd().members().stream()
                         .map(m -> new LocalCluster.Member(m.name(), m.peerUrl(), m.clientUrl())).toList();
-                done.add(cluster.register(clusterId, List.of(stack.etcd().endpoints().split(",")), members, Map.of(), Map.of()));
+                done.add(cluster.register(clusterId, List.of(stack.etcd().endpoints().split(",")), members, localTls(), Map.of()));
             } else {
                 done.add(cluster.register(clusterId, externalEtcd, List.of(), references("CA_REF", "caRef", "CERT_REF", "certRef", "KEY_REF", "keyRef"),
                         references("USER_REF", "userRef", "PASSWORD_REF", "passwordRef")));
@@ -138,6 +152,15 @@ public final class RunMain {
             done.add("setting up cluster " + clusterId + " failed: " + e.getMessage());
         }
         return done;
+    }
+
+    /** With TLS, references to the local etcd's CA and client certificate files (never their contents). */
+    private Map<String, String> localTls() {
+        if (!stack.options().etcdTls()) {
+            return Map.of();
+        }
+        EtcdTls files = stack.options().etcdTlsFiles();
+        return Map.of("caRef", "file:" + files.ca(), "certRef", "file:" + files.clientCert(), "keyRef", "file:" + files.clientKey());
     }
 
     /** {@code LIFEBOAT_ETCD_<NAME>} variables as the cluster's references (never values). */
@@ -162,7 +185,13 @@ public final class RunMain {
         done.forEach(line -> System.out.println("  " + line));
         System.out.println();
         if (externalEtcd.isEmpty()) {
-            System.out.printf("  etcd        %s (cluster %s; members %s)%n", stack.etcd().endpoints(), clusterId, stack.etcd().initialCluster());
+            System.out.printf("  etcd        %s (etcd %s%s; cluster %s; members %s)%n", stack.etcd().endpoints(), options.etcdRelease().version(),
+                    options.etcdTls() ? ", https with client certificates" : "", clusterId, stack.etcd().initialCluster());
+            if (options.etcdTls()) {
+                EtcdTls files = options.etcdTlsFiles();
+                System.out.printf("  etcdctl     %s --endpoints %s --cacert %s --cert %s --key %s endpoint status%n", options.etcdRelease().etcdctl(),
+                        stack.etcd().endpoints(), files.ca(), files.clientCert(), files.clientKey());
+            }
             for (QuarkusService agent : agents.agents()) {
                 System.out.printf("  %-18s %s/api/v1/member%n", agent.name(), agent.url());
             }
@@ -214,6 +243,22 @@ public final class RunMain {
             logger.setLevel(java.util.logging.Level.WARNING);
             QUIETED.add(logger);
         }
+    }
+
+    private static EtcdRelease release(String version) {
+        try {
+            return EtcdRelease.of(version);
+        } catch (StackException e) {
+            fail(e.getMessage());
+            return null;
+        }
+    }
+
+    private static boolean flag(String value, String name) {
+        if (!value.equals("true") && !value.equals("false")) {
+            fail(name + " must be true or false, not '" + value + "'");
+        }
+        return Boolean.parseBoolean(value);
     }
 
     private static String value(String[] args, int index, String flag) {

@@ -327,8 +327,9 @@ public class Restores {
      * token, in one transaction with a row per member. Sent once; a saga that continues after a crash
      * only waits for the answers.
      */
-    public Uni<Void> commandMembers(String id, String owner, long bumpRevision, Instant expiresAt) {
-        return change(id, owner, restore -> ClusterRecord.<ClusterRecord>findById(restore.targetCluster).chain(cluster -> {
+    public Uni<Void> commandMembers(String id, String owner, long bumpFloor, Instant expiresAt) {
+        return change(id, owner, restore -> ClusterRecord.<ClusterRecord>findById(restore.targetCluster)
+                .chain(cluster -> revisionBump(restore, bumpFloor).chain(bumpRevision -> {
             List<ClusterSpec.Member> members = cluster.spec().members();
             String token = "lifeboat-restore-" + restore.id;
             List<LifeboatEvent> commands = new ArrayList<>();
@@ -344,9 +345,21 @@ public class Restores {
                 rows.add(row);
             }
             restore.membersCommanded = true;
-            Log.infof("restore %s: RestoreMember sent to the etcd-agents of %s", restore.id, members.stream().map(ClusterSpec.Member::name).toList());
+            Log.infof("restore %s: RestoreMember sent to the etcd-agents of %s, revision bump %d", restore.id,
+                    members.stream().map(ClusterSpec.Member::name).toList(), bumpRevision);
             return MemberRecord.persist(rows).chain(() -> outbox.emitAll(commands)).replaceWithVoid();
-        }), null, null);
+        })), null, null);
+    }
+
+    /**
+     * The bump for a REPLACE: the configured floor, or twice the revisions the target cluster wrote after
+     * the restored one as far as its snapshots and deltas tell, whichever is larger ({@link RevisionBump}).
+     */
+    private static Uni<Long> revisionBump(RestoreRecord restore, long floor) {
+        Uni<Long> restored = restore.targetRevision != null ? Uni.createFrom().item(restore.targetRevision)
+                : SnapshotRecord.<SnapshotRecord>findById(restore.snapshotId).map(snapshot -> snapshot == null ? 0L : snapshot.revision);
+        return restored.chain(revision -> SnapshotRecord.<SnapshotRecord>find("clusterId = ?1 order by revision desc", restore.targetCluster)
+                .firstResult().map(newest -> RevisionBump.size(floor, revision, newest == null ? null : newest.revision)));
     }
 
     /** The members of a REPLACE restore with the agents' answers so far. */

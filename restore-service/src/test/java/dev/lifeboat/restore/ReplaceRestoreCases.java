@@ -1,0 +1,229 @@
+package dev.lifeboat.restore;
+
+import static dev.lifeboat.restore.RestoreTestSupport.put;
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import dev.lifeboat.events.EventCodec;
+import dev.lifeboat.events.RestoreMember;
+import dev.lifeboat.events.SnapshotCompleted;
+import dev.lifeboat.events.Topics;
+import dev.lifeboat.events.testing.TopicProbe;
+import io.agroal.api.AgroalDataSource;
+import io.etcd.jetcd.Client;
+import io.restassured.path.json.JsonPath;
+import jakarta.inject.Inject;
+
+/**
+ * REPLACE on real etcd members run by real etcd-agents (built jars), with scheduler-service and
+ * snapshot-service beside: a one-member and a three-member cluster are backed up, changed, and
+ * replaced from the snapshot; every member then serves exactly the snapshot's keyspace, compared key by
+ * key on each member alone. A member whose restore fails fails the restore with its reason, and the
+ * rollback puts every member's pre-restore data back. Run against each etcd release
+ * ({@link ReplaceRestoreIT}: 3.5 with client-certificate TLS, {@link ReplaceRestore34IT}: 3.4).
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+abstract class ReplaceRestoreCases {
+
+    @Inject
+    AgroalDataSource db;
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String kafka;
+    @ConfigProperty(name = "test.scheduler.url")
+    String schedulerUrl;
+    // Looked up when a test runs, not injected: another test class's application (without agents) also
+    // validates this class's injection points when it starts.
+    protected String solo;
+    protected String trio;
+    protected String soloMembers;
+    protected String trioMembers;
+    protected String breakTrio2;
+    protected String failSolo0;
+    protected String agentsDir;
+    /** The stack's etcd release: 3.5 bumps the revision on REPLACE, 3.4 cannot. */
+    protected String etcdVersion;
+
+    protected RestoreTestSupport support;
+
+    @BeforeEach
+    void setUp() {
+        support = new RestoreTestSupport(kafka, schedulerUrl, db);
+        RestoreHooks.reset();
+        Config config = ConfigProvider.getConfig();
+        solo = config.getValue("test.etcd.solo", String.class);
+        trio = config.getValue("test.etcd.trio", String.class);
+        soloMembers = config.getValue("test.members.solo", String.class);
+        trioMembers = config.getValue("test.members.trio", String.class);
+        breakTrio2 = config.getValue(ReplaceStackResource.BREAK_TRIO_2, String.class);
+        failSolo0 = config.getValue(ReplaceStackResource.FAIL_SOLO_0, String.class);
+        agentsDir = config.getValue("test.agents.dir", String.class);
+        etcdVersion = config.getValue("local-stack.etcd-version", String.class);
+    }
+
+    @Test
+    @Order(1)
+    void oneMemberIsReplacedByTheSnapshotKeyByKey() throws Exception {
+        register("solo", solo, soloMembers);
+        TreeMap<String, String> snapshotted;
+        try (Client etcd = RestoreTestSupport.etcd(solo)) {
+            put(etcd, numbered("/registry/pods/", 150, "v1"));
+            put(etcd, Map.of("/other/a", "1", "/other/b", "2"));
+            snapshotted = everything(etcd);
+        }
+        SnapshotCompleted snapshot = support.backUp("solo");
+        try (Client etcd = RestoreTestSupport.etcd(solo)) {
+            put(etcd, numbered("/registry/pods/", 40, "v2"));
+            RestoreTestSupport.delete(etcd, "/other/a");
+            put(etcd, Map.of("/after/backup", "x"));
+            assertNotEquals(snapshotted, everything(etcd));
+        }
+
+        String id = RestoreTestSupport.start("{\"cluster\": \"solo\", \"snapshot\": \"" + snapshot.snapshotId() + "\", \"mode\": \"REPLACE\"}");
+        JsonPath view = RestoreTestSupport.awaitEnd(id);
+
+        assertEquals("COMPLETED", view.getString("phase"), view.prettify());
+        RestoreTestSupport.assertPhases(view, "VALIDATING", "PAUSING", "FETCHING", "RESTORING", "VERIFYING", "RESUMING");
+        assertEquals("RESTORED", view.getString("members[0].state"));
+        if (etcdVersion.equals("3.4")) {
+            assertFalse(view.getBoolean("members[0].revisionBumped"), "etcd 3.4 cannot bump the revision");
+            assertTrue(view.getString("note").contains("--bump-revision"), "the note says why the revision was not bumped: " + view.getString("note"));
+        } else {
+            assertTrue(view.getBoolean("members[0].revisionBumped"), "etcdutl " + etcdVersion + " bumps the revision: " + view.prettify());
+            assertTrue(view.getLong("members[0].revision") >= 1_000_000_000L, "the member's revision is past the bump: " + view.prettify());
+            assertEquals(null, view.getString("note"), "nothing to warn about: " + view.prettify());
+        }
+        assertEquals(snapshotted.size(), view.getLong("progress.keysTotal"));
+        try (Client etcd = RestoreTestSupport.etcd(solo)) {
+            assertEquals(snapshotted, everything(etcd), "the member serves exactly the snapshot's keyspace");
+        }
+        assertFalse(support.paused("solo"));
+        assertEquals(List.of("pause " + id, "resume " + id), RestoreHooks.calls(), "the pause and resume hooks ran around the swap");
+        RestoreMember command = (RestoreMember) EventCodec.decode(TopicProbe.await(kafka, Topics.AGENT_COMMANDS,
+                r -> "solo/solo-0".equals(r.key()), 1, RestoreTestSupport.WAIT).get(0)).payload();
+        assertEquals(id, command.restoreId());
+        assertEquals("lifeboat-restore-" + id, command.initialClusterToken());
+        try (var dirs = Files.list(Path.of(agentsDir))) {
+            assertTrue(dirs.anyMatch(dir -> dir.getFileName().toString().startsWith("solo-0.pre-restore-")), "the old data dir is kept");
+        }
+    }
+
+    @Test
+    @Order(2)
+    void everyMemberOfAThreeMemberClusterServesTheSnapshot() throws Exception {
+        register("trio", trio, trioMembers);
+        TreeMap<String, String> snapshotted;
+        try (Client etcd = RestoreTestSupport.etcd(trio)) {
+            put(etcd, numbered("/registry/secrets/", 120, "s1"));
+            snapshotted = everything(etcd);
+        }
+        SnapshotCompleted snapshot = support.backUp("trio");
+        try (Client etcd = RestoreTestSupport.etcd(trio)) {
+            put(etcd, numbered("/registry/secrets/", 60, "s2"));
+            RestoreTestSupport.delete(etcd, "/registry/secrets/00007");
+        }
+
+        String id = RestoreTestSupport.start("{\"cluster\": \"trio\", \"snapshot\": \"" + snapshot.snapshotId() + "\", \"mode\": \"REPLACE\"}");
+        JsonPath view = RestoreTestSupport.awaitEnd(id);
+
+        assertEquals("COMPLETED", view.getString("phase"), view.prettify());
+        assertEquals(List.of("RESTORED", "RESTORED", "RESTORED"), view.getList("members.state"));
+        List<Long> revisions = view.getList("members.revision", Long.class);
+        assertEquals(1, revisions.stream().distinct().count(), "one revision on every member: " + revisions);
+        for (String endpoint : trio.split(",")) {
+            try (Client member = RestoreTestSupport.etcd(endpoint)) {
+                assertEquals(snapshotted, everything(member), "member at " + endpoint + " serves exactly the snapshot");
+            }
+        }
+        assertFalse(support.paused("trio"));
+    }
+
+    @Test
+    @Order(3)
+    void aMemberThatCannotRestoreFailsTheRestoreAndRollbackPutsThePreRestoreDataBack() throws Exception {
+        TreeMap<String, String> before;
+        try (Client etcd = RestoreTestSupport.etcd(trio)) {
+            put(etcd, numbered("/registry/configmaps/", 30, "c1"));
+            before = everything(etcd);
+        }
+        String snapshot = given().get("/api/v1/restores?cluster=trio").then().statusCode(200).extract().path("[0].snapshot");
+        Files.writeString(Path.of(breakTrio2), "break");
+        String id;
+        try {
+            id = RestoreTestSupport.start("{\"cluster\": \"trio\", \"snapshot\": \"" + snapshot + "\", \"mode\": \"REPLACE\"}");
+            JsonPath view = RestoreTestSupport.awaitEnd(id);
+            assertEquals("FAILED", view.getString("phase"), view.prettify());
+            String error = view.getString("error");
+            assertTrue(error.contains("trio-2: etcd did not serve the restored data"), error);
+            assertTrue(error.contains("/rollback"), "the error says how to roll back: " + error);
+            Map<String, String> states = new LinkedHashMap<>();
+            for (int i = 0; i < 3; i++) {
+                states.put(view.getString("members[" + i + "].name"), view.getString("members[" + i + "].state"));
+            }
+            assertEquals(Map.of("trio-0", "RESTORED", "trio-1", "RESTORED", "trio-2", "FAILED"), states);
+            assertTrue(support.paused("trio"), "a failed REPLACE keeps the cluster paused");
+        } finally {
+            Files.deleteIfExists(Path.of(breakTrio2));
+        }
+
+        given().post("/api/v1/restores/" + id + "/rollback").then().statusCode(202).body("rollback.state", equalTo("REQUESTED"));
+        JsonPath view = awaitRollback(id);
+        assertEquals("ROLLED_BACK", view.getString("rollback.state"), view.prettify());
+        assertEquals(List.of("ROLLED_BACK", "ROLLED_BACK", "ROLLED_BACK"), view.getList("members.rollbackState"));
+        for (String endpoint : trio.split(",")) {
+            try (Client member = RestoreTestSupport.etcd(endpoint)) {
+                assertEquals(before, everything(member), "member at " + endpoint + " serves its pre-restore data again");
+            }
+        }
+        assertFalse(support.paused("trio"), "the cluster is resumed after the rollback");
+        given().post("/api/v1/restores/" + id + "/rollback").then().statusCode(202).body("rollback.state", equalTo("ROLLED_BACK"));
+    }
+
+    protected void register(String cluster, String endpoints, String members) throws Exception {
+        support.registerWithMembers(cluster, endpoints, members);
+    }
+
+    protected static JsonPath awaitRollback(String id) throws InterruptedException {
+        Instant deadline = Instant.now().plus(RestoreTestSupport.WAIT);
+        while (true) {
+            JsonPath view = given().get("/api/v1/restores/" + id).then().statusCode(200).extract().jsonPath();
+            if (!"REQUESTED".equals(view.getString("rollback.state")) || Instant.now().isAfter(deadline)) {
+                return view;
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    protected static TreeMap<String, String> everything(Client etcd) throws Exception {
+        return RestoreTestSupport.everything(etcd);
+    }
+
+    protected static Map<String, String> numbered(String prefix, int count, String value) {
+        Map<String, String> entries = new LinkedHashMap<>();
+        for (int i = 0; i < count; i++) {
+            entries.put(prefix + String.format("%05d", i), value + "-" + i);
+        }
+        return entries;
+    }
+}
