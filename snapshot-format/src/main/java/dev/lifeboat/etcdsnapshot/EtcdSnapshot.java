@@ -74,7 +74,9 @@ public final class EtcdSnapshot implements Closeable {
                 if (keyBucket) {
                     Revision revision = Revision.parse(key);
                     totals[1] = revision.main();
-                    live.put(Protobuf.keyOf(value(value)), ordinal(totals[0]), revision.tombstone());
+                    if (!isRevisionMarker(value(value))) {
+                        live.put(Protobuf.keyOf(value), ordinal(totals[0]), revision.tombstone());
+                    }
                 }
                 totals[0]++;
             });
@@ -203,10 +205,25 @@ public final class EtcdSnapshot implements Closeable {
         return leases;
     }
 
+    /**
+     * The key bucket's entries that hold a key-value, in revision order. Skipped: the empty entries
+     * {@code etcdutl snapshot restore --bump-revision} writes to move the store's revision (no key; etcd
+     * serves nothing for them), which still count in {@link #status()}'s revision and total.
+     */
     private void keyBucket(BoltFile.EntryVisitor visitor) {
-        if (!bolt.forEachInBucket("key", visitor)) {
+        BoltFile.EntryVisitor keyValues = (key, value) -> {
+            if (!isRevisionMarker(value(value))) {
+                visitor.entry(key, value);
+            }
+        };
+        if (!bolt.forEachInBucket("key", keyValues)) {
             throw new SnapshotFormatException(Problem.NOT_ETCD, "not an etcd snapshot: bucket 'key' is missing");
         }
+    }
+
+    /** An entry without a key-value: etcdutl's revision bump marker (an empty value). */
+    private static boolean isRevisionMarker(ByteBuffer value) {
+        return !value.hasRemaining();
     }
 
     private static ByteBuffer value(ByteBuffer value) {

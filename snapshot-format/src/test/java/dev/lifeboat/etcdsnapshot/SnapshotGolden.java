@@ -195,7 +195,7 @@ abstract class SnapshotGolden {
         return kvs;
     }
 
-    private static Map<String, KeyValue> live(EtcdSnapshot snapshot, String prefix) {
+    static Map<String, KeyValue> live(EtcdSnapshot snapshot, String prefix) {
         List<KeyValue> all = new ArrayList<>();
         snapshot.forEachLive(prefix.getBytes(StandardCharsets.UTF_8), all::add);
         return all.stream().collect(Collectors.toMap(kv -> Base64.getEncoder().encodeToString(kv.key()), kv -> kv));
