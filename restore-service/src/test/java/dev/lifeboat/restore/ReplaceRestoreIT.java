@@ -234,28 +234,27 @@ class ReplaceRestoreIT extends ReplaceRestoreCases {
         }
         SnapshotCompleted snapshot = support.backUp("solo");
         long servedBefore;
-        CompletableFuture<Throwable> watchEnded = new CompletableFuture<>();
         try (Client etcd = RestoreTestSupport.etcd(solo)) {
             put(etcd, numbered("/registry/deployments/", 30, "d2"));
             servedBefore = RestoreTestSupport.revision(etcd);
-            try (Watch.Watcher watcher = etcd.getWatchClient().watch(ByteSequence.from("/registry/", java.nio.charset.StandardCharsets.UTF_8),
-                    WatchOption.builder().isPrefix(true).withRevision(servedBefore + 1).build(), Watch.listener(response -> {
-                    }, watchEnded::complete, () -> watchEnded.complete(null)))) {
-                String id = RestoreTestSupport.start("{\"cluster\": \"solo\", \"snapshot\": \"" + snapshot.snapshotId() + "\", \"mode\": \"REPLACE\"}");
-                JsonPath view = RestoreTestSupport.awaitEnd(id);
-                assertEquals("COMPLETED", view.getString("phase"), view.prettify());
-                assertTrue(view.getBoolean("members[0].revisionBumped"), view.prettify());
-                assertTrue(view.getString("members[0].note").contains("revision bumped by 1000000000 and marked compacted"), view.prettify());
-
-                Throwable ended = watchEnded.get(RestoreTestSupport.WAIT.toSeconds(), TimeUnit.SECONDS);
-                assertTrue(ended != null && String.valueOf(ended.getMessage()).contains("compacted"),
-                        "the watch opened before the restore is cancelled as compacted: " + ended);
-            }
         }
+        // A watch cache's watch: opened before the restore at the next revision, resumed from there whenever the
+        // connection breaks (etcd is stopped and started by the agent), until etcd answers it with something else.
+        long from = servedBefore + 1;
+        CompletableFuture<String> watchAnswer = CompletableFuture.supplyAsync(() -> resumedWatch(from));
+        String id = RestoreTestSupport.start("{\"cluster\": \"solo\", \"snapshot\": \"" + snapshot.snapshotId() + "\", \"mode\": \"REPLACE\"}");
+        JsonPath view = RestoreTestSupport.awaitEnd(id);
+        assertEquals("COMPLETED", view.getString("phase"), view.prettify());
+        assertTrue(view.getBoolean("members[0].revisionBumped"), view.prettify());
+        assertTrue(view.getString("members[0].note").contains("revision bumped by 1000000000 and marked compacted"), view.prettify());
+        String answer = watchAnswer.get(RestoreTestSupport.WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertTrue(answer.contains("compacted"), "the watch opened before the restore is cancelled as compacted: " + answer);
+
         try (Client etcd = RestoreTestSupport.etcd(solo)) {
             assertEquals(snapshotted, everything(etcd), "the member serves exactly the snapshot's keyspace");
             long now = RestoreTestSupport.revision(etcd);
-            assertTrue(now >= servedBefore + 1_000_000_000L, "the revision moved past everything served: " + now + " after " + servedBefore);
+            assertTrue(now > servedBefore, "the revision moved past everything served: " + now + " after " + servedBefore);
+            assertTrue(now >= snapshot.revision() + 1_000_000_000L, "the snapshot's revision " + snapshot.revision() + " bumped: " + now);
             put(etcd, Map.of("/registry/deployments/after-restore", "x"));
             KeyValue written = RestoreTestSupport.kvs(etcd, "/registry/deployments/after-restore").get(0);
             assertTrue(written.getModRevision() > servedBefore, "a write after the restore is newer than anything served before: "
@@ -278,6 +277,34 @@ class ReplaceRestoreIT extends ReplaceRestoreCases {
                 }
             }
         }
+    }
+
+
+    /**
+     * Watches {@code /registry/} from {@code revision} on solo, opening the watch again at the same revision
+     * after each broken connection (as an API server's reflector does), for at most {@link RestoreTestSupport#WAIT};
+     * returns etcd's first answer that is not a broken connection: an event, or the error that ended the watch.
+     */
+    private String resumedWatch(long revision) {
+        java.time.Instant deadline = java.time.Instant.now().plus(RestoreTestSupport.WAIT);
+        List<String> broken = new java.util.ArrayList<>();
+        while (java.time.Instant.now().isBefore(deadline)) {
+            CompletableFuture<String> answer = new CompletableFuture<>();
+            try (Client etcd = RestoreTestSupport.etcd(solo); Watch.Watcher watcher = etcd.getWatchClient().watch(RestoreTestSupport.bytes("/registry/"),
+                    WatchOption.builder().isPrefix(true).withRevision(revision).build(), Watch.listener(
+                            response -> answer.complete("events " + response.getEvents().size() + " at " + response.getHeader().getRevision()),
+                            error -> answer.complete("error: " + error.getMessage()), () -> answer.complete("completed")))) {
+                String got = answer.get(java.time.Duration.between(java.time.Instant.now(), deadline).toMillis(), TimeUnit.MILLISECONDS);
+                if (got.contains("compacted") || !got.startsWith("error")) {
+                    return got;
+                }
+                broken.add(got);
+                Thread.sleep(300);
+            } catch (Exception e) {
+                broken.add(e.toString());
+            }
+        }
+        return "no answer but broken connections: " + broken;
     }
 
 }
