@@ -1,5 +1,7 @@
 package dev.lifeboat.run;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -112,6 +114,9 @@ public final class RunMain {
             stopped.countDown();
         }, "lifeboat-stop"));
         try {
+            if (externalEtcd.isEmpty()) {
+                checkEtcdShape(options);
+            }
             System.out.println("lifeboat: starting etcd, Kafka, S3 and PostgreSQL under " + options.dataDir() + " ...");
             stack = LocalStack.start(options);
             adminToken = stack.token("make-run-admin", List.of("admin"), List.of(), ADMIN_TOKEN_TTL);
@@ -132,6 +137,38 @@ public final class RunMain {
         List<String> done = setUp(clusterId, externalEtcd);
         printSummary(options, clusterId, externalEtcd, done);
         stopped.await();
+    }
+
+    /**
+     * etcd keeps its data between runs, and a member restarted on its data ignores the member list it is
+     * given: started as one of three after a one-member run, etcd-0 would go on as a cluster of its own
+     * beside the two new members (two clusters answering on one endpoint list). So the shape of the local
+     * etcd (members, version, TLS) is written to {@code .lifeboat/etcd/shape} and a run asking for another
+     * stops with what to do. Going from 3.4 to 3.5 is an upgrade etcd supports; 3.5 to 3.4 is not.
+     */
+    static void checkEtcdShape(StackOptions options) {
+        Path etcdDir = options.dataDir().resolve("etcd");
+        Path file = etcdDir.resolve("shape");
+        String wanted = shape(options.etcdMembers(), options.etcdRelease().version(), options.etcdTls());
+        try {
+            String found = Files.exists(file) ? Files.readString(file).trim()
+                    : Files.isDirectory(etcdDir.resolve("etcd-0").resolve("member")) ? shape(1, "3.4", false) : null;
+            boolean upgrade = found != null && found.equals(shape(options.etcdMembers(), "3.4", options.etcdTls()))
+                    && options.etcdRelease() == EtcdRelease.V3_5;
+            if (found != null && !found.equals(wanted) && !upgrade) {
+                throw new StackException(options.dataDir() + " holds the etcd data of an earlier 'make run' with " + found + ", not " + wanted
+                        + ": run it with the same settings, or 'make clean' first (which deletes that etcd's data and every backup in "
+                        + options.dataDir() + ")");
+            }
+            Files.createDirectories(etcdDir);
+            Files.writeString(file, wanted + "\n");
+        } catch (IOException e) {
+            throw new StackException("cannot read or write " + file + ": " + e.getMessage());
+        }
+    }
+
+    private static String shape(int members, String version, boolean tls) {
+        return members + " member(s), etcd " + version + ", " + (tls ? "https with client certificates" : "http");
     }
 
     /** Registers the etcd as the cluster (with a default policy when new) and takes a first backup; returns what happened. */
