@@ -21,7 +21,9 @@ public class AgentTestResource extends LocalStackResource {
     @Override
     public Map<String, String> start() {
         Map<String, String> config = new HashMap<>(super.start());
-        Path root = Path.of("target", "agent-test-" + ProcessHandle.current().pid()).toAbsolutePath();
+        EtcdRelease release = stack().options().etcdRelease();
+        // One data dir per release: the 3.4 and 3.5 classes run in one JVM, and each expects a member of its own.
+        Path root = Path.of("target", "agent-test-" + ProcessHandle.current().pid() + "-" + release.version()).toAbsolutePath();
         int client = Ports.free();
         int peer = Ports.free();
         config.put("lifeboat.agent.cluster-id", CLUSTER);
@@ -30,7 +32,6 @@ public class AgentTestResource extends LocalStackResource {
         config.put("lifeboat.agent.etcd.client-url", "http://127.0.0.1:" + client);
         config.put("lifeboat.agent.etcd.peer-url", "http://127.0.0.1:" + peer);
         config.put("lifeboat.agent.restart-backoff", "200ms");
-        EtcdRelease release = stack().options().etcdRelease();
         config.put("lifeboat.agent.etcd.binary", release.etcd().toString());
         config.put("lifeboat.agent.etcdctl", release.etcdctl().toString());
         config.put("lifeboat.agent.etcdutl", release.etcdutl().map(Path::toString).orElse("none"));

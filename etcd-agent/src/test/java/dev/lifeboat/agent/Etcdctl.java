@@ -13,7 +13,10 @@ final class Etcdctl {
     }
 
     static String run(String endpoint, String... args) {
-        List<String> command = new ArrayList<>(List.of("etcdctl", "--endpoints", endpoint));
+        // The etcdctl of the release under test (the agent's own setting), the PATH's otherwise.
+        String etcdctl = org.eclipse.microprofile.config.ConfigProvider.getConfig().getOptionalValue("lifeboat.agent.etcdctl", String.class)
+                .orElse("etcdctl");
+        List<String> command = new ArrayList<>(List.of(etcdctl, "--endpoints", endpoint));
         command.addAll(List.of(args));
         try {
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
