@@ -173,9 +173,15 @@ class EndToEndIT {
 
         assertTrue(metric("snapshot-service", "lifeboat_snapshot_duration_seconds_count{cluster=\"e2e\",kind=\"full\",succeeded=\"true\"}",
                 count -> count >= 2) >= 2, "snapshot durations are counted");
-        long revision = newest.path("revision").asLong();
-        assertEquals(revision, (long) metric("snapshot-service", "lifeboat_snapshot_latest_revision{cluster=\"e2e\",kind=\"full\"}",
-                value -> value == revision), "the newest snapshot's revision");
+        // The restore took a fresh backup, at the revision etcdutl bumped to: the gauge follows the newest completed snapshot.
+        long[] listed = {0};
+        long before = newest.path("revision").asLong();
+        double latest = metric("snapshot-service", "lifeboat_snapshot_latest_revision{cluster=\"e2e\",kind=\"full\"}", value -> {
+            listed[0] = newestCompletedRevision();
+            return value == listed[0] && listed[0] > before;
+        });
+        assertEquals(listed[0], (long) latest, "the newest snapshot's revision");
+        assertTrue(listed[0] > before, "the backup after the REPLACE is past the bumped revision: " + listed[0]);
         long completedAt = Instant.parse(newest.path("completedAt").asText()).getEpochSecond();
         assertTrue(metric("snapshot-service", "lifeboat_snapshot_latest_timestamp{cluster=\"e2e\",kind=\"full\"}", at -> at >= completedAt - 1)
                 >= completedAt - 1, "the newest snapshot's time");
@@ -190,6 +196,21 @@ class EndToEndIT {
      * One sample of a service's Prometheus metrics ({@code name{labels}} exactly as exposed): its value once
      * {@code expected} holds for it, or its last value after 30 s (for the caller's assertion to report).
      */
+    /** The revision of the cluster's newest completed snapshot, as the CLI lists it. */
+    private static long newestCompletedRevision() {
+        try {
+            Run list = lifeboat("snapshots", "list", "--cluster", CLUSTER, "-o", "json");
+            for (JsonNode snapshot : JSON.readTree(list.out())) {
+                if ("COMPLETED".equals(snapshot.path("phase").asText())) {
+                    return snapshot.path("revision").asLong();
+                }
+            }
+            return -1;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private static double metric(String service, String sample, java.util.function.DoublePredicate expected) throws Exception {
         java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
         Instant deadline = Instant.now().plusSeconds(30);
