@@ -8,7 +8,10 @@ import dev.lifeboat.events.api.InvalidRequestException;
 import dev.lifeboat.events.security.ClusterAccess;
 import dev.lifeboat.events.security.Roles;
 import dev.lifeboat.restore.saga.RestoreRecord;
+import dev.lifeboat.restore.saga.MemberCommands;
+import dev.lifeboat.restore.saga.RestoreRequests;
 import dev.lifeboat.restore.saga.Restores;
+import dev.lifeboat.restore.saga.Rollbacks;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.security.RolesAllowed;
@@ -29,10 +32,16 @@ import jakarta.ws.rs.core.Response;
 public class RestoreResource {
 
     private final Restores restores;
+    private final RestoreRequests requests;
+    private final MemberCommands members;
+    private final Rollbacks rollbacks;
     private final ClusterAccess access;
 
-    public RestoreResource(Restores restores, ClusterAccess access) {
+    public RestoreResource(Restores restores, RestoreRequests requests, MemberCommands members, Rollbacks rollbacks, ClusterAccess access) {
         this.restores = restores;
+        this.requests = requests;
+        this.members = members;
+        this.rollbacks = rollbacks;
         this.access = access;
     }
 
@@ -48,7 +57,7 @@ public class RestoreResource {
         if (request.targetCluster() != null) {
             access.require(request.targetCluster());
         }
-        return restores.request(request).map(restore -> Response.accepted(RestoreView.of(restore))
+        return requests.request(request).map(restore -> Response.accepted(RestoreView.of(restore))
                 .location(URI.create("/api/v1/restores/" + restore.id)).build());
     }
 
@@ -56,7 +65,7 @@ public class RestoreResource {
     @Path("/{id}")
     @RolesAllowed(Roles.VIEWER)
     public Uni<RestoreView> get(@PathParam("id") String id) {
-        return visible(id).chain(restore -> restores.members(id).map(members -> RestoreView.of(restore, members)));
+        return visible(id).chain(restore -> members.members(id).map(members -> RestoreView.of(restore, members)));
     }
 
     /**
@@ -67,8 +76,8 @@ public class RestoreResource {
     @Path("/{id}/rollback")
     @RolesAllowed(Roles.RESTORER)
     public Uni<Response> rollback(@PathParam("id") String id) {
-        return visible(id).invoke(restore -> access.require(restore.targetCluster)).chain(ignored -> restores.requestRollback(id))
-                .chain(restore -> restores.members(id).map(members -> Response.accepted(RestoreView.of(restore, members))
+        return visible(id).invoke(restore -> access.require(restore.targetCluster)).chain(ignored -> rollbacks.requestRollback(id))
+                .chain(restore -> members.members(id).map(members -> Response.accepted(RestoreView.of(restore, members))
                         .location(URI.create("/api/v1/restores/" + id)).build()));
     }
 

@@ -8,7 +8,6 @@ import dev.lifeboat.events.RestoreMode;
 import dev.lifeboat.events.RestorePhase;
 import dev.lifeboat.restore.saga.MemberRecord;
 import dev.lifeboat.restore.saga.RestoreRecord;
-import dev.lifeboat.restore.saga.Restores;
 
 /** A restore as the API shows it; {@code pointInTime} is set for a restore to a revision or a time. */
 public record RestoreView(String id, String cluster, String targetCluster, String snapshot, RestoreMode mode, String keyPrefix,
@@ -45,11 +44,24 @@ public record RestoreView(String id, String cluster, String targetCluster, Strin
 
     static RestoreView of(RestoreRecord restore, List<MemberRecord> members) {
         return new RestoreView(restore.id, restore.clusterId, restore.targetCluster, restore.snapshotId, restore.mode, restore.keyPrefix,
-                restore.prune, restore.dryRun, restore.phase, restore.error, restore.note, Restores.phases(restore.phases),
-                new Progress(restore.keysTotal, restore.keysProcessed, restore.keysPut, restore.keysDeleted, restore.keysUnchanged),
-                restore.pointInTime() ? new PointInTime(restore.toRevision, restore.toTime, restore.targetRevision, restore.deltas()) : null,
-                members == null || members.isEmpty() ? null : members.stream().map(row -> new Member(row.memberName, row.state, row.revision,
-                        row.revisionBumped, row.note, row.reason, row.dataChanged, row.rollbackState, row.rollbackReason)).toList(),
-                restore.rollbackState == null ? null : new Rollback(restore.rollbackState, restore.rollbackError), restore.requester, restore.createdAt, restore.updatedAt);
+                restore.prune, restore.dryRun, restore.phase, restore.error, restore.note, restore.phases.asMap(), progress(restore.getProgress()),
+                restore.isPointInTime() ? pointInTime(restore) : null,
+                members == null || members.isEmpty() ? null : members.stream().map(row -> new Member(row.memberName, name(row.state), row.revision,
+                        row.revisionBumped, row.note, row.reason, row.dataChanged, name(row.rollbackState), row.rollbackReason)).toList(),
+                restore.rollback.state == null ? null : new Rollback(restore.rollback.state.name(), restore.rollback.error), restore.requester,
+                restore.createdAt, restore.updatedAt);
+    }
+
+    private static Progress progress(RestoreRecord.Progress progress) {
+        return new Progress(progress.total, progress.processed, progress.put, progress.deleted, progress.unchanged);
+    }
+
+    private static PointInTime pointInTime(RestoreRecord restore) {
+        RestoreRecord.PointInTime target = restore.getPointInTime();
+        return new PointInTime(target.toRevision, target.toTime, target.targetRevision, restore.deltas());
+    }
+
+    private static String name(Enum<?> state) {
+        return state == null ? null : state.name();
     }
 }

@@ -15,6 +15,8 @@ import dev.lifeboat.events.SnapshotDeleted;
 import dev.lifeboat.events.consumer.EventConsumer;
 import dev.lifeboat.events.projection.ClusterProjection;
 import dev.lifeboat.restore.saga.RestoreRefusedException;
+import dev.lifeboat.restore.saga.MemberCommands;
+import dev.lifeboat.restore.saga.RestoreRequests;
 import dev.lifeboat.restore.saga.Restores;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -31,10 +33,14 @@ public class IncomingEvents {
 
     private final EventConsumer events;
     private final Restores restores;
+    private final RestoreRequests requests;
+    private final MemberCommands members;
 
-    public IncomingEvents(EventConsumer events, Restores restores) {
+    public IncomingEvents(EventConsumer events, Restores restores, RestoreRequests requests, MemberCommands members) {
         this.events = events;
         this.restores = restores;
+        this.requests = requests;
+        this.members = members;
     }
 
     @Incoming("cluster-events")
@@ -94,15 +100,15 @@ public class IncomingEvents {
     public Uni<Void> onAgentEvent(ConsumerRecord<String, byte[]> record) {
         return events.consume(CONSUMER, record, event -> {
             if (event.payload() instanceof MemberRestored restored) {
-                return restores.memberAnswered(restored.restoreId(), restored.memberName(), true, restored.revision(), restored.revisionBumped(),
+                return members.memberAnswered(restored.restoreId(), restored.memberName(), true, restored.revision(), restored.revisionBumped(),
                         restored.note(), null, true);
             }
             if (event.payload() instanceof MemberRestoreFailed failed) {
-                return restores.memberAnswered(failed.restoreId(), failed.memberName(), false, null, null, null, failed.reason(),
+                return members.memberAnswered(failed.restoreId(), failed.memberName(), false, null, null, null, failed.reason(),
                         !Boolean.FALSE.equals(failed.dataChanged()));
             }
             if (event.payload() instanceof MemberRolledBack rolledBack) {
-                return restores.memberRolledBack(rolledBack.restoreId(), rolledBack.memberName(), rolledBack.succeeded(), rolledBack.reason());
+                return members.memberRolledBack(rolledBack.restoreId(), rolledBack.memberName(), rolledBack.succeeded(), rolledBack.reason());
             }
             return Uni.createFrom().voidItem();
         });
@@ -114,8 +120,8 @@ public class IncomingEvents {
             if (!(event.payload() instanceof RestoreRequested request)) {
                 return Uni.createFrom().voidItem();
             }
-            return restores.request(request).replaceWithVoid()
-                    .onFailure(RestoreRefusedException.class).recoverWithUni(e -> restores.recordRefusal(request, e.getMessage()));
+            return requests.request(request).replaceWithVoid()
+                    .onFailure(RestoreRefusedException.class).recoverWithUni(e -> requests.recordRefusal(request, e.getMessage()));
         });
     }
 }

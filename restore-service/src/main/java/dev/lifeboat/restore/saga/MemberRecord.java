@@ -7,6 +7,8 @@ import java.util.Objects;
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
 import jakarta.persistence.Id;
 import jakarta.persistence.IdClass;
 import jakarta.persistence.Table;
@@ -17,11 +19,6 @@ import jakarta.persistence.Table;
 @IdClass(MemberRecord.Key.class)
 public class MemberRecord extends PanacheEntityBase {
 
-    public static final String COMMANDED = "COMMANDED";
-    public static final String RESTORED = "RESTORED";
-    public static final String ROLLED_BACK = "ROLLED_BACK";
-    public static final String FAILED = "FAILED";
-
     @Id
     @Column(name = "restore_id")
     public String restoreId;
@@ -31,8 +28,9 @@ public class MemberRecord extends PanacheEntityBase {
     public String memberName;
 
     /** COMMANDED, then RESTORED or FAILED. */
+    @Enumerated(EnumType.STRING)
     @Column(nullable = false)
-    public String state;
+    public MemberState state;
 
     public Long revision;
 
@@ -51,8 +49,9 @@ public class MemberRecord extends PanacheEntityBase {
     public Boolean dataChanged;
 
     /** Null, or COMMANDED, then ROLLED_BACK or FAILED. */
+    @Enumerated(EnumType.STRING)
     @Column(name = "rollback_state")
-    public String rollbackState;
+    public MemberState rollbackState;
 
     @Column(name = "rollback_reason")
     public String rollbackReason;

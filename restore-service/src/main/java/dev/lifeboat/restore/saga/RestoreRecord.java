@@ -1,18 +1,26 @@
 package dev.lifeboat.restore.saga;
 
 import java.time.Instant;
+import java.util.List;
 
 import dev.lifeboat.events.RestoreMode;
 import dev.lifeboat.events.RestorePhase;
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
+import jakarta.persistence.Convert;
+import jakarta.persistence.Embeddable;
+import jakarta.persistence.Embedded;
 import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
 import jakarta.persistence.Enumerated;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 
-/** One restore: what was asked, where the saga stands, and its progress. */
+/**
+ * One restore: what was asked (the fields at the top), where the saga stands (phase, claim, phase times),
+ * and its parts — the pause handshake with the scheduler, the key progress, the point-in-time target and
+ * a REPLACE's rollback.
+ */
 @Entity
 @Table(name = "restore")
 public class RestoreRecord extends PanacheEntityBase {
@@ -46,6 +54,9 @@ public class RestoreRecord extends PanacheEntityBase {
 
     public String requester;
 
+    /** The trace of the request (traceparent): the saga's spans continue it, whichever instance drives it. */
+    public String traceparent;
+
     @Enumerated(EnumType.STRING)
     @Column(nullable = false)
     public RestorePhase phase;
@@ -55,79 +66,25 @@ public class RestoreRecord extends PanacheEntityBase {
     /** Something the operator should know about a restore that otherwise went well. */
     public String note;
 
-    /** JSON: phase name -> {startedAt, endedAt}. */
+    @Convert(converter = PhaseTimes.Column.class)
     @Column(nullable = false)
-    public String phases;
-
-    @Column(name = "pause_requested", nullable = false)
-    public boolean pauseRequested;
-
-    @Column(nullable = false)
-    public boolean paused;
-
-    @Column(name = "resume_requested", nullable = false)
-    public boolean resumeRequested;
-
-    @Column(nullable = false)
-    public boolean resumed;
-
-    @Column(name = "keys_total")
-    public Long keysTotal;
-
-    @Column(name = "keys_processed")
-    public Long keysProcessed;
-
-    @Column(name = "keys_put")
-    public Long keysPut;
-
-    @Column(name = "keys_deleted")
-    public Long keysDeleted;
-
-    @Column(name = "keys_unchanged")
-    public Long keysUnchanged;
+    public PhaseTimes phases;
 
     /** REPLACE: the RestoreMember commands went out. */
-    /** Point in time: the target revision asked for, or null. */
-    @Column(name = "to_revision")
-    public Long toRevision;
-
-    /** Point in time: the target time asked for, or null. */
-    @Column(name = "to_time")
-    public Instant toTime;
-
-    /** Point in time: the deltas replayed onto {@link #snapshotId}, comma-separated in chain order; null otherwise. */
-    @Column(name = "delta_ids")
-    public String deltaIds;
-
-    /** Point in time: the revision the restored keyspace is at (for a target time, known once FETCHING read the deltas). */
-    @Column(name = "target_revision")
-    public Long targetRevision;
-
-    /** The trace of the request (traceparent): the saga's spans continue it, whichever instance drives it. */
-    public String traceparent;
-
-    /** The deltas to replay, in order; empty when the restore is of a full snapshot alone. */
-    public java.util.List<String> deltas() {
-        return deltaIds == null || deltaIds.isBlank() ? java.util.List.of() : java.util.List.of(deltaIds.split(","));
-    }
-
-    /** Whether the restore targets a point in time (a revision or a time) rather than a named snapshot. */
-    public boolean pointInTime() {
-        return toRevision != null || toTime != null;
-    }
-
     @Column(name = "members_commanded", nullable = false)
     public boolean membersCommanded;
 
-    /** REPLACE: null, or REQUESTED, then ROLLED_BACK or FAILED. */
-    @Column(name = "rollback_state")
-    public String rollbackState;
+    @Embedded
+    public Pause pause = new Pause();
 
-    @Column(name = "rollback_commanded", nullable = false)
-    public boolean rollbackCommanded;
+    @Embedded
+    public Progress progress = new Progress();
 
-    @Column(name = "rollback_error")
-    public String rollbackError;
+    @Embedded
+    public PointInTime pointInTime = new PointInTime();
+
+    @Embedded
+    public Rollback rollback = new Rollback();
 
     @Column(name = "claimed_by")
     public String claimedBy;
@@ -140,4 +97,101 @@ public class RestoreRecord extends PanacheEntityBase {
 
     @Column(name = "updated_at", nullable = false)
     public Instant updatedAt;
+
+    /** A part whose columns are all null is loaded as null; an empty part reads the same and is never null. */
+    public Progress getProgress() {
+        if (progress == null) {
+            progress = new Progress();
+        }
+        return progress;
+    }
+
+    public PointInTime getPointInTime() {
+        if (pointInTime == null) {
+            pointInTime = new PointInTime();
+        }
+        return pointInTime;
+    }
+
+    /** The deltas to replay, in order; empty when the restore is of a full snapshot alone. */
+    public List<String> deltas() {
+        List<String> deltas = getPointInTime().deltaIds;
+        return deltas == null ? List.of() : deltas;
+    }
+
+    /** Whether the restore targets a point in time (a revision or a time) rather than a named snapshot. */
+    public boolean isPointInTime() {
+        return getPointInTime().toRevision != null || getPointInTime().toTime != null;
+    }
+
+    /** The pause handshake with the scheduler: asked for, confirmed; then resume asked for, confirmed. */
+    @Embeddable
+    public static class Pause {
+        @Column(name = "pause_requested", nullable = false)
+        public boolean requested;
+
+        @Column(nullable = false)
+        public boolean paused;
+
+        @Column(name = "resume_requested", nullable = false)
+        public boolean resumeRequested;
+
+        @Column(nullable = false)
+        public boolean resumed;
+    }
+
+    /** Keys of the snapshot processed of the total while RESTORING runs; at the end what was put, deleted, left unchanged. */
+    @Embeddable
+    public static class Progress {
+        @Column(name = "keys_total")
+        public Long total;
+
+        @Column(name = "keys_processed")
+        public Long processed;
+
+        @Column(name = "keys_put")
+        public Long put;
+
+        @Column(name = "keys_deleted")
+        public Long deleted;
+
+        @Column(name = "keys_unchanged")
+        public Long unchanged;
+    }
+
+    /** Point in time: the target asked for, the deltas replayed onto the snapshot, the revision reached. */
+    @Embeddable
+    public static class PointInTime {
+        /** The target revision asked for, or null. */
+        @Column(name = "to_revision")
+        public Long toRevision;
+
+        /** The target time asked for, or null. */
+        @Column(name = "to_time")
+        public Instant toTime;
+
+        /** The deltas replayed onto the snapshot, in chain order; empty otherwise. */
+        @Convert(converter = DeltaIds.class)
+        @Column(name = "delta_ids")
+        public List<String> deltaIds;
+
+        /** The revision the restored keyspace is at (for a target time, known once FETCHING read the deltas). */
+        @Column(name = "target_revision")
+        public Long targetRevision;
+    }
+
+    /** REPLACE: a rollback asked for after the restore ended. */
+    @Embeddable
+    public static class Rollback {
+        /** Null, or REQUESTED, then ROLLED_BACK or FAILED. */
+        @Enumerated(EnumType.STRING)
+        @Column(name = "rollback_state")
+        public RollbackState state;
+
+        @Column(name = "rollback_commanded", nullable = false)
+        public boolean commanded;
+
+        @Column(name = "rollback_error")
+        public String error;
+    }
 }

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 import dev.lifeboat.access.etcd.EtcdRejectedException;
@@ -58,6 +59,8 @@ public class RestoreSaga {
     private static final int CONCURRENT_RESTORES = 4;
 
     private final Restores restores;
+    private final MemberCommands memberCommands;
+    private final Rollbacks rollbacks;
     private final SnapshotFetcher fetcher;
     private final EtcdKeyspace keyspace;
     private final Hooks hooks;
@@ -68,11 +71,13 @@ public class RestoreSaga {
     private final RestoreMetrics metrics;
     private final Tracer tracer;
 
-    public RestoreSaga(Restores restores, SnapshotFetcher fetcher, EtcdKeyspace keyspace, Hooks hooks, RestoreServiceConfig config,
+    public RestoreSaga(Restores restores, MemberCommands memberCommands, Rollbacks rollbacks, SnapshotFetcher fetcher, EtcdKeyspace keyspace, Hooks hooks, RestoreServiceConfig config,
             RestoreMetrics metrics, Tracer tracer) {
         this.metrics = metrics;
         this.tracer = tracer;
         this.restores = restores;
+        this.memberCommands = memberCommands;
+        this.rollbacks = rollbacks;
         this.fetcher = fetcher;
         this.keyspace = keyspace;
         this.hooks = hooks;
@@ -100,7 +105,7 @@ public class RestoreSaga {
         RestoreRecord loaded;
         try {
             loaded = await(() -> restores.load(id));
-        } catch (Throwable e) {
+        } catch (RuntimeException e) {
             Log.warnf("restore %s cannot be loaded: %s", id, e.getMessage());
             return;
         }
@@ -115,10 +120,19 @@ public class RestoreSaga {
     }
 
     private void drive(String id, RestoreRecord loaded) {
-        RestoreRecord restore = null;
         try {
-            restore = loaded;
-            if (restore.phase.terminal() && "REQUESTED".equals(restore.rollbackState)) {
+            driveOrFail(id, loaded);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            Log.warnf("restore %s: stopped with the service; another instance continues it once the claim lapsed", id);
+        }
+        fetcher.cleanUp(id);
+    }
+
+    private void driveOrFail(String id, RestoreRecord loaded) throws InterruptedException {
+        RestoreRecord restore = loaded;
+        try {
+            if (restore.phase.terminal() && restore.rollback.state == RollbackState.REQUESTED) {
                 rollBack(restore);
                 return;
             }
@@ -129,28 +143,25 @@ public class RestoreSaga {
                 Span.current().addEvent(from + " -> " + next);
                 restore = await(() -> restores.load(id));
             }
-            metrics.ended(restore.targetCluster, restore.mode.name(), restore.pointInTime(), restore.phase == RestorePhase.COMPLETED, restore.createdAt);
+            metrics.ended(restore.targetCluster, restore.mode.name(), restore.isPointInTime(), restore.phase == RestorePhase.COMPLETED,
+                    restore.createdAt);
         } catch (Restores.ClaimLostException e) {
             Log.warnf("%s; stopping here", e.getMessage());
-            return;
-        } catch (Throwable e) {
+        } catch (RuntimeException e) {
             failed(restore, id, e);
-            if (restore != null) {
-                metrics.ended(restore.targetCluster, restore.mode.name(), restore.pointInTime(), false, restore.createdAt);
-            }
+            metrics.ended(restore.targetCluster, restore.mode.name(), restore.isPointInTime(), false, restore.createdAt);
         }
-        fetcher.cleanUp(id);
     }
 
     /** One phase in a span of its own. */
-    private RestorePhase traced(RestoreRecord restore) throws Throwable {
+    private RestorePhase traced(RestoreRecord restore) throws InterruptedException {
         Span span = tracer.spanBuilder("restore " + restore.phase).setAttribute("lifeboat.restore.id", restore.id)
                 .setAttribute("lifeboat.cluster.id", restore.targetCluster).setAttribute("lifeboat.snapshot.id", restore.snapshotId).startSpan();
         try (Scope scope = span.makeCurrent()) {
             RestorePhase next = step(restore);
             span.setAttribute("lifeboat.restore.next", next.name());
             return next;
-        } catch (Throwable e) {
+        } catch (RuntimeException e) {
             span.setStatus(StatusCode.ERROR, reason(e));
             throw e;
         } finally {
@@ -159,7 +170,7 @@ public class RestoreSaga {
     }
 
     /** Runs one phase; returns the next. */
-    private RestorePhase step(RestoreRecord restore) throws Throwable {
+    private RestorePhase step(RestoreRecord restore) throws InterruptedException {
         String id = restore.id;
         switch (restore.phase) {
             case VALIDATING -> {
@@ -170,7 +181,7 @@ public class RestoreSaga {
                 return restore.dryRun ? RestorePhase.FETCHING : RestorePhase.PAUSING;
             }
             case PAUSING -> {
-                if (!restore.pauseRequested) {
+                if (!restore.pause.requested) {
                     run(() -> restores.requestPause(id, owner));
                 }
                 if (!awaitAck(id, true)) {
@@ -227,8 +238,8 @@ public class RestoreSaga {
      * inside) and that they follow each other and the snapshot without a hole up to the target; for a target
      * time, records the revision it resolves to.
      */
-    private void decodeDeltas(RestoreRecord restore) throws Throwable {
-        if (!restore.pointInTime()) {
+    private void decodeDeltas(RestoreRecord restore) throws InterruptedException {
+        if (!restore.isPointInTime()) {
             return;
         }
         SnapshotFetcher.Source full = source(restore);
@@ -241,21 +252,21 @@ public class RestoreSaga {
             }
             reached = Math.max(reached, summary.lastRevision());
         }
-        if (restore.toRevision != null && reached < restore.toRevision) {
-            throw new RestoreException("the deltas of restore " + restore.id + " reach revision " + reached + ", not " + restore.toRevision);
+        if (restore.pointInTime.toRevision != null && reached < restore.pointInTime.toRevision) {
+            throw new RestoreException("the deltas of restore " + restore.id + " reach revision " + reached + ", not " + restore.pointInTime.toRevision);
         }
-        if (restore.toTime != null) {
+        if (restore.pointInTime.toTime != null) {
             long resolved;
             try (KeyState state = state(restore)) {
                 resolved = state.revision();
             }
-            Log.infof("restore %s: the state at %s is revision %d", restore.id, restore.toTime, resolved);
+            Log.infof("restore %s: the state at %s is revision %d", restore.id, restore.pointInTime.toTime, resolved);
             run(() -> restores.targetRevision(restore.id, owner, resolved));
         }
     }
 
     /** The keyspace to bring back: the snapshot's, or at a point in time the snapshot with the deltas applied up to the target. */
-    private KeyState state(RestoreRecord restore) throws Throwable {
+    private KeyState state(RestoreRecord restore) {
         Path db = fetcher.ensureDecoded(restore.id, source(restore));
         if (restore.deltas().isEmpty()) {
             return new SnapshotState(db);
@@ -268,23 +279,25 @@ public class RestoreSaga {
             }
             files.add(file);
         }
-        long upTo = restore.targetRevision != null ? restore.targetRevision : Long.MAX_VALUE;
-        return new PointInTimeState(db, files, upTo, restore.toTime);
+        long upTo = restore.pointInTime.targetRevision != null ? restore.pointInTime.targetRevision : Long.MAX_VALUE;
+        return new PointInTimeState(db, files, upTo, restore.pointInTime.toTime);
     }
 
     /**
      * REPLACE, RESTORING: RestoreMember to every member's etcd-agent (once), then wait for all answers.
      * Any member failing fails the restore with every member's reason; the agents keep the old data dirs.
      */
-    private void replaceMembers(RestoreRecord restore) throws Throwable {
+    private void replaceMembers(RestoreRecord restore) throws InterruptedException {
         String id = restore.id;
         if (!restore.membersCommanded) {
-            run(() -> restores.commandMembers(id, owner, config.bumpRevision(), Instant.now().plus(config.memberTimeout())));
+            run(() -> memberCommands.commandMembers(id, owner, config.bumpRevision(), Instant.now().plus(config.memberTimeout())));
         }
-        Instant started = Restores.phases(restore.phases).getOrDefault(RestorePhase.RESTORING.name(), Map.of())
-                .getOrDefault("startedAt", Instant.now());
+        Instant started = restore.phases.startedAt(RestorePhase.RESTORING);
+        if (started == null) {
+            started = Instant.now();
+        }
         List<MemberRecord> members = awaitMembers(id, started, row -> row.state);
-        List<String> failures = members.stream().filter(row -> !MemberRecord.RESTORED.equals(row.state))
+        List<String> failures = members.stream().filter(row -> row.state != MemberState.RESTORED)
                 .map(row -> row.memberName + ": " + (row.reason == null ? "no answer" : row.reason)).toList();
         if (!failures.isEmpty()) {
             throw new RestoreException("member restore failed — " + String.join("; ", failures));
@@ -297,11 +310,11 @@ public class RestoreSaga {
     }
 
     /** Waits until no member is COMMANDED any more (in the given state), or the member timeout from {@code since} passed. */
-    private List<MemberRecord> awaitMembers(String id, Instant since, java.util.function.Function<MemberRecord, String> state) throws Throwable {
+    private List<MemberRecord> awaitMembers(String id, Instant since, Function<MemberRecord, MemberState> state) throws InterruptedException {
         Instant deadline = since.plus(config.memberTimeout());
         while (true) {
-            List<MemberRecord> members = await(() -> restores.members(id));
-            List<String> waiting = members.stream().filter(row -> MemberRecord.COMMANDED.equals(state.apply(row))).map(row -> row.memberName).toList();
+            List<MemberRecord> members = await(() -> memberCommands.members(id));
+            List<String> waiting = members.stream().filter(row -> state.apply(row) == MemberState.COMMANDED).map(row -> row.memberName).toList();
             if (waiting.isEmpty()) {
                 return members;
             }
@@ -318,43 +331,43 @@ public class RestoreSaga {
      * for all answers, then hand the cluster back (resume hooks, resume) when every member has its
      * pre-restore data again.
      */
-    private void rollBack(RestoreRecord restore) throws Throwable {
+    private void rollBack(RestoreRecord restore) throws InterruptedException {
         String id = restore.id;
         try {
-            if (!restore.rollbackCommanded) {
-                run(() -> restores.commandRollback(id, owner, Instant.now().plus(config.memberTimeout())));
+            if (!restore.rollback.commanded) {
+                run(() -> rollbacks.commandRollback(id, owner, Instant.now().plus(config.memberTimeout())));
             }
             List<MemberRecord> members = awaitMembers(id, restore.updatedAt, row -> row.rollbackState);
-            List<String> failures = members.stream().filter(row -> !MemberRecord.ROLLED_BACK.equals(row.rollbackState))
+            List<String> failures = members.stream().filter(row -> row.rollbackState != MemberState.ROLLED_BACK)
                     .map(row -> row.memberName + ": " + (row.rollbackReason == null ? "no answer" : row.rollbackReason)).toList();
             if (!failures.isEmpty()) {
                 String error = "rollback failed — " + String.join("; ", failures);
-                run(() -> restores.endRollback(id, owner, error, null));
+                run(() -> rollbacks.endRollback(id, owner, error, null));
                 return;
             }
             hooks.run("resume", config.resume(), id, restore.targetCluster);
-            if (!restore.resumeRequested) {
-                run(() -> restores.requestResumeAfterRollback(id, owner));
+            if (!restore.pause.resumeRequested) {
+                run(() -> rollbacks.requestResume(id, owner));
             }
             String note = awaitAck(id, false) ? null : "rolled back; the scheduler did not confirm the resume of cluster '" + restore.targetCluster
                     + "' within " + config.ackTimeout().toSeconds() + " s";
-            run(() -> restores.endRollback(id, owner, null, note));
+            run(() -> rollbacks.endRollback(id, owner, null, note));
         } catch (Restores.ClaimLostException e) {
             Log.warnf("%s; stopping here", e.getMessage());
-        } catch (Throwable e) {
+        } catch (RuntimeException e) {
             String error = reason(e);
             try {
-                run(() -> restores.endRollback(id, owner, error, null));
-            } catch (Throwable recordFailure) {
+                run(() -> rollbacks.endRollback(id, owner, error, null));
+            } catch (RuntimeException recordFailure) {
                 Log.errorf("rollback of restore %s failed (%s) and the failure could not be recorded: %s", id, error, recordFailure.getMessage());
             }
         }
     }
 
     /** Resume hooks, then the scheduler's resume; a missing acknowledgement is noted, not fatal. */
-    private void handBack(RestoreRecord restore) throws Throwable {
+    private void handBack(RestoreRecord restore) throws InterruptedException {
         hooks.run("resume", config.resume(), restore.id, restore.targetCluster);
-        if (!restore.resumeRequested) {
+        if (!restore.pause.resumeRequested) {
             run(() -> restores.requestResume(restore.id, owner));
         }
         if (!awaitAck(restore.id, false)) {
@@ -365,23 +378,23 @@ public class RestoreSaga {
         }
     }
 
-    private void failed(RestoreRecord restore, String id, Throwable e) {
+    private void failed(RestoreRecord restore, String id, RuntimeException e) throws InterruptedException {
         String error = reason(e);
         if (restore != null && !restore.dryRun) {
             RestoreRecord current = restore;
             try {
                 current = await(() -> restores.load(id));
-            } catch (Throwable ignored) {
+            } catch (RuntimeException ignored) {
                 // the phase read at the start of the step is good enough
             }
             boolean untouched = current.phase.ordinal() < RestorePhase.RESTORING.ordinal();
             boolean noMemberChanged = !untouched && current.mode == RestoreMode.REPLACE && current.membersCommanded && noMemberChanged(id);
-            if ((untouched || noMemberChanged) && current.pauseRequested) {
+            if ((untouched || noMemberChanged) && current.pause.requested) {
                 String what = untouched ? "nothing was written" : "no member's data was changed";
                 try {
                     handBack(current);
                     error += "; " + what + " and cluster '" + current.targetCluster + "' was resumed";
-                } catch (Throwable resume) {
+                } catch (RuntimeException resume) {
                     error += "; " + what + ", but resuming cluster '" + current.targetCluster + "' failed: " + reason(resume);
                 }
             } else if (current.mode == RestoreMode.REPLACE && current.membersCommanded) {
@@ -397,7 +410,7 @@ public class RestoreSaga {
             run(() -> restores.fail(id, owner, message));
         } catch (Restores.ClaimLostException lost) {
             Log.warnf("restore %s failed (%s) after this instance lost its claim", id, message);
-        } catch (Throwable recordFailure) {
+        } catch (RuntimeException recordFailure) {
             Log.errorf("restore %s failed (%s) and the failure could not be recorded: %s", id, message, recordFailure.getMessage());
         }
     }
@@ -405,9 +418,9 @@ public class RestoreSaga {
     /** Whether every member of a REPLACE answered that its restore failed before its data dir was replaced. */
     private boolean noMemberChanged(String id) {
         try {
-            List<MemberRecord> members = await(() -> restores.members(id));
-            return !members.isEmpty() && members.stream().allMatch(row -> MemberRecord.FAILED.equals(row.state) && Boolean.FALSE.equals(row.dataChanged));
-        } catch (Throwable e) {
+            List<MemberRecord> members = await(() -> memberCommands.members(id));
+            return !members.isEmpty() && members.stream().allMatch(row -> row.state == MemberState.FAILED && Boolean.FALSE.equals(row.dataChanged));
+        } catch (RuntimeException e) {
             Log.warnf("restore %s: the members' answers cannot be read (%s); the cluster stays paused", id, e.getMessage());
             return false;
         }
@@ -422,11 +435,11 @@ public class RestoreSaga {
         return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
     }
 
-    private boolean awaitAck(String id, boolean pause) throws Throwable {
+    private boolean awaitAck(String id, boolean pause) throws InterruptedException {
         Instant deadline = Instant.now().plus(config.ackTimeout());
         while (Instant.now().isBefore(deadline)) {
             RestoreRecord current = await(() -> restores.load(id));
-            if (pause ? current.paused : current.resumed) {
+            if (pause ? current.pause.paused : current.pause.resumed) {
                 return true;
             }
             Thread.sleep(200);
@@ -434,11 +447,11 @@ public class RestoreSaga {
         return false;
     }
 
-    private SnapshotFetcher.Source source(RestoreRecord restore) throws Throwable {
+    private SnapshotFetcher.Source source(RestoreRecord restore) {
         return source(restore.snapshotId);
     }
 
-    private SnapshotFetcher.Source source(String snapshotId) throws Throwable {
+    private SnapshotFetcher.Source source(String snapshotId) {
         SnapshotRecord snapshot = await(() -> Panache.withSession(() -> SnapshotRecord.<SnapshotRecord>findById(snapshotId)));
         if (snapshot == null || snapshot.deleted) {
             throw new RestoreException("snapshot " + snapshotId + " was deleted while the restore waited");
@@ -447,7 +460,7 @@ public class RestoreSaga {
                 snapshot.rawSha256, snapshot.compression, snapshot.encryptionKeyId, snapshot.revision);
     }
 
-    private ClusterSpec spec(String clusterId) throws Throwable {
+    private ClusterSpec spec(String clusterId) {
         ClusterRecord cluster = await(() -> Panache.withSession(() -> ClusterRecord.<ClusterRecord>findById(clusterId)));
         if (cluster == null || cluster.deleted) {
             throw new RestoreException("cluster '" + clusterId + "' was deleted while the restore ran");
@@ -479,17 +492,17 @@ public class RestoreSaga {
                 run(() -> restores.progress(id, owner, total, processed));
             } catch (Restores.ClaimLostException e) {
                 throw e;
-            } catch (Throwable e) {
+            } catch (RuntimeException e) {
                 Log.debugf("restore %s: progress not recorded: %s", id, e.getMessage());
             }
         }
     }
 
-    private static <T> T await(Supplier<Uni<T>> work) throws Throwable {
+    private static <T> T await(Supplier<Uni<T>> work) {
         return ClaimedWork.await(work);
     }
 
-    private static void run(Supplier<Uni<Void>> work) throws Throwable {
+    private static void run(Supplier<Uni<Void>> work) {
         ClaimedWork.await(work);
     }
 }

@@ -41,7 +41,7 @@ public final class ClaimedWork<T> implements AutoCloseable {
 
     /** Runs one claimed item to its end; records its outcome itself. */
     public interface Runner<T> {
-        void run(T item) throws Throwable;
+        void run(T item) throws Exception;
     }
 
     private final String name;
@@ -90,16 +90,31 @@ public final class ClaimedWork<T> implements AutoCloseable {
     }
 
     /**
-     * Runs a reactive database step from a worker thread and waits for its result. The caller's trace context
-     * stays current while the step runs on its Vert.x context, so events the step emits through the outbox
-     * continue the caller's trace.
+     * Runs a reactive database step from a worker thread and waits for its result: the one way a job (a
+     * plain sequence of steps on its own thread) uses the service's repositories, whose methods return
+     * {@code Uni} for the reactive edges (REST, Kafka). The caller's trace context stays current while the
+     * step runs on its Vert.x context, so events the step emits through the outbox continue the caller's
+     * trace. A failure is rethrown as it is when unchecked, wrapped in a {@link StepFailedException} otherwise.
      */
-    public static <R> R await(Supplier<Uni<R>> work) throws Throwable {
+    public static <R> R await(Supplier<Uni<R>> work) {
         Context trace = Context.current();
-        return VertxContextSupport.subscribeAndAwait(() -> {
-            Scope scope = trace.makeCurrent();
-            return work.get().onTermination().invoke(scope::close);
-        });
+        try {
+            return VertxContextSupport.subscribeAndAwait(() -> {
+                Scope scope = trace.makeCurrent();
+                return work.get().onTermination().invoke(scope::close);
+            });
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new StepFailedException(e);
+        }
+    }
+
+    /** A database step failed with a checked exception; its message is the cause's. */
+    public static final class StepFailedException extends RuntimeException {
+        StepFailedException(Throwable cause) {
+            super(cause.getMessage(), cause);
+        }
     }
 
     private void claim() {
@@ -118,7 +133,7 @@ public final class ClaimedWork<T> implements AutoCloseable {
                     }
                 });
             }
-        } catch (Throwable e) {
+        } catch (RuntimeException e) {
             slots.release();
             Log.warnf("%s cannot claim work right now: %s", name, e.getMessage());
         }
@@ -129,7 +144,7 @@ public final class ClaimedWork<T> implements AutoCloseable {
         ScheduledFuture<?> heartbeat = scheduler.scheduleWithFixedDelay(() -> {
             try {
                 await(() -> extender.extend(item, owner));
-            } catch (Throwable e) {
+            } catch (RuntimeException e) {
                 Log.warnf("%s cannot renew a claim: %s", name, e.getMessage());
             }
         }, beat, beat, TimeUnit.MILLISECONDS);

@@ -1,0 +1,145 @@
+package dev.lifeboat.restore.saga;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.function.Supplier;
+
+import dev.lifeboat.events.Ids;
+import dev.lifeboat.events.RestoreMode;
+import dev.lifeboat.events.RestorePhase;
+import dev.lifeboat.events.RestoreRequested;
+import dev.lifeboat.events.SnapshotKind;
+import dev.lifeboat.events.Traces;
+import dev.lifeboat.events.projection.RecoveryChains;
+import dev.lifeboat.restore.knowledge.ClusterRecord;
+import dev.lifeboat.restore.knowledge.DeltaGapRecord;
+import dev.lifeboat.restore.knowledge.SnapshotRecord;
+import dev.lifeboat.restore.saga.RestoreRules.Choice;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.logging.Log;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * Restore requests, from REST or Kafka: read what the rules ({@link RestoreRules}) need — the clusters, the
+ * snapshot or the chains, a running restore — and store an accepted request as a new restore in VALIDATING,
+ * with its RestorePhaseChanged in the same transaction. Nothing is stored for a refused REST request; a
+ * refused Kafka request is recorded as FAILED so that whoever asked can see why.
+ */
+@ApplicationScoped
+public class RestoreRequests {
+
+    private final Restores restores;
+
+    public RestoreRequests(Restores restores) {
+        this.restores = restores;
+    }
+
+    /** Accepts a request (the same restore id twice is one restore) or refuses it with {@link RestoreRefusedException}. */
+    public Uni<RestoreRecord> request(RestoreRequested request) {
+        String id = idOf(request);
+        return Panache.withTransaction(() -> RestoreRecord.<RestoreRecord>findById(id)
+                .chain(existing -> existing != null ? Uni.createFrom().item(existing) : check(request).chain(choice -> create(id, request, choice))));
+    }
+
+    /** A request from Kafka that was refused: recorded as FAILED with the reason. */
+    public Uni<Void> recordRefusal(RestoreRequested request, String reason) {
+        String id = idOf(request);
+        return RestoreRecord.<RestoreRecord>findById(id).chain(existing -> {
+            if (existing != null) {
+                return Uni.createFrom().voidItem();
+            }
+            RestoreRecord restore = newRecord(id, request, RestoreRules.wantedSnapshot(request));
+            restore.phase = RestorePhase.FAILED;
+            restore.error = reason;
+            Log.warnf("restore %s of cluster %s refused: %s", id, request.clusterId(), reason);
+            return restore.persist().chain(() -> restores.emit(restore, null));
+        });
+    }
+
+    private static String idOf(RestoreRequested request) {
+        return request.restoreId() != null && !request.restoreId().isBlank() ? request.restoreId() : Ids.newId();
+    }
+
+    private Uni<Choice> check(RestoreRequested request) {
+        String target = RestoreRules.target(request);
+        return rule(() -> RestoreRules.checkShape(request))
+                .chain(() -> cluster(request.clusterId())).invoke(cluster -> RestoreRules.requireCluster(cluster, request.clusterId(), "cluster"))
+                .chain(() -> cluster(target)).invoke(cluster -> {
+                    RestoreRules.requireCluster(cluster, target, "targetCluster");
+                    if (request.mode() == RestoreMode.REPLACE) {
+                        RestoreRules.requireMembers(cluster);
+                    }
+                })
+                .chain(() -> RestoreRules.pointInTime(request) ? plan(request) : snapshot(request).map(snapshot -> new Choice(snapshot, null)))
+                .call(() -> running(target).invoke(running -> RestoreRules.requireIdle(target, running)));
+    }
+
+    private static Uni<Void> rule(Runnable rule) {
+        return Uni.createFrom().item(() -> {
+            rule.run();
+            return null;
+        });
+    }
+
+    private static Uni<ClusterRecord> cluster(String id) {
+        return ClusterRecord.findById(id);
+    }
+
+    private static Uni<RestoreRecord> running(String target) {
+        return RestoreRecord.<RestoreRecord>find("targetCluster = ?1 and phase not in ?2", target,
+                List.of(RestorePhase.COMPLETED, RestorePhase.FAILED)).firstResult();
+    }
+
+    private static Uni<SnapshotRecord> snapshot(RestoreRequested request) {
+        String wanted = RestoreRules.wantedSnapshot(request);
+        Supplier<Uni<SnapshotRecord>> found = RestoreRequested.LATEST.equals(wanted)
+                ? () -> SnapshotRecord.<SnapshotRecord>find("clusterId = ?1 and deleted = false and kind = ?2 order by completedAt desc",
+                        request.clusterId(), SnapshotKind.FULL).firstResult()
+                : () -> SnapshotRecord.findById(wanted);
+        return found.get().map(snapshot -> RestoreRules.requireSnapshot(request, snapshot));
+    }
+
+    private static Uni<Choice> plan(RestoreRequested request) {
+        return SnapshotRecord.<SnapshotRecord>list("clusterId = ?1 and deleted = false", request.clusterId())
+                .chain(rows -> DeltaGapRecord.<DeltaGapRecord>find("clusterId = ?1 order by detectedAt desc", request.clusterId()).page(0, 3).list()
+                        .map(gaps -> RestoreRules.plan(request, rows, gaps)));
+    }
+
+    private Uni<RestoreRecord> create(String id, RestoreRequested request, Choice choice) {
+        SnapshotRecord snapshot = choice.snapshot();
+        RestoreRecord restore = newRecord(id, request, snapshot.id);
+        if (choice.plan() != null) {
+            restore.pointInTime.toRevision = request.toRevision();
+            restore.pointInTime.toTime = request.toTime();
+            restore.pointInTime.targetRevision = choice.plan().toRevision();
+            restore.pointInTime.deltaIds = choice.plan().deltas().stream().map(RecoveryChains.Delta::id).toList();
+        }
+        restore.phase = RestorePhase.VALIDATING;
+        restore.phases = PhaseTimes.none().started(RestorePhase.VALIDATING, restore.createdAt);
+        Log.infof("restore %s: snapshot %s%s of cluster %s into cluster %s (mode %s%s%s%s)", id, snapshot.id,
+                choice.plan() == null ? "" : " + " + choice.plan().deltas().size() + " deltas up to " + (request.toRevision() != null
+                        ? "revision " + request.toRevision() : request.toTime()), request.clusterId(),
+                restore.targetCluster, request.mode(), request.keyPrefix() == null ? "" : ", prefix " + request.keyPrefix(),
+                request.prune() ? ", prune" : "", request.dryRun() ? ", dry run" : "");
+        return restore.persist().chain(() -> restores.emit(restore, null)).replaceWith(restore);
+    }
+
+    private static RestoreRecord newRecord(String id, RestoreRequested request, String snapshotId) {
+        RestoreRecord restore = new RestoreRecord();
+        restore.id = id;
+        restore.clusterId = request.clusterId();
+        restore.targetCluster = RestoreRules.target(request);
+        restore.snapshotId = snapshotId;
+        restore.mode = request.mode();
+        restore.keyPrefix = request.keyPrefix() == null || request.keyPrefix().isEmpty() ? null : request.keyPrefix();
+        restore.prune = request.prune();
+        restore.dryRun = request.dryRun();
+        restore.requester = request.requester();
+        restore.traceparent = Traces.current();
+        restore.createdAt = Instant.now();
+        restore.updatedAt = restore.createdAt;
+        restore.phases = PhaseTimes.none();
+        return restore;
+    }
+}

@@ -1,0 +1,160 @@
+package dev.lifeboat.restore.saga;
+
+import java.util.List;
+
+import dev.lifeboat.events.RestoreMode;
+import dev.lifeboat.events.RestoreRequested;
+import dev.lifeboat.events.SnapshotKind;
+import dev.lifeboat.events.projection.ClusterProjection;
+import dev.lifeboat.events.projection.RecoveryChains;
+import dev.lifeboat.restore.knowledge.DeltaGapRecord;
+import dev.lifeboat.restore.knowledge.SnapshotRecord;
+
+/**
+ * The rules that decide whether a restore or a rollback may run, as plain functions of what was asked and
+ * what is known: each returns what to do, or throws a {@link RestoreRefusedException} that names the field
+ * and says why. {@link RestoreRequests} and {@link Rollbacks} read the facts and apply these; nothing here
+ * touches a database, so every rule has a unit test that runs without servers.
+ */
+public final class RestoreRules {
+
+    private RestoreRules() {
+    }
+
+    /** What a request restores: a full snapshot, and for a point in time the plan of deltas to replay onto it. */
+    public record Choice(SnapshotRecord snapshot, RecoveryChains.Plan plan) {
+    }
+
+    /** The cluster written to: the named target, or the snapshot's own cluster. */
+    public static String target(RestoreRequested request) {
+        return request.targetCluster() == null || request.targetCluster().isBlank() ? request.clusterId() : request.targetCluster();
+    }
+
+    public static boolean pointInTime(RestoreRequested request) {
+        return request.toRevision() != null || request.toTime() != null;
+    }
+
+    /** The snapshot a request names: an id, or {@link RestoreRequested#LATEST} when it names none. */
+    public static String wantedSnapshot(RestoreRequested request) {
+        return request.snapshot() == null || request.snapshot().isBlank() ? RestoreRequested.LATEST : request.snapshot();
+    }
+
+    /** The rules a request must follow on its own, before anything is read (400). */
+    public static void checkShape(RestoreRequested request) {
+        if (request.mode() == RestoreMode.REPLACE && request.keyPrefix() != null && !request.keyPrefix().isEmpty()) {
+            throw refusal(400, "keyPrefix", "mode REPLACE replaces the whole keyspace of every member; restoring one key prefix needs mode API");
+        }
+        if (request.toRevision() != null && request.toTime() != null) {
+            throw refusal(400, "toTime", "name either toRevision or toTime, not both");
+        }
+        if (pointInTime(request) && !RestoreRequested.LATEST.equals(wantedSnapshot(request))) {
+            throw refusal(400, "snapshot", "a point-in-time restore picks its full snapshot and deltas itself; leave snapshot out "
+                    + "or name a snapshot without toRevision/toTime");
+        }
+        if (request.toRevision() != null && request.toRevision() < 1) {
+            throw refusal(400, "toRevision", "toRevision must be a revision (1 or more), not " + request.toRevision());
+        }
+        String target = target(request);
+        if (!target.equals(request.clusterId()) && !request.allowCrossCluster()) {
+            throw refusal(400, "targetCluster", "restoring a snapshot of cluster '" + request.clusterId() + "' into cluster '" + target
+                    + "' needs allowCrossCluster: true");
+        }
+    }
+
+    /** The cluster {@code id} (as read; null when unknown) is registered (404 otherwise). */
+    public static void requireCluster(ClusterProjection cluster, String id, String field) {
+        if (cluster == null || cluster.deleted) {
+            throw refusal(404, field, "cluster '" + id + "' is not registered with Lifeboat");
+        }
+    }
+
+    /** A REPLACE needs the target's members (400 otherwise). */
+    public static void requireMembers(ClusterProjection cluster) {
+        if (cluster.spec().members().isEmpty()) {
+            throw refusal(400, "mode", "cluster '" + cluster.id + "' has no members registered; mode REPLACE needs each member's name, "
+                    + "peer and client URL and an etcd-agent on it (update the cluster), or use mode API");
+        }
+    }
+
+    /** The snapshot a request restores, given what was found for {@link #wantedSnapshot} (null: none). */
+    public static SnapshotRecord requireSnapshot(RestoreRequested request, SnapshotRecord found) {
+        String wanted = wantedSnapshot(request);
+        if (RestoreRequested.LATEST.equals(wanted)) {
+            if (found == null) {
+                throw refusal(404, "snapshot", "cluster '" + request.clusterId() + "' has no completed full snapshot");
+            }
+            return found;
+        }
+        if (found == null) {
+            throw refusal(404, "snapshot", "snapshot '" + wanted + "' is not a completed snapshot Lifeboat knows");
+        }
+        if (found.deleted) {
+            throw refusal(400, "snapshot", "snapshot '" + wanted + "' was deleted");
+        }
+        if (found.kind != SnapshotKind.FULL) {
+            throw refusal(400, "snapshot", "snapshot '" + wanted + "' is a " + found.kind + " snapshot; name a full one");
+        }
+        if (!found.clusterId.equals(request.clusterId()) && !request.allowCrossCluster()) {
+            throw refusal(400, "snapshot", "snapshot '" + wanted + "' belongs to cluster '" + found.clusterId + "', not '"
+                    + request.clusterId() + "' (allowCrossCluster: true restores it anyway)");
+        }
+        return found;
+    }
+
+    /**
+     * The plan to reach the requested revision or time from the cluster's snapshots (not deleted) and deltas;
+     * a target no chain reaches is refused with what can be restored and the most recent {@code gaps} capture
+     * recorded.
+     */
+    public static Choice plan(RestoreRequested request, List<SnapshotRecord> rows, List<DeltaGapRecord> gaps) {
+        List<RecoveryChains.Full> fulls = rows.stream().filter(r -> r.kind == SnapshotKind.FULL).map(SnapshotRecord::asFull).toList();
+        List<RecoveryChains.Delta> deltas = rows.stream().filter(r -> r.kind == SnapshotKind.DELTA && r.chainId != null)
+                .map(SnapshotRecord::asDelta).toList();
+        RecoveryChains.Plan plan;
+        try {
+            plan = request.toRevision() != null ? RecoveryChains.forRevision(fulls, deltas, request.toRevision())
+                    : RecoveryChains.forTime(fulls, deltas, request.toTime());
+        } catch (RecoveryChains.NotCoveredException e) {
+            throw refusal(400, request.toRevision() != null ? "toRevision" : "toTime", "cluster '" + request.clusterId() + "': " + e.getMessage()
+                    + (gaps.isEmpty() ? "" : "; recorded gaps: " + String.join("; ", gaps.stream()
+                            .map(g -> "after revision " + g.lastRevision + " (" + g.reason + ", " + g.detectedAt + ")").toList())));
+        }
+        SnapshotRecord full = rows.stream().filter(r -> r.id.equals(plan.full().id())).findFirst().orElseThrow();
+        return new Choice(full, plan);
+    }
+
+    /** One restore per cluster at a time: {@code running} is the target's unfinished restore, or null (409 otherwise). */
+    public static void requireIdle(String target, RestoreRecord running) {
+        if (running != null) {
+            throw refusal(409, "cluster", "restore " + running.id + " of cluster '" + target + "' is running (phase " + running.phase
+                    + "); one restore per cluster at a time");
+        }
+    }
+
+    /**
+     * Whether a rollback of {@code restore} (null: unknown) starts now: true when it may, false when one was
+     * already asked for or succeeded (asking again changes nothing); refused when the restore kept no data
+     * dirs, still runs, or changed no member.
+     */
+    public static boolean rollbackStarts(String id, RestoreRecord restore) {
+        if (restore == null) {
+            throw refusal(404, "id", "restore '" + id + "' is unknown");
+        }
+        if (restore.mode != RestoreMode.REPLACE) {
+            throw refusal(409, "mode", "restore " + id + " ran in mode " + restore.mode + ", which keeps no data dirs to put back; "
+                    + "restore an earlier snapshot instead");
+        }
+        if (!restore.phase.terminal()) {
+            throw refusal(409, "phase", "restore " + id + " is still running (phase " + restore.phase + "); roll back once it ended");
+        }
+        if (!restore.membersCommanded) {
+            throw refusal(409, "phase", "restore " + id + " ended before any member was changed; there is nothing to roll back");
+        }
+        RollbackState state = restore.rollback.state;
+        return state != RollbackState.REQUESTED && state != RollbackState.ROLLED_BACK;
+    }
+
+    private static RestoreRefusedException refusal(int status, String field, String message) {
+        return new RestoreRefusedException(status, field, message);
+    }
+}
