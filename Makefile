@@ -7,7 +7,7 @@ ETCD_TLS ?= false
 # make run ETCD_ENDPOINTS=https://10.0.0.1:2379 backs up your etcd instead of a local one (see README).
 ETCD_ENDPOINTS ?=
 
-.PHONY: run test build bootstrap clean bench-snapshot-format bench-snapshot-service bench-scheduler bench-restore bench-retention bench-replace bench-delta
+.PHONY: run test test-fast build bootstrap clean bench-snapshot-format bench-snapshot-service bench-scheduler bench-restore bench-retention bench-replace bench-delta
 
 ## make run: build, start the local stack (etcd, Kafka, S3, PostgreSQL) and the four services; Ctrl-C stops all.
 run: bootstrap
@@ -17,6 +17,12 @@ run: bootstrap
 ## make test: every unit and integration test, against real servers started by the tests.
 test: bootstrap
 	$(MVN) verify
+
+## make test-fast: the unit tests of the decision rules and formats only (no server starts): restore refusal and
+## planning, rollback rules, retention decisions, schedules, recovery chains, event codec, snapshot formats.
+FAST_TESTS := *Test,!EtcdAgent*Test,!LauncherErrorsTest,!KafkaClusterIdTest
+test-fast:
+	$(MVN) test -Dtest='$(FAST_TESTS)' -Dsurefire.failIfNoSpecifiedTests=false
 
 ## make bench-snapshot-format: status of a >= 1 GB snapshot, ours vs etcdctl (ratio), and our peak heap.
 bench-snapshot-format: bootstrap

@@ -1,5 +1,6 @@
 package dev.lifeboat.agent.etcd;
 
+import dev.lifeboat.events.work.Backoff;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -198,7 +199,7 @@ public class EtcdSupervisor {
                         launch();
                     }
                 }
-                backoff = backoff.multipliedBy(2).compareTo(config.restartMaxBackoff()) > 0 ? config.restartMaxBackoff() : backoff.multipliedBy(2);
+                backoff = Backoff.doubled(backoff, config.restartMaxBackoff());
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {

@@ -1,5 +1,7 @@
 package dev.lifeboat.agent.member;
 
+import java.util.List;
+import dev.lifeboat.events.work.Failures;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileVisitResult;
@@ -384,10 +386,7 @@ public class MemberRestorer {
     }
 
     static String reason(Throwable e) {
-        if (e instanceof MemberRestoreException || e instanceof EtcdProcessException) {
-            return e.getMessage();
-        }
-        return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+        return Failures.reason(e, List.of(MemberRestoreException.class, EtcdProcessException.class));
     }
 
     private static void deleteQuietly(Path file) {

@@ -16,6 +16,7 @@ import dev.lifeboat.events.ClusterSpec;
 import dev.lifeboat.events.RestoreMode;
 import dev.lifeboat.events.RestorePhase;
 import dev.lifeboat.events.work.ClaimedWork;
+import dev.lifeboat.events.work.Failures;
 import dev.lifeboat.restore.RestoreMetrics;
 import dev.lifeboat.restore.RestoreServiceConfig;
 import dev.lifeboat.restore.etcd.EtcdKeyspace;
@@ -57,6 +58,8 @@ import jakarta.enterprise.event.Observes;
 public class RestoreSaga {
 
     private static final int CONCURRENT_RESTORES = 4;
+    private static final List<Class<? extends Throwable>> EXPLAINED = List.of(RestoreException.class, EtcdRejectedException.class,
+            EtcdUnavailableException.class, ObjectStoreException.class);
 
     private final Restores restores;
     private final MemberCommands memberCommands;
@@ -428,11 +431,7 @@ public class RestoreSaga {
 
     /** The failure as a person should read it: no stack trace, no secret. */
     static String reason(Throwable e) {
-        if (e instanceof RestoreException || e instanceof EtcdRejectedException || e instanceof EtcdUnavailableException
-                || e instanceof ObjectStoreException) {
-            return e.getMessage();
-        }
-        return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+        return Failures.reason(e, EXPLAINED);
     }
 
     private boolean awaitAck(String id, boolean pause) throws InterruptedException {

@@ -1,5 +1,6 @@
 package dev.lifeboat.events.outbox;
 
+import dev.lifeboat.events.work.Backoff;
 import java.nio.charset.StandardCharsets;
 import java.sql.Array;
 import java.sql.Connection;
@@ -152,7 +153,7 @@ public class OutboxRelay {
                     Thread.currentThread().interrupt();
                     return;
                 }
-                backoff = backoff.multipliedBy(2).compareTo(config.maxBackoff()) > 0 ? config.maxBackoff() : backoff.multipliedBy(2);
+                backoff = Backoff.doubled(backoff, config.maxBackoff());
             }
         }
     }

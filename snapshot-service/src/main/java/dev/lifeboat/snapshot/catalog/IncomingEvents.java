@@ -9,6 +9,7 @@ import dev.lifeboat.events.BackupPolicyDeleted;
 import dev.lifeboat.events.BackupPolicySet;
 import dev.lifeboat.events.ClusterPaused;
 import dev.lifeboat.events.ClusterResumed;
+import dev.lifeboat.events.Durations;
 import dev.lifeboat.events.Ids;
 import dev.lifeboat.events.LifeboatEvent;
 import dev.lifeboat.events.MalformedEventException;
@@ -64,11 +65,9 @@ public class IncomingEvents {
 
     /** The cluster's one DELTA policy: its period ({@code @every <duration>}) and size threshold. */
     private static Uni<Void> deltaPolicy(BackupPolicySet policy) {
-        long period;
-        try {
-            period = java.time.Duration.parse("PT" + policy.schedule().trim().substring("@every ".length()).toUpperCase(java.util.Locale.ROOT))
-                    .getSeconds();
-        } catch (RuntimeException e) {
+        String schedule = policy.schedule().trim();
+        java.time.Duration every = schedule.startsWith("@every ") ? Durations.read(schedule.substring("@every ".length())) : null;
+        if (every == null) {
             return Uni.createFrom().failure(new MalformedEventException("DELTA policy " + policy.policyId() + " of cluster " + policy.clusterId()
                     + " has schedule '" + policy.schedule() + "', not '@every <duration>'"));
         }
@@ -76,7 +75,7 @@ public class IncomingEvents {
             DeltaPolicyRecord record = existing != null ? existing : new DeltaPolicyRecord();
             record.clusterId = policy.clusterId();
             record.policyId = policy.policyId();
-            record.periodSeconds = Math.max(1, period);
+            record.periodSeconds = Math.max(1, every.getSeconds());
             record.maxBytes = policy.deltaMaxBytes() == null ? 100L << 20 : policy.deltaMaxBytes();
             return existing != null ? Uni.createFrom().voidItem() : record.persist().replaceWithVoid();
         });

@@ -1,5 +1,6 @@
 package dev.lifeboat.snapshot.delta;
 
+import dev.lifeboat.events.work.Backoff;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -69,7 +70,7 @@ final class ClusterWatcher {
     private volatile long maxBytes;
     private volatile boolean stopping;
     private volatile String endReason;
-    private volatile String state = "STARTING";
+    private volatile CaptureState state = CaptureState.STARTING;
     private volatile String endpoint;
     private volatile long receivedRevision;
     private volatile long etcdRevision;
@@ -134,7 +135,7 @@ final class ClusterWatcher {
 
     CaptureStatus status() {
         DeltaStore.Open current = open;
-        return new CaptureStatus(clusterId, chainId, state, endpoint, receivedRevision, etcdRevision, storedRevision,
+        return new CaptureStatus(clusterId, chainId, state.name(), endpoint, receivedRevision, etcdRevision, storedRevision,
                 current == null ? 0 : current.events(), current == null ? 0 : current.rawBytes(), lastReceivedAt, lastStoredAt, lastError);
     }
 
@@ -181,7 +182,7 @@ final class ClusterWatcher {
     private boolean watch() throws Throwable {
         try (EtcdWatch watch = EtcdWatch.open(clusterId, spec, receivedRevision + 1, settings.flowControlWindow())) {
             endpoint = watch.endpoint();
-            state = "WATCHING";
+            state = CaptureState.WATCHING;
             lastError = null;
             Log.infof("delta capture of cluster %s: chain %s watches %s from revision %d", clusterId, chainId, endpoint, receivedRevision + 1);
             long lastProgress = System.nanoTime();
@@ -204,7 +205,7 @@ final class ClusterWatcher {
                                 + (receivedRevision + 1);
                         ClaimedWork.await(() -> chains.gap(chainId, response.getCompactRevision(), reason));
                         settings.metrics().gap(clusterId);
-                        state = "GAP";
+                        state = CaptureState.GAP;
                         lastError = reason;
                         return true;
                     }
@@ -218,7 +219,7 @@ final class ClusterWatcher {
                             + "revisions no longer continue the chain";
                     ClaimedWork.await(() -> chains.gap(chainId, null, reason));
                     settings.metrics().gap(clusterId);
-                    state = "GAP";
+                    state = CaptureState.GAP;
                     lastError = reason;
                     return true;
                 }
@@ -329,7 +330,7 @@ final class ClusterWatcher {
     private boolean resync() throws Throwable {
         ChainRecord chain = ClaimedWork.await(() -> chains.load(chainId));
         if (chain == null || chain.state != ChainRecord.State.ACTIVE) {
-            state = "ENDED";
+            state = CaptureState.ENDED;
             return false;
         }
         storedRevision = chain.lastRevision;
@@ -339,7 +340,7 @@ final class ClusterWatcher {
 
     private void finishStopping() {
         try {
-            if (!Thread.currentThread().isInterrupted() && !"GAP".equals(state)) {
+            if (!Thread.currentThread().isInterrupted() && state != CaptureState.GAP) {
                 store();
             }
         } catch (Throwable e) {
@@ -347,15 +348,15 @@ final class ClusterWatcher {
                     clusterId, e.getMessage());
             drop();
         }
-        if (endReason != null && !"GAP".equals(state)) {
+        if (endReason != null && state != CaptureState.GAP) {
             try {
                 ClaimedWork.await(() -> chains.end(chainId, endReason));
             } catch (Throwable e) {
                 Log.warnf("delta capture of cluster %s: chain %s could not be ended: %s", clusterId, chainId, e.getMessage());
             }
         }
-        if (!"GAP".equals(state)) {
-            state = "STOPPED";
+        if (state != CaptureState.GAP) {
+            state = CaptureState.STOPPED;
         }
     }
 
@@ -364,7 +365,7 @@ final class ClusterWatcher {
             Log.warnf("delta capture of cluster %s: %s", clusterId, message);
         }
         lastError = message;
-        state = "RETRYING";
+        state = CaptureState.RETRYING;
     }
 
     private void pause(Duration backoff) throws InterruptedException {
@@ -375,7 +376,6 @@ final class ClusterWatcher {
     }
 
     private Duration longer(Duration backoff) {
-        Duration doubled = backoff.multipliedBy(2);
-        return doubled.compareTo(settings.maxBackoff()) > 0 ? settings.maxBackoff() : doubled;
+        return Backoff.doubled(backoff, settings.maxBackoff());
     }
 }

@@ -1,5 +1,7 @@
 package dev.lifeboat.snapshot.stream;
 
+import java.util.List;
+import dev.lifeboat.events.work.Failures;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -119,10 +121,9 @@ public class SnapshotRunner {
         if (e instanceof SnapshotFormatException format) {
             return "the snapshot stream from etcd failed verification: " + format.getMessage();
         }
-        if (e instanceof EtcdRejectedException || e instanceof EtcdUnavailableException || e instanceof ObjectStoreException) {
-            return e.getMessage();
-        }
-        return "snapshot of cluster '" + claim.clusterId() + "' failed: " + e.getClass().getSimpleName()
-                + (e.getMessage() == null ? "" : ": " + e.getMessage());
+        List<Class<? extends Throwable>> explained = List.of(EtcdRejectedException.class, EtcdUnavailableException.class,
+                ObjectStoreException.class);
+        String reason = Failures.reason(e, explained);
+        return explained.stream().anyMatch(type -> type.isInstance(e)) ? reason : "snapshot of cluster '" + claim.clusterId() + "' failed: " + reason;
     }
 }
