@@ -383,12 +383,6 @@ public class Retention {
     }
 
     private static <T> T await(Supplier<Uni<T>> work) {
-        try {
-            return dev.lifeboat.events.work.ClaimedWork.await(work);
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Throwable e) {
-            throw new IllegalStateException(e.getMessage(), e);
-        }
+        return dev.lifeboat.events.work.ClaimedWork.await(work);
     }
 }

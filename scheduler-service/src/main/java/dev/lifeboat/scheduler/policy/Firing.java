@@ -1,5 +1,6 @@
 package dev.lifeboat.scheduler.policy;
 
+import dev.lifeboat.events.work.ClaimedWork;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -18,7 +19,6 @@ import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import io.quarkus.vertx.VertxContextSupport;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -78,9 +78,9 @@ public class Firing {
         try {
             int fired;
             do {
-                fired = VertxContextSupport.subscribeAndAwait(() -> fireDue(Instant.now()));
+                fired = ClaimedWork.await(() -> fireDue(Instant.now()));
             } while (fired == BATCH);
-        } catch (Throwable e) {
+        } catch (RuntimeException e) {
             Log.warnf("policies could not be fired this second: %s", e.getMessage());
         }
     }

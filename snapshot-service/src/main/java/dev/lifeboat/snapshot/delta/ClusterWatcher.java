@@ -179,7 +179,7 @@ final class ClusterWatcher {
     }
 
     /** Watches until stopped (false) or until the chain ended with a gap (true). */
-    private boolean watch() throws Throwable {
+    private boolean watch() throws IOException, InterruptedException {
         try (EtcdWatch watch = EtcdWatch.open(clusterId, spec, receivedRevision + 1, settings.flowControlWindow())) {
             endpoint = watch.endpoint();
             state = CaptureState.WATCHING;
@@ -273,7 +273,7 @@ final class ClusterWatcher {
     }
 
     /** Stores the open delta, if it has changes, and moves the chain on. */
-    private void store() throws Throwable {
+    private void store() throws IOException, InterruptedException {
         if (open == null || open.events() == 0) {
             return;
         }
@@ -296,7 +296,7 @@ final class ClusterWatcher {
                 settings.store().remove(completed);
                 throw e;
             }
-        } catch (Throwable e) {
+        } catch (Exception e) {
             span.setStatus(StatusCode.ERROR, e.getMessage() == null ? e.toString() : e.getMessage());
             throw e;
         } finally {
@@ -327,7 +327,7 @@ final class ClusterWatcher {
     }
 
     /** Reloads the chain: continues from its last stored revision, or returns false when it is no longer ACTIVE. */
-    private boolean resync() throws Throwable {
+    private boolean resync() throws IOException, InterruptedException {
         ChainRecord chain = ClaimedWork.await(() -> chains.load(chainId));
         if (chain == null || chain.state != ChainRecord.State.ACTIVE) {
             state = CaptureState.ENDED;
@@ -343,7 +343,7 @@ final class ClusterWatcher {
             if (!Thread.currentThread().isInterrupted() && state != CaptureState.GAP) {
                 store();
             }
-        } catch (Throwable e) {
+        } catch (Exception e) {
             Log.warnf("delta capture of cluster %s: the last delta could not be stored (%s); the next capture reads its changes again",
                     clusterId, e.getMessage());
             drop();
@@ -351,7 +351,7 @@ final class ClusterWatcher {
         if (endReason != null && state != CaptureState.GAP) {
             try {
                 ClaimedWork.await(() -> chains.end(chainId, endReason));
-            } catch (Throwable e) {
+            } catch (RuntimeException e) {
                 Log.warnf("delta capture of cluster %s: chain %s could not be ended: %s", clusterId, chainId, e.getMessage());
             }
         }

@@ -1,5 +1,6 @@
 package dev.lifeboat.snapshot.delta;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Collection;
@@ -126,14 +127,14 @@ public class DeltaCapture implements KafkaConsumerRebalanceListener {
             stopAll(watchers.keySet().stream().filter(cluster -> !wanted.contains(cluster)).toList(), null);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (Throwable e) {
+        } catch (Exception e) {
             if (!Thread.currentThread().isInterrupted()) {
                 Log.warnf("delta capture cannot check its clusters right now: %s", e.getMessage());
             }
         }
     }
 
-    private void check(Chains.Target target) throws Throwable {
+    private void check(Chains.Target target) throws IOException, InterruptedException {
         String cluster = target.clusterId();
         ChainRecord chain = target.chain();
         ClusterWatcher watcher = watchers.get(cluster);

@@ -89,13 +89,13 @@ public class SnapshotRunner {
                     completed.storedSize());
             span.setAttribute("lifeboat.snapshot.revision", completed.revision()).setAttribute("lifeboat.snapshot.bytes", completed.rawSize())
                     .setAttribute("lifeboat.snapshot.stored_bytes", completed.storedSize());
-        } catch (Throwable e) {
+        } catch (Exception e) {
             String reason = reason(claim, e);
             span.setStatus(StatusCode.ERROR, reason);
             metrics.failed(claim.clusterId(), "full", Duration.between(claim.startedAt(), Instant.now()), category(e));
             try {
                 ClaimedWork.await(() -> catalog.fail(claim.snapshotId(), owner, reason));
-            } catch (Throwable recordFailure) {
+            } catch (RuntimeException recordFailure) {
                 Log.errorf("snapshot %s failed (%s) and the failure could not be recorded: %s", claim.snapshotId(), reason,
                         recordFailure.getMessage());
             }

@@ -1,6 +1,7 @@
 package dev.lifeboat.snapshot.stream;
 
 
+import java.io.IOException;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -60,7 +61,7 @@ public class SnapshotTaker {
     @WithSpan("SnapshotTaker.take")
     @Retry(maxRetries = 2, delay = 2000, retryOn = {EtcdUnavailableException.class, ObjectStoreException.class})
     @ExponentialBackoff
-    public SnapshotCompleted take(Catalog.Claim claim, String owner) throws Throwable {
+    public SnapshotCompleted take(Catalog.Claim claim, String owner) throws IOException, InterruptedException {
         Span.current().setAttribute("lifeboat.cluster.id", claim.clusterId()).setAttribute("lifeboat.snapshot.id", claim.snapshotId());
         ClusterSpec spec = claim.spec();
         String bucket = names.bucket(spec);
