@@ -86,9 +86,25 @@ public final class EtcdAgents implements AutoCloseable {
                 config.put("lifeboat.agent.etcd.tls.key-file", tls.memberKey().toString());
             }
             config.putAll(extra.apply(member));
-            Launch launch = new Launch(repo, "etcd-agent-" + member.name(), agentPort.apply(i), Map.copyOf(config), runDir);
-            launches.add(launch);
-            starting.add(CompletableFuture.supplyAsync(launch::start));
+            int index = i;
+            Map<String, String> frozen = Map.copyOf(config);
+            launches.add(null);
+            starting.add(CompletableFuture.supplyAsync(() -> {
+                for (int attempt = 1; ; attempt++) {
+                    Launch launch = new Launch(repo, "etcd-agent-" + member.name(), agentPort.apply(index), frozen, runDir);
+                    synchronized (launches) {
+                        launches.set(index, launch);
+                    }
+                    try {
+                        return launch.start();
+                    } catch (Ports.PortInUseException e) {
+                        // a free port picked for a test can be taken by another process before the agent binds it; pick again
+                        if (attempt == 5) {
+                            throw e;
+                        }
+                    }
+                }
+            }));
         }
         List<QuarkusService> started = new ArrayList<>();
         try {
