@@ -19,7 +19,8 @@ test: bootstrap
 	$(MVN) verify
 
 ## make test-fast: the unit tests of the decision rules and formats only (no server starts): restore refusal and
-## planning, rollback rules, retention decisions, schedules, recovery chains, event codec, snapshot formats.
+## planning, rollback rules, retention decisions and reconciliation, schedules, policy validation, recovery chains,
+## event codec, snapshot formats, CLI.
 FAST_TESTS := *Test,!EtcdAgent*Test,!LauncherErrorsTest,!KafkaClusterIdTest
 test-fast:
 	$(MVN) test -Dtest='$(FAST_TESTS)' -Dsurefire.failIfNoSpecifiedTests=false

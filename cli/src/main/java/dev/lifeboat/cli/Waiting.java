@@ -4,38 +4,28 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
-import java.util.Locale;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.lifeboat.events.Durations;
 
 /** {@code --wait}: polls a view until it is done, printing a line each time its progress changes; bounded by {@code --timeout}. */
 final class Waiting {
 
-    private static final Pattern DURATION = Pattern.compile("(?:(\\d+)h)?(?:(\\d+)m)?(?:(\\d+)s)?");
     private static final Duration POLL = Duration.ofMillis(500);
 
     private Waiting() {
     }
 
-    /** {@code 90s}, {@code 30m}, {@code 1h30m}, or ISO-8601 ({@code PT30M}). */
+    /** {@code 90s}, {@code 30m}, {@code 1h30m}, {@code 7d} or ISO-8601 ({@code PT30M}): Lifeboat's one duration syntax. */
     static Duration duration(String text, String option) {
-        Matcher m = DURATION.matcher(text.trim().toLowerCase(Locale.ROOT));
-        if (!text.isBlank() && m.matches()) {
-            return Duration.ofHours(group(m, 1)).plusMinutes(group(m, 2)).plusSeconds(group(m, 3));
-        }
         try {
-            return Duration.parse(text.trim().toUpperCase(Locale.ROOT));
-        } catch (RuntimeException e) {
-            throw new CliException(CliException.REFUSED, option + " must be a duration like 90s, 30m or 1h, not '" + text + "'");
+            return Durations.parse(text, option, Duration.ofSeconds(1), Durations.YEAR);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(CliException.REFUSED, e.getMessage());
         }
-    }
-
-    private static long group(Matcher m, int group) {
-        return m.group(group) == null ? 0 : Long.parseLong(m.group(group));
     }
 
     /** The time before each progress line: always with seconds ({@code LocalTime}'s own text drops ":00"). */

@@ -143,6 +143,18 @@ class CliTest {
     }
 
     @Test
+    void timeoutsAndTtlsReadTheServicesDurationSyntaxAndARefusalNamesTheOption() {
+        assertEquals(java.time.Duration.ofMinutes(90), Waiting.duration("1h30m", "--timeout"));
+        assertEquals(java.time.Duration.ofDays(7), Waiting.duration("7d", "--ttl"));
+        assertEquals(java.time.Duration.ofMinutes(30), Waiting.duration("PT30M", "--timeout"));
+        CliException wrong = org.junit.jupiter.api.Assertions.assertThrows(CliException.class, () -> Waiting.duration("soon", "--timeout"));
+        assertEquals(CliException.REFUSED, wrong.exitCode());
+        assertTrue(wrong.getMessage().contains("--timeout 'soon' is not a duration"), wrong.getMessage());
+        CliException tooLong = org.junit.jupiter.api.Assertions.assertThrows(CliException.class, () -> Waiting.duration("400d", "--ttl"));
+        assertTrue(tooLong.getMessage().contains("--ttl must be between 1s and 366d"), tooLong.getMessage());
+    }
+
+    @Test
     void progressLinesShowTheTimeWithSecondsEvenWhenTheyAreZero() {
         assertEquals("17:58:00", Waiting.CLOCK.format(java.time.LocalTime.of(17, 58)));
         assertEquals("09:05:07", Waiting.CLOCK.format(java.time.LocalTime.of(9, 5, 7, 999_000_000)));

@@ -19,10 +19,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
 
 import dev.lifeboat.agent.etcd.EtcdSupervisor;
 import dev.lifeboat.agent.member.MemberRestorer;
@@ -50,8 +48,10 @@ import jakarta.inject.Inject;
  * undoes a restore a crash interrupted (the state files), it rolls back over Kafka, and it refuses
  * commands it cannot or must not run. The full REPLACE path (with snapshot-service and the saga) is
  * tested in restore-service.
+ *
+ * <p>The cases share one agent and etcd but not their data: each uses its own keys and restore ids, and leaves
+ * etcd healthy (checked after each), so they pass in any order.
  */
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 abstract class EtcdAgentCases {
 
     @Inject
@@ -68,8 +68,12 @@ abstract class EtcdAgentCases {
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String kafka;
 
+    @AfterEach
+    void etcdIsHealthyAgain() {
+        etcd.awaitHealthy();
+    }
+
     @Test
-    @Order(1)
     void etcdKilledUnderTheAgentIsRestartedWithItsData() throws Exception {
         etcd.awaitHealthy();
         Etcdctl.run(endpoint, "put", "/survives/kill", "yes");
@@ -87,7 +91,6 @@ abstract class EtcdAgentCases {
     }
 
     @Test
-    @Order(2)
     void aRestoreInterruptedWhileSwappingIsUndoneAndAnswered() throws Exception {
         etcd.awaitHealthy();
         Etcdctl.run(endpoint, "put", "/before/swap", "kept");
@@ -115,7 +118,6 @@ abstract class EtcdAgentCases {
     }
 
     @Test
-    @Order(3)
     void aRestoreInterruptedAfterTheSwapIsFinishedThenRolledBackOverKafka() throws Exception {
         etcd.awaitHealthy();
         Etcdctl.run(endpoint, "put", "/in/snapshot", "1");
@@ -154,7 +156,6 @@ abstract class EtcdAgentCases {
     }
 
     @Test
-    @Order(4)
     void refusesARollbackOfARestoreItNeverSawAndACommandThatArrivesTooLate() throws Exception {
         TestEvents.publish(kafka, "test", new RollbackMember("never-seen", AgentTestResource.CLUSTER, AgentTestResource.MEMBER, null));
         MemberRolledBack refused = (MemberRolledBack) answer("never-seen", EventType.MEMBER_ROLLED_BACK);
@@ -184,7 +185,6 @@ abstract class EtcdAgentCases {
     }
 
     @Test
-    @Order(5)
     void aRestoreWhoseSnapshotCannotBeFetchedLeavesTheMemberAsItWas() throws Exception {
         etcd.awaitHealthy();
         Etcdctl.run(endpoint, "put", "/untouched", "still");
@@ -199,7 +199,6 @@ abstract class EtcdAgentCases {
     }
 
     @Test
-    @Order(6)
     void thePreRestoreDataDirOfACompletedRestoreIsRemovedAfterItsTime() throws Exception {
         Path aside = etcd.dataDir().resolveSibling(etcd.dataDir().getFileName() + ".pre-restore-done");
         Files.createDirectories(aside.resolve("member"));

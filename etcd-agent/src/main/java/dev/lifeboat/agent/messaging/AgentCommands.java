@@ -16,7 +16,7 @@ import dev.lifeboat.events.RestoreMember;
 import dev.lifeboat.events.RestorePhase;
 import dev.lifeboat.events.RestorePhaseChanged;
 import dev.lifeboat.events.RollbackMember;
-import dev.lifeboat.events.Traces;
+import dev.lifeboat.events.runtime.Traces;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Scope;

@@ -13,9 +13,9 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 import dev.lifeboat.events.EventCodec;
-import dev.lifeboat.events.EventProducers;
+import dev.lifeboat.events.runtime.EventProducers;
 import dev.lifeboat.events.EventType;
-import dev.lifeboat.events.Traces;
+import dev.lifeboat.events.runtime.Traces;
 import io.opentelemetry.context.Context;
 import dev.lifeboat.events.LifeboatEvent;
 import io.quarkus.runtime.ShutdownEvent;

@@ -4,7 +4,7 @@ import java.time.Instant;
 import java.util.List;
 
 import dev.lifeboat.events.SnapshotKind;
-import dev.lifeboat.events.projection.RecoveryChains;
+import dev.lifeboat.chains.RecoveryChains;
 import dev.lifeboat.restore.knowledge.ClusterRecord;
 import dev.lifeboat.restore.knowledge.DeltaGapRecord;
 import dev.lifeboat.restore.knowledge.SnapshotRecord;
@@ -51,8 +51,7 @@ public class RecoveryWindowResource {
             if (known == null) {
                 throw new NotFoundException("cluster '" + cluster + "' is not registered with Lifeboat");
             }
-            return SnapshotRecord.<SnapshotRecord>list("clusterId = ?1 and deleted = false", cluster).chain(rows -> DeltaGapRecord
-                    .<DeltaGapRecord>find("clusterId = ?1 order by detectedAt desc", cluster).list().map(gaps -> new RecoveryWindow(cluster,
+            return SnapshotRecord.kept(cluster).chain(rows -> DeltaGapRecord.newestFirst(cluster, Integer.MAX_VALUE).map(gaps -> new RecoveryWindow(cluster,
                             RecoveryChains.windows(rows.stream().filter(r -> r.kind == SnapshotKind.FULL).map(SnapshotRecord::asFull).toList(),
                                     rows.stream().filter(r -> r.kind == SnapshotKind.DELTA && r.chainId != null).map(SnapshotRecord::asDelta).toList()),
                             gaps.stream().map(g -> new Gap(g.chainId, g.lastRevision, g.compactRevision, g.reason, g.detectedAt)).toList())));

@@ -88,9 +88,7 @@ public class RestoreResource {
         if (cluster != null) {
             access.require(cluster);
         }
-        return Panache.withSession(() -> (cluster == null
-                ? RestoreRecord.<RestoreRecord>find("order by createdAt desc")
-                : RestoreRecord.<RestoreRecord>find("targetCluster = ?1 order by createdAt desc", cluster)).page(0, 200).list())
+        return Panache.withSession(() -> RestoreRecord.newestFirst(cluster, 200))
                 .map(list -> list.stream().filter(restore -> access.allows(restore.targetCluster) && access.allows(restore.clusterId))
                         .map(RestoreView::of).toList());
     }

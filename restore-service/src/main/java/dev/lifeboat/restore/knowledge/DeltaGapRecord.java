@@ -1,8 +1,10 @@
 package dev.lifeboat.restore.knowledge;
 
 import java.time.Instant;
+import java.util.List;
 
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
+import io.smallrye.mutiny.Uni;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
@@ -26,4 +28,9 @@ public class DeltaGapRecord extends PanacheEntityBase {
     public String reason;
     @Column(name = "detected_at", nullable = false)
     public Instant detectedAt;
+
+    /** The gaps recorded for the cluster, newest first, at most {@code limit}. */
+    public static Uni<List<DeltaGapRecord>> newestFirst(String clusterId, int limit) {
+        return find("clusterId = ?1 order by detectedAt desc", clusterId).page(0, limit).list();
+    }
 }

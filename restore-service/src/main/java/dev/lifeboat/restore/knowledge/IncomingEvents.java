@@ -74,7 +74,7 @@ public class IncomingEvents {
                 });
             }
             if (event.payload() instanceof SnapshotDeleted deleted) {
-                return SnapshotRecord.update("deleted = true where id = ?1", deleted.snapshotId()).replaceWithVoid();
+                return SnapshotRecord.markDeleted(deleted.snapshotId());
             }
             if (event.payload() instanceof DeltaGapDetected gap) {
                 return DeltaGapRecord.<DeltaGapRecord>findById(gap.chainId()).chain(existing -> {

@@ -67,13 +67,13 @@ public class MemberCommands {
         Long target = restore.getPointInTime().targetRevision;
         Uni<Long> restored = target != null ? Uni.createFrom().item(target)
                 : SnapshotRecord.<SnapshotRecord>findById(restore.snapshotId).map(snapshot -> snapshot == null ? 0L : snapshot.revision);
-        return restored.chain(revision -> SnapshotRecord.<SnapshotRecord>find("clusterId = ?1 order by revision desc", restore.targetCluster)
-                .firstResult().map(newest -> RevisionBump.size(floor, revision, newest == null ? null : newest.revision)));
+        return restored.chain(revision -> SnapshotRecord.highestRevision(restore.targetCluster)
+                .map(newest -> RevisionBump.size(floor, revision, newest == null ? null : newest.revision)));
     }
 
     /** The members of a REPLACE restore with the agents' answers so far. */
     public Uni<List<MemberRecord>> members(String id) {
-        return Panache.withSession(() -> MemberRecord.<MemberRecord>find("restoreId = ?1 order by memberName", id).list());
+        return Panache.withSession(() -> MemberRecord.ofRestore(id));
     }
 
     /** An etcd-agent answered a RestoreMember command (runs in the consumer's transaction). */

@@ -2,9 +2,11 @@ package dev.lifeboat.restore.saga;
 
 import java.io.Serializable;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
+import io.smallrye.mutiny.Uni;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
@@ -80,5 +82,10 @@ public class MemberRecord extends PanacheEntityBase {
         public int hashCode() {
             return Objects.hash(restoreId, memberName);
         }
+    }
+
+    /** The members of a REPLACE restore, by name. */
+    public static Uni<List<MemberRecord>> ofRestore(String restoreId) {
+        return find("restoreId = ?1 order by memberName", restoreId).list();
     }
 }

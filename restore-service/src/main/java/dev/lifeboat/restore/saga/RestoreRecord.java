@@ -6,6 +6,7 @@ import java.util.List;
 import dev.lifeboat.events.RestoreMode;
 import dev.lifeboat.events.RestorePhase;
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
+import io.smallrye.mutiny.Uni;
 import jakarta.persistence.Column;
 import jakarta.persistence.Convert;
 import jakarta.persistence.Embeddable;
@@ -193,5 +194,28 @@ public class RestoreRecord extends PanacheEntityBase {
 
         @Column(name = "rollback_error")
         public String error;
+    }
+
+    // The queries on this table, here and nowhere else (the claim's candidates are native SQL in Restores).
+
+    /** The restore of {@code targetCluster} still running (not COMPLETED or FAILED), or null. */
+    public static Uni<RestoreRecord> runningOn(String targetCluster) {
+        return find("targetCluster = ?1 and phase not in ?2", targetCluster, List.of(RestorePhase.COMPLETED, RestorePhase.FAILED)).firstResult();
+    }
+
+    /** The newest restores, of one target cluster or (null) of all, at most {@code limit}. */
+    public static Uni<List<RestoreRecord>> newestFirst(String targetCluster, int limit) {
+        return (targetCluster == null ? find("order by createdAt desc") : find("targetCluster = ?1 order by createdAt desc", targetCluster))
+                .page(0, limit).list();
+    }
+
+    /** Renews {@code owner}'s claim; false when another instance holds it now. */
+    public static Uni<Boolean> extendClaim(String id, String owner, Instant until) {
+        return update("claimedUntil = ?1 where id = ?2 and claimedBy = ?3", until, id, owner).map(n -> n > 0);
+    }
+
+    /** The scheduler confirmed the pause ({@code paused}) or the resume a restore asked for. */
+    public static Uni<Void> acknowledged(String id, boolean paused) {
+        return update(paused ? "pause.paused = true where id = ?1" : "pause.resumed = true where id = ?1", id).replaceWithVoid();
     }
 }

@@ -9,8 +9,8 @@ import dev.lifeboat.events.RestoreMode;
 import dev.lifeboat.events.RestorePhase;
 import dev.lifeboat.events.RestoreRequested;
 import dev.lifeboat.events.SnapshotKind;
-import dev.lifeboat.events.Traces;
-import dev.lifeboat.events.projection.RecoveryChains;
+import dev.lifeboat.events.runtime.Traces;
+import dev.lifeboat.chains.RecoveryChains;
 import dev.lifeboat.restore.knowledge.ClusterRecord;
 import dev.lifeboat.restore.knowledge.DeltaGapRecord;
 import dev.lifeboat.restore.knowledge.SnapshotRecord;
@@ -87,22 +87,20 @@ public class RestoreRequests {
     }
 
     private static Uni<RestoreRecord> running(String target) {
-        return RestoreRecord.<RestoreRecord>find("targetCluster = ?1 and phase not in ?2", target,
-                List.of(RestorePhase.COMPLETED, RestorePhase.FAILED)).firstResult();
+        return RestoreRecord.runningOn(target);
     }
 
     private static Uni<SnapshotRecord> snapshot(RestoreRequested request) {
         String wanted = RestoreRules.wantedSnapshot(request);
         Supplier<Uni<SnapshotRecord>> found = RestoreRequested.LATEST.equals(wanted)
-                ? () -> SnapshotRecord.<SnapshotRecord>find("clusterId = ?1 and deleted = false and kind = ?2 order by completedAt desc",
-                        request.clusterId(), SnapshotKind.FULL).firstResult()
+                ? () -> SnapshotRecord.latestFull(request.clusterId())
                 : () -> SnapshotRecord.findById(wanted);
         return found.get().map(snapshot -> RestoreRules.requireSnapshot(request, snapshot));
     }
 
     private static Uni<Choice> plan(RestoreRequested request) {
-        return SnapshotRecord.<SnapshotRecord>list("clusterId = ?1 and deleted = false", request.clusterId())
-                .chain(rows -> DeltaGapRecord.<DeltaGapRecord>find("clusterId = ?1 order by detectedAt desc", request.clusterId()).page(0, 3).list()
+        return SnapshotRecord.kept(request.clusterId())
+                .chain(rows -> DeltaGapRecord.newestFirst(request.clusterId(), 3)
                         .map(gaps -> RestoreRules.plan(request, rows, gaps)));
     }
 

@@ -6,7 +6,7 @@ import dev.lifeboat.events.RestoreMode;
 import dev.lifeboat.events.RestoreRequested;
 import dev.lifeboat.events.SnapshotKind;
 import dev.lifeboat.events.projection.ClusterProjection;
-import dev.lifeboat.events.projection.RecoveryChains;
+import dev.lifeboat.chains.RecoveryChains;
 import dev.lifeboat.restore.knowledge.DeltaGapRecord;
 import dev.lifeboat.restore.knowledge.SnapshotRecord;
 

@@ -28,7 +28,7 @@ import dev.lifeboat.restore.state.KeyState;
 import dev.lifeboat.restore.state.PointInTimeState;
 import dev.lifeboat.restore.state.SnapshotState;
 import dev.lifeboat.etcdsnapshot.DeltaFile;
-import dev.lifeboat.events.Traces;
+import dev.lifeboat.events.runtime.Traces;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;

@@ -64,8 +64,7 @@ public class Restores {
     }
 
     public Uni<Boolean> extend(String id, String owner, Duration claimDuration) {
-        return Panache.withTransaction(() -> RestoreRecord.update("claimedUntil = ?1 where id = ?2 and claimedBy = ?3",
-                Instant.now().plus(claimDuration), id, owner).map(n -> n > 0));
+        return Panache.withTransaction(() -> RestoreRecord.extendClaim(id, owner, Instant.now().plus(claimDuration)));
     }
 
     public Uni<RestoreRecord> load(String id) {
@@ -103,8 +102,7 @@ public class Restores {
 
     /** The scheduler confirmed the pause (or the resume) a restore asked for (runs in the consumer's transaction). */
     public Uni<Void> acknowledge(String restoreId, boolean paused) {
-        return RestoreRecord.update(paused ? "pause.paused = true where id = ?1" : "pause.resumed = true where id = ?1", restoreId)
-                .replaceWithVoid();
+        return RestoreRecord.acknowledged(restoreId, paused);
     }
 
     /** Keys of the snapshot processed so far, while RESTORING runs. */

@@ -50,7 +50,7 @@ public class Rollbacks {
 
     /** One RollbackMember to every member that was commanded, once. */
     public Uni<Void> commandRollback(String id, String owner, Instant expiresAt) {
-        return restores.changeRollback(id, owner, restore -> MemberRecord.<MemberRecord>find("restoreId", id).list().chain(rows -> {
+        return restores.changeRollback(id, owner, restore -> MemberRecord.ofRestore(id).chain(rows -> {
             List<LifeboatEvent> commands = new ArrayList<>();
             for (MemberRecord row : rows) {
                 row.rollbackState = MemberState.COMMANDED;

@@ -1,6 +1,9 @@
 package dev.lifeboat.retention.knowledge;
 
+import java.util.List;
+
 import dev.lifeboat.events.projection.ClusterProjection;
+import io.smallrye.mutiny.Uni;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Table;
 
@@ -8,4 +11,9 @@ import jakarta.persistence.Table;
 @Entity
 @Table(name = "cluster")
 public class ClusterRecord extends ClusterProjection {
+
+    /** Every cluster registered and not deleted. */
+    public static Uni<List<ClusterRecord>> registered() {
+        return list("deleted = false");
+    }
 }

@@ -1,6 +1,7 @@
 package dev.lifeboat.retention.knowledge;
 
 import java.time.Instant;
+import java.util.List;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
@@ -54,7 +55,7 @@ public class IncomingEvents {
                 });
             }
             if (event.payload() instanceof BackupPolicyDeleted deleted) {
-                return PolicyRecord.delete("clusterId = ?1 and policyId = ?2", deleted.clusterId(), deleted.policyId()).replaceWithVoid();
+                return PolicyRecord.forget(deleted.clusterId(), deleted.policyId());
             }
             return ClusterProjection.apply(event.payload(), ClusterRecord.class, ClusterRecord::new);
         });
@@ -73,13 +74,12 @@ public class IncomingEvents {
                     snapshot.state = SnapshotRecord.State.COMPLETED;
                     snapshot.updatedAt = Instant.now();
                     return snapshot.persist()
-                            .chain(() -> OrphanRecord.delete("bucket = ?1 and objectKey = ?2", completed.bucket(), completed.objectKey()))
+                            .chain(() -> OrphanRecord.forget(completed.bucket(), List.of(completed.objectKey())))
                             .invoke(() -> runner.requestRun(completed.clusterId())).replaceWithVoid();
                 });
             }
             if (event.payload() instanceof SnapshotDeleted deleted) {
-                return SnapshotRecord.update("state = ?1, reason = coalesce(reason, ?2), updatedAt = ?3 where id = ?4 and state <> ?1",
-                        SnapshotRecord.State.DELETED, deleted.reason(), Instant.now(), deleted.snapshotId()).replaceWithVoid();
+                return SnapshotRecord.markDeleted(deleted.snapshotId(), deleted.reason());
             }
             return Uni.createFrom().voidItem();
         });

@@ -2,8 +2,10 @@ package dev.lifeboat.retention.knowledge;
 
 import java.io.Serializable;
 import java.time.Instant;
+import java.util.List;
 
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
+import io.smallrye.mutiny.Uni;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
@@ -54,5 +56,15 @@ public class OrphanRecord extends PanacheEntityBase {
         public int hashCode() {
             return java.util.Objects.hash(bucket, objectKey);
         }
+    }
+
+    /** The cluster's orphans, by key. */
+    public static Uni<List<OrphanRecord>> ofCluster(String clusterId) {
+        return list("clusterId = ?1 order by objectKey", clusterId);
+    }
+
+    /** Forgets the orphans of {@code bucket} at {@code keys} (deleted, gone, or claimed by a snapshot). */
+    public static Uni<Long> forget(String bucket, List<String> keys) {
+        return keys.isEmpty() ? Uni.createFrom().item(0L) : delete("bucket = ?1 and objectKey in ?2", bucket, keys);
     }
 }

@@ -1,6 +1,9 @@
 package dev.lifeboat.retention.knowledge;
 
+import java.util.List;
+
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
+import io.smallrye.mutiny.Uni;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
@@ -20,4 +23,9 @@ public class PinRecord extends PanacheEntityBase {
 
     @Column(name = "cluster_id", nullable = false)
     public String clusterId;
+
+    /** The snapshots restores of the cluster hold. */
+    public static Uni<List<PinRecord>> ofCluster(String clusterId) {
+        return list("clusterId = ?1", clusterId);
+    }
 }

@@ -1,10 +1,12 @@
 package dev.lifeboat.retention.knowledge;
 
 import java.io.Serializable;
+import java.util.List;
 
 import dev.lifeboat.events.EventCodec;
 import dev.lifeboat.events.RetentionSpec;
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
+import io.smallrye.mutiny.Uni;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
@@ -57,5 +59,15 @@ public class PolicyRecord extends PanacheEntityBase {
         public int hashCode() {
             return java.util.Objects.hash(clusterId, policyId);
         }
+    }
+
+    /** The cluster's policies. */
+    public static Uni<List<PolicyRecord>> ofCluster(String clusterId) {
+        return list("clusterId = ?1", clusterId);
+    }
+
+    /** The policy was deleted in scheduler-service. */
+    public static Uni<Void> forget(String clusterId, String policyId) {
+        return delete("clusterId = ?1 and policyId = ?2", clusterId, policyId).replaceWithVoid();
     }
 }

@@ -22,7 +22,7 @@ import dev.lifeboat.events.SnapshotDeleted;
 import dev.lifeboat.events.SnapshotKind;
 import dev.lifeboat.events.SnapshotMissing;
 import dev.lifeboat.events.outbox.Outbox;
-import dev.lifeboat.events.projection.RecoveryChains;
+import dev.lifeboat.chains.RecoveryChains;
 import dev.lifeboat.retention.RetentionServiceConfig;
 import dev.lifeboat.retention.knowledge.ClusterRecord;
 import dev.lifeboat.retention.knowledge.OrphanRecord;
@@ -35,7 +35,6 @@ import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.LockModeType;
 import jakarta.ws.rs.WebApplicationException;
 
 /**
@@ -111,7 +110,7 @@ public class Retention {
     public Preview preview(String clusterId) {
         requireCluster(clusterId);
         List<Item> items = await(() -> Panache.withSession(() -> decide(clusterId, false))).stream().map(Retention::item).toList();
-        List<Orphan> orphans = await(() -> Panache.withSession(() -> OrphanRecord.<OrphanRecord>list("clusterId = ?1 order by objectKey", clusterId)))
+        List<Orphan> orphans = await(() -> Panache.withSession(() -> OrphanRecord.ofCluster(clusterId)))
                 .stream().map(o -> new Orphan(o.objectKey, o.size, o.firstSeen, o.firstSeen.plus(config.orphanGrace()))).toList();
         return new Preview(clusterId, viewComplete, items, orphans, missing(clusterId));
     }
@@ -158,7 +157,7 @@ public class Retention {
 
     /** Reconciles every cluster; the first complete pass since start makes the view complete. */
     public void reconcileAll() {
-        List<String> clusters = await(() -> Panache.withSession(() -> ClusterRecord.<ClusterRecord>list("deleted = false")))
+        List<String> clusters = await(() -> Panache.withSession(ClusterRecord::registered))
                 .stream().map(c -> c.id).toList();
         for (String clusterId : clusters) {
             reconcile(clusterId);
@@ -171,7 +170,7 @@ public class Retention {
 
     /** All clusters Lifeboat knows. */
     public List<String> clusters() {
-        return await(() -> Panache.withSession(() -> ClusterRecord.<ClusterRecord>list("deleted = false"))).stream().map(c -> c.id).toList();
+        return await(() -> Panache.withSession(ClusterRecord::registered)).stream().map(c -> c.id).toList();
     }
 
     /**
@@ -180,10 +179,8 @@ public class Retention {
      * ({@link RecoveryChains#unneededDeltas}). With {@code mark}, marks those to delete DELETING.
      */
     private Uni<List<RetentionRules.Decision>> decide(String clusterId, boolean mark) {
-        var query = SnapshotRecord.<SnapshotRecord>find("clusterId = ?1 and state = ?2", clusterId, SnapshotRecord.State.COMPLETED);
-        Uni<List<SnapshotRecord>> snapshots = mark ? query.withLock(LockModeType.PESSIMISTIC_WRITE).list() : query.list();
-        return snapshots.chain(rows -> PinRecord.<PinRecord>list("clusterId = ?1", clusterId).chain(pins -> PolicyRecord
-                .<PolicyRecord>list("clusterId = ?1", clusterId).map(policies -> {
+        return SnapshotRecord.completed(clusterId, mark).chain(rows -> PinRecord.ofCluster(clusterId).chain(pins -> PolicyRecord
+                .ofCluster(clusterId).map(policies -> {
                     Map<String, String> pinnedBy = new HashMap<>();
                     pins.forEach(pin -> pinnedBy.put(pin.snapshotId, "pinned by restore " + pin.restoreId));
                     List<SnapshotRecord> fulls = rows.stream().filter(r -> r.kind == SnapshotKind.FULL).toList();
@@ -220,8 +217,7 @@ public class Retention {
 
     /** Deletes the objects of every DELETING snapshot of the cluster, then records each deletion with its event. */
     private List<String> finishDeleting(String clusterId) {
-        List<SnapshotRecord> deleting = await(() -> Panache.withSession(() -> SnapshotRecord.<SnapshotRecord>list("clusterId = ?1 and state = ?2",
-                clusterId, SnapshotRecord.State.DELETING)));
+        List<SnapshotRecord> deleting = await(() -> Panache.withSession(() -> SnapshotRecord.inState(clusterId, SnapshotRecord.State.DELETING)));
         Map<String, List<SnapshotRecord>> byBucket = deleting.stream().collect(Collectors.groupingBy(s -> s.bucket));
         List<String> done = new ArrayList<>();
         for (Map.Entry<String, List<SnapshotRecord>> bucket : byBucket.entrySet()) {
@@ -232,8 +228,7 @@ public class Retention {
             }
             for (int from = 0; from < ids.size(); from += 500) {
                 List<String> batch = ids.subList(from, Math.min(ids.size(), from + 500));
-                await(() -> Panache.withTransaction(() -> SnapshotRecord.<SnapshotRecord>list("id in ?1 and state = ?2", batch,
-                        SnapshotRecord.State.DELETING).chain(rows -> {
+                await(() -> Panache.withTransaction(() -> SnapshotRecord.stillDeleting(batch).chain(rows -> {
                             Instant now = Instant.now();
                             List<SnapshotDeleted> events = new ArrayList<>();
                             for (SnapshotRecord row : rows) {
@@ -264,75 +259,63 @@ public class Retention {
             store.list(location.bucket(), prefix + kind).forEach(object -> objects.putIfAbsent(object.key(), object));
         }
         Instant now = Instant.now();
-        List<OrphanRecord> expired = await(() -> Panache.withTransaction(() -> SnapshotRecord
-                .<SnapshotRecord>list("clusterId = ?1 and bucket = ?2 and state <> ?3", clusterId, location.bucket(), SnapshotRecord.State.DELETED)
-                .chain(rows -> {
-                    Set<String> known = new HashSet<>();
-                    List<SnapshotMissing> vanished = new ArrayList<>();
-                    for (SnapshotRecord row : rows) {
-                        known.add(row.objectKey);
-                        boolean present = objects.containsKey(row.objectKey);
-                        if (row.state == SnapshotRecord.State.COMPLETED && !present) {
-                            row.state = SnapshotRecord.State.MISSING;
-                            row.reason = "its object is gone from the bucket";
-                            row.updatedAt = now;
-                            Log.warnf("snapshot %s of cluster %s is MISSING: s3://%s/%s is gone", row.id, clusterId, row.bucket, row.objectKey);
-                            vanished.add(new SnapshotMissing(row.id, clusterId, row.bucket, row.objectKey, now));
-                        } else if (row.state == SnapshotRecord.State.MISSING && present) {
-                            row.state = SnapshotRecord.State.COMPLETED;
-                            row.reason = null;
-                            row.updatedAt = now;
-                        }
-                    }
-                    return outbox.emitAll(vanished).chain(() -> OrphanRecord.<OrphanRecord>list("clusterId = ?1", clusterId)).chain(orphans -> {
-                        Map<String, OrphanRecord> recorded = orphans.stream().collect(Collectors.toMap(o -> o.objectKey, o -> o));
-                        List<String> gone = new ArrayList<>();
-                        List<OrphanRecord> due = new ArrayList<>();
-                        for (OrphanRecord orphan : orphans) {
-                            if (!objects.containsKey(orphan.objectKey) || known.contains(orphan.objectKey)) {
-                                gone.add(orphan.objectKey);
-                            } else if (orphan.firstSeen.plus(config.orphanGrace()).isBefore(now)) {
-                                due.add(orphan);
-                            }
-                        }
-                        List<OrphanRecord> found = new ArrayList<>();
-                        for (ObjectStore.StoredObject object : objects.values()) {
-                            if (!known.contains(object.key()) && !recorded.containsKey(object.key())) {
-                                OrphanRecord orphan = new OrphanRecord();
-                                orphan.bucket = location.bucket();
-                                orphan.objectKey = object.key();
-                                orphan.clusterId = clusterId;
-                                orphan.size = object.size();
-                                orphan.firstSeen = now;
-                                found.add(orphan);
-                            }
-                        }
-                        if (!found.isEmpty()) {
-                            Log.warnf("%d objects under s3://%s/%s are in no catalog (for example %s); each is deleted %s after it was "
-                                    + "first seen unless a snapshot claims it", found.size(), location.bucket(), prefix, found.get(0).objectKey,
-                                    config.orphanGrace());
-                        }
-                        Uni<Long> forgotten = gone.isEmpty() ? Uni.createFrom().item(0L)
-                                : OrphanRecord.delete("bucket = ?1 and objectKey in ?2", location.bucket(), gone);
-                        return forgotten.chain(() -> found.isEmpty() ? Uni.createFrom().voidItem()
-                                : Panache.getSession().chain(session -> session.persistAll(found.toArray()))).replaceWith(due);
-                    });
-                })));
+        List<OrphanRecord> expired = await(() -> Panache.withTransaction(() -> SnapshotRecord.catalogued(clusterId, location.bucket())
+                .chain(rows -> OrphanRecord.ofCluster(clusterId).map(orphans -> Reconciliation.of(rows, orphans, objects, now, config.orphanGrace())))
+                .call(found -> outbox.emitAll(recordMissing(found, clusterId, now)))
+                .call(found -> OrphanRecord.forget(location.bucket(), found.orphansGone()))
+                .call(found -> recordOrphans(found.newOrphans(), location, clusterId, prefix, now))
+                .map(Reconciliation::orphansDue)));
         if (expired.isEmpty()) {
             return List.of();
         }
         List<String> keys = expired.stream().map(o -> o.objectKey).toList();
         Set<String> failed = new HashSet<>(store.deleteAll(location.bucket(), keys));
         List<String> deleted = keys.stream().filter(k -> !failed.contains(k)).toList();
-        await(() -> Panache.withTransaction(() -> OrphanRecord.delete("bucket = ?1 and objectKey in ?2", location.bucket(), deleted)));
+        await(() -> Panache.withTransaction(() -> OrphanRecord.forget(location.bucket(), deleted)));
         deleted.forEach(key -> Log.warnf("deleted s3://%s/%s of cluster %s: in no catalog for longer than %s", location.bucket(), key,
                 clusterId, config.orphanGrace()));
         return deleted;
     }
 
+    /** Marks the vanished entries MISSING and the reappeared Completed again; returns the events that announce the vanished. */
+    private static List<SnapshotMissing> recordMissing(Reconciliation found, String clusterId, Instant now) {
+        List<SnapshotMissing> events = new ArrayList<>();
+        for (SnapshotRecord row : found.vanished()) {
+            row.state = SnapshotRecord.State.MISSING;
+            row.reason = "its object is gone from the bucket";
+            row.updatedAt = now;
+            Log.warnf("snapshot %s of cluster %s is MISSING: s3://%s/%s is gone", row.id, clusterId, row.bucket, row.objectKey);
+            events.add(new SnapshotMissing(row.id, clusterId, row.bucket, row.objectKey, now));
+        }
+        for (SnapshotRecord row : found.reappeared()) {
+            row.state = SnapshotRecord.State.COMPLETED;
+            row.reason = null;
+            row.updatedAt = now;
+        }
+        return events;
+    }
+
+    /** Records objects no catalog knows as orphans, first seen now. */
+    private Uni<Void> recordOrphans(List<ObjectStore.StoredObject> objects, Location location, String clusterId, String prefix, Instant now) {
+        if (objects.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        Log.warnf("%d objects under s3://%s/%s are in no catalog (for example %s); each is deleted %s after it was first seen unless a "
+                + "snapshot claims it", objects.size(), location.bucket(), prefix, objects.get(0).key(), config.orphanGrace());
+        Object[] rows = objects.stream().map(object -> {
+            OrphanRecord orphan = new OrphanRecord();
+            orphan.bucket = location.bucket();
+            orphan.objectKey = object.key();
+            orphan.clusterId = clusterId;
+            orphan.size = object.size();
+            orphan.firstSeen = now;
+            return orphan;
+        }).toArray();
+        return Panache.getSession().chain(session -> session.persistAll(rows));
+    }
+
     private List<String> missing(String clusterId) {
-        return await(() -> Panache.withSession(() -> SnapshotRecord.<SnapshotRecord>list("clusterId = ?1 and state = ?2", clusterId,
-                SnapshotRecord.State.MISSING))).stream().map(s -> s.id).toList();
+        return await(() -> Panache.withSession(() -> SnapshotRecord.inState(clusterId, SnapshotRecord.State.MISSING))).stream().map(s -> s.id).toList();
     }
 
     private Location location(String clusterId) {

@@ -8,7 +8,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-import dev.lifeboat.events.Traces;
+import dev.lifeboat.events.runtime.Traces;
 import dev.lifeboat.retention.RetentionServiceConfig;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanBuilder;

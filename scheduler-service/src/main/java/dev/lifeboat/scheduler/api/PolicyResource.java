@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 import dev.lifeboat.events.Durations;
@@ -101,6 +102,7 @@ public class PolicyResource {
         return policies.delete(cluster, policy).replaceWith(Response.noContent().build()).onFailure().transform(PolicyResource::answer);
     }
 
+    /** The policy the request describes, or a 400 naming the first field that is wrong. */
     static Policies.Definition validate(PolicyRequest request) {
         if (request == null) {
             throw new InvalidRequestException("body", "a JSON body describing the policy is required");
@@ -108,80 +110,93 @@ public class PolicyResource {
         if (request.id() != null && !POLICY_ID.matcher(request.id()).matches()) {
             throw new InvalidRequestException("id", "id must be a DNS label, not '" + request.id() + "'");
         }
-        try {
-            Schedule.zone(request.timeZone());
-        } catch (IllegalArgumentException e) {
-            throw new InvalidRequestException("timeZone", e.getMessage());
-        }
-        Schedule schedule;
-        try {
-            schedule = Schedule.parse(request.schedule(), request.timeZone());
-        } catch (IllegalArgumentException e) {
-            throw new InvalidRequestException("schedule", e.getMessage());
-        }
-        SnapshotKind kind;
-        try {
-            kind = request.kind() == null ? SnapshotKind.FULL : SnapshotKind.valueOf(request.kind().toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new InvalidRequestException("kind", "kind must be FULL or DELTA, not '" + request.kind() + "'");
-        }
-        Long deltaMaxBytes = null;
-        if (kind == SnapshotKind.DELTA) {
-            if (!request.schedule().trim().toLowerCase(Locale.ROOT).startsWith("@every ")) {
-                throw new InvalidRequestException("schedule", "a DELTA policy's schedule is its period, '@every <duration>' (e.g. '@every 5m'), "
-                        + "not '" + request.schedule() + "'");
-            }
-            if (request.retention() != null) {
-                throw new InvalidRequestException("retention", "retention belongs to FULL policies: a delta is kept as long as a kept full "
-                        + "snapshot needs it");
-            }
-            if (request.jitter() != null) {
-                throw new InvalidRequestException("jitter", "a DELTA policy captures continuously; jitter applies to FULL policies");
-            }
-            deltaMaxBytes = request.deltaMaxBytes() == null ? DEFAULT_DELTA_MAX_BYTES : request.deltaMaxBytes();
-            if (deltaMaxBytes < MIN_DELTA_MAX_BYTES) {
-                throw new InvalidRequestException("deltaMaxBytes", "deltaMaxBytes must be at least " + MIN_DELTA_MAX_BYTES + ", not " + deltaMaxBytes);
-            }
-        } else if (request.deltaMaxBytes() != null) {
-            throw new InvalidRequestException("deltaMaxBytes", "deltaMaxBytes applies to DELTA policies only");
-        }
-        long jitter = 0;
-        if (request.jitter() != null) {
-            try {
-                jitter = Schedule.duration(request.jitter(), "jitter").getSeconds();
-            } catch (IllegalArgumentException e) {
-                throw new InvalidRequestException("jitter", e.getMessage());
-            }
-            long period = schedule.period().map(Duration::getSeconds).orElse(Long.MAX_VALUE);
-            if (jitter >= period) {
-                throw new InvalidRequestException("jitter", "jitter must be shorter than the schedule's period (" + request.schedule().trim()
-                        + "), not " + request.jitter());
-            }
-        }
+        String zone = field("timeZone", () -> Schedule.zone(request.timeZone()).getId());
+        Schedule schedule = field("schedule", () -> Schedule.parse(request.schedule(), request.timeZone()));
+        SnapshotKind kind = kind(request);
+        Long deltaMaxBytes = kind == SnapshotKind.DELTA ? deltaOnly(request) : fullOnly(request);
+        long jitter = jitterSeconds(request, schedule);
         long deadline = request.startingDeadlineSeconds() == null ? DEFAULT_STARTING_DEADLINE : request.startingDeadlineSeconds();
         if (deadline < 0 || deadline > Durations.YEAR.getSeconds()) {
             throw new InvalidRequestException("startingDeadlineSeconds", "startingDeadlineSeconds must be between 0 and "
                     + Durations.YEAR.getSeconds() + " (a year), not " + deadline);
         }
-        RetentionSpec retention = request.retention();
-        if (retention != null) {
-            if (retention.keepLast() != null && retention.keepLast() < 1) {
-                throw new InvalidRequestException("retention.keepLast", "retention.keepLast must be at least 1");
-            }
-            if (retention.maxTotalSizeBytes() != null && retention.maxTotalSizeBytes() < 1) {
-                throw new InvalidRequestException("retention.maxTotalSizeBytes", "retention.maxTotalSizeBytes must be positive");
-            }
-            if (retention.maxAge() != null) {
-                try {
-                    Durations.parse(retention.maxAge(), "retention.maxAge", Duration.ofSeconds(1), MAX_AGE);
-                } catch (IllegalArgumentException e) {
-                    throw new InvalidRequestException("retention.maxAge", e.getMessage());
-                }
-            }
-        }
-        String zone = Schedule.zone(request.timeZone()).getId();
-        return new Policies.Definition(request.id(), request.schedule().trim(), zone, kind, request.jitter(), jitter, deadline, retention,
+        checkRetention(request.retention());
+        return new Policies.Definition(request.id(), request.schedule().trim(), zone, kind, request.jitter(), jitter, deadline, request.retention(),
                 deltaMaxBytes);
+    }
+
+    /** {@code read}'s value; its IllegalArgumentException becomes a 400 naming {@code field}. */
+    private static <T> T field(String field, Supplier<T> read) {
+        try {
+            return read.get();
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException(field, e.getMessage());
+        }
+    }
+
+    private static SnapshotKind kind(PolicyRequest request) {
+        try {
+            return request.kind() == null ? SnapshotKind.FULL : SnapshotKind.valueOf(request.kind().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException("kind", "kind must be FULL or DELTA, not '" + request.kind() + "'");
+        }
+    }
+
+    /** A DELTA policy: a period, no retention or jitter; returns its deltaMaxBytes. */
+    private static Long deltaOnly(PolicyRequest request) {
+        if (!request.schedule().trim().toLowerCase(Locale.ROOT).startsWith("@every ")) {
+            throw new InvalidRequestException("schedule", "a DELTA policy's schedule is its period, '@every <duration>' (e.g. '@every 5m'), "
+                    + "not '" + request.schedule() + "'");
+        }
+        if (request.retention() != null) {
+            throw new InvalidRequestException("retention", "retention belongs to FULL policies: a delta is kept as long as a kept full "
+                    + "snapshot needs it");
+        }
+        if (request.jitter() != null) {
+            throw new InvalidRequestException("jitter", "a DELTA policy captures continuously; jitter applies to FULL policies");
+        }
+        long deltaMaxBytes = request.deltaMaxBytes() == null ? DEFAULT_DELTA_MAX_BYTES : request.deltaMaxBytes();
+        if (deltaMaxBytes < MIN_DELTA_MAX_BYTES) {
+            throw new InvalidRequestException("deltaMaxBytes", "deltaMaxBytes must be at least " + MIN_DELTA_MAX_BYTES + ", not " + deltaMaxBytes);
+        }
+        return deltaMaxBytes;
+    }
+
+    /** A FULL policy has no deltaMaxBytes. */
+    private static Long fullOnly(PolicyRequest request) {
+        if (request.deltaMaxBytes() != null) {
+            throw new InvalidRequestException("deltaMaxBytes", "deltaMaxBytes applies to DELTA policies only");
+        }
+        return null;
+    }
+
+    /** The jitter in seconds (0 without one), shorter than the schedule's period. */
+    private static long jitterSeconds(PolicyRequest request, Schedule schedule) {
+        if (request.jitter() == null) {
+            return 0;
+        }
+        long jitter = field("jitter", () -> Schedule.duration(request.jitter(), "jitter")).getSeconds();
+        long period = schedule.period().map(Duration::getSeconds).orElse(Long.MAX_VALUE);
+        if (jitter >= period) {
+            throw new InvalidRequestException("jitter", "jitter must be shorter than the schedule's period (" + request.schedule().trim()
+                    + "), not " + request.jitter());
+        }
+        return jitter;
+    }
+
+    private static void checkRetention(RetentionSpec retention) {
+        if (retention == null) {
+            return;
+        }
+        if (retention.keepLast() != null && retention.keepLast() < 1) {
+            throw new InvalidRequestException("retention.keepLast", "retention.keepLast must be at least 1");
+        }
+        if (retention.maxTotalSizeBytes() != null && retention.maxTotalSizeBytes() < 1) {
+            throw new InvalidRequestException("retention.maxTotalSizeBytes", "retention.maxTotalSizeBytes must be positive");
+        }
+        if (retention.maxAge() != null) {
+            field("retention.maxAge", () -> Durations.parse(retention.maxAge(), "retention.maxAge", Duration.ofSeconds(1), MAX_AGE));
+        }
     }
 
     private static Throwable answer(Throwable failure) {

@@ -1,8 +1,11 @@
 package dev.lifeboat.scheduler.cluster;
 
 import java.time.Instant;
+import java.util.List;
 
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
+import io.quarkus.panache.common.Sort;
+import io.smallrye.mutiny.Uni;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
@@ -30,4 +33,9 @@ public class ClusterRecord extends PanacheEntityBase {
 
     @Column(name = "updated_at", nullable = false)
     public Instant updatedAt;
+
+    /** Every registered cluster, by id. */
+    public static Uni<List<ClusterRecord>> allById() {
+        return listAll(Sort.by("id"));
+    }
 }

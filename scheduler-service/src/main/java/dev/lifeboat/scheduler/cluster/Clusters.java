@@ -2,7 +2,6 @@ package dev.lifeboat.scheduler.cluster;
 
 import java.time.Instant;
 import java.util.List;
-import java.util.UUID;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 
@@ -12,6 +11,7 @@ import dev.lifeboat.events.ClusterResumed;
 import dev.lifeboat.events.ClusterSpec;
 import dev.lifeboat.events.ClusterUpdated;
 import dev.lifeboat.events.EventCodec;
+import dev.lifeboat.events.Ids;
 import dev.lifeboat.events.SnapshotKind;
 import dev.lifeboat.events.SnapshotRequested;
 import dev.lifeboat.events.outbox.Outbox;
@@ -90,7 +90,7 @@ public class Clusters {
     }
 
     public Uni<List<ClusterRecord>> list() {
-        return Panache.withSession(() -> ClusterRecord.<ClusterRecord>listAll(io.quarkus.panache.common.Sort.by("id")));
+        return Panache.withSession(() -> ClusterRecord.allById());
     }
 
     /** A one-time backup now: SnapshotRequested through the outbox; the request id is returned. */
@@ -101,7 +101,7 @@ public class Clusters {
                 return Uni.createFrom().failure(new RefusedException(Refusal.PAUSED, "cluster '" + id
                         + "' is paused" + (record.pausedBy == null ? "" : " by restore " + record.pausedBy) + "; backups wait for it to resume"));
             }
-            String requestId = "once-" + UUID.randomUUID();
+            String requestId = "once-" + Ids.newId();
             return outbox.emit(new SnapshotRequested(requestId, id, SnapshotKind.FULL,
                     reason == null || reason.isBlank() ? "one-time backup by " + requester : reason, null, Instant.now()))
                     .replaceWith(requestId);

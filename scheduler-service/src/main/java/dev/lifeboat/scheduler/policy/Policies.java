@@ -2,13 +2,13 @@ package dev.lifeboat.scheduler.policy;
 
 import java.time.Instant;
 import java.util.List;
-import java.util.UUID;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 
 import dev.lifeboat.events.BackupPolicyDeleted;
 import dev.lifeboat.events.BackupPolicySet;
 import dev.lifeboat.events.EventCodec;
+import dev.lifeboat.events.Ids;
 import dev.lifeboat.events.RetentionSpec;
 import dev.lifeboat.events.SnapshotKind;
 import dev.lifeboat.events.outbox.Outbox;
@@ -42,10 +42,9 @@ public class Policies {
                 return Uni.createFrom().failure(new Clusters.RefusedException(Clusters.Refusal.UNKNOWN,
                         "no cluster with id '" + clusterId + "'"));
             }
-            String id = definition.id() != null ? definition.id() : UUID.randomUUID().toString().substring(0, 8);
+            String id = definition.id() != null ? definition.id() : Ids.newId();
             Uni<Void> oneDeltaPolicy = definition.kind() != SnapshotKind.DELTA ? Uni.createFrom().voidItem()
-                    : PolicyRecord.<PolicyRecord>find("clusterId = ?1 and kind = ?2 and id <> ?3", clusterId, SnapshotKind.DELTA.name(), id)
-                            .firstResult().chain(other -> other == null ? Uni.createFrom().voidItem()
+                    : PolicyRecord.otherDeltaPolicy(clusterId, id).chain(other -> other == null ? Uni.createFrom().voidItem()
                                     : Uni.createFrom().failure(new Clusters.RefusedException(Clusters.Refusal.DUPLICATE, "cluster '" + clusterId
                                             + "' has DELTA policy '" + other.id + "' already: one capture per cluster; change that policy instead")));
             return oneDeltaPolicy.chain(() -> PolicyRecord.<PolicyRecord>findById(new PolicyRecord.Key(clusterId, id))).chain(existing -> {
@@ -74,12 +73,11 @@ public class Policies {
     }
 
     public Uni<List<PolicyRecord>> list(String clusterId) {
-        return Panache.withSession(() -> PolicyRecord.<PolicyRecord>list("clusterId", io.quarkus.panache.common.Sort.by("id"), clusterId));
+        return Panache.withSession(() -> PolicyRecord.ofCluster(clusterId));
     }
 
     public Uni<Void> delete(String clusterId, String policyId) {
-        return Panache.withTransaction(() -> PolicyRecord.<PolicyRecord>find("id = ?1 and clusterId = ?2", policyId, clusterId)
-                .firstResult().chain(policy -> {
+        return Panache.withTransaction(() -> PolicyRecord.of(clusterId, policyId).chain(policy -> {
                     if (policy == null) {
                         return Uni.createFrom().failure(new Clusters.RefusedException(Clusters.Refusal.UNKNOWN,
                                 "cluster '" + clusterId + "' has no policy '" + policyId + "'"));

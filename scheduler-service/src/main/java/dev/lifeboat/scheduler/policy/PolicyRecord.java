@@ -1,8 +1,12 @@
 package dev.lifeboat.scheduler.policy;
 
 import java.time.Instant;
+import java.util.List;
 
+import dev.lifeboat.events.SnapshotKind;
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
+import io.quarkus.panache.common.Sort;
+import io.smallrye.mutiny.Uni;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
@@ -70,5 +74,22 @@ public class PolicyRecord extends PanacheEntityBase {
             return 0;
         }
         return Math.floorMod((clusterId + "/" + id).hashCode() * 0x9E3779B1L, jitterSeconds);
+    }
+
+    // The queries on this table, here and nowhere else (the firing's due slots are native SQL in Firing).
+
+    /** The cluster's policies, by id. */
+    public static Uni<List<PolicyRecord>> ofCluster(String clusterId) {
+        return list("clusterId", Sort.by("id"), clusterId);
+    }
+
+    /** The cluster's policy {@code id}, or null. */
+    public static Uni<PolicyRecord> of(String clusterId, String id) {
+        return find("id = ?1 and clusterId = ?2", id, clusterId).firstResult();
+    }
+
+    /** The cluster's DELTA policy other than {@code id}, or null: a cluster has one capture at most. */
+    public static Uni<PolicyRecord> otherDeltaPolicy(String clusterId, String id) {
+        return find("clusterId = ?1 and kind = ?2 and id <> ?3", clusterId, SnapshotKind.DELTA.name(), id).firstResult();
     }
 }

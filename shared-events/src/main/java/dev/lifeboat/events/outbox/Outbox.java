@@ -7,9 +7,8 @@ import java.util.UUID;
 
 import dev.lifeboat.events.EventCodec;
 import dev.lifeboat.events.EventType;
-import dev.lifeboat.events.EventsConfig;
 import dev.lifeboat.events.LifeboatEvent;
-import dev.lifeboat.events.Traces;
+import dev.lifeboat.events.runtime.Traces;
 import io.opentelemetry.context.Context;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;

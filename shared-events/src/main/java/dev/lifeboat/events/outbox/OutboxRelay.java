@@ -22,9 +22,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 import dev.lifeboat.events.EventCodec;
-import dev.lifeboat.events.EventProducers;
+import dev.lifeboat.events.runtime.EventProducers;
 import dev.lifeboat.events.EventType;
-import dev.lifeboat.events.EventsConfig;
 import io.agroal.api.AgroalDataSource;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;

@@ -3,6 +3,7 @@ package dev.lifeboat.events.projection;
 import java.time.Instant;
 
 import dev.lifeboat.events.SnapshotCompleted;
+import dev.lifeboat.chains.RecoveryChains;
 import dev.lifeboat.events.SnapshotKind;
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
 import jakarta.persistence.Column;

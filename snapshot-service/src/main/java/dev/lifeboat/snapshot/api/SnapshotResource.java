@@ -16,8 +16,6 @@ import dev.lifeboat.snapshot.catalog.SnapshotEntry;
 import dev.lifeboat.snapshot.catalog.SnapshotPhase;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
-import io.quarkus.panache.common.Parameters;
-import io.quarkus.panache.common.Sort;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.BadRequestException;
@@ -65,26 +63,13 @@ public class SnapshotResource {
     public Uni<List<SnapshotView>> list(@QueryParam("cluster") String cluster, @QueryParam("phase") String phase,
             @QueryParam("kind") String kind, @QueryParam("limit") String limit) {
         int max = Params.integer("limit", limit, 1, 1000, 100);
-        StringBuilder query = new StringBuilder("1 = 1");
-        Parameters parameters = new Parameters();
-        if (cluster != null && !cluster.isBlank()) {
+        boolean one = cluster != null && !cluster.isBlank();
+        if (one) {
             access.require(cluster);
-            query.append(" and clusterId = :cluster");
-            parameters.and("cluster", cluster);
-        } else if (access.limitedTo().isPresent()) {
-            query.append(" and clusterId in :clusters");
-            parameters.and("clusters", access.limitedTo().get());
         }
-        if (phase != null && !phase.isBlank()) {
-            query.append(" and phase = :phase");
-            parameters.and("phase", phase(phase));
-        }
-        if (kind != null && !kind.isBlank()) {
-            query.append(" and kind = :kind");
-            parameters.and("kind", kind(kind));
-        }
-        return SnapshotEntry.<SnapshotEntry>find(query.toString(), Sort.descending("requestedAt"), parameters)
-                .page(0, max).list().map(entries -> entries.stream().map(SnapshotView::of).toList());
+        return SnapshotEntry.search(one ? cluster : null, access.limitedTo(), phase == null || phase.isBlank() ? null : phase(phase),
+                kind == null || kind.isBlank() ? null : kind(kind), max)
+                .map(entries -> entries.stream().map(SnapshotView::of).toList());
     }
 
     @GET

@@ -9,7 +9,7 @@ import dev.lifeboat.events.EventCodec;
 import dev.lifeboat.events.SnapshotCompleted;
 import dev.lifeboat.events.SnapshotFailed;
 import dev.lifeboat.events.SnapshotStarted;
-import dev.lifeboat.events.Traces;
+import dev.lifeboat.events.runtime.Traces;
 import dev.lifeboat.events.outbox.Outbox;
 import dev.lifeboat.snapshot.SnapshotMetrics;
 import dev.lifeboat.snapshot.delta.ChainRecord;
@@ -58,8 +58,8 @@ public class Catalog {
             return Uni.createFrom().nullItem();
         }
         return SnapshotEntry.<SnapshotEntry>findById(ids.get(index)).chain(entry -> SnapshotEntry
-                .count("clusterId = ?1 and phase = ?2 and id <> ?3", entry.clusterId, SnapshotPhase.RUNNING, entry.id)
-                .chain(running -> running > 0
+                .otherRunning(entry.clusterId, entry.id)
+                .chain(running -> running
                         ? tryClaim(ids, index + 1, owner, claimDuration, grace)
                         : ClusterRecord.<ClusterRecord>findById(entry.clusterId).chain(cluster -> {
                             if (cluster == null || cluster.deleted) {
@@ -100,15 +100,12 @@ public class Catalog {
 
     /** Keeps the claim alive while the snapshot runs. */
     public Uni<Boolean> extend(String snapshotId, String owner, Duration claimDuration) {
-        return Panache.withTransaction(() -> SnapshotEntry.update("claimedUntil = ?1 where id = ?2 and claimedBy = ?3 and phase = ?4",
-                Instant.now().plus(claimDuration), snapshotId, owner, SnapshotPhase.RUNNING).map(n -> n > 0));
+        return Panache.withTransaction(() -> SnapshotEntry.extendClaim(snapshotId, owner, Instant.now().plus(claimDuration)));
     }
 
     /** Remembers where the stream goes, so that a crash can clean up the unfinished upload. */
     public Uni<Void> recordUpload(String snapshotId, String owner, String bucket, String stagingKey, String uploadId) {
-        return Panache.withTransaction(() -> SnapshotEntry.update(
-                "bucket = ?1, stagingKey = ?2, uploadId = ?3 where id = ?4 and claimedBy = ?5", bucket, stagingKey, uploadId,
-                snapshotId, owner).replaceWithVoid());
+        return Panache.withTransaction(() -> SnapshotEntry.recordUpload(snapshotId, owner, bucket, stagingKey, uploadId));
     }
 
     /**
@@ -121,7 +118,7 @@ public class Catalog {
                 Log.warnf("snapshot %s is no longer claimed by this instance; its result is dropped", snapshotId);
                 return Uni.createFrom().voidItem();
             }
-            return ChainRecord.<ChainRecord>find("clusterId = ?1 and state = ?2", entry.clusterId, ChainRecord.State.ACTIVE).firstResult()
+            return ChainRecord.activeOf(entry.clusterId)
                     .chain(chain -> complete(entry, chain == null ? result : withChain(result, chain.id)));
         }));
     }
@@ -175,6 +172,6 @@ public class Catalog {
 
     /** The endpoint a running snapshot streams from, for the catalog. */
     public Uni<Void> recordSource(String snapshotId, String endpoint) {
-        return Panache.withTransaction(() -> SnapshotEntry.update("endpoint = ?1 where id = ?2", endpoint, snapshotId).replaceWithVoid());
+        return Panache.withTransaction(() -> SnapshotEntry.recordSource(snapshotId, endpoint));
     }
 }

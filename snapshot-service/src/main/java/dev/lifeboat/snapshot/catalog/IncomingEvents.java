@@ -17,7 +17,7 @@ import dev.lifeboat.events.SnapshotDeleted;
 import dev.lifeboat.events.SnapshotKind;
 import dev.lifeboat.snapshot.delta.DeltaPolicyRecord;
 import dev.lifeboat.events.SnapshotRequested;
-import dev.lifeboat.events.Traces;
+import dev.lifeboat.events.runtime.Traces;
 import dev.lifeboat.events.consumer.EventConsumer;
 import dev.lifeboat.events.projection.ClusterProjection;
 import io.quarkus.logging.Log;
@@ -47,17 +47,17 @@ public class IncomingEvents {
         return events.consume(CONSUMER, record, event -> {
             LifeboatEvent payload = event.payload();
             if (payload instanceof ClusterPaused paused) {
-                return ClusterRecord.update("paused = true where id = ?1", paused.clusterId()).replaceWithVoid();
+                return ClusterRecord.paused(paused.clusterId(), true);
             }
             if (payload instanceof ClusterResumed resumed) {
-                return ClusterRecord.update("paused = false, resumedAt = ?1 where id = ?2", Instant.now(), resumed.clusterId()).replaceWithVoid();
+                return ClusterRecord.paused(resumed.clusterId(), false);
             }
             if (payload instanceof BackupPolicySet policy) {
                 return policy.kind() == SnapshotKind.DELTA ? deltaPolicy(policy)
-                        : DeltaPolicyRecord.delete("clusterId = ?1 and policyId = ?2", policy.clusterId(), policy.policyId()).replaceWithVoid();
+                        : DeltaPolicyRecord.forget(policy.clusterId(), policy.policyId());
             }
             if (payload instanceof BackupPolicyDeleted deleted) {
-                return DeltaPolicyRecord.delete("clusterId = ?1 and policyId = ?2", deleted.clusterId(), deleted.policyId()).replaceWithVoid();
+                return DeltaPolicyRecord.forget(deleted.clusterId(), deleted.policyId());
             }
             return ClusterProjection.apply(payload, ClusterRecord.class, ClusterRecord::new);
         });
@@ -87,8 +87,8 @@ public class IncomingEvents {
             if (!(event.payload() instanceof SnapshotRequested request)) {
                 return Uni.createFrom().voidItem();
             }
-            return SnapshotEntry.count("requestId", request.requestId()).chain(known -> {
-                if (known > 0) {
+            return SnapshotEntry.requested(request.requestId()).chain(known -> {
+                if (known) {
                     Log.debugf("snapshot request %s is known; the same request twice is one snapshot", request.requestId());
                     return Uni.createFrom().voidItem();
                 }

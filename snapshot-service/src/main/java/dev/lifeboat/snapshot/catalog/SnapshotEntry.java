@@ -1,9 +1,15 @@
 package dev.lifeboat.snapshot.catalog;
 
 import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 
 import dev.lifeboat.events.SnapshotKind;
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
+import io.quarkus.panache.common.Parameters;
+import io.quarkus.panache.common.Sort;
+import io.smallrye.mutiny.Uni;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
@@ -78,4 +84,71 @@ public class SnapshotEntry extends PanacheEntityBase {
     public Instant lastEventAt;
     /** The trace of the request (traceparent): the snapshot's spans and events continue it. */
     public String traceparent;
+
+    // The queries on this table, here and nowhere else (the claim's candidates are native SQL in Catalog).
+
+    /**
+     * The catalog's newest entries first, at most {@code limit}: of {@code clusterId} if given, else of the
+     * clusters in {@code limitedTo} if present (a token limited to some clusters), else of all; of one phase
+     * and kind if given.
+     */
+    public static Uni<List<SnapshotEntry>> search(String clusterId, Optional<Set<String>> limitedTo, SnapshotPhase phase, SnapshotKind kind,
+            int limit) {
+        StringBuilder query = new StringBuilder("1 = 1");
+        Parameters parameters = new Parameters();
+        if (clusterId != null) {
+            query.append(" and clusterId = :cluster");
+            parameters.and("cluster", clusterId);
+        } else if (limitedTo.isPresent()) {
+            query.append(" and clusterId in :clusters");
+            parameters.and("clusters", limitedTo.get());
+        }
+        if (phase != null) {
+            query.append(" and phase = :phase");
+            parameters.and("phase", phase);
+        }
+        if (kind != null) {
+            query.append(" and kind = :kind");
+            parameters.and("kind", kind);
+        }
+        return find(query.toString(), Sort.descending("requestedAt"), parameters).page(0, limit).list();
+    }
+
+    /** Whether a snapshot was already asked for with this request id. */
+    public static Uni<Boolean> requested(String requestId) {
+        return count("requestId", requestId).map(n -> n > 0);
+    }
+
+    /** Whether another snapshot of the cluster is RUNNING (one at a time per cluster). */
+    public static Uni<Boolean> otherRunning(String clusterId, String id) {
+        return count("clusterId = ?1 and phase = ?2 and id <> ?3", clusterId, SnapshotPhase.RUNNING, id).map(n -> n > 0);
+    }
+
+    /** Renews {@code owner}'s claim on a RUNNING snapshot; false when it lost it. */
+    public static Uni<Boolean> extendClaim(String id, String owner, Instant until) {
+        return update("claimedUntil = ?1 where id = ?2 and claimedBy = ?3 and phase = ?4", until, id, owner, SnapshotPhase.RUNNING).map(n -> n > 0);
+    }
+
+    /** Where the stream of {@code owner}'s snapshot goes, so that a crash can clean up the unfinished upload. */
+    public static Uni<Void> recordUpload(String id, String owner, String bucket, String stagingKey, String uploadId) {
+        return update("bucket = ?1, stagingKey = ?2, uploadId = ?3 where id = ?4 and claimedBy = ?5", bucket, stagingKey, uploadId, id, owner)
+                .replaceWithVoid();
+    }
+
+    /** The etcd endpoint a running snapshot streams from. */
+    public static Uni<Void> recordSource(String id, String endpoint) {
+        return update("endpoint = ?1 where id = ?2", endpoint, id).replaceWithVoid();
+    }
+
+    /** The newest Completed full snapshot of the cluster started at or after {@code after}: a chain's base, or null. */
+    public static Uni<SnapshotEntry> newestFullSince(String clusterId, Instant after) {
+        return find("clusterId = ?1 and kind = ?2 and phase = ?3 and startedAt >= ?4 order by completedAt desc", clusterId, SnapshotKind.FULL,
+                SnapshotPhase.COMPLETED, after).firstResult();
+    }
+
+    /** Whether a full snapshot of the cluster asked for at or after {@code after} is still to come (PENDING or RUNNING). */
+    public static Uni<Boolean> fullComing(String clusterId, Instant after) {
+        return count("clusterId = ?1 and kind = ?2 and phase in ?3 and requestedAt >= ?4", clusterId, SnapshotKind.FULL,
+                List.of(SnapshotPhase.PENDING, SnapshotPhase.RUNNING), after).map(n -> n > 0);
+    }
 }

@@ -1,8 +1,10 @@
 package dev.lifeboat.snapshot.delta;
 
 import java.time.Instant;
+import java.util.List;
 
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
+import io.smallrye.mutiny.Uni;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
@@ -59,4 +61,26 @@ public class ChainRecord extends PanacheEntityBase {
     public Instant activatedAt;
     @Column(name = "ended_at")
     public Instant endedAt;
+
+    // The queries on this table, here and nowhere else.
+
+    /** Every chain not ENDED (one per cluster at most). */
+    public static Uni<List<ChainRecord>> open() {
+        return list("state <> ?1", State.ENDED);
+    }
+
+    /** The cluster's chain that has not ENDED, or null. */
+    public static Uni<ChainRecord> openOf(String clusterId) {
+        return find("clusterId = ?1 and state <> ?2", clusterId, State.ENDED).firstResult();
+    }
+
+    /** The cluster's ACTIVE chain (capturing now), or null. */
+    public static Uni<ChainRecord> activeOf(String clusterId) {
+        return find("clusterId = ?1 and state = ?2", clusterId, State.ACTIVE).firstResult();
+    }
+
+    /** The cluster's chains, newest first, at most {@code limit}. */
+    public static Uni<List<ChainRecord>> newestFirst(String clusterId, int limit) {
+        return find("clusterId = ?1 order by createdAt desc", clusterId).page(0, limit).list();
+    }
 }

@@ -53,7 +53,7 @@ public class Chains {
     /** Every cluster with a DELTA policy or an open chain, with its cluster facts and open chain. */
     public Uni<List<Target>> targets() {
         return Panache.withSession(() -> DeltaPolicyRecord.<DeltaPolicyRecord>listAll()
-                .chain(policies -> ChainRecord.<ChainRecord>list("state <> ?1", ChainRecord.State.ENDED).chain(chains -> {
+                .chain(policies -> ChainRecord.open().chain(chains -> {
                     Map<String, DeltaPolicyRecord> policyOf = new HashMap<>();
                     policies.forEach(p -> policyOf.put(p.clusterId, p));
                     Map<String, ChainRecord> chainOf = new HashMap<>();
@@ -63,7 +63,7 @@ public class Chains {
                     if (ids.isEmpty()) {
                         return Uni.createFrom().item(List.<Target>of());
                     }
-                    return ClusterRecord.<ClusterRecord>list("id in ?1", ids).map(clusters -> {
+                    return ClusterRecord.withIds(ids).map(clusters -> {
                         Map<String, ClusterRecord> clusterOf = new HashMap<>();
                         clusters.forEach(c -> clusterOf.put(c.id, c));
                         List<Target> targets = new ArrayList<>();
@@ -83,8 +83,7 @@ public class Chains {
      * started at or after {@code baseAfter}, asked for once {@code requestAfter} passed without one.
      */
     public Uni<ChainRecord> open(String clusterId, Instant baseAfter, Instant requestAfter) {
-        return Panache.withTransaction(() -> ChainRecord.<ChainRecord>find("clusterId = ?1 and state <> ?2", clusterId, ChainRecord.State.ENDED)
-                .firstResult().chain(existing -> {
+        return Panache.withTransaction(() -> ChainRecord.openOf(clusterId).chain(existing -> {
                     if (existing != null) {
                         return Uni.createFrom().item(existing);
                     }
@@ -111,8 +110,7 @@ public class Chains {
                 return Uni.createFrom().item(chain);
             }
             Instant after = chain.baseAfter == null ? Instant.EPOCH : chain.baseAfter;
-            return SnapshotEntry.<SnapshotEntry>find("clusterId = ?1 and kind = ?2 and phase = ?3 and startedAt >= ?4 order by completedAt desc",
-                    chain.clusterId, SnapshotKind.FULL, SnapshotPhase.COMPLETED, after).firstResult().chain(base -> {
+            return SnapshotEntry.newestFullSince(chain.clusterId, after).chain(base -> {
                         if (base != null) {
                             chain.state = ChainRecord.State.ACTIVE;
                             chain.baseSnapshotId = base.id;
@@ -129,9 +127,8 @@ public class Chains {
                         if (!due || !retryDue) {
                             return Uni.createFrom().item(chain);
                         }
-                        return SnapshotEntry.count("clusterId = ?1 and kind = ?2 and phase in ?3 and requestedAt >= ?4", chain.clusterId,
-                                SnapshotKind.FULL, List.of(SnapshotPhase.PENDING, SnapshotPhase.RUNNING), after).chain(coming -> {
-                                    if (coming > 0 && chain.baseRequestedAt == null) {
+                        return SnapshotEntry.fullComing(chain.clusterId, after).chain(coming -> {
+                                    if (coming && chain.baseRequestedAt == null) {
                                         return Uni.createFrom().item(chain);
                                     }
                                     chain.baseRequests++;
@@ -240,6 +237,6 @@ public class Chains {
 
     /** A cluster's chains, newest first. */
     public Uni<List<ChainRecord>> history(String clusterId, int limit) {
-        return Panache.withSession(() -> ChainRecord.<ChainRecord>find("clusterId = ?1 order by createdAt desc", clusterId).page(0, limit).list());
+        return Panache.withSession(() -> ChainRecord.newestFirst(clusterId, limit));
     }
 }

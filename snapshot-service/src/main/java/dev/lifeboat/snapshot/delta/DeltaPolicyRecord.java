@@ -1,6 +1,7 @@
 package dev.lifeboat.snapshot.delta;
 
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
+import io.smallrye.mutiny.Uni;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
@@ -22,4 +23,9 @@ public class DeltaPolicyRecord extends PanacheEntityBase {
     /** ... or once this many bytes of changes accumulated, whichever comes first. */
     @Column(name = "max_bytes", nullable = false)
     public long maxBytes;
+
+    /** The policy was deleted, or is no longer a DELTA policy. */
+    public static Uni<Void> forget(String clusterId, String policyId) {
+        return delete("clusterId = ?1 and policyId = ?2", clusterId, policyId).replaceWithVoid();
+    }
 }

@@ -6,7 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 
 import dev.lifeboat.etcdsnapshot.SnapshotFormatException;
-import dev.lifeboat.events.Traces;
+import dev.lifeboat.events.runtime.Traces;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;

@@ -1,4 +1,4 @@
-package dev.lifeboat.events.projection;
+package dev.lifeboat.chains;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -11,9 +11,9 @@ import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
-import dev.lifeboat.events.projection.RecoveryChains.Delta;
-import dev.lifeboat.events.projection.RecoveryChains.Full;
-import dev.lifeboat.events.projection.RecoveryChains.Plan;
+import dev.lifeboat.chains.RecoveryChains.Delta;
+import dev.lifeboat.chains.RecoveryChains.Full;
+import dev.lifeboat.chains.RecoveryChains.Plan;
 
 /**
  * Worked examples: chain c1 starts from f1 (revision 100) with deltas d1 (101–150) and d2 (151–200);

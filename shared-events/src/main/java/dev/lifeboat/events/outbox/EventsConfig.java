@@ -1,4 +1,4 @@
-package dev.lifeboat.events;
+package dev.lifeboat.events.outbox;
 
 import java.time.Duration;
 

@@ -1,4 +1,4 @@
-package dev.lifeboat.events.projection;
+package dev.lifeboat.chains;
 
 import java.time.Instant;
 import java.util.ArrayList;

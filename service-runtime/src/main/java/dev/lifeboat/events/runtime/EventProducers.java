@@ -1,4 +1,4 @@
-package dev.lifeboat.events;
+package dev.lifeboat.events.runtime;
 
 import java.time.Duration;
 import java.util.HashMap;

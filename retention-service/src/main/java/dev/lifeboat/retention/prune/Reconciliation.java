@@ -1,0 +1,63 @@
+package dev.lifeboat.retention.prune;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import dev.lifeboat.access.store.ObjectStore.StoredObject;
+import dev.lifeboat.retention.knowledge.OrphanRecord;
+import dev.lifeboat.retention.knowledge.SnapshotRecord;
+
+/**
+ * What a listing of a cluster's prefix in its bucket means for its catalog — decided here without a database
+ * or a bucket, applied by {@link Retention#reconcile}:
+ * <ul>
+ * <li>{@code vanished}: Completed entries whose object is gone (they become MISSING and are announced);</li>
+ * <li>{@code reappeared}: MISSING entries whose object is back (Completed again);</li>
+ * <li>{@code orphansGone}: recorded orphans whose object is gone, or which a snapshot now claims (forgotten);</li>
+ * <li>{@code orphansDue}: recorded orphans first seen longer than the grace period ago (their objects are deleted);</li>
+ * <li>{@code newOrphans}: objects neither the catalog nor the orphan list knows (recorded, first seen now).</li>
+ * </ul>
+ */
+record Reconciliation(List<SnapshotRecord> vanished, List<SnapshotRecord> reappeared, List<String> orphansGone, List<OrphanRecord> orphansDue,
+        List<StoredObject> newOrphans) {
+
+    /**
+     * Compares {@code catalogued} (the cluster's entries in the bucket that are not DELETED) and the
+     * {@code orphans} recorded before with the {@code objects} listed, by key.
+     */
+    static Reconciliation of(Collection<SnapshotRecord> catalogued, Collection<OrphanRecord> orphans, Map<String, StoredObject> objects,
+            Instant now, Duration grace) {
+        Set<String> known = new HashSet<>();
+        List<SnapshotRecord> vanished = new ArrayList<>();
+        List<SnapshotRecord> reappeared = new ArrayList<>();
+        for (SnapshotRecord row : catalogued) {
+            known.add(row.objectKey);
+            boolean present = objects.containsKey(row.objectKey);
+            if (row.state == SnapshotRecord.State.COMPLETED && !present) {
+                vanished.add(row);
+            } else if (row.state == SnapshotRecord.State.MISSING && present) {
+                reappeared.add(row);
+            }
+        }
+        Set<String> recorded = new HashSet<>();
+        List<String> gone = new ArrayList<>();
+        List<OrphanRecord> due = new ArrayList<>();
+        for (OrphanRecord orphan : orphans) {
+            recorded.add(orphan.objectKey);
+            if (!objects.containsKey(orphan.objectKey) || known.contains(orphan.objectKey)) {
+                gone.add(orphan.objectKey);
+            } else if (orphan.firstSeen.plus(grace).isBefore(now)) {
+                due.add(orphan);
+            }
+        }
+        List<StoredObject> found = objects.values().stream().filter(o -> !known.contains(o.key()) && !recorded.contains(o.key()))
+                .sorted(java.util.Comparator.comparing(StoredObject::key)).toList();
+        return new Reconciliation(vanished, reappeared, gone, due, found);
+    }
+}

@@ -1,0 +1,85 @@
+package dev.lifeboat.retention.prune;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import dev.lifeboat.access.store.ObjectStore.StoredObject;
+import dev.lifeboat.retention.knowledge.OrphanRecord;
+import dev.lifeboat.retention.knowledge.SnapshotRecord;
+
+/** What a bucket listing means for the catalog, without a database or a bucket. */
+class ReconciliationTest {
+
+    private static final Instant NOW = Instant.parse("2026-12-05T12:00:00Z");
+    private static final Duration GRACE = Duration.ofHours(1);
+
+    @Test
+    void aCompletedEntryWithoutItsObjectVanishesAndAMissingOneWhoseObjectIsBackReappears() {
+        SnapshotRecord kept = entry("a", SnapshotRecord.State.COMPLETED);
+        SnapshotRecord gone = entry("b", SnapshotRecord.State.COMPLETED);
+        SnapshotRecord back = entry("c", SnapshotRecord.State.MISSING);
+        SnapshotRecord stillMissing = entry("d", SnapshotRecord.State.MISSING);
+        SnapshotRecord deleting = entry("e", SnapshotRecord.State.DELETING);
+
+        Reconciliation found = Reconciliation.of(List.of(kept, gone, back, stillMissing, deleting), List.of(), objects("a", "c"), NOW, GRACE);
+
+        assertEquals(List.of(gone), found.vanished());
+        assertEquals(List.of(back), found.reappeared());
+        assertEquals(List.of(), found.newOrphans(), "every listed object has an entry");
+    }
+
+    @Test
+    void anUnknownObjectBecomesAnOrphanAndIsDueOnlyAfterTheGracePeriod() {
+        OrphanRecord young = orphan("young", NOW.minus(Duration.ofMinutes(59)));
+        OrphanRecord old = orphan("old", NOW.minus(Duration.ofMinutes(61)));
+
+        Reconciliation found = Reconciliation.of(List.of(), List.of(young, old), objects("young", "old", "new"), NOW, GRACE);
+
+        assertEquals(List.of("new"), found.newOrphans().stream().map(StoredObject::key).toList());
+        assertEquals(List.of(old), found.orphansDue());
+        assertEquals(List.of(), found.orphansGone());
+    }
+
+    @Test
+    void anOrphanWhoseObjectIsGoneOrThatASnapshotNowClaimsIsForgottenNotDeleted() {
+        SnapshotRecord claiming = entry("claimed", SnapshotRecord.State.COMPLETED);
+        OrphanRecord claimed = orphan("claimed", NOW.minus(Duration.ofDays(2)));
+        OrphanRecord vanished = orphan("vanished", NOW.minus(Duration.ofDays(2)));
+
+        Reconciliation found = Reconciliation.of(List.of(claiming), List.of(claimed, vanished), objects("claimed"), NOW, GRACE);
+
+        assertEquals(List.of("claimed", "vanished"), found.orphansGone());
+        assertEquals(List.of(), found.orphansDue(), "an object a snapshot claims is never deleted as an orphan");
+        assertEquals(List.of(), found.vanished());
+    }
+
+    private static SnapshotRecord entry(String key, SnapshotRecord.State state) {
+        SnapshotRecord row = new SnapshotRecord();
+        row.id = key;
+        row.objectKey = key;
+        row.state = state;
+        return row;
+    }
+
+    private static OrphanRecord orphan(String key, Instant firstSeen) {
+        OrphanRecord orphan = new OrphanRecord();
+        orphan.objectKey = key;
+        orphan.firstSeen = firstSeen;
+        return orphan;
+    }
+
+    private static Map<String, StoredObject> objects(String... keys) {
+        Map<String, StoredObject> objects = new LinkedHashMap<>();
+        for (String key : keys) {
+            objects.put(key, new StoredObject(key, 1, NOW));
+        }
+        return objects;
+    }
+}
