@@ -1,14 +1,12 @@
 package dev.lifeboat.agent;
 
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-
 import dev.lifeboat.agent.etcd.EtcdSupervisor;
 import dev.lifeboat.agent.member.MemberRestorer;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled;
+import io.quarkus.scheduler.Scheduled.ConcurrentExecution;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -23,7 +21,6 @@ public class AgentLifecycle {
 
     private final MemberRestorer restorer;
     private final EtcdSupervisor etcd;
-    private ScheduledExecutorService sweeper;
 
     public AgentLifecycle(MemberRestorer restorer, EtcdSupervisor etcd) {
         this.restorer = restorer;
@@ -33,24 +30,19 @@ public class AgentLifecycle {
     void onStart(@Observes @Priority(1) StartupEvent event) {
         etcd.stopLeftover();
         restorer.recover();
-        sweeper = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "pre-restore-sweeper");
-            thread.setDaemon(true);
-            return thread;
-        });
-        sweeper.scheduleWithFixedDelay(() -> {
-            try {
-                restorer.sweep();
-            } catch (RuntimeException e) {
-                Log.warnf("cannot remove old pre-restore data dirs: %s", e.getMessage());
-            }
-        }, 1, 1, TimeUnit.MINUTES);
+    }
+
+    /** Every minute (Quarkus' scheduler, never two at once): removes pre-restore data dirs whose time is up. */
+    @Scheduled(identity = "pre-restore-sweep", every = "1m", delayed = "1m", concurrentExecution = ConcurrentExecution.SKIP)
+    void sweep() {
+        try {
+            restorer.sweep();
+        } catch (RuntimeException e) {
+            Log.warnf("cannot remove old pre-restore data dirs: %s", e.getMessage());
+        }
     }
 
     void onStop(@Observes ShutdownEvent event) {
-        if (sweeper != null) {
-            sweeper.shutdownNow();
-        }
         etcd.stop();
     }
 }

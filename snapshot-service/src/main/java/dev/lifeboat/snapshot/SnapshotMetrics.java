@@ -6,9 +6,6 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.agroal.api.AgroalDataSource;
@@ -17,10 +14,10 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.logging.Log;
-import io.quarkus.runtime.ShutdownEvent;
-import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled;
+import io.quarkus.scheduler.Scheduled.ConcurrentExecution;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
 
 /**
  * snapshot-service's metrics, per cluster, named like Gardener's etcd-backup-restore ({@code etcdbr_*})
@@ -47,26 +44,10 @@ public class SnapshotMetrics {
     private final MeterRegistry registry;
     private final AgroalDataSource db;
     private final Map<String, AtomicLong[]> latest = new ConcurrentHashMap<>();
-    private ScheduledExecutorService refresher;
 
     public SnapshotMetrics(MeterRegistry registry, AgroalDataSource db) {
         this.registry = registry;
         this.db = db;
-    }
-
-    void onStart(@Observes StartupEvent event) {
-        refresher = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "snapshot-metrics");
-            thread.setDaemon(true);
-            return thread;
-        });
-        refresher.scheduleWithFixedDelay(this::refresh, 2, 15, TimeUnit.SECONDS);
-    }
-
-    void onStop(@Observes ShutdownEvent event) {
-        if (refresher != null) {
-            refresher.shutdownNow();
-        }
     }
 
     /** A snapshot was stored: its duration and sizes. */
@@ -74,10 +55,7 @@ public class SnapshotMetrics {
         timer(cluster, kind, true).record(took);
         size(cluster, kind, "raw").record(rawBytes);
         size(cluster, kind, "stored").record(storedBytes);
-        ScheduledExecutorService now = refresher;
-        if (now != null) {
-            now.execute(this::refresh);
-        }
+        Infrastructure.getDefaultWorkerPool().execute(this::refresh);
     }
 
     /** Delta capture of a cluster lost changes (a recorded gap). */
@@ -129,6 +107,7 @@ public class SnapshotMetrics {
     }
 
     /** The newest Completed snapshot per cluster and kind, from the catalog. */
+    @Scheduled(identity = "snapshot-metrics", every = "15s", delayed = "2s", concurrentExecution = ConcurrentExecution.SKIP)
     void refresh() {
         try (Connection connection = db.getConnection(); PreparedStatement query = connection.prepareStatement(LATEST);
                 ResultSet rows = query.executeQuery()) {

@@ -50,61 +50,23 @@ public final class EtcdAgents implements AutoCloseable {
     public static EtcdAgents start(Path repo, String clusterId, EtcdCluster cluster, LocalStack stack, String snapshotServiceUrl,
             Function<Integer, Integer> agentPort, Function<EtcdCluster.Member, Map<String, String>> extra) {
         Path runDir = stack.options().runDir();
-        Map<String, String> stackConfig = stack.quarkusConfig();
         EtcdRelease release = stack.options().etcdRelease();
         List<CompletableFuture<QuarkusService>> starting = new ArrayList<>();
         List<Launch> launches = new ArrayList<>();
         List<EtcdCluster.Member> members = cluster.members();
         for (int i = 0; i < members.size(); i++) {
             EtcdCluster.Member member = members.get(i);
-            Map<String, String> config = new HashMap<>();
-            config.put("quarkus.devservices.enabled", "false");
-            config.put("kafka.bootstrap.servers", stack.kafka().bootstrapServers());
-            for (String key : List.of("quarkus.oidc.public-key", "quarkus.oidc.token.issuer", "quarkus.http.host")) {
-                config.put(key, stackConfig.get(key));
-            }
-            Path token = LocalTokens.writeToken(runDir.resolve("agents").resolve(member.name() + ".token"),
-                    stack.token("etcd-agent-" + member.name(), List.of("restorer"), List.of(clusterId), Duration.ofDays(30)));
-            config.put("lifeboat.agent.snapshot-service-token", "file:" + token);
-            config.put("lifeboat.agent.cluster-id", clusterId);
-            config.put("lifeboat.agent.member-name", member.name());
-            config.put("lifeboat.agent.etcd.data-dir", member.dataDir().toString());
-            config.put("lifeboat.agent.etcd.peer-url", member.peerUrl());
-            config.put("lifeboat.agent.etcd.client-url", member.clientUrl());
-            config.put("lifeboat.agent.etcd.initial-cluster", cluster.initialCluster());
-            config.put("lifeboat.agent.etcd.initial-cluster-token", clusterId + "-initial");
-            // Room for benchmark-sized keyspaces, as the stack's own etcd has.
-            config.put("lifeboat.agent.etcd.extra-args", "--quota-backend-bytes," + (8L << 30));
-            config.put("lifeboat.agent.snapshot-service-url", snapshotServiceUrl);
-            config.put("lifeboat.agent.etcd.binary", release.etcd().toString());
-            config.put("lifeboat.agent.etcdctl", release.etcdctl().toString());
-            config.put("lifeboat.agent.etcdutl", release.etcdutl().map(Path::toString).orElse("none"));
-            if (member.tls()) {
-                EtcdTls tls = stack.options().etcdTlsFiles();
-                config.put("lifeboat.agent.etcd.tls.ca-file", tls.ca().toString());
-                config.put("lifeboat.agent.etcd.tls.cert-file", tls.memberCert().toString());
-                config.put("lifeboat.agent.etcd.tls.key-file", tls.memberKey().toString());
-            }
+            Map<String, String> config = agentConfig(clusterId, cluster, member, stack, snapshotServiceUrl);
             config.putAll(extra.apply(member));
             int index = i;
             Map<String, String> frozen = Map.copyOf(config);
             launches.add(null);
-            starting.add(CompletableFuture.supplyAsync(() -> {
-                for (int attempt = 1; ; attempt++) {
-                    Launch launch = new Launch(repo, "etcd-agent-" + member.name(), agentPort.apply(index), frozen, runDir);
-                    synchronized (launches) {
-                        launches.set(index, launch);
-                    }
-                    try {
-                        return launch.start();
-                    } catch (Ports.PortInUseException e) {
-                        // a free port picked for a test can be taken by another process before the agent binds it; pick again
-                        if (attempt == 5) {
-                            throw e;
+            starting.add(CompletableFuture.supplyAsync(() -> launch(repo, "etcd-agent-" + member.name(), () -> agentPort.apply(index), frozen,
+                    runDir, launch -> {
+                        synchronized (launches) {
+                            launches.set(index, launch);
                         }
-                    }
-                }
-            }));
+                    })));
         }
         List<QuarkusService> started = new ArrayList<>();
         try {
@@ -124,6 +86,62 @@ public final class EtcdAgents implements AutoCloseable {
             throw e;
         }
         return new EtcdAgents(started, launches);
+    }
+
+    /**
+     * Starts one agent; a free port picked for a test can be taken by another process before the agent binds it,
+     * so a port in use is picked again (five tries). {@code current} learns each launch, for stopping it.
+     */
+    private static QuarkusService launch(Path repo, String name, java.util.function.Supplier<Integer> port, Map<String, String> config, Path runDir,
+            java.util.function.Consumer<Launch> current) {
+        for (int attempt = 1; ; attempt++) {
+            Launch launch = new Launch(repo, name, port.get(), config, runDir);
+            current.accept(launch);
+            try {
+                return launch.start();
+            } catch (Ports.PortInUseException e) {
+                if (attempt == 5) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** What an etcd-agent of {@code member} is configured with: the stack's Kafka and token issuer, its member and etcd release. */
+    private static Map<String, String> agentConfig(String clusterId, EtcdCluster cluster, EtcdCluster.Member member, LocalStack stack,
+            String snapshotServiceUrl) {
+        Path runDir = stack.options().runDir();
+        Map<String, String> stackConfig = stack.quarkusConfig();
+        EtcdRelease release = stack.options().etcdRelease();
+        Map<String, String> config = new HashMap<>();
+        config.put("quarkus.devservices.enabled", "false");
+        config.put("kafka.bootstrap.servers", stack.kafka().bootstrapServers());
+        for (String key : List.of("quarkus.oidc.public-key", "quarkus.oidc.token.issuer", "quarkus.http.host")) {
+            config.put(key, stackConfig.get(key));
+        }
+        Path token = LocalTokens.writeToken(runDir.resolve("agents").resolve(member.name() + ".token"),
+                stack.token("etcd-agent-" + member.name(), List.of("restorer"), List.of(clusterId), Duration.ofDays(30)));
+        config.put("lifeboat.agent.snapshot-service-token", "file:" + token);
+        config.put("lifeboat.agent.cluster-id", clusterId);
+        config.put("lifeboat.agent.member-name", member.name());
+        config.put("lifeboat.agent.etcd.data-dir", member.dataDir().toString());
+        config.put("lifeboat.agent.etcd.peer-url", member.peerUrl());
+        config.put("lifeboat.agent.etcd.client-url", member.clientUrl());
+        config.put("lifeboat.agent.etcd.initial-cluster", cluster.initialCluster());
+        config.put("lifeboat.agent.etcd.initial-cluster-token", clusterId + "-initial");
+        // Room for benchmark-sized keyspaces, as the stack's own etcd has.
+        config.put("lifeboat.agent.etcd.extra-args", "--quota-backend-bytes," + (8L << 30));
+        config.put("lifeboat.agent.snapshot-service-url", snapshotServiceUrl);
+        config.put("lifeboat.agent.etcd.binary", release.etcd().toString());
+        config.put("lifeboat.agent.etcdctl", release.etcdctl().toString());
+        config.put("lifeboat.agent.etcdutl", release.etcdutl().map(Path::toString).orElse("none"));
+        if (member.tls()) {
+            EtcdTls tls = stack.options().etcdTlsFiles();
+            config.put("lifeboat.agent.etcd.tls.ca-file", tls.ca().toString());
+            config.put("lifeboat.agent.etcd.tls.cert-file", tls.memberCert().toString());
+            config.put("lifeboat.agent.etcd.tls.key-file", tls.memberKey().toString());
+        }
+        return config;
     }
 
     /**

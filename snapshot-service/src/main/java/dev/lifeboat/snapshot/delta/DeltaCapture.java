@@ -10,9 +10,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.common.TopicPartition;
@@ -25,6 +22,8 @@ import dev.lifeboat.snapshot.SnapshotServiceConfig;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled.ConcurrentExecution;
+import io.quarkus.scheduler.Scheduler;
 import io.smallrye.common.annotation.Identifier;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -48,6 +47,8 @@ import jakarta.enterprise.inject.Default;
 @Identifier(DeltaCapture.REBALANCE_LISTENER)
 public class DeltaCapture implements KafkaConsumerRebalanceListener {
 
+    private static final String CHECK_JOB = "delta-capture-check";
+
     /** The name the cluster-events channel refers to in {@code consumer-rebalance-listener.name}. */
     public static final String REBALANCE_LISTENER = "delta-capture";
 
@@ -57,30 +58,27 @@ public class DeltaCapture implements KafkaConsumerRebalanceListener {
     private final Set<Integer> owned = ConcurrentHashMap.newKeySet();
     private final Map<String, ClusterWatcher> watchers = new ConcurrentHashMap<>();
     private volatile int partitions = Topics.PARTITIONS;
-    private ScheduledExecutorService loop;
+    private final Scheduler scheduler;
 
     private final SnapshotMetrics metrics;
 
-    public DeltaCapture(Chains chains, DeltaStore store, SnapshotServiceConfig config, SnapshotMetrics metrics, io.opentelemetry.api.trace.Tracer tracer) {
+    public DeltaCapture(Chains chains, DeltaStore store, SnapshotServiceConfig config, SnapshotMetrics metrics, io.opentelemetry.api.trace.Tracer tracer,
+            Scheduler scheduler) {
         this.chains = chains;
+        this.scheduler = scheduler;
         this.config = config;
         this.metrics = metrics;
         this.settings = new ClusterWatcher.Settings(store, config.capture().flowControlWindow(), config.capture().maxBackoff(), metrics, tracer);
     }
 
     void onStart(@Observes StartupEvent event) {
-        loop = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "delta-capture");
-            thread.setDaemon(true);
-            return thread;
-        });
-        loop.scheduleWithFixedDelay(this::check, 1000, config.capture().checkInterval().toMillis(), TimeUnit.MILLISECONDS);
+        // Quarkus' scheduler, never two checks at once; the interval is Lifeboat's duration (500ms works too).
+        scheduler.newJob(CHECK_JOB).setInterval(config.capture().checkInterval().toString()).setDelayed("1s")
+                .setConcurrentExecution(ConcurrentExecution.SKIP).setTask(execution -> check()).schedule();
     }
 
     void onStop(@Observes ShutdownEvent event) {
-        if (loop != null) {
-            loop.shutdownNow();
-        }
+        scheduler.unscheduleJob(CHECK_JOB);
         stopAll(watchers.keySet(), null);
     }
 
