@@ -322,6 +322,44 @@ class RestoreIT {
         }
     }
 
+    /** Six requests for one cluster at the same moment: one accepted, five 409 naming the rule, never a 500. */
+    @Test
+    void requestsForOneClusterAtTheSameMomentAreOneAcceptedAndTheOthersRefused() throws Exception {
+        try (Client etcd = RestoreTestSupport.etcd(endpoints)) {
+            put(etcd, numbered(root, 10, "v"));
+            support.backUp(cluster);
+            int requests = 6;
+            java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newFixedThreadPool(requests);
+            try {
+                java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+                List<java.util.concurrent.Future<io.restassured.response.Response>> answers = new java.util.ArrayList<>();
+                for (int i = 0; i < requests; i++) {
+                    answers.add(callers.submit(() -> {
+                        go.await();
+                        return given().contentType(ContentType.JSON).body("{\"cluster\": \"" + cluster + "\"}").post("/api/v1/restores")
+                                .andReturn();
+                    }));
+                }
+                go.countDown();
+                List<String> accepted = new java.util.ArrayList<>();
+                for (var answer : answers) {
+                    io.restassured.response.Response response = answer.get(60, TimeUnit.SECONDS);
+                    if (response.statusCode() == 202) {
+                        accepted.add(response.jsonPath().getString("id"));
+                    } else {
+                        assertEquals(409, response.statusCode(), response.asString());
+                        assertEquals("cluster", response.jsonPath().getString("field"), response.asString());
+                        assertTrue(response.jsonPath().getString("error").contains("one restore per cluster"), response.asString());
+                    }
+                }
+                assertEquals(1, accepted.size(), "exactly one request is accepted: " + accepted);
+                assertEquals("COMPLETED", awaitEnd(accepted.get(0)).getString("phase"));
+            } finally {
+                callers.shutdownNow();
+            }
+        }
+    }
+
     @Test
     void aPauseHookThatOverrunsFailsTheRestoreAndAnotherRestoreMeanwhileIsRefused() throws Exception {
         try (Client etcd = RestoreTestSupport.etcd(endpoints)) {

@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -28,17 +30,20 @@ import org.junit.jupiter.api.Test;
 import dev.lifeboat.events.app.NoteService;
 import dev.lifeboat.events.outbox.OutboxRelay;
 import dev.lifeboat.events.testing.LocalStackResource;
+import dev.lifeboat.events.testing.TestEvents;
 import dev.lifeboat.events.testing.TopicProbe;
+import dev.lifeboat.stack.PostgresServer;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.vertx.VertxContextSupport;
+import io.restassured.RestAssured;
 import jakarta.inject.Inject;
 
 /**
  * The event backbone on real Kafka and PostgreSQL: outbox atomicity, the relay after a stop, exactly-once
- * effects under redelivery, and dead-lettering of malformed records.
+ * effects under redelivery, dead-lettering of malformed records only, and an event that waits out a database outage.
  */
 @QuarkusTest
 @WithTestResource(value = LocalStackResource.class,
@@ -56,6 +61,12 @@ class EventBackboneIT {
     AgroalDataSource db;
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrap;
+    @ConfigProperty(name = "quarkus.datasource.jdbc.url")
+    String jdbcUrl;
+    @ConfigProperty(name = "quarkus.datasource.username")
+    String user;
+    @ConfigProperty(name = "quarkus.datasource.password")
+    java.util.Optional<String> password;
 
     @Test
     void stateChangeAndEventCommitTogether() throws Throwable {
@@ -151,6 +162,48 @@ class EventBackboneIT {
 
         awaitEffect(cluster, EventType.CLUSTER_REGISTERED, 1);
         assertEquals(0, count("select count(*) from processed_event where event_id = ?::uuid", badJson));
+    }
+
+    /**
+     * PostgreSQL unreachable for longer than the consumer's old retry budget (about 6 s, after which the event went
+     * to the dead-letter topic and was lost): the record waits, readiness says why, and once the database is back the
+     * event is applied once. Nothing is dead-lettered.
+     */
+    @Test
+    void anEventArrivingWhilePostgresIsUnreachableWaitsAndIsAppliedOnceNeverDeadLettered() throws Throwable {
+        String cluster = cluster("outage");
+        UUID id;
+        try (Connection admin = DriverManager.getConnection(jdbcUrl.replace("/" + PostgresServer.DATABASE, "/postgres"), user,
+                password.orElse(""))) {
+            databaseReachable(admin, false);
+            try {
+                id = TestEvents.publish(bootstrap, "lifeboat/test", new ClusterRegistered(cluster,
+                        new ClusterSpec("test", List.of("http://127.0.0.1:2379"), null, null, null, List.of(), false, false)));
+                Thread.sleep(12_000);
+                assertEquals(0, TopicProbe.await(bootstrap, DEAD_LETTER, keyed(cluster), 1, Duration.ofSeconds(1)).size(),
+                        "an event that failed only because PostgreSQL was down is not dead-lettered");
+                String readiness = RestAssured.given().get("/q/health/ready").then().statusCode(503).extract().asString();
+                assertTrue(readiness.contains("event consumers") && readiness.contains("events-test") && readiness.contains("waiting"), readiness);
+            } finally {
+                databaseReachable(admin, true);
+            }
+        }
+        db.flush(AgroalDataSource.FlushMode.ALL);
+        awaitEffect(cluster, EventType.CLUSTER_REGISTERED, 1);
+        assertEquals(1, count("select count(*) from processed_event where event_id = ?::uuid", id.toString()));
+        assertEquals(0, TopicProbe.await(bootstrap, DEAD_LETTER, keyed(cluster), 1, Duration.ofSeconds(2)).size());
+        RestAssured.given().get("/q/health/ready").then().statusCode(200);
+    }
+
+    /** An outage of the service's database as the service sees it: no new connection, the open ones closed. */
+    private static void databaseReachable(Connection admin, boolean reachable) throws SQLException {
+        try (Statement statement = admin.createStatement()) {
+            statement.execute("alter database " + PostgresServer.DATABASE + " with allow_connections " + reachable);
+            if (!reachable) {
+                statement.execute("select pg_terminate_backend(pid) from pg_stat_activity where datname = '" + PostgresServer.DATABASE
+                        + "' and pid <> pg_backend_pid()");
+            }
+        }
     }
 
     private static ProducerRecord<String, byte[]> raw(String cluster, String id, String type, String body) {

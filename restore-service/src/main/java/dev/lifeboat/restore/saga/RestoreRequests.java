@@ -29,6 +29,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class RestoreRequests {
 
+    /** The unique index that keeps one unfinished restore per target cluster (V2026_11_22_1__restore.sql). */
+    private static final String ONE_ACTIVE_PER_CLUSTER = "restore_one_active_per_cluster";
+
     private final Restores restores;
 
     public RestoreRequests(Restores restores) {
@@ -39,7 +42,18 @@ public class RestoreRequests {
     public Uni<RestoreRecord> request(RestoreRequested request) {
         String id = idOf(request);
         return Panache.withTransaction(() -> RestoreRecord.<RestoreRecord>findById(id)
-                .chain(existing -> existing != null ? Uni.createFrom().item(existing) : check(request).chain(choice -> create(id, request, choice))));
+                .chain(existing -> existing != null ? Uni.createFrom().item(existing) : check(request).chain(choice -> create(id, request, choice))))
+                .onFailure(RestoreRequests::anotherWasAccepted).transform(e -> RestoreRules.raced(RestoreRules.target(request)));
+    }
+
+    /** The database refused a second unfinished restore of a cluster (a concurrent request won the race). */
+    private static boolean anotherWasAccepted(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause.getMessage() != null && cause.getMessage().contains(ONE_ACTIVE_PER_CLUSTER)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A request from Kafka that was refused: recorded as FAILED with the reason. */

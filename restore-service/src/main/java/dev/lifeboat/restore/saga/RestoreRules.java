@@ -132,13 +132,26 @@ public final class RestoreRules {
     }
 
     /**
+     * Two requests for the same cluster at the same moment both passed {@link #requireIdle}; the database let one in
+     * (the unique index on a cluster's unfinished restore) and this is the other's answer: 409, as if it had come later.
+     */
+    public static RestoreRefusedException raced(String target) {
+        return refusal(409, "cluster", "another restore of cluster '" + target + "' was accepted at the same moment; one restore per cluster "
+                + "at a time");
+    }
+
+    /**
      * Whether a rollback of {@code restore} (null: unknown) starts now: true when it may, false when one was
      * already asked for or succeeded (asking again changes nothing); refused when the restore kept no data
-     * dirs, still runs, or changed no member.
+     * dirs, still runs, changed no member, or another restore of its cluster ({@code running}) runs now.
      */
-    public static boolean rollbackStarts(String id, RestoreRecord restore) {
+    public static boolean rollbackStarts(String id, RestoreRecord restore, RestoreRecord running) {
         if (restore == null) {
             throw refusal(404, "id", "restore '" + id + "' is unknown");
+        }
+        if (running != null && !running.id.equals(id)) {
+            throw refusal(409, "cluster", "restore " + running.id + " of cluster '" + restore.targetCluster + "' is running (phase "
+                    + running.phase + "); roll back once it ended");
         }
         if (restore.mode != RestoreMode.REPLACE) {
             throw refusal(409, "mode", "restore " + id + " ran in mode " + restore.mode + ", which keeps no data dirs to put back; "

@@ -33,8 +33,9 @@ public class Rollbacks {
      * while one runs, or after it succeeded, changes nothing.
      */
     public Uni<RestoreRecord> requestRollback(String id) {
-        return Panache.withTransaction(() -> RestoreRecord.<RestoreRecord>findById(id).map(restore -> {
-            if (!RestoreRules.rollbackStarts(id, restore)) {
+        return Panache.withTransaction(() -> RestoreRecord.<RestoreRecord>findById(id).chain(restore -> (restore == null
+                ? Uni.createFrom().<RestoreRecord>nullItem() : RestoreRecord.runningOn(restore.targetCluster)).map(running -> {
+            if (!RestoreRules.rollbackStarts(id, restore, running)) {
                 return restore;
             }
             restore.rollback.state = RollbackState.REQUESTED;
@@ -45,7 +46,7 @@ public class Rollbacks {
             restore.updatedAt = Instant.now();
             Log.infof("restore %s: rollback requested", id);
             return restore;
-        }));
+        })));
     }
 
     /** One RollbackMember to every member that was commanded, once. */

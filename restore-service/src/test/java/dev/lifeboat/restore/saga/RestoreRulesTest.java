@@ -121,16 +121,34 @@ class RestoreRulesTest {
     }
 
     @Test
+    void twoRequestsAtTheSameMomentAreAnsweredLikeOneThatCameLater() {
+        RestoreRefusedException raced = RestoreRules.raced("prod");
+        assertEquals(409, raced.status());
+        assertEquals("cluster", raced.field());
+        assertTrue(raced.getMessage().contains("cluster 'prod'") && raced.getMessage().contains("one restore per cluster"), raced.getMessage());
+    }
+
+    @Test
+    void noRollbackWhileAnotherRestoreOfTheClusterRuns() {
+        RestoreRecord finished = restore(RestoreMode.REPLACE, RestorePhase.COMPLETED, true, null);
+        finished.targetCluster = "prod";
+        RestoreRecord other = restore(RestoreMode.API, RestorePhase.RESTORING, false, null);
+        other.id = "r2";
+        RestoreRefusedException refused = refused(409, "cluster", () -> RestoreRules.rollbackStarts("r1", finished, other));
+        assertEquals("restore r2 of cluster 'prod' is running (phase RESTORING); roll back once it ended", refused.getMessage());
+    }
+
+    @Test
     void onlyAFinishedReplaceThatChangedMembersRollsBack() {
-        refused(404, "id", () -> RestoreRules.rollbackStarts("r1", null));
-        refused(409, "mode", () -> RestoreRules.rollbackStarts("r1", restore(RestoreMode.API, RestorePhase.COMPLETED, true, null)));
-        refused(409, "phase", () -> RestoreRules.rollbackStarts("r1", restore(RestoreMode.REPLACE, RestorePhase.RESTORING, true, null)));
-        refused(409, "phase", () -> RestoreRules.rollbackStarts("r1", restore(RestoreMode.REPLACE, RestorePhase.FAILED, false, null)));
-        assertTrue(RestoreRules.rollbackStarts("r1", restore(RestoreMode.REPLACE, RestorePhase.FAILED, true, null)));
-        assertTrue(RestoreRules.rollbackStarts("r1", restore(RestoreMode.REPLACE, RestorePhase.COMPLETED, true, RollbackState.FAILED)),
+        refused(404, "id", () -> RestoreRules.rollbackStarts("r1", null, null));
+        refused(409, "mode", () -> RestoreRules.rollbackStarts("r1", restore(RestoreMode.API, RestorePhase.COMPLETED, true, null), null));
+        refused(409, "phase", () -> RestoreRules.rollbackStarts("r1", restore(RestoreMode.REPLACE, RestorePhase.RESTORING, true, null), null));
+        refused(409, "phase", () -> RestoreRules.rollbackStarts("r1", restore(RestoreMode.REPLACE, RestorePhase.FAILED, false, null), null));
+        assertTrue(RestoreRules.rollbackStarts("r1", restore(RestoreMode.REPLACE, RestorePhase.FAILED, true, null), null));
+        assertTrue(RestoreRules.rollbackStarts("r1", restore(RestoreMode.REPLACE, RestorePhase.COMPLETED, true, RollbackState.FAILED), null),
                 "a failed rollback may be asked for again");
-        assertFalse(RestoreRules.rollbackStarts("r1", restore(RestoreMode.REPLACE, RestorePhase.COMPLETED, true, RollbackState.REQUESTED)));
-        assertFalse(RestoreRules.rollbackStarts("r1", restore(RestoreMode.REPLACE, RestorePhase.COMPLETED, true, RollbackState.ROLLED_BACK)));
+        assertFalse(RestoreRules.rollbackStarts("r1", restore(RestoreMode.REPLACE, RestorePhase.COMPLETED, true, RollbackState.REQUESTED), null));
+        assertFalse(RestoreRules.rollbackStarts("r1", restore(RestoreMode.REPLACE, RestorePhase.COMPLETED, true, RollbackState.ROLLED_BACK), null));
     }
 
     @Test

@@ -9,6 +9,7 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 import dev.lifeboat.events.BackupPolicyDeleted;
 import dev.lifeboat.events.BackupPolicySet;
 import dev.lifeboat.events.EventCodec;
+import dev.lifeboat.events.MalformedEventException;
 import dev.lifeboat.events.RestorePhaseChanged;
 import dev.lifeboat.events.SnapshotCompleted;
 import dev.lifeboat.events.SnapshotDeleted;
@@ -44,7 +45,9 @@ public class IncomingEvents {
                 try {
                     json = set.retention() == null ? null : EventCodec.json().writeValueAsString(set.retention());
                 } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                    return Uni.createFrom().failure(e);
+                    // never processable: to the dead-letter topic, not tried again
+                    return Uni.createFrom().failure(new MalformedEventException("retention of policy " + set.policyId() + " cannot be stored: "
+                            + e.getOriginalMessage(), e));
                 }
                 return PolicyRecord.<PolicyRecord>findById(new PolicyRecord.Key(set.clusterId(), set.policyId())).chain(existing -> {
                     PolicyRecord policy = existing != null ? existing : new PolicyRecord();

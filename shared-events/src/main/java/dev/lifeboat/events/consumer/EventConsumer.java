@@ -1,13 +1,20 @@
 package dev.lifeboat.events.consumer;
 
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 import dev.lifeboat.events.EventCodec;
-import dev.lifeboat.events.MalformedEventException;
 import dev.lifeboat.events.LifeboatEvent;
+import dev.lifeboat.events.MalformedEventException;
 import dev.lifeboat.events.ReceivedEvent;
+import dev.lifeboat.events.work.Failures;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
@@ -16,25 +23,45 @@ import jakarta.enterprise.context.ApplicationScoped;
 /**
  * The idempotent consumer. Every incoming channel hands its records here:
  * <ol>
- * <li>the record is decoded; a malformed one fails the returned {@link Uni}, so the channel's
- * dead-letter strategy sends it to the service's dead-letter topic with the reason;</li>
+ * <li>the record is decoded; a malformed one (not JSON, an unknown type, a missing field) fails the returned
+ * {@link Uni} at once, so the channel's dead-letter strategy sends it to the service's dead-letter topic with
+ * the reason: it can never be processed;</li>
  * <li>the event id is recorded for this consumer and the handler's effect applied in <em>one</em>
  * transaction; an id recorded before means a redelivery, and nothing happens.</li>
  * </ol>
  * The handler runs inside that transaction: its database writes and the events it emits through the
- * outbox commit with the record of the event it handled, or not at all. A failure that is not the
- * record's fault (the database unreachable, a conflict) is retried with backoff, five times, before the
- * record is dead-lettered with the reason.
+ * outbox commit with the record of the event it handled, or not at all.
+ *
+ * <p>Any other failure — PostgreSQL or another dependency unreachable, a conflict — is not the record's
+ * fault, and a record is never dead-lettered for it: dead-lettering a SnapshotCompleted would make
+ * retention treat its object as an orphan. The record is tried again with back-off (0.2 s doubling up to
+ * 30 s) until it succeeds. Its channel waits meanwhile (records of a partition stay in order), and the wait
+ * shows: a warning each time, {@code lifeboat_events_consumer_retries_total{consumer}} and
+ * {@code lifeboat_events_consumer_stalled_seconds{consumer}}, and the readiness check
+ * ({@link ConsumersHealth}) once a consumer has waited longer than {@link #STALLED_AFTER}.
  */
 @ApplicationScoped
 public class EventConsumer {
 
-    private static final int RETRIES = 5;
-    private static final java.time.Duration RETRY_FIRST_PAUSE = java.time.Duration.ofMillis(200);
-    private static final java.time.Duration RETRY_LONGEST_PAUSE = java.time.Duration.ofSeconds(5);
+    /** After this long on one record a consumer reports itself not ready. */
+    public static final Duration STALLED_AFTER = Duration.ofSeconds(10);
+    private static final Duration RETRY_FIRST_PAUSE = Duration.ofMillis(200);
+    private static final Duration RETRY_LONGEST_PAUSE = Duration.ofSeconds(30);
     private static final String RECORD_PROCESSED = """
             insert into processed_event (consumer, event_id, type, processed_at) values (?1, ?2, ?3, now())
             on conflict do nothing""";
+
+    /** Consumers waiting on a record: since when, and why. */
+    private final Map<String, Stall> stalled = new ConcurrentHashMap<>();
+    private final MeterRegistry registry;
+
+    /** A consumer waiting for a record it could not process yet. */
+    public record Stall(Instant since, String reason) {
+    }
+
+    public EventConsumer(MeterRegistry registry) {
+        this.registry = registry;
+    }
 
     public Uni<Void> consume(String consumer, ConsumerRecord<?, byte[]> record,
             Function<ReceivedEvent<LifeboatEvent>, Uni<Void>> handler) {
@@ -59,8 +86,35 @@ public class EventConsumer {
                     }
                     return handler.apply(event);
                 }))
-                // A database hiccup is not the event's fault: try again before it goes to the dead-letter topic.
+                .onFailure(failure -> !(failure instanceof MalformedEventException)).invoke(failure -> waiting(consumer, record, event, failure))
                 .onFailure(failure -> !(failure instanceof MalformedEventException)).retry()
-                .withBackOff(RETRY_FIRST_PAUSE, RETRY_LONGEST_PAUSE).atMost(RETRIES);
+                .withBackOff(RETRY_FIRST_PAUSE, RETRY_LONGEST_PAUSE).indefinitely()
+                .invoke(() -> done(consumer));
+    }
+
+    /** The consumers waiting on a record now. */
+    public Map<String, Stall> stalled() {
+        return Map.copyOf(stalled);
+    }
+
+    private void waiting(String consumer, ConsumerRecord<?, byte[]> record, ReceivedEvent<LifeboatEvent> event, Throwable failure) {
+        String reason = Failures.reason(failure, java.util.List.of());
+        Instant now = Instant.now();
+        Stall stall = stalled.compute(consumer, (name, old) -> new Stall(old == null ? now : old.since(), reason));
+        Gauge.builder("lifeboat.events.consumer.stalled.seconds", stalled, all -> {
+            Stall current = all.get(consumer);
+            return current == null ? 0 : Duration.between(current.since(), Instant.now()).toMillis() / 1000.0;
+        }).tag("consumer", consumer).description("How long the consumer has been waiting to process one record (0: not waiting)").register(registry);
+        registry.counter("lifeboat.events.consumer.retries", "consumer", consumer).increment();
+        Log.warnf("%s: %s %s at %s-%d@%d could not be processed (waiting %d s, tried again with back-off, never dead-lettered): %s", consumer,
+                event.type().ceType(), event.id(), record.topic(), record.partition(), record.offset(),
+                Duration.between(stall.since(), Instant.now()).toSeconds(), reason);
+    }
+
+    private void done(String consumer) {
+        Stall stall = stalled.remove(consumer);
+        if (stall != null) {
+            Log.infof("%s: processing again after waiting %d s", consumer, Duration.between(stall.since(), Instant.now()).toSeconds());
+        }
     }
 }
