@@ -28,6 +28,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
 import dev.lifeboat.events.app.NoteService;
+import dev.lifeboat.events.outbox.EventLogRetention;
 import dev.lifeboat.events.outbox.OutboxRelay;
 import dev.lifeboat.events.testing.LocalStackResource;
 import dev.lifeboat.events.testing.TestEvents;
@@ -57,6 +58,8 @@ class EventBackboneIT {
     NoteService notes;
     @Inject
     OutboxRelay relay;
+    @Inject
+    EventLogRetention eventLog;
     @Inject
     AgroalDataSource db;
     @ConfigProperty(name = "kafka.bootstrap.servers")
@@ -193,6 +196,53 @@ class EventBackboneIT {
         assertEquals(1, count("select count(*) from processed_event where event_id = ?::uuid", id.toString()));
         assertEquals(0, TopicProbe.await(bootstrap, DEAD_LETTER, keyed(cluster), 1, Duration.ofSeconds(2)).size());
         RestAssured.given().get("/q/health/ready").then().statusCode(200);
+    }
+
+    /** Published outbox rows and processed-event records older than the retention go; recent or unpublished rows stay. */
+    @Test
+    void theEventLogPrunesOldPublishedRowsAndKeepsRecentAndUnpublishedOnes() throws Exception {
+        String cluster = cluster("prune");
+        Instant now = Instant.now();
+        String payload = new String(EventCodec.encode(new ClusterUpdated(cluster,
+                new ClusterSpec("test", List.of("http://127.0.0.1:2379"), null, null, null, List.of(), false, false))), StandardCharsets.UTF_8);
+        UUID oldSent = UUID.randomUUID();
+        UUID oldUnsent = UUID.randomUUID();
+        UUID recentSent = UUID.randomUUID();
+        try (Connection connection = db.getConnection(); PreparedStatement insert = connection.prepareStatement("""
+                insert into outbox_event (event_id, cluster_id, partition_key, topic, type, source, payload, created_at, sent_at)
+                values (?, ?, ?, ?, ?, 'lifeboat/events-test', ?, ?, ?)""")) {
+            for (Object[] row : new Object[][] {{oldSent, now.minus(Duration.ofDays(40))}, {oldUnsent, null}, {recentSent, now.minus(Duration.ofDays(1))}}) {
+                insert.setObject(1, row[0]);
+                insert.setString(2, cluster);
+                insert.setString(3, cluster);
+                insert.setString(4, Topics.CLUSTER_EVENTS);
+                insert.setString(5, EventType.CLUSTER_UPDATED.ceType());
+                insert.setString(6, payload);
+                insert.setTimestamp(7, java.sql.Timestamp.from(now.minus(Duration.ofDays(40))));
+                insert.setTimestamp(8, row[1] == null ? null : java.sql.Timestamp.from((Instant) row[1]));
+                insert.executeUpdate();
+            }
+        }
+        UUID oldProcessed = UUID.randomUUID();
+        UUID recentProcessed = UUID.randomUUID();
+        try (Connection connection = db.getConnection(); PreparedStatement insert = connection.prepareStatement(
+                "insert into processed_event (consumer, event_id, type, processed_at) values ('prune-test', ?, 'x', ?)")) {
+            insert.setObject(1, oldProcessed);
+            insert.setTimestamp(2, java.sql.Timestamp.from(now.minus(Duration.ofDays(40))));
+            insert.executeUpdate();
+            insert.setObject(1, recentProcessed);
+            insert.setTimestamp(2, java.sql.Timestamp.from(now.minus(Duration.ofDays(1))));
+            insert.executeUpdate();
+        }
+
+        assertTrue(eventLog.prune(now.minus(Duration.ofDays(30))) >= 2);
+
+        assertEquals(0, count("select count(*) from outbox_event where event_id = ?::uuid", oldSent.toString()), "published 40 days ago");
+        assertEquals(1, count("select count(*) from outbox_event where event_id = ?::uuid", oldUnsent.toString()),
+                "not published when the pruning ran: kept (the relay publishes it)");
+        assertEquals(1, count("select count(*) from outbox_event where event_id = ?::uuid", recentSent.toString()));
+        assertEquals(0, count("select count(*) from processed_event where event_id = ?::uuid", oldProcessed.toString()));
+        assertEquals(1, count("select count(*) from processed_event where event_id = ?::uuid", recentProcessed.toString()));
     }
 
     /** An outage of the service's database as the service sees it: no new connection, the open ones closed. */

@@ -19,6 +19,16 @@ public interface EventsConfig {
     /** The outbox relay, which publishes committed outbox rows to Kafka. */
     Relay relay();
 
+    /** How long the event log (published outbox rows, the record of processed events) is kept. */
+    Retention retention();
+
+    interface Retention {
+
+        /** Rows older than this are deleted (hourly); longer than the topics' retention, so that a redelivery is still recognised. */
+        @WithDefault("30d")
+        Duration keep();
+    }
+
     interface Relay {
 
         /** Whether this instance runs a relay. Replicas may all run one: a database lock lets one publish at a time. */
