@@ -37,7 +37,7 @@ import jakarta.enterprise.context.ApplicationScoped;
  * retention treat its object as an orphan. The record is tried again with back-off (0.2 s doubling up to
  * 30 s) until it succeeds. Its channel waits meanwhile (records of a partition stay in order), and the wait
  * shows: a warning each time, {@code lifeboat_events_consumer_retries_total{consumer}} and
- * {@code lifeboat_events_consumer_stalled_seconds{consumer}}, and the readiness check
+ * {@code lifeboat_events_consumer_stalled_seconds{consumer,partition}}, and the readiness check
  * ({@link ConsumersHealth}) once a consumer has waited longer than {@link #STALLED_AFTER}.
  */
 @ApplicationScoped
@@ -51,7 +51,7 @@ public class EventConsumer {
             insert into processed_event (consumer, event_id, type, processed_at) values (?1, ?2, ?3, now())
             on conflict do nothing""";
 
-    /** Consumers waiting on a record: since when, and why. */
+    /** Consumers waiting on a record, by consumer and partition ({@code consumer@topic-partition}): since when, and why. */
     private final Map<String, Stall> stalled = new ConcurrentHashMap<>();
     private final MeterRegistry registry;
 
@@ -89,10 +89,10 @@ public class EventConsumer {
                 .onFailure(failure -> !(failure instanceof MalformedEventException)).invoke(failure -> waiting(consumer, record, event, failure))
                 .onFailure(failure -> !(failure instanceof MalformedEventException)).retry()
                 .withBackOff(RETRY_FIRST_PAUSE, RETRY_LONGEST_PAUSE).indefinitely()
-                .invoke(() -> done(consumer));
+                .invoke(() -> done(stallKey(consumer, record)));
     }
 
-    /** The consumers waiting on a record now. */
+    /** The consumers waiting on a record now, by {@code consumer@topic-partition}: one partition's wait is not hidden by another's progress. */
     public Map<String, Stall> stalled() {
         return Map.copyOf(stalled);
     }
@@ -100,21 +100,27 @@ public class EventConsumer {
     private void waiting(String consumer, ConsumerRecord<?, byte[]> record, ReceivedEvent<LifeboatEvent> event, Throwable failure) {
         String reason = Failures.reason(failure, java.util.List.of());
         Instant now = Instant.now();
-        Stall stall = stalled.compute(consumer, (name, old) -> new Stall(old == null ? now : old.since(), reason));
+        String key = stallKey(consumer, record);
+        Stall stall = stalled.compute(key, (name, old) -> new Stall(old == null ? now : old.since(), reason));
         Gauge.builder("lifeboat.events.consumer.stalled.seconds", stalled, all -> {
-            Stall current = all.get(consumer);
+            Stall current = all.get(key);
             return current == null ? 0 : Duration.between(current.since(), Instant.now()).toMillis() / 1000.0;
-        }).tag("consumer", consumer).description("How long the consumer has been waiting to process one record (0: not waiting)").register(registry);
+        }).tags("consumer", consumer, "partition", record.topic() + "-" + record.partition())
+                .description("How long the consumer has been waiting to process one record of the partition (0: not waiting)").register(registry);
         registry.counter("lifeboat.events.consumer.retries", "consumer", consumer).increment();
         Log.warnf("%s: %s %s at %s-%d@%d could not be processed (waiting %d s, tried again with back-off, never dead-lettered): %s", consumer,
                 event.type().ceType(), event.id(), record.topic(), record.partition(), record.offset(),
                 Duration.between(stall.since(), Instant.now()).toSeconds(), reason);
     }
 
-    private void done(String consumer) {
-        Stall stall = stalled.remove(consumer);
+    private void done(String key) {
+        Stall stall = stalled.remove(key);
         if (stall != null) {
-            Log.infof("%s: processing again after waiting %d s", consumer, Duration.between(stall.since(), Instant.now()).toSeconds());
+            Log.infof("%s: processing again after waiting %d s", key, Duration.between(stall.since(), Instant.now()).toSeconds());
         }
+    }
+
+    private static String stallKey(String consumer, ConsumerRecord<?, byte[]> record) {
+        return consumer + "@" + record.topic() + "-" + record.partition();
     }
 }
