@@ -30,7 +30,7 @@ final class BackupCommand extends Base {
         }
         output.say("backup of " + cluster + " requested: " + requestId);
         Api snapshots = root().snapshots();
-        JsonNode entry = Waiting.until(() -> find(snapshots, cluster, requestId), view -> {
+        JsonNode entry = Waiting.until(() -> answer(snapshots, find(snapshots, cluster, requestId)), view -> {
             String phase = view.path("phase").asText();
             return phase.equals("COMPLETED") || phase.equals("FAILED");
         }, BackupCommand::progress, Waiting.duration(timeout, "--timeout"), "backup " + requestId, output);
@@ -53,6 +53,17 @@ final class BackupCommand extends Base {
             }
         }
         return null;
+    }
+
+    /**
+     * The snapshot that answers the request: its own entry, or, when the request was coalesced into a snapshot that
+     * started after it (requests queued during a pause or an outage become one backup), that snapshot.
+     */
+    private static JsonNode answer(Api snapshots, JsonNode entry) {
+        if (entry == null || !entry.path("phase").asText().equals("COALESCED")) {
+            return entry;
+        }
+        return snapshots.get("/api/v1/snapshots/" + entry.path("coalescedInto").asText());
     }
 
     /** A line for each step the snapshot reached (from its times, so a fast one is not missed). */

@@ -18,6 +18,7 @@ public enum EventType {
     SNAPSHOT_STARTED("lifeboat.snapshot.started.v1", Topics.SNAPSHOT_EVENTS, SnapshotStarted.class),
     SNAPSHOT_COMPLETED("lifeboat.snapshot.completed.v1", Topics.SNAPSHOT_EVENTS, SnapshotCompleted.class),
     SNAPSHOT_FAILED("lifeboat.snapshot.failed.v1", Topics.SNAPSHOT_EVENTS, SnapshotFailed.class),
+    SNAPSHOT_COALESCED("lifeboat.snapshot.coalesced.v1", Topics.SNAPSHOT_EVENTS, SnapshotCoalesced.class),
     SNAPSHOT_DELETED("lifeboat.snapshot.deleted.v1", Topics.SNAPSHOT_EVENTS, SnapshotDeleted.class),
     SNAPSHOT_MISSING("lifeboat.snapshot.missing.v1", Topics.SNAPSHOT_EVENTS, SnapshotMissing.class),
     DELTA_GAP_DETECTED("lifeboat.snapshot.delta-gap.v1", Topics.SNAPSHOT_EVENTS, DeltaGapDetected.class),

@@ -21,11 +21,18 @@ import org.junit.jupiter.api.Test;
 import com.google.common.collect.HashMultimap;
 
 import dev.lifeboat.access.store.S3Config;
+import dev.lifeboat.events.ClusterPaused;
+import dev.lifeboat.events.ClusterResumed;
+import dev.lifeboat.events.EventCodec;
+import dev.lifeboat.events.EventType;
 import dev.lifeboat.events.LifeboatEvent;
+import dev.lifeboat.events.SnapshotCoalesced;
 import dev.lifeboat.events.SnapshotCompleted;
 import dev.lifeboat.events.SnapshotFailed;
 import dev.lifeboat.events.Topics;
 import dev.lifeboat.events.testing.LocalStackResource;
+import dev.lifeboat.events.testing.TestEvents;
+import dev.lifeboat.events.testing.TopicProbe;
 import dev.lifeboat.stack.LocalStack;
 import io.agroal.api.AgroalDataSource;
 import io.etcd.jetcd.ByteSequence;
@@ -130,6 +137,54 @@ class SnapshotRecoveryIT {
                 assertEquals(1, row.getInt(1));
                 assertEquals(2, row.getInt(2));
                 assertEquals("COMPLETED", row.getString(3));
+            }
+        }
+    }
+
+    @Test
+    void requestsQueuedWhileTheClusterIsPausedWaitAndBecomeOneSnapshotAfterResume() throws Exception {
+        String cluster = "paused-" + UUID.randomUUID().toString().substring(0, 8);
+        support.register(cluster, SnapshotTestSupport.spec(etcdEndpoints, null));
+        TestEvents.publish(bootstrap, SnapshotTestSupport.SOURCE, new ClusterPaused(cluster, "restore-under-test"));
+        awaitRow("select count(*) from cluster where id = ? and paused", cluster, 1);
+        List<String> requests = List.of(support.request(cluster), support.request(cluster), support.request(cluster));
+        awaitRow("select count(*) from snapshot where cluster_id = ? and phase = 'PENDING'", cluster, 3);
+        // Ten claim rounds (poll interval 200 ms) pass: a paused cluster's requests are not taken.
+        Thread.sleep(2000);
+        assertEquals(3, count("select count(*) from snapshot where cluster_id = ? and phase = 'PENDING' and started_at is null", cluster),
+                "no snapshot starts while a restore has the cluster paused");
+
+        TestEvents.publish(bootstrap, SnapshotTestSupport.SOURCE, new ClusterResumed(cluster, "restore-under-test", null, null));
+
+        SnapshotCompleted completed = support.awaitCompleted(requests.get(0));
+        List<SnapshotCoalesced> coalesced = TopicProbe.await(bootstrap, Topics.SNAPSHOT_EVENTS, r -> cluster.equals(r.key())
+                && EventType.SNAPSHOT_COALESCED.ceType().equals(TopicProbe.header(r, EventCodec.H_TYPE)), 2, WAIT).stream()
+                .map(r -> (SnapshotCoalesced) EventCodec.decode(r).payload()).toList();
+        assertEquals(List.of(requests.get(1), requests.get(2)), coalesced.stream().map(SnapshotCoalesced::requestId).sorted(
+                java.util.Comparator.comparing(requests::indexOf)).toList(), "the two later requests are answered by the one snapshot");
+        assertTrue(coalesced.stream().allMatch(c -> c.intoSnapshotId().equals(completed.snapshotId())), coalesced.toString());
+        assertEquals(List.of(completed.objectKey()), support.objectsUnder("lifeboat/" + cluster + "/"), "one backup, one object");
+        assertEquals(1, count("select count(*) from snapshot where cluster_id = ? and started_at is not null", cluster), "one snapshot ran");
+        assertEquals(2, count("select count(*) from snapshot where cluster_id = ? and phase = 'COALESCED' and coalesced_into = '"
+                + completed.snapshotId() + "'", cluster));
+    }
+
+    private void awaitRow(String countQuery, String cluster, int expected) throws Exception {
+        Instant deadline = Instant.now().plus(WAIT);
+        while (count(countQuery, cluster) != expected) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new AssertionError("never " + expected + ": " + countQuery);
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private int count(String countQuery, String cluster) throws Exception {
+        try (Connection connection = db.getConnection(); PreparedStatement query = connection.prepareStatement(countQuery)) {
+            query.setString(1, cluster);
+            try (ResultSet row = query.executeQuery()) {
+                row.next();
+                return row.getInt(1);
             }
         }
     }

@@ -23,6 +23,7 @@ import dev.lifeboat.events.RestoreMember;
 import dev.lifeboat.events.RestorePhaseChanged;
 import dev.lifeboat.events.RestoreRequested;
 import dev.lifeboat.events.SnapshotCompleted;
+import dev.lifeboat.events.SnapshotCoalesced;
 import dev.lifeboat.events.SnapshotDeleted;
 import dev.lifeboat.events.SnapshotFailed;
 import dev.lifeboat.events.SnapshotRequested;
@@ -64,6 +65,8 @@ final class Summaries {
             return "delta capture lost changes after revision " + e.lastRevision() + ": " + e.reason();
         } else if (event instanceof SnapshotFailed e) {
             return "snapshot " + e.snapshotId() + " failed: " + e.reason();
+        } else if (event instanceof SnapshotCoalesced e) {
+            return "snapshot request " + e.requestId() + " answered by snapshot " + e.intoSnapshotId() + ", which started after it";
         } else if (event instanceof SnapshotDeleted e) {
             return "snapshot " + e.snapshotId() + " deleted" + (e.reason() == null ? "" : ": " + e.reason());
         } else if (event instanceof ClusterPauseRequested e) {

@@ -6,6 +6,7 @@ import java.util.List;
 
 import dev.lifeboat.events.ClusterSpec;
 import dev.lifeboat.events.EventCodec;
+import dev.lifeboat.events.SnapshotCoalesced;
 import dev.lifeboat.events.SnapshotCompleted;
 import dev.lifeboat.events.SnapshotFailed;
 import dev.lifeboat.events.SnapshotStarted;
@@ -26,9 +27,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 public class Catalog {
 
     private static final String CANDIDATES = """
-            select id from snapshot
-            where phase = 'PENDING' or (phase = 'RUNNING' and claimed_until < now())
-            order by requested_at limit 20 for update skip locked""";
+            select s.id from snapshot s
+            where (s.phase = 'PENDING' or (s.phase = 'RUNNING' and s.claimed_until < now()))
+              and not exists (select 1 from cluster c where c.id = s.cluster_id and c.paused)
+            order by s.requested_at limit 20 for update skip locked""";
 
     private final Outbox outbox;
     private final SnapshotMetrics metrics;
@@ -44,8 +46,10 @@ public class Catalog {
     }
 
     /**
-     * Claims the oldest pending (or abandoned) snapshot whose cluster has none running, for {@code owner}
-     * until {@code until}. Requests for clusters still unknown after {@code grace} fail here.
+     * Claims the oldest pending (or abandoned) snapshot whose cluster has none running and is not paused by a
+     * restore, for {@code owner} until {@code until}. The cluster's other pending requests are coalesced into it:
+     * it starts after each of them was made, so it answers them all (after a pause or an outage, one backup, not
+     * one per missed slot). Requests for clusters still unknown after {@code grace} fail here.
      */
     public Uni<Claim> claimNext(String owner, Duration claimDuration, Duration grace) {
         return Panache.withTransaction(() -> Panache.getSession()
@@ -95,7 +99,24 @@ public class Catalog {
                 ? outbox.emit(new SnapshotStarted(entry.id, entry.requestId, entry.clusterId, entry.kind, null, entry.startedAt),
                         Traces.parent(entry.traceparent))
                 : Uni.createFrom().voidItem();
-        return started.replaceWith(claim);
+        return started.chain(() -> coalesceInto(entry)).replaceWith(claim);
+    }
+
+    /** Ends the cluster's other pending requests as answered by {@code running}, each with its event. */
+    private Uni<Void> coalesceInto(SnapshotEntry running) {
+        return SnapshotEntry.otherPending(running.clusterId, running.kind, running.id).chain(others -> {
+            Uni<Void> chain = Uni.createFrom().voidItem();
+            for (SnapshotEntry other : others) {
+                other.phase = SnapshotPhase.COALESCED;
+                other.coalescedInto = running.id;
+                other.completedAt = Instant.now();
+                other.reason = "coalesced into snapshot " + running.id + ", which started after this request was made";
+                Log.infof("snapshot request %s of cluster %s is answered by snapshot %s", other.requestId, other.clusterId, running.id);
+                chain = chain.chain(() -> outbox.emit(new SnapshotCoalesced(other.id, other.requestId, other.clusterId, running.id,
+                        other.completedAt), Traces.parent(other.traceparent)).replaceWithVoid());
+            }
+            return chain;
+        });
     }
 
     /** Keeps the claim alive while the snapshot runs. */

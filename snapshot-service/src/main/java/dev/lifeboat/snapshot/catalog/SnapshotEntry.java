@@ -82,6 +82,9 @@ public class SnapshotEntry extends PanacheEntityBase {
     public Instant firstEventAt;
     @Column(name = "last_event_at")
     public Instant lastEventAt;
+    /** For a COALESCED entry: the snapshot that answers its request. */
+    @Column(name = "coalesced_into")
+    public String coalescedInto;
     /** The trace of the request (traceparent): the snapshot's spans and events continue it. */
     public String traceparent;
 
@@ -122,6 +125,11 @@ public class SnapshotEntry extends PanacheEntityBase {
     /** Whether another snapshot of the cluster is RUNNING (one at a time per cluster). */
     public static Uni<Boolean> otherRunning(String clusterId, String id) {
         return count("clusterId = ?1 and phase = ?2 and id <> ?3", clusterId, SnapshotPhase.RUNNING, id).map(n -> n > 0);
+    }
+
+    /** The cluster's other PENDING snapshots of {@code kind}: a snapshot starting now answers them too. */
+    public static Uni<List<SnapshotEntry>> otherPending(String clusterId, SnapshotKind kind, String id) {
+        return list("clusterId = ?1 and kind = ?2 and phase = ?3 and id <> ?4", clusterId, kind, SnapshotPhase.PENDING, id);
     }
 
     /** Renews {@code owner}'s claim on a RUNNING snapshot; false when it lost it. */
