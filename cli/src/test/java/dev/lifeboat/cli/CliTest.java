@@ -210,6 +210,27 @@ class CliTest {
     }
 
     @Test
+    void deadLettersAreListedWithTheirReasonAndOneIsReplayedByItsPlace() {
+        answers.put("GET /api/v1/dead-letters?from=0&limit=100", new String[] {"200", "{\"topics\":[\"lifeboat.dead-letter.restore\"],"
+                + "\"topic\":\"lifeboat.dead-letter.restore\",\"records\":[{\"topic\":\"lifeboat.dead-letter.restore\",\"partition\":0,"
+                + "\"offset\":7,\"at\":\"2026-12-05T10:00:00Z\",\"originalTopic\":\"lifeboat.agent-events\",\"type\":\"lifeboat.agent.x.v1\","
+                + "\"key\":\"prod\",\"reason\":\"unknown event type 'lifeboat.agent.x.v1'\"}]}"});
+        Run listed = run("dead-letters", "list", "--service", "restore");
+        assertEquals(0, listed.code(), listed.err());
+        assertTrue(listed.out().contains("lifeboat.agent-events") && listed.out().contains("unknown event type 'lifeboat.agent.x.v1'"), listed.out());
+        assertTrue(listed.out().lines().anyMatch(line -> line.contains(" 7 ")), listed.out());
+
+        answers.put("POST /api/v1/dead-letters/lifeboat.dead-letter.restore/0/7/replay", new String[] {"200",
+                "{\"from\":\"lifeboat.dead-letter.restore/0@7\",\"topic\":\"lifeboat.agent-events\",\"partition\":2,\"offset\":41}"});
+        Run replayed = run("dead-letters", "replay", "--service", "restore", "--topic", "lifeboat.dead-letter.restore", "--offset", "7");
+        assertEquals(0, replayed.code(), replayed.err());
+        assertEquals("replayed lifeboat.dead-letter.restore/0@7 to lifeboat.agent-events-2@41", replayed.out().strip());
+        Run refused = run("dead-letters", "replay", "--service", "restore", "--topic", "../clusters", "--offset", "7");
+        assertEquals(2, refused.code());
+        assertTrue(refused.err().contains("--topic must be a Kafka topic name"), refused.err());
+    }
+
+    @Test
     void anUnreachableServiceExitsWithThreeNamingIt() {
         StringWriter err = new StringWriter();
         int code = Lifeboat.run(new String[] {"cluster", "list", "--scheduler-url", "http://127.0.0.1:1"}, new PrintWriter(new StringWriter()),

@@ -28,6 +28,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
 import dev.lifeboat.events.app.NoteService;
+import dev.lifeboat.events.deadletter.DeadLetters;
 import dev.lifeboat.events.outbox.EventLogRetention;
 import dev.lifeboat.events.outbox.OutboxRelay;
 import dev.lifeboat.events.testing.LocalStackResource;
@@ -165,6 +166,53 @@ class EventBackboneIT {
 
         awaitEffect(cluster, EventType.CLUSTER_REGISTERED, 1);
         assertEquals(0, count("select count(*) from processed_event where event_id = ?::uuid", badJson));
+    }
+
+    @Test
+    void aDeadLetteredRecordIsListedWithItsReasonAndReplayedToTheTopicItCameFrom() throws Throwable {
+        String cluster = cluster("replay");
+        String id = UUID.randomUUID().toString();
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
+                new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(raw(cluster, id, EventType.CLUSTER_REGISTERED.ceType(), "{not json")).get();
+        }
+        assertEquals(1, TopicProbe.await(bootstrap, DEAD_LETTER, keyed(cluster), 1, WAIT).size());
+
+        io.restassured.path.json.JsonPath listed = RestAssured.given().queryParam("topic", DEAD_LETTER).queryParam("limit", 1000)
+                .get("/api/v1/dead-letters").then().statusCode(200).extract().jsonPath();
+        assertEquals(List.of(DEAD_LETTER), listed.getList("topics"), "the service's dead-letter topics, from its channel configuration");
+        Map<String, Object> letter = listed.<Map<String, Object>>getList("records").stream().filter(r -> id.equals(r.get("eventId")))
+                .findFirst().orElseThrow(() -> new AssertionError("the dead-lettered record is listed: " + listed.prettify()));
+        assertEquals(Topics.CLUSTER_EVENTS, letter.get("originalTopic"));
+        assertEquals(cluster, letter.get("key"));
+        assertEquals(EventType.CLUSTER_REGISTERED.ceType(), letter.get("type"));
+        assertTrue(String.valueOf(letter.get("reason")).contains("not valid JSON"), String.valueOf(letter.get("reason")));
+        assertEquals(null, letter.get("body"), "the listing never shows a record's body");
+
+        int partition = (Integer) letter.get("partition");
+        long offset = ((Number) letter.get("offset")).longValue();
+        io.restassured.path.json.JsonPath replayed = RestAssured.given()
+                .post("/api/v1/dead-letters/" + DEAD_LETTER + "/" + partition + "/" + offset + "/replay").then().statusCode(200)
+                .extract().jsonPath();
+        String from = DEAD_LETTER + "/" + partition + "@" + offset;
+        assertEquals(from, replayed.getString("from"));
+        assertEquals(Topics.CLUSTER_EVENTS, replayed.getString("topic"));
+        List<ConsumerRecord<String, byte[]>> again = TopicProbe.await(bootstrap, Topics.CLUSTER_EVENTS,
+                r -> cluster.equals(r.key()) && from.equals(TopicProbe.header(r, DeadLetters.H_REPLAYED_FROM)), 1, WAIT);
+        assertEquals(1, again.size(), "the record is back on the topic it came from");
+        assertEquals(id, TopicProbe.header(again.get(0), EventCodec.H_ID), "with its event id");
+        assertEquals("{not json", new String(again.get(0).value(), StandardCharsets.UTF_8), "and its body");
+        assertEquals(null, TopicProbe.header(again.get(0), "dead-letter-reason"), "without the dead-letter headers");
+        // Still malformed (nothing fixed it): dead-lettered again, naming the replay it came from.
+        List<ConsumerRecord<String, byte[]>> deadAgain = TopicProbe.await(bootstrap, DEAD_LETTER,
+                r -> cluster.equals(r.key()) && from.equals(TopicProbe.header(r, DeadLetters.H_REPLAYED_FROM)), 1, WAIT);
+        assertEquals(1, deadAgain.size());
+
+        RestAssured.given().post("/api/v1/dead-letters/" + DEAD_LETTER + "/" + partition + "/999999999/replay").then().statusCode(404)
+                .body("field", org.hamcrest.Matchers.equalTo("offset"));
+        RestAssured.given().post("/api/v1/dead-letters/lifeboat.snapshot-events/0/0/replay").then().statusCode(404)
+                .body("field", org.hamcrest.Matchers.equalTo("topic"));
+        RestAssured.given().noFilters().get("/api/v1/dead-letters").then().statusCode(401);
     }
 
     /**
