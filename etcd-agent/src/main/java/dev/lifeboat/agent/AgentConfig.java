@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -70,9 +71,24 @@ public interface AgentConfig {
      */
     Optional<String> replayDir();
 
+    /**
+     * Whether etcd's data dir is checked before each start ({@link dev.lifeboat.agent.etcd.DataDirGuard}): a member that
+     * served data is not started on an empty or corrupt data dir. Reads the database once per start.
+     */
+    @WithDefault("true")
+    boolean checkDataDir();
+
     /** How long the pre-restore data dir of a restore that COMPLETED is kept (for rollback) before it is removed. */
     @WithDefault("24h")
     Duration keepPreRestore();
+
+    /**
+     * The most the kept copies of this member's data (pre-restore data dirs of completed restores, data dirs a
+     * rollback replaced) may take together; above it the oldest are released first. A failed restore's pre-restore
+     * data dir is never released.
+     */
+    @WithDefault("16G")
+    MemorySize preRestoreMaxSize();
 
     interface Etcd {
 

@@ -14,7 +14,7 @@ import jakarta.enterprise.event.Observes;
 /**
  * Start: stop an etcd an earlier agent left running, finish or undo what a crash interrupted, then run etcd (without waiting for it to be healthy:
  * a member whose data is broken still needs its agent to take the restore). Every minute: remove
- * pre-restore data dirs whose time is up. Stop: stop etcd with the agent, which is its supervisor.
+ * pre-restore data dirs whose time is up. Every 30 s: record what etcd serves, for the data dir check. Stop: stop etcd with the agent, which is its supervisor.
  */
 @ApplicationScoped
 public class AgentLifecycle {
@@ -39,6 +39,14 @@ public class AgentLifecycle {
             restorer.sweep();
         } catch (RuntimeException e) {
             Log.warnf("cannot remove old pre-restore data dirs: %s", e.getMessage());
+        }
+    }
+
+    /** Every 30 s: while etcd runs, what it serves is recorded, so that a data dir that loses it is not started empty. */
+    @Scheduled(identity = "member-served", every = "30s", delayed = "5s", concurrentExecution = ConcurrentExecution.SKIP)
+    void recordServed() {
+        if (etcd.pid() > 0) {
+            etcd.recordServed();
         }
     }
 

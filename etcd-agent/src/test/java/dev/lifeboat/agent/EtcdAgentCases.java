@@ -22,6 +22,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import dev.lifeboat.agent.etcd.EtcdProcessException;
 import dev.lifeboat.agent.etcd.EtcdSupervisor;
 import dev.lifeboat.agent.member.MemberRestorer;
 import dev.lifeboat.agent.member.RestoreState;
@@ -91,6 +92,56 @@ abstract class EtcdAgentCases {
     }
 
     @Test
+    void aMemberThatServedDataIsNotStartedOnAnEmptyOrCorruptDataDir() throws Exception {
+        etcd.awaitHealthy();
+        Etcdctl.run(endpoint, "put", "/guarded", "kept");
+        etcd.recordServed();
+        etcd.stop();
+        Path dataDir = etcd.dataDir();
+        Path moved = dataDir.resolveSibling(dataDir.getFileName() + ".moved-by-test");
+        Files.move(dataDir, moved);
+        try {
+            etcd.start();
+            assertEquals(-1, etcd.pid(), "etcd is not started on an empty data dir: it would become a new empty cluster");
+            assertTrue(etcd.refusal().contains("has no database (member/snap/db)") && etcd.refusal().contains("new empty cluster"),
+                    etcd.refusal());
+            String readiness = io.restassured.RestAssured.given().get("/q/health/ready").then().statusCode(503).extract().asString();
+            assertTrue(readiness.contains("etcd data dir") && readiness.contains("has no database"), readiness);
+            EtcdProcessException waited = org.junit.jupiter.api.Assertions.assertThrows(EtcdProcessException.class, etcd::awaitHealthy);
+            assertTrue(waited.getMessage().startsWith("etcd was not started: the data dir"), waited.getMessage());
+        } finally {
+            etcd.stop();
+            Files.move(moved, dataDir);
+        }
+
+        Path db = dataDir.resolve("member/snap/db");
+        byte[] metaPages;
+        try (java.nio.channels.FileChannel file = java.nio.channels.FileChannel.open(db, java.nio.file.StandardOpenOption.READ,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer head = java.nio.ByteBuffer.allocate(8192);
+            file.read(head, 0);
+            metaPages = head.array();
+            file.write(java.nio.ByteBuffer.allocate(8192), 0);
+        }
+        try {
+            etcd.start();
+            assertEquals(-1, etcd.pid(), "etcd is not started on a corrupt database");
+            assertTrue(etcd.refusal().contains("is corrupt") && etcd.refusal().contains("no valid meta page"), etcd.refusal());
+        } finally {
+            etcd.stop();
+            try (java.nio.channels.FileChannel file = java.nio.channels.FileChannel.open(db, java.nio.file.StandardOpenOption.WRITE)) {
+                file.write(java.nio.ByteBuffer.wrap(metaPages), 0);
+            }
+        }
+
+        etcd.start();
+        etcd.awaitHealthy();
+        assertNull(etcd.refusal(), "the data dir passes its check again");
+        assertEquals("kept", Etcdctl.get(endpoint, "/guarded"), "the member's data, untouched");
+        io.restassured.RestAssured.given().get("/q/health/ready").then().statusCode(200);
+    }
+
+    @Test
     void aRestoreInterruptedWhileSwappingIsUndoneAndAnswered() throws Exception {
         etcd.awaitHealthy();
         Etcdctl.run(endpoint, "put", "/before/swap", "kept");
@@ -147,12 +198,70 @@ abstract class EtcdAgentCases {
         assertTrue(restored.revision() > 0);
         assertTrue(Files.isDirectory(Path.of(state.asideDir)), "the pre-restore data dir is kept for a rollback");
 
+        Etcdctl.run(endpoint, "put", "/written/after/restore", "3");
+        // A later restore that replaced the member's data stands in the way: only the latest restore rolls back.
+        RestoreState later = state("crash-restored-later", RestoreState.Step.DONE);
+        later.answered = true;
+        states.save(later);
         TestEvents.publish(kafka, "test", new RollbackMember("crash-restored", AgentTestResource.CLUSTER, AgentTestResource.MEMBER, null));
-        MemberRolledBack rolledBack = (MemberRolledBack) answer("crash-restored", EventType.MEMBER_ROLLED_BACK);
+        MemberRolledBack refused = rolledBack("crash-restored", false);
+        assertTrue(refused.reason().contains("restore crash-restored-later replaced member " + AgentTestResource.MEMBER
+                + "'s data after restore crash-restored; only the latest restore rolls back"), refused.reason());
+        assertEquals("3", Etcdctl.get(endpoint, "/written/after/restore"), "nothing changed");
+        later.step = RestoreState.Step.ROLLED_BACK;
+        states.save(later);
+
+        TestEvents.publish(kafka, "test", new RollbackMember("crash-restored", AgentTestResource.CLUSTER, AgentTestResource.MEMBER, null));
+        MemberRolledBack rolledBack = rolledBack("crash-restored", true);
         assertTrue(rolledBack.succeeded(), String.valueOf(rolledBack.reason()));
         etcd.awaitHealthy();
         assertEquals("2", Etcdctl.get(endpoint, "/after/snapshot"), "the pre-restore data is back");
+        assertNull(Etcdctl.get(endpoint, "/written/after/restore"));
         assertFalse(Files.exists(Path.of(state.asideDir)));
+        RestoreState after = states.find("crash-restored").orElseThrow();
+        assertTrue(after.replacedDir.startsWith(dataDir + ".replaced-by-rollback-crash-restored-"), after.replacedDir);
+        assertTrue(Files.isDirectory(Path.of(after.replacedDir, "member", "snap")),
+                "the data the rollback replaced (the restored data and the write after it) is set aside, not deleted: " + after.replacedReleased);
+    }
+
+    @Test
+    void keptCopiesOfTheMembersDataStayWithinTheirSizeLimitOldestReleasedFirst() throws Exception {
+        // pre-restore-max-size is 200M in tests: three 80 MB copies are 40 MB too many.
+        List<Path> asides = new java.util.ArrayList<>();
+        for (int i = 1; i <= 3; i++) {
+            Path aside = etcd.dataDir().resolveSibling(etcd.dataDir().getFileName() + ".pre-restore-sized-" + i);
+            Files.createDirectories(aside.resolve("member/snap"));
+            try (java.io.RandomAccessFile db = new java.io.RandomAccessFile(aside.resolve("member/snap/db").toFile(), "rw")) {
+                db.setLength(80L << 20);
+            }
+            RestoreState state = state("sized-" + i, RestoreState.Step.DONE);
+            state.receivedAt = Instant.now().minusSeconds(60 - i);
+            state.asideDir = aside.toString();
+            state.answered = true;
+            states.save(state);
+            asides.add(aside);
+        }
+        try {
+            restorer.sweep();
+
+            assertFalse(Files.exists(asides.get(0)), "the oldest copy is released");
+            RestoreState oldest = states.find("sized-1").orElseThrow();
+            assertTrue(oldest.asideRemoved);
+            assertTrue(oldest.asideReleased.contains("above pre-restore-max-size (209715200 bytes)"), oldest.asideReleased);
+            assertTrue(Files.exists(asides.get(2)), "the newest copy is kept");
+            assertNull(states.find("sized-3").orElseThrow().asideReleased);
+        } finally {
+            for (Path aside : asides) {
+                if (!Files.exists(aside)) {
+                    continue;
+                }
+                try (var files = Files.walk(aside)) {
+                    for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                        Files.delete(file);
+                    }
+                }
+            }
+        }
     }
 
     @Test
@@ -215,9 +324,9 @@ abstract class EtcdAgentCases {
         while (states.find("completed-one").orElseThrow().sagaCompletedAt == null && Instant.now().isBefore(deadline)) {
             Thread.sleep(100);
         }
-        Thread.sleep(1100);
+        Thread.sleep(5100);
         restorer.sweep();
-        assertFalse(Files.exists(aside), "removed keep-pre-restore (1 s here) after the restore completed");
+        assertFalse(Files.exists(aside), "removed keep-pre-restore (5 s here) after the restore completed");
         assertTrue(states.find("completed-one").orElseThrow().asideRemoved);
     }
 
@@ -241,6 +350,16 @@ abstract class EtcdAgentCases {
         }, 1, Duration.ofSeconds(60));
         assertEquals(1, found.size(), "one " + type.ceType() + " for restore " + restoreId);
         return EventCodec.decode(found.get(0)).payload();
+    }
+
+    /** The MemberRolledBack of a restore that succeeded, or failed ({@code succeeded} false). */
+    private MemberRolledBack rolledBack(String restoreId, boolean succeeded) {
+        List<ConsumerRecord<String, byte[]>> found = TopicProbe.await(kafka, Topics.AGENT_EVENTS, record -> {
+            LifeboatEvent event = EventCodec.decode(record).payload();
+            return event instanceof MemberRolledBack answer && answer.restoreId().equals(restoreId) && answer.succeeded() == succeeded;
+        }, 1, Duration.ofSeconds(60));
+        assertEquals(1, found.size(), "a MemberRolledBack (succeeded " + succeeded + ") for restore " + restoreId);
+        return (MemberRolledBack) EventCodec.decode(found.get(0)).payload();
     }
 
     private static String restoreIdOf(LifeboatEvent event) {

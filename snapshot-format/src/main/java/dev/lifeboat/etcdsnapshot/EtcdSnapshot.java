@@ -101,6 +101,21 @@ public final class EtcdSnapshot implements Closeable {
         return status;
     }
 
+    /**
+     * Checks a member's database (a data dir's {@code member/snap/db}, which has no trailer) as {@link #verify()} checks a
+     * snapshot, without the trailer: every page of every bucket is consistent, every stored key-value decodes, and the
+     * {@code key} and {@code meta} buckets exist.
+     *
+     * @throws SnapshotFormatException naming the first problem found
+     */
+    public SnapshotStatus checkDatabase() {
+        SnapshotStatus status = status();
+        requireBucket("key");
+        requireBucket("meta");
+        forEachHistory((revision, kv) -> { });
+        return status;
+    }
+
     private void requireBucket(String name) {
         if (!bolt.forEachInBucket(name, (key, value) -> { })) {
             throw new SnapshotFormatException(Problem.NOT_ETCD, "not an etcd snapshot: bucket '" + name + "' is missing");

@@ -34,16 +34,20 @@ public class EtcdSupervisor {
 
     private final AgentConfig config;
     private final AgentConfig.Etcd etcd;
+    private final DataDirGuard guard;
     private final HttpClient http;
     private Process process;
+    /** Why the data dir check keeps etcd from starting; null when it passed. */
+    private String refusal;
     private boolean wanted;
     private int restarts;
     private Instant startedAt;
     private String lastExit;
     private Thread watcher;
 
-    public EtcdSupervisor(AgentConfig config) {
+    public EtcdSupervisor(AgentConfig config, DataDirGuard guard) {
         this.config = config;
+        this.guard = guard;
         this.etcd = config.etcd();
         HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2));
         tlsFiles().ifPresent(files -> client.sslContext(PemTls.clientContext(files[0], files[1], files[2])));
@@ -65,13 +69,16 @@ public class EtcdSupervisor {
         return Optional.of(new Path[] {Path.of(tls.caFile().get()), Path.of(tls.certFile().get()), Path.of(tls.keyFile().get())});
     }
 
-    /** Starts etcd unless it runs; does not wait for it to be healthy. */
+    /**
+     * Starts etcd unless it runs; does not wait for it to be healthy. When the data dir check refuses, etcd stays
+     * stopped, the reason is reported, and the check runs again with back-off until it passes.
+     */
     public synchronized void start() {
         wanted = true;
         if (process != null && process.isAlive()) {
             return;
         }
-        launch();
+        checkAndLaunch();
         if (watcher == null) {
             watcher = new Thread(this::watch, "etcd-watcher");
             watcher.setDaemon(true);
@@ -83,6 +90,29 @@ public class EtcdSupervisor {
     public void startAndAwaitHealthy() {
         start();
         awaitHealthy();
+    }
+
+    /** Launches etcd if the data dir passes its check; otherwise records why not (and leaves no process). */
+    private void checkAndLaunch() {
+        String refused = guard.check(dataDir()).orElse(null);
+        if (refused != null) {
+            if (!refused.equals(refusal)) {
+                Log.errorf("etcd member %s is not started: %s", config.memberName(), refused);
+            }
+            refusal = refused;
+            process = null;
+            return;
+        }
+        if (refusal != null) {
+            Log.infof("etcd member %s: the data dir passes its check now; starting etcd", config.memberName());
+        }
+        refusal = null;
+        launch();
+    }
+
+    /** Why etcd is kept from starting (the data dir check), or null. */
+    public synchronized String refusal() {
+        return refusal;
     }
 
     private void launch() {
@@ -175,6 +205,17 @@ public class EtcdSupervisor {
                 current = process;
             }
             try {
+                if (current == null) {
+                    // The data dir check refused: look again after a while (the operator may fix it, a restore replaces it).
+                    Thread.sleep(backoff.toMillis());
+                    synchronized (this) {
+                        if (wanted && process == null) {
+                            checkAndLaunch();
+                        }
+                    }
+                    backoff = Backoff.doubled(backoff, config.restartMaxBackoff());
+                    continue;
+                }
                 int code = current.waitFor();
                 synchronized (this) {
                     if (!wanted || current != process) {
@@ -196,7 +237,7 @@ public class EtcdSupervisor {
                 synchronized (this) {
                     if (wanted && (process == current)) {
                         restarts++;
-                        launch();
+                        checkAndLaunch();
                     }
                 }
                 backoff = Backoff.doubled(backoff, config.restartMaxBackoff());
@@ -225,10 +266,15 @@ public class EtcdSupervisor {
             if (current != null && !current.isAlive() && !wanted) {
                 throw new EtcdProcessException("etcd is stopped");
             }
+            String refused = refusal();
+            if (refused != null) {
+                throw new EtcdProcessException("etcd was not started: " + refused);
+            }
             try {
                 HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(etcd.clientUrl() + "/health"))
                         .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
                 if (response.statusCode() == 200 && response.body().contains("\"true\"")) {
+                    recordServed();
                     return;
                 }
                 last = "/health answered " + response.statusCode() + " " + response.body().strip();
@@ -247,6 +293,15 @@ public class EtcdSupervisor {
         }
         throw new EtcdProcessException("etcd member " + config.memberName() + " was not healthy within " + config.healthTimeout().toSeconds()
                 + " s (" + last + "; " + (lastExit == null ? "" : "last exit: " + lastExit + "; ") + "log: " + logFile() + ")");
+    }
+
+    /** Records that etcd serves the member's data (for the data dir check); a status that cannot be read is left for next time. */
+    public void recordServed() {
+        try {
+            guard.recordServed(status());
+        } catch (EtcdProcessException e) {
+            Log.debugf("cannot record what etcd serves: %s", e.getMessage());
+        }
     }
 
     /** The member's revision and cluster id as etcd reports them (its JSON gateway's maintenance status). */
@@ -281,6 +336,7 @@ public class EtcdSupervisor {
         view.put("restarts", restarts);
         view.put("startedAt", startedAt);
         view.put("lastExit", lastExit);
+        view.put("refusal", refusal);
         view.put("dataDir", dataDir().toString());
         view.put("clientUrl", etcd.clientUrl());
         return view;

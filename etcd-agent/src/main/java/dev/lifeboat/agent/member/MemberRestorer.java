@@ -56,10 +56,12 @@ public class MemberRestorer {
     private final StateFiles states;
     private final Replies replies;
     private final DeltaReplay replay;
+    private final PreRestoreCopies copies;
     private final ReentrantLock lock = new ReentrantLock();
 
     public MemberRestorer(AgentConfig config, EtcdSupervisor etcd, RestoreTool tool, SnapshotDownload download, StateFiles states,
-            Replies replies, DeltaReplay replay) {
+            Replies replies, DeltaReplay replay, PreRestoreCopies copies) {
+        this.copies = copies;
         this.config = config;
         this.etcd = etcd;
         this.tool = tool;
@@ -112,6 +114,7 @@ public class MemberRestorer {
                 return;
             }
             finish(state);
+            releaseCopies();
         } finally {
             lock.unlock();
         }
@@ -188,6 +191,7 @@ public class MemberRestorer {
     private void undo(RestoreState state, String why) {
         try {
             putAsideBack(state);
+            state.asideDir = null;
             deleteTree(staging(state));
             deleteTree(scratch(state));
             deleteQuietly(snapshotFile(state));
@@ -195,18 +199,47 @@ public class MemberRestorer {
             state.dataChanged = false;
             state.failure = why + "; the member's data was not changed";
         } catch (RuntimeException e) {
+            // The previous data dir stays where it is and is named: it is the member's data, and a rollback needs it.
             state.dataChanged = true;
-            state.failure = why + "; putting the previous data dir back failed too: " + reason(e);
+            state.failure = why + "; putting the previous data dir back failed too: " + reason(e)
+                    + (state.asideDir == null ? "" : "; it is kept at " + state.asideDir);
         }
         state.step = RestoreState.Step.FAILED;
-        state.asideDir = null;
         state.answered = false;
         states.save(state);
         Log.warnf("restore %s: member %s not restored: %s", state.restoreId, state.memberName, state.failure);
         answer(state);
     }
 
-    /** Puts the pre-restore data dir back where it was, when it was moved; the restored data dir goes. */
+    /**
+     * Rollback: puts the pre-restore data dir back and sets the data dir it replaces aside (the restored data and
+     * every write since), never deleting it. Each rename is recorded first, so a crash in between is finished by
+     * running this again.
+     */
+    private void swapBack(RestoreState state) {
+        if (state.asideDir == null || !Files.isDirectory(Path.of(state.asideDir))) {
+            return;
+        }
+        etcd.stop();
+        Path dataDir = etcd.dataDir();
+        if (state.replacedDir == null) {
+            state.replacedDir = dataDir.resolveSibling(dataDir.getFileName() + ".replaced-by-rollback-" + Ids.require(state.restoreId, "restoreId")
+                    + "-" + ASIDE_TIME.format(Instant.now())).toString();
+            states.save(state);
+        }
+        try {
+            if (Files.exists(dataDir)) {
+                Files.move(dataDir, Path.of(state.replacedDir), StandardCopyOption.ATOMIC_MOVE);
+            }
+            Files.move(Path.of(state.asideDir), dataDir, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new MemberRestoreException("cannot put " + state.asideDir + " back as " + dataDir + " (the data it replaces goes to "
+                    + state.replacedDir + "): " + e.getMessage());
+        }
+        Log.infof("restore %s: the data dir the rollback replaced is kept at %s", state.restoreId, state.replacedDir);
+    }
+
+    /** Undo of a restore that failed before its data was served: the pre-restore data dir goes back, the restored one goes. */
     private void putAsideBack(RestoreState state) {
         if (state.asideDir == null || !Files.isDirectory(Path.of(state.asideDir))) {
             return;
@@ -237,10 +270,18 @@ public class MemberRestorer {
                 answer(state);
                 return;
             }
+            var later = states.all().stream().filter(other -> other.receivedAt.isAfter(state.receivedAt) && stands(other)).findFirst();
+            if (later.isPresent()) {
+                replies.send(new MemberRolledBack(command.restoreId(), command.clusterId(), command.memberName(), false, "restore "
+                        + later.get().restoreId + " replaced member " + command.memberName() + "'s data after restore " + command.restoreId()
+                        + "; only the latest restore rolls back", Instant.now()), command.restoreId() + "/" + command.memberName() + "/later");
+                return;
+            }
             if (state.asideDir == null || state.asideRemoved || !Files.isDirectory(Path.of(state.asideDir))) {
                 boolean untouched = state.asideDir == null;
                 state.step = untouched ? RestoreState.Step.ROLLED_BACK : RestoreState.Step.ROLLING_BACK;
-                state.rollbackFailure = untouched ? null : "the pre-restore data dir " + state.asideDir + " is gone (removed after the restore completed)";
+                state.rollbackFailure = untouched ? null : "the pre-restore data dir " + state.asideDir + " is gone ("
+                        + (state.asideReleased == null ? "removed after the restore completed" : "released: " + state.asideReleased) + ")";
                 state.note = untouched ? "nothing to roll back: the restore did not change this member" : state.note;
                 state.answered = false;
                 states.save(state);
@@ -258,9 +299,10 @@ public class MemberRestorer {
 
     private void completeRollback(RestoreState state) {
         try {
-            putAsideBack(state);
+            swapBack(state);
             state.asideDir = null;
             etcd.startAndAwaitHealthy();
+            state.rolledBackAt = state.replacedDir == null ? null : Instant.now();
             state.step = RestoreState.Step.ROLLED_BACK;
             state.rollbackFailure = null;
             Log.infof("restore %s rolled back: member %s serves its pre-restore data again", state.restoreId, state.memberName);
@@ -271,6 +313,25 @@ public class MemberRestorer {
         state.answered = false;
         states.save(state);
         answer(state);
+        releaseCopies();
+    }
+
+    /** Keeps the copies of the member's data within their time and size; a failure here is only logged (the sweep tries again). */
+    private void releaseCopies() {
+        try {
+            copies.release();
+        } catch (RuntimeException e) {
+            Log.warnf("cannot release old copies of member data: %s", e.getMessage());
+        }
+    }
+
+    /** Whether a restore's data is what the member has now: it replaced the data dir and was not rolled back. */
+    private static boolean stands(RestoreState state) {
+        return switch (state.step) {
+            case RESTORED, DONE, ROLLING_BACK -> true;
+            case FAILED -> !Boolean.FALSE.equals(state.dataChanged);
+            default -> false;
+        };
     }
 
     /**
@@ -324,23 +385,13 @@ public class MemberRestorer {
         }
     }
 
-    /** Removes pre-restore data dirs of completed restores older than {@code keep-pre-restore}. */
+    /** Removes the kept copies of the member's data whose time is up, and the oldest while they are above their size limit. */
     public void sweep() {
         if (!lock.tryLock()) {
             return;
         }
         try {
-            Instant limit = Instant.now().minus(config.keepPreRestore());
-            for (RestoreState state : states.all()) {
-                if (state.step == RestoreState.Step.DONE && state.sagaCompletedAt != null && state.sagaCompletedAt.isBefore(limit)
-                        && state.asideDir != null && !state.asideRemoved) {
-                    deleteTree(Path.of(state.asideDir));
-                    state.asideRemoved = true;
-                    states.save(state);
-                    Log.infof("restore %s completed %s ago: removed its pre-restore data dir %s", state.restoreId, config.keepPreRestore(),
-                            state.asideDir);
-                }
-            }
+            copies.release();
         } finally {
             lock.unlock();
         }

@@ -69,4 +69,12 @@ public class RestoreState {
     /** When the restore saga reported COMPLETED: the aside dir is removed {@code keep-pre-restore} after it. */
     public Instant sagaCompletedAt;
     public boolean asideRemoved;
+    /** Why the pre-restore data dir was removed: its time was up, or the copies were above their size limit. */
+    public String asideReleased;
+    /** Where a rollback set aside the data dir it replaced (the restored data and the writes since); null before. */
+    public String replacedDir;
+    /** When the rollback put the pre-restore data dir back: the replaced data dir's time runs from here. */
+    public Instant rolledBackAt;
+    /** Why the replaced data dir was removed; null while it is kept. */
+    public String replacedReleased;
 }

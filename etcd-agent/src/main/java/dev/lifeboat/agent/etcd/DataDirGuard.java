@@ -1,0 +1,104 @@
+package dev.lifeboat.agent.etcd;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.Optional;
+
+import dev.lifeboat.agent.AgentConfig;
+import dev.lifeboat.etcdsnapshot.EtcdSnapshot;
+import dev.lifeboat.etcdsnapshot.SnapshotFormatException;
+import dev.lifeboat.events.EventCodec;
+import io.quarkus.logging.Log;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * Keeps etcd from starting on a data dir that lost the member's data. etcd started with
+ * {@code --initial-cluster-state new} on an empty data dir becomes a new, empty cluster: a member whose disk was
+ * wiped or replaced would serve nothing, and with one member the cluster's data would be gone. So:
+ * <ul>
+ * <li>once etcd served healthy, the agent records that the member holds data ({@code member-served.json} in its
+ * state dir: the etcd cluster id, the revision, when);</li>
+ * <li>before every start it checks the data dir: a member that served data must have a database
+ * ({@code member/snap/db}), and the database must be a consistent etcd bbolt file (every page, bucket and
+ * key-value readable; snapshot-format does what {@code etcdutl snapshot status} reads);</li>
+ * <li>when the check fails etcd is not started; the reason is what the agent reports (readiness, {@code GET
+ * /api/v1/member}) until the data dir is fixed or restored (a REPLACE restore writes a new one), then etcd starts.
+ * A new member (never served) may start on an empty dir.</li>
+ * </ul>
+ */
+@ApplicationScoped
+public class DataDirGuard {
+
+    /** What the agent last saw the member serve. */
+    public record Served(String clusterId, String memberName, String etcdClusterId, long revision, Instant at) {
+    }
+
+    private final AgentConfig config;
+
+    public DataDirGuard(AgentConfig config) {
+        this.config = config;
+    }
+
+    /** Why etcd must not start on {@code dataDir}, or empty when it may. */
+    public Optional<String> check(Path dataDir) {
+        if (!config.checkDataDir()) {
+            return Optional.empty();
+        }
+        Optional<Served> served = served();
+        Path db = dataDir.resolve("member/snap/db");
+        if (!Files.isRegularFile(db)) {
+            return served.map(s -> "the data dir " + dataDir + " has no database (member/snap/db), but member " + s.memberName()
+                    + " served etcd cluster " + s.etcdClusterId() + " up to revision " + s.revision() + " (seen " + s.at() + "): started "
+                    + "on it, etcd would become a new empty cluster. Restore the member (lifeboat restore --mode REPLACE), or put its data "
+                    + "dir back; to start it empty on purpose, delete " + servedFile());
+        }
+        long started = System.nanoTime();
+        try (EtcdSnapshot database = EtcdSnapshot.open(db)) {
+            database.checkDatabase();
+        } catch (SnapshotFormatException e) {
+            return Optional.of("the database " + db + " is corrupt (" + e.getMessage() + "); etcd is not started on it. Restore the "
+                    + "member (lifeboat restore --mode REPLACE), which sets this data dir aside");
+        }
+        Log.debugf("data dir %s checked in %d ms", dataDir, (System.nanoTime() - started) / 1_000_000);
+        return Optional.empty();
+    }
+
+    /** What the member was last seen serving, if it ever served. */
+    public Optional<Served> served() {
+        Path file = servedFile();
+        if (!Files.exists(file)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(EventCodec.json().readValue(file.toFile(), Served.class));
+        } catch (IOException e) {
+            // A record that cannot be read still says the member served: refuse an empty dir rather than start it blank.
+            return Optional.of(new Served(config.clusterId(), config.memberName(), "(unreadable record)", 0, Instant.EPOCH));
+        }
+    }
+
+    /** Records that etcd serves the member's data (written atomically; only when something changed). */
+    public void recordServed(EtcdSupervisor.Status status) {
+        Optional<Served> before = served();
+        if (before.isPresent() && before.get().etcdClusterId().equals(status.clusterId()) && before.get().revision() == status.revision()) {
+            return;
+        }
+        Served now = new Served(config.clusterId(), config.memberName(), status.clusterId(), status.revision(), Instant.now());
+        Path file = servedFile();
+        try {
+            Files.createDirectories(file.getParent());
+            Path written = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.write(written, EventCodec.json().writeValueAsBytes(now));
+            Files.move(written, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            Log.warnf("cannot record that member %s serves data (%s): %s", config.memberName(), file, e.getMessage());
+        }
+    }
+
+    private Path servedFile() {
+        return Path.of(config.stateDir().orElse(config.etcd().dataDir() + ".agent")).toAbsolutePath().resolve("member-served.json");
+    }
+}
