@@ -21,6 +21,7 @@ public enum EventType {
     SNAPSHOT_COALESCED("lifeboat.snapshot.coalesced.v1", Topics.SNAPSHOT_EVENTS, SnapshotCoalesced.class),
     SNAPSHOT_DELETED("lifeboat.snapshot.deleted.v1", Topics.SNAPSHOT_EVENTS, SnapshotDeleted.class),
     SNAPSHOT_MISSING("lifeboat.snapshot.missing.v1", Topics.SNAPSHOT_EVENTS, SnapshotMissing.class),
+    SNAPSHOT_FOUND("lifeboat.snapshot.found.v1", Topics.SNAPSHOT_EVENTS, SnapshotFound.class),
     DELTA_GAP_DETECTED("lifeboat.snapshot.delta-gap.v1", Topics.SNAPSHOT_EVENTS, DeltaGapDetected.class),
     CLUSTER_REGISTERED("lifeboat.cluster.registered.v1", Topics.CLUSTER_EVENTS, ClusterRegistered.class),
     CLUSTER_UPDATED("lifeboat.cluster.updated.v1", Topics.CLUSTER_EVENTS, ClusterUpdated.class),

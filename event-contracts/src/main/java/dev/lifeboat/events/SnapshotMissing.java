@@ -2,8 +2,13 @@ package dev.lifeboat.events;
 
 import java.time.Instant;
 
-/** retention-service found a Completed snapshot whose object is gone from the bucket: it is no backup any more. */
-public record SnapshotMissing(String snapshotId, String clusterId, String bucket, String objectKey, Instant detectedAt)
+/**
+ * retention-service found a Completed snapshot whose object is gone from the bucket, or is not the size the catalog
+ * records (truncated or replaced): it is no backup any more, until a {@link SnapshotFound}.
+ *
+ * @param reason what was found, for people (absent in events written before it was added)
+ */
+public record SnapshotMissing(String snapshotId, String clusterId, String bucket, String objectKey, Instant detectedAt, String reason)
         implements LifeboatEvent {
 
     public SnapshotMissing {

@@ -168,6 +168,7 @@ abstract class ReplaceRestoreCases {
             before = everything(etcd);
         }
         String snapshot = given().get("/api/v1/restores?cluster=trio").then().statusCode(200).extract().path("[0].snapshot");
+        String earlier = given().get("/api/v1/restores?cluster=trio").then().statusCode(200).extract().path("[0].id");
         Files.writeString(Path.of(breakTrio2), "break");
         String id;
         try {
@@ -187,6 +188,10 @@ abstract class ReplaceRestoreCases {
             Files.deleteIfExists(Path.of(breakTrio2));
         }
 
+        String refused = given().post("/api/v1/restores/" + earlier + "/rollback").then().statusCode(409).body("field", equalTo("id"))
+                .extract().path("error");
+        assertTrue(refused.contains("restore " + id + " (REPLACE") && refused.contains("only the latest restore of a cluster can be rolled back"),
+                "an earlier restore does not roll back over a later one: " + refused);
         given().post("/api/v1/restores/" + id + "/rollback").then().statusCode(202).body("rollback.state", equalTo("REQUESTED"));
         JsonPath view = awaitRollback(id);
         assertEquals("ROLLED_BACK", view.getString("rollback.state"), view.prettify());
@@ -197,6 +202,10 @@ abstract class ReplaceRestoreCases {
             }
         }
         assertFalse(support.paused("trio"), "the cluster is resumed after the rollback");
+        try (var dirs = Files.list(Path.of(agentsDir))) {
+            assertEquals(3, dirs.filter(dir -> dir.getFileName().toString().matches("trio-\\d\\.replaced-by-rollback-.*")).count(),
+                    "each member's data the rollback replaced is set aside, not deleted");
+        }
         given().post("/api/v1/restores/" + id + "/rollback").then().statusCode(202).body("rollback.state", equalTo("ROLLED_BACK"));
     }
 

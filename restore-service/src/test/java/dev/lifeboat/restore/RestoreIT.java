@@ -37,6 +37,8 @@ import dev.lifeboat.events.EventType;
 import dev.lifeboat.events.RestoreMode;
 import dev.lifeboat.events.RestoreRequested;
 import dev.lifeboat.events.SnapshotCompleted;
+import dev.lifeboat.events.SnapshotFound;
+import dev.lifeboat.events.SnapshotMissing;
 import dev.lifeboat.events.Topics;
 import dev.lifeboat.events.testing.TestEvents;
 import dev.lifeboat.events.testing.TopicProbe;
@@ -302,11 +304,7 @@ class RestoreIT {
             put(etcd, numbered(root, 20, "v"));
             SnapshotCompleted real = support.backUp(cluster);
             // The same object, announced as encrypted with k2: a key that cannot decrypt it.
-            String wrong = "badkey" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
-            TestEvents.publish(bootstrap, "snapshot-service", new SnapshotCompleted(wrong, "req-" + wrong, cluster, real.kind(), real.revision(),
-                    null, real.bucket(), real.objectKey(), real.rawSize(), real.storedSize(), real.rawSha256(), real.storedSha256(),
-                    real.compression(), "k2", real.etcdVersion(), real.startedAt(), real.completedAt(), null, null));
-            support.awaitRow("select count(*) from snapshot where id = ?", wrong);
+            String wrong = announceCopyOf(real, "badkey", "k2", real.completedAt());
             put(etcd, Map.of(root + "0000", "changed"));
 
             String id = start("{\"cluster\": \"" + cluster + "\", \"snapshot\": \"" + wrong + "\"}");
@@ -320,6 +318,48 @@ class RestoreIT {
             assertFalse(support.paused(cluster), "resumed");
             assertEquals(List.of("pause " + id, "resume " + id), RestoreHooks.calls());
         }
+    }
+
+    /** Retention found the newest snapshot's object gone: {@code latest} restores the newest intact one and says so; found again, it is used. */
+    @Test
+    void latestPassesOverASnapshotWhoseObjectIsMissingUntilItIsFoundAgain() throws Exception {
+        try (Client etcd = RestoreTestSupport.etcd(endpoints)) {
+            put(etcd, numbered(root, 10, "v"));
+            SnapshotCompleted intact = support.backUp(cluster);
+            String newer = announceCopyOf(intact, "newer", intact.encryptionKeyId(), intact.completedAt().plusSeconds(60));
+            TestEvents.publish(bootstrap, "retention-service", new SnapshotMissing(newer, cluster, intact.bucket(), "lifeboat/" + cluster
+                    + "/full/gone.db", java.time.Instant.now(), "its object is gone from the bucket"));
+            support.awaitRow("select count(*) from snapshot where id = ? and missing", newer);
+
+            String id = start("{\"cluster\": \"" + cluster + "\", \"dryRun\": true}");
+            JsonPath view = awaitEnd(id);
+            assertEquals(intact.snapshotId(), view.getString("snapshot"), view.prettify());
+            assertEquals("COMPLETED", view.getString("phase"), view.prettify());
+            assertTrue(view.getString("note").startsWith("latest: restoring snapshot " + intact.snapshotId() + ", the newest intact one; "
+                    + "passed over snapshot " + newer + " (its object is gone from the bucket)"), view.getString("note"));
+            given().contentType(ContentType.JSON).body("{\"cluster\": \"" + cluster + "\", \"snapshot\": \"" + newer + "\"}")
+                    .post("/api/v1/restores").then().statusCode(409).body("field", equalTo("snapshot"))
+                    .body("error", containsString("its object is gone from the bucket"));
+
+            TestEvents.publish(bootstrap, "retention-service", new SnapshotFound(newer, cluster, intact.bucket(), intact.objectKey(),
+                    java.time.Instant.now()));
+            support.awaitRow("select count(*) from snapshot where id = ? and not missing", newer);
+            String again = start("{\"cluster\": \"" + cluster + "\", \"dryRun\": true}");
+            assertEquals(newer, awaitEnd(again).getString("snapshot"), "found again, the newest is latest again");
+        }
+    }
+
+    /**
+     * Announces another snapshot of the cluster on the same object as {@code real}, as encrypted with {@code keyId} and
+     * completed at {@code completedAt}; returns its id once restore-service knows it.
+     */
+    private String announceCopyOf(SnapshotCompleted real, String prefix, String keyId, java.time.Instant completedAt) throws Exception {
+        String id = prefix + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        TestEvents.publish(bootstrap, "snapshot-service", new SnapshotCompleted(id, "req-" + id, cluster, real.kind(), real.revision(), null,
+                real.bucket(), real.objectKey(), real.rawSize(), real.storedSize(), real.rawSha256(), real.storedSha256(), real.compression(), keyId,
+                real.etcdVersion(), real.startedAt(), completedAt, null, null));
+        support.awaitRow("select count(*) from snapshot where id = ?", id);
+        return id;
     }
 
     /** Six requests for one cluster at the same moment: one accepted, five 409 naming the rule, never a 500. */

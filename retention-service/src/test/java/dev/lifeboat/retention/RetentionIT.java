@@ -33,6 +33,7 @@ import dev.lifeboat.events.RestorePhaseChanged;
 import dev.lifeboat.events.RetentionSpec;
 import dev.lifeboat.events.SnapshotCompleted;
 import dev.lifeboat.events.SnapshotDeleted;
+import dev.lifeboat.events.SnapshotFound;
 import dev.lifeboat.events.SnapshotKind;
 import dev.lifeboat.events.SnapshotMissing;
 import dev.lifeboat.events.Topics;
@@ -127,12 +128,12 @@ class RetentionIT {
 
     private void full(String id, long revision, Instant at, String chain) throws Exception {
         TestEvents.publish(bootstrap, "snapshot-service", new SnapshotCompleted(id, "req-" + id, cluster, SnapshotKind.FULL, revision, null,
-                bucket, object("full", id), 1000, 10, "a".repeat(64), "b".repeat(64), "none", null, "3.4.30", at.minusSeconds(10), at, chain, null));
+                bucket, object("full", id), 1000, ("object " + id).length(), "a".repeat(64), "b".repeat(64), "none", null, "3.4.30", at.minusSeconds(10), at, chain, null));
     }
 
     private void delta(String id, String chain, String base, long first, long last, Instant at) throws Exception {
         TestEvents.publish(bootstrap, "snapshot-service", new SnapshotCompleted(id, "delta-" + id, cluster, SnapshotKind.DELTA, last, first,
-                bucket, object("delta", id), 1000, 10, "a".repeat(64), "b".repeat(64), "none", null, null, at.minusSeconds(60), at, chain,
+                bucket, object("delta", id), 1000, ("object " + id).length(), "a".repeat(64), "b".repeat(64), "none", null, null, at.minusSeconds(60), at, chain,
                 new SnapshotCompleted.DeltaFacts(base, last - first + 1, at.minusSeconds(60), at.minusSeconds(1))));
     }
 
@@ -239,6 +240,31 @@ class RetentionIT {
         Thread.sleep(3500);
         given().post("/api/v1/clusters/" + cluster + "/retention/run").then().statusCode(200).body("orphansDeleted", equalTo(List.of(stray)));
         assertEquals(Set.of(ids.get(1)), objects());
+    }
+
+    @Test
+    void anObjectOfTheWrongSizeIsReportedMissingNeverDeletedAndFoundAgainOnceWhole() throws Exception {
+        List<String> ids = snapshots(2);
+        String key = "lifeboat/" + cluster + "/full/" + ids.get(0) + ".db";
+        byte[] whole = ("snapshot " + ids.get(0)).getBytes();
+        s3.putObject(PutObjectArgs.builder().bucket(bucket).object(key).stream(new ByteArrayInputStream(whole, 0, 3), 3, -1).build());
+
+        JsonPath run = given().post("/api/v1/clusters/" + cluster + "/retention/run").then().statusCode(200).extract().jsonPath();
+        assertEquals(List.of(ids.get(0)), run.getList("missing"), "a truncated object is no backup");
+        SnapshotMissing missing = (SnapshotMissing) EventCodec.decode(TopicProbe.await(bootstrap, Topics.SNAPSHOT_EVENTS, r -> cluster.equals(r.key())
+                && EventType.SNAPSHOT_MISSING.ceType().equals(TopicProbe.header(r, EventCodec.H_TYPE)), 1, WAIT).get(0)).payload();
+        assertEquals(ids.get(0), missing.snapshotId());
+        assertEquals("its object has 3 bytes, not the " + whole.length + " recorded when it was stored (truncated or replaced)", missing.reason());
+        JsonPath preview = given().get("/api/v1/clusters/" + cluster + "/retention/preview").then().statusCode(200).extract().jsonPath();
+        assertEquals(List.of(ids.get(1)), preview.getList("snapshots.id"));
+        assertEquals(List.of(), preview.getList("orphans.objectKey"), "the object is a damaged snapshot, not an orphan to delete");
+
+        s3.putObject(PutObjectArgs.builder().bucket(bucket).object(key).stream(new ByteArrayInputStream(whole), whole.length, -1).build());
+        given().post("/api/v1/clusters/" + cluster + "/retention/run").then().statusCode(200).body("missing", equalTo(List.of()));
+        SnapshotFound found = (SnapshotFound) EventCodec.decode(TopicProbe.await(bootstrap, Topics.SNAPSHOT_EVENTS, r -> cluster.equals(r.key())
+                && EventType.SNAPSHOT_FOUND.ceType().equals(TopicProbe.header(r, EventCodec.H_TYPE)), 1, WAIT).get(0)).payload();
+        assertEquals(ids.get(0), found.snapshotId());
+        assertEquals(new TreeSet<>(ids), objects(), "nothing was deleted");
     }
 
     @Test

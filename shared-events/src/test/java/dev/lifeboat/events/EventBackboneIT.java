@@ -293,6 +293,48 @@ class EventBackboneIT {
         assertEquals(1, count("select count(*) from processed_event where event_id = ?::uuid", recentProcessed.toString()));
     }
 
+    /** An event Kafka can never take is parked with its reason, counted, and the events after it are published. */
+    @Test
+    void anEventKafkaCanNeverTakeIsParkedAndTheEventsBehindItArePublished() throws Throwable {
+        String cluster = cluster("park");
+        UUID tooLarge = UUID.randomUUID();
+        UUID unknownType = UUID.randomUUID();
+        try (Connection connection = db.getConnection(); PreparedStatement insert = connection.prepareStatement("""
+                insert into outbox_event (event_id, cluster_id, partition_key, topic, type, source, payload, created_at)
+                values (?, ?, ?, ?, ?, 'lifeboat/events-test', ?, now())""")) {
+            // 2 MB: above the producer's max.request.size and the broker's message.max.bytes (1 MB each by default).
+            Object[][] rows = {{tooLarge, EventType.CLUSTER_UPDATED.ceType(), "{\"clusterId\":\"" + cluster + "\",\"pad\":\"" + "x".repeat(2 << 20) + "\"}"},
+                    {unknownType, "lifeboat.cluster.vanished.v9", "{}"}};
+            for (Object[] row : rows) {
+                insert.setObject(1, row[0]);
+                insert.setString(2, cluster);
+                insert.setString(3, cluster);
+                insert.setString(4, Topics.CLUSTER_EVENTS);
+                insert.setString(5, (String) row[1]);
+                insert.setString(6, (String) row[2]);
+                insert.executeUpdate();
+            }
+        }
+        run(() -> notes.register(cluster, false));
+
+        List<ConsumerRecord<String, byte[]>> published = onTopic(Topics.CLUSTER_EVENTS, cluster, 1);
+        assertEquals(List.of(EventType.CLUSTER_REGISTERED.ceType()), types(published), "the event after the parked ones is published");
+        assertEquals(1, count("select count(*) from outbox_event where event_id = ?::uuid and parked_at is not null and sent_at is null "
+                + "and park_reason like 'RecordTooLargeException: %'", tooLarge.toString()));
+        assertEquals(1, count("select count(*) from outbox_event where event_id = ?::uuid and parked_at is not null "
+                + "and park_reason like '%unknown type ''lifeboat.cluster.vanished.v9''%'", unknownType.toString()));
+        Instant deadline = Instant.now().plus(WAIT);
+        String metrics;
+        do {
+            Thread.sleep(500);
+            metrics = RestAssured.given().get("/q/metrics").then().statusCode(200).extract().asString();
+        } while (!metrics.lines().anyMatch(line -> line.startsWith("lifeboat_outbox_parked{") && !line.endsWith(" 0.0"))
+                && Instant.now().isBefore(deadline));
+        assertTrue(metrics.lines().anyMatch(line -> line.startsWith("lifeboat_outbox_parkings_total{") && !line.endsWith(" 0.0")), metrics);
+        assertTrue(metrics.lines().anyMatch(line -> line.startsWith("lifeboat_outbox_parked{") && !line.endsWith(" 0.0")),
+                "the parked gauge counts them: " + metrics.lines().filter(line -> line.contains("outbox")).toList());
+    }
+
     /** An outage of the service's database as the service sees it: no new connection, the open ones closed. */
     private static void databaseReachable(Connection admin, boolean reachable) throws SQLException {
         try (Statement statement = admin.createStatement()) {

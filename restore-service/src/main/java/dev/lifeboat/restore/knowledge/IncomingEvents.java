@@ -12,6 +12,8 @@ import dev.lifeboat.events.MemberRolledBack;
 import dev.lifeboat.events.RestoreRequested;
 import dev.lifeboat.events.SnapshotCompleted;
 import dev.lifeboat.events.SnapshotDeleted;
+import dev.lifeboat.events.SnapshotFound;
+import dev.lifeboat.events.SnapshotMissing;
 import dev.lifeboat.events.consumer.EventConsumer;
 import dev.lifeboat.events.projection.ClusterProjection;
 import dev.lifeboat.restore.saga.RestoreRefusedException;
@@ -23,7 +25,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 /**
  * What restore-service hears: cluster facts and the scheduler's pause/resume acknowledgements,
- * completed and deleted snapshots, restore requests from Kafka, and the etcd-agents' answers. Each handler runs inside the
+ * completed, deleted, missing and found snapshots, restore requests from Kafka, and the etcd-agents' answers. Each handler runs inside the
  * idempotent consumer's transaction.
  */
 @ApplicationScoped
@@ -75,6 +77,13 @@ public class IncomingEvents {
             }
             if (event.payload() instanceof SnapshotDeleted deleted) {
                 return SnapshotRecord.markDeleted(deleted.snapshotId());
+            }
+            if (event.payload() instanceof SnapshotMissing missing) {
+                return SnapshotRecord.markMissing(missing.snapshotId(), missing.reason() == null ? "its object is gone from the bucket"
+                        : missing.reason(), true);
+            }
+            if (event.payload() instanceof SnapshotFound found) {
+                return SnapshotRecord.markMissing(found.snapshotId(), null, false);
             }
             if (event.payload() instanceof DeltaGapDetected gap) {
                 return DeltaGapRecord.<DeltaGapRecord>findById(gap.chainId()).chain(existing -> {

@@ -29,21 +29,33 @@ public class SnapshotRecord extends SnapshotProjection {
     @Column(nullable = false)
     public boolean deleted;
 
+    /** retention-service found its object gone or of another size (SnapshotMissing), until SnapshotFound. */
+    @Column(nullable = false)
+    public boolean missing;
+
+    @Column(name = "missing_reason")
+    public String missingReason;
+
     // The queries on this table, here and nowhere else.
 
-    /** The cluster's snapshots not deleted: full snapshots and deltas, for plans and recovery windows. */
+    /** The cluster's snapshots not deleted and not missing: full snapshots and deltas, for plans and recovery windows. */
     public static Uni<List<SnapshotRecord>> kept(String clusterId) {
-        return list("clusterId = ?1 and deleted = false", clusterId);
+        return list("clusterId = ?1 and deleted = false and missing = false", clusterId);
     }
 
-    /** The newest full snapshot not deleted: what {@code latest} names, or null. */
-    public static Uni<SnapshotRecord> latestFull(String clusterId) {
-        return find("clusterId = ?1 and deleted = false and kind = ?2 order by completedAt desc", clusterId, SnapshotKind.FULL).firstResult();
+    /** The cluster's newest full snapshots not deleted (missing ones included), newest first, at most {@code limit}: {@code latest}'s candidates. */
+    public static Uni<List<SnapshotRecord>> newestFulls(String clusterId, int limit) {
+        return find("clusterId = ?1 and deleted = false and kind = ?2 order by completedAt desc", clusterId, SnapshotKind.FULL).page(0, limit).list();
     }
 
     /** The snapshot or delta of the cluster with the highest revision (deleted ones included), or null. */
     public static Uni<SnapshotRecord> highestRevision(String clusterId) {
         return find("clusterId = ?1 order by revision desc", clusterId).firstResult();
+    }
+
+    /** Retention found its object gone or damaged ({@code reason}), or ({@code null}) whole again. */
+    public static Uni<Void> markMissing(String id, String reason, boolean missing) {
+        return update("missing = ?1, missingReason = ?2 where id = ?3", missing, missing ? reason : null, id).replaceWithVoid();
     }
 
     /** Retention deleted it (runs in the consumer's transaction). */

@@ -203,6 +203,11 @@ public class RestoreRecord extends PanacheEntityBase {
         return find("targetCluster = ?1 and phase not in ?2", targetCluster, List.of(RestorePhase.COMPLETED, RestorePhase.FAILED)).firstResult();
     }
 
+    /** The restores of {@code targetCluster} created after {@code after}, newest first. */
+    public static Uni<List<RestoreRecord>> laterOn(String targetCluster, Instant after) {
+        return list("targetCluster = ?1 and createdAt > ?2 order by createdAt desc", targetCluster, after);
+    }
+
     /** The newest restores, of one target cluster or (null) of all, at most {@code limit}. */
     public static Uni<List<RestoreRecord>> newestFirst(String targetCluster, int limit) {
         return (targetCluster == null ? find("order by createdAt desc") : find("targetCluster = ?1 order by createdAt desc", targetCluster))

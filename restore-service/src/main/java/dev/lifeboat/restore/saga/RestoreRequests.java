@@ -2,7 +2,6 @@ package dev.lifeboat.restore.saga;
 
 import java.time.Instant;
 import java.util.List;
-import java.util.function.Supplier;
 
 import dev.lifeboat.events.Ids;
 import dev.lifeboat.events.RestoreMode;
@@ -31,6 +30,8 @@ public class RestoreRequests {
 
     /** The unique index that keeps one unfinished restore per target cluster (V2026_11_22_1__restore.sql). */
     private static final String ONE_ACTIVE_PER_CLUSTER = "restore_one_active_per_cluster";
+    /** How many of the newest full snapshots {@code latest} looks at for one whose object is intact. */
+    private static final int LATEST_CANDIDATES = 50;
 
     private final Restores restores;
 
@@ -85,7 +86,7 @@ public class RestoreRequests {
                         RestoreRules.requireMembers(cluster);
                     }
                 })
-                .chain(() -> RestoreRules.pointInTime(request) ? plan(request) : snapshot(request).map(snapshot -> new Choice(snapshot, null)))
+                .chain(() -> RestoreRules.pointInTime(request) ? plan(request) : snapshot(request))
                 .call(() -> running(target).invoke(running -> RestoreRules.requireIdle(target, running)));
     }
 
@@ -104,12 +105,11 @@ public class RestoreRequests {
         return RestoreRecord.runningOn(target);
     }
 
-    private static Uni<SnapshotRecord> snapshot(RestoreRequested request) {
+    private static Uni<Choice> snapshot(RestoreRequested request) {
         String wanted = RestoreRules.wantedSnapshot(request);
-        Supplier<Uni<SnapshotRecord>> found = RestoreRequested.LATEST.equals(wanted)
-                ? () -> SnapshotRecord.latestFull(request.clusterId())
-                : () -> SnapshotRecord.findById(wanted);
-        return found.get().map(snapshot -> RestoreRules.requireSnapshot(request, snapshot));
+        return RestoreRequested.LATEST.equals(wanted)
+                ? SnapshotRecord.newestFulls(request.clusterId(), LATEST_CANDIDATES).map(rows -> RestoreRules.latest(request, rows))
+                : SnapshotRecord.<SnapshotRecord>findById(wanted).map(found -> new Choice(RestoreRules.requireSnapshot(request, found), null, null));
     }
 
     private static Uni<Choice> plan(RestoreRequested request) {
@@ -129,6 +129,7 @@ public class RestoreRequests {
         }
         restore.phase = RestorePhase.VALIDATING;
         restore.phases = PhaseTimes.none().started(RestorePhase.VALIDATING, restore.createdAt);
+        restore.note = choice.note();
         Log.infof("restore %s: snapshot %s%s of cluster %s into cluster %s (mode %s%s%s%s)", id, snapshot.id,
                 choice.plan() == null ? "" : " + " + choice.plan().deltas().size() + " deltas up to " + (request.toRevision() != null
                         ? "revision " + request.toRevision() : request.toTime()), request.clusterId(),

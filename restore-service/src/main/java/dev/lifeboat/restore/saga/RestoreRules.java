@@ -3,6 +3,7 @@ package dev.lifeboat.restore.saga;
 import java.util.List;
 
 import dev.lifeboat.events.RestoreMode;
+import dev.lifeboat.events.RestorePhase;
 import dev.lifeboat.events.RestoreRequested;
 import dev.lifeboat.events.SnapshotKind;
 import dev.lifeboat.events.projection.ClusterProjection;
@@ -22,7 +23,8 @@ public final class RestoreRules {
     }
 
     /** What a request restores: a full snapshot, and for a point in time the plan of deltas to replay onto it. */
-    public record Choice(SnapshotRecord snapshot, RecoveryChains.Plan plan) {
+    /** What a request restores: the full snapshot, the plan of a point in time (or null), and a note for people (or null). */
+    public record Choice(SnapshotRecord snapshot, RecoveryChains.Plan plan, String note) {
     }
 
     /** The cluster written to: the named target, or the snapshot's own cluster. */
@@ -76,20 +78,36 @@ public final class RestoreRules {
         }
     }
 
-    /** The snapshot a request restores, given what was found for {@link #wantedSnapshot} (null: none). */
+    /**
+     * What {@code latest} restores: the newest of the cluster's full snapshots ({@code newestFirst}, not deleted) whose
+     * object is intact; when newer ones are missing, the note says which were passed over and why.
+     */
+    public static Choice latest(RestoreRequested request, List<SnapshotRecord> newestFirst) {
+        List<SnapshotRecord> passed = new java.util.ArrayList<>();
+        for (SnapshotRecord candidate : newestFirst) {
+            if (!candidate.missing) {
+                String note = passed.isEmpty() ? null : "latest: restoring snapshot " + candidate.id + ", the newest intact one; passed over "
+                        + String.join("; ", passed.stream().map(p -> "snapshot " + p.id + " (" + p.missingReason + ")").toList());
+                return new Choice(candidate, null, note);
+            }
+            passed.add(candidate);
+        }
+        throw refusal(404, "snapshot", "cluster '" + request.clusterId() + "' has no completed full snapshot" + (passed.isEmpty() ? ""
+                : " whose object is intact: " + String.join("; ", passed.stream().map(p -> "snapshot " + p.id + " (" + p.missingReason + ")").toList())));
+    }
+
+    /** The named snapshot a request restores, given what was found for {@link #wantedSnapshot} (null: none). */
     public static SnapshotRecord requireSnapshot(RestoreRequested request, SnapshotRecord found) {
         String wanted = wantedSnapshot(request);
-        if (RestoreRequested.LATEST.equals(wanted)) {
-            if (found == null) {
-                throw refusal(404, "snapshot", "cluster '" + request.clusterId() + "' has no completed full snapshot");
-            }
-            return found;
-        }
         if (found == null) {
             throw refusal(404, "snapshot", "snapshot '" + wanted + "' is not a completed snapshot Lifeboat knows");
         }
         if (found.deleted) {
             throw refusal(400, "snapshot", "snapshot '" + wanted + "' was deleted");
+        }
+        if (found.missing) {
+            throw refusal(409, "snapshot", "snapshot '" + wanted + "' cannot be restored: " + found.missingReason + " (retention-service "
+                    + "found it so; restore another snapshot, or put the object back and let retention find it)");
         }
         if (found.kind != SnapshotKind.FULL) {
             throw refusal(400, "snapshot", "snapshot '" + wanted + "' is a " + found.kind + " snapshot; name a full one");
@@ -120,7 +138,7 @@ public final class RestoreRules {
                             .map(g -> "after revision " + g.lastRevision + " (" + g.reason + ", " + g.detectedAt + ")").toList())));
         }
         SnapshotRecord full = rows.stream().filter(r -> r.id.equals(plan.full().id())).findFirst().orElseThrow();
-        return new Choice(full, plan);
+        return new Choice(full, plan, null);
     }
 
     /** One restore per cluster at a time: {@code running} is the target's unfinished restore, or null (409 otherwise). */
@@ -143,9 +161,12 @@ public final class RestoreRules {
     /**
      * Whether a rollback of {@code restore} (null: unknown) starts now: true when it may, false when one was
      * already asked for or succeeded (asking again changes nothing); refused when the restore kept no data
-     * dirs, still runs, changed no member, or another restore of its cluster ({@code running}) runs now.
+     * dirs, still runs, changed no member, another restore of its cluster ({@code running}) runs now, or a later
+     * restore of its cluster ({@code later}, the ones created after it) changed the cluster and was not rolled
+     * back: putting the older pre-restore data back would throw away that restore and every write since. Only
+     * the latest restore that changed a cluster rolls back (roll back the later one first).
      */
-    public static boolean rollbackStarts(String id, RestoreRecord restore, RestoreRecord running) {
+    public static boolean rollbackStarts(String id, RestoreRecord restore, RestoreRecord running, List<RestoreRecord> later) {
         if (restore == null) {
             throw refusal(404, "id", "restore '" + id + "' is unknown");
         }
@@ -164,7 +185,25 @@ public final class RestoreRules {
             throw refusal(409, "phase", "restore " + id + " ended before any member was changed; there is nothing to roll back");
         }
         RollbackState state = restore.rollback.state;
-        return state != RollbackState.REQUESTED && state != RollbackState.ROLLED_BACK;
+        if (state == RollbackState.REQUESTED || state == RollbackState.ROLLED_BACK) {
+            return false;
+        }
+        RestoreRecord newer = later.stream().filter(RestoreRules::changedTheCluster).findFirst().orElse(null);
+        if (newer != null) {
+            throw refusal(409, "id", "restore " + newer.id + " (" + newer.mode + ", " + newer.createdAt + ") changed cluster '"
+                    + restore.targetCluster + "' after restore " + id + "; only the latest restore of a cluster can be rolled back "
+                    + "(roll back " + newer.id + " first, if it kept its data dirs)");
+        }
+        return true;
+    }
+
+    /** Whether a restore changed its cluster's data and still stands: not a dry run, members replaced or keys written, not rolled back. */
+    static boolean changedTheCluster(RestoreRecord restore) {
+        if (restore.dryRun || restore.rollback.state == RollbackState.ROLLED_BACK) {
+            return false;
+        }
+        return restore.mode == RestoreMode.REPLACE ? restore.membersCommanded
+                : restore.phases != null && restore.phases.startedAt(RestorePhase.RESTORING) != null;
     }
 
     private static RestoreRefusedException refusal(int status, String field, String message) {

@@ -33,20 +33,24 @@ public class Rollbacks {
      * while one runs, or after it succeeded, changes nothing.
      */
     public Uni<RestoreRecord> requestRollback(String id) {
-        return Panache.withTransaction(() -> RestoreRecord.<RestoreRecord>findById(id).chain(restore -> (restore == null
-                ? Uni.createFrom().<RestoreRecord>nullItem() : RestoreRecord.runningOn(restore.targetCluster)).map(running -> {
-            if (!RestoreRules.rollbackStarts(id, restore, running)) {
-                return restore;
-            }
-            restore.rollback.state = RollbackState.REQUESTED;
-            restore.rollback.commanded = false;
-            restore.rollback.error = null;
-            restore.pause.resumeRequested = false;
-            restore.pause.resumed = false;
-            restore.updatedAt = Instant.now();
-            Log.infof("restore %s: rollback requested", id);
+        return Panache.withTransaction(() -> RestoreRecord.<RestoreRecord>findById(id).chain(restore -> restore == null
+                ? Uni.createFrom().item(() -> RestoreRules.rollbackStarts(id, null, null, List.of())).replaceWith(restore)
+                : RestoreRecord.runningOn(restore.targetCluster).chain(running -> RestoreRecord.laterOn(restore.targetCluster, restore.createdAt)
+                        .map(later -> rollbackRequested(id, restore, running, later)))));
+    }
+
+    private static RestoreRecord rollbackRequested(String id, RestoreRecord restore, RestoreRecord running, List<RestoreRecord> later) {
+        if (!RestoreRules.rollbackStarts(id, restore, running, later)) {
             return restore;
-        })));
+        }
+        restore.rollback.state = RollbackState.REQUESTED;
+        restore.rollback.commanded = false;
+        restore.rollback.error = null;
+        restore.pause.resumeRequested = false;
+        restore.pause.resumed = false;
+        restore.updatedAt = Instant.now();
+        Log.infof("restore %s: rollback requested", id);
+        return restore;
     }
 
     /** One RollbackMember to every member that was commanded, once. */

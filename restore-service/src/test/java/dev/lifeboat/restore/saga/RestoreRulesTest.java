@@ -67,9 +67,10 @@ class RestoreRulesTest {
     @Test
     void theSnapshotMustBeAKnownLiveFullOneOfTheCluster() {
         RestoreRequested latest = request(RestoreMode.API, null, null, null, null, false);
-        refused(404, "snapshot", () -> RestoreRules.requireSnapshot(latest, null));
+        refused(404, "snapshot", () -> RestoreRules.latest(latest, List.of()));
         SnapshotRecord full = snapshot("s1", "prod", SnapshotKind.FULL, 100);
-        assertSame(full, RestoreRules.requireSnapshot(latest, full));
+        assertSame(full, RestoreRules.latest(latest, List.of(full)).snapshot());
+        assertNull(RestoreRules.latest(latest, List.of(full)).note());
 
         RestoreRequested named = request(RestoreMode.API, "s1", null, null, null, false);
         refused(404, "snapshot", () -> RestoreRules.requireSnapshot(named, null));
@@ -83,6 +84,26 @@ class RestoreRulesTest {
         RestoreRequested crossAllowed = request(RestoreMode.API, "s1", null, null, null, true);
         SnapshotRecord foreign = snapshot("s1", "staging", SnapshotKind.FULL, 100);
         assertSame(foreign, RestoreRules.requireSnapshot(crossAllowed, foreign));
+    }
+
+    @Test
+    void latestPassesOverSnapshotsWhoseObjectIsMissingAndSaysSoAndANamedMissingOneIsRefused() {
+        RestoreRequested latest = request(RestoreMode.API, null, null, null, null, false);
+        SnapshotRecord newest = snapshot("s3", "prod", SnapshotKind.FULL, 300);
+        newest.missing = true;
+        newest.missingReason = "its object is gone from the bucket";
+        SnapshotRecord intact = snapshot("s2", "prod", SnapshotKind.FULL, 200);
+        RestoreRules.Choice choice = RestoreRules.latest(latest, List.of(newest, intact));
+        assertSame(intact, choice.snapshot());
+        assertEquals("latest: restoring snapshot s2, the newest intact one; passed over snapshot s3 (its object is gone from the bucket)",
+                choice.note());
+        RestoreRefusedException none = refused(404, "snapshot", () -> RestoreRules.latest(latest, List.of(newest)));
+        assertEquals("cluster 'prod' has no completed full snapshot whose object is intact: snapshot s3 (its object is gone from the bucket)",
+                none.getMessage());
+
+        RestoreRefusedException named = refused(409, "snapshot", () -> RestoreRules.requireSnapshot(request(RestoreMode.API, "s3", null, null,
+                null, false), newest));
+        assertTrue(named.getMessage().startsWith("snapshot 's3' cannot be restored: its object is gone from the bucket"), named.getMessage());
     }
 
     @Test
@@ -134,21 +155,48 @@ class RestoreRulesTest {
         finished.targetCluster = "prod";
         RestoreRecord other = restore(RestoreMode.API, RestorePhase.RESTORING, false, null);
         other.id = "r2";
-        RestoreRefusedException refused = refused(409, "cluster", () -> RestoreRules.rollbackStarts("r1", finished, other));
+        RestoreRefusedException refused = refused(409, "cluster", () -> RestoreRules.rollbackStarts("r1", finished, other, List.of()));
         assertEquals("restore r2 of cluster 'prod' is running (phase RESTORING); roll back once it ended", refused.getMessage());
     }
 
     @Test
     void onlyAFinishedReplaceThatChangedMembersRollsBack() {
-        refused(404, "id", () -> RestoreRules.rollbackStarts("r1", null, null));
-        refused(409, "mode", () -> RestoreRules.rollbackStarts("r1", restore(RestoreMode.API, RestorePhase.COMPLETED, true, null), null));
-        refused(409, "phase", () -> RestoreRules.rollbackStarts("r1", restore(RestoreMode.REPLACE, RestorePhase.RESTORING, true, null), null));
-        refused(409, "phase", () -> RestoreRules.rollbackStarts("r1", restore(RestoreMode.REPLACE, RestorePhase.FAILED, false, null), null));
-        assertTrue(RestoreRules.rollbackStarts("r1", restore(RestoreMode.REPLACE, RestorePhase.FAILED, true, null), null));
-        assertTrue(RestoreRules.rollbackStarts("r1", restore(RestoreMode.REPLACE, RestorePhase.COMPLETED, true, RollbackState.FAILED), null),
+        refused(404, "id", () -> RestoreRules.rollbackStarts("r1", null, null, List.of()));
+        refused(409, "mode", () -> RestoreRules.rollbackStarts("r1", restore(RestoreMode.API, RestorePhase.COMPLETED, true, null), null, List.of()));
+        refused(409, "phase", () -> RestoreRules.rollbackStarts("r1", restore(RestoreMode.REPLACE, RestorePhase.RESTORING, true, null), null, List.of()));
+        refused(409, "phase", () -> RestoreRules.rollbackStarts("r1", restore(RestoreMode.REPLACE, RestorePhase.FAILED, false, null), null, List.of()));
+        assertTrue(RestoreRules.rollbackStarts("r1", restore(RestoreMode.REPLACE, RestorePhase.FAILED, true, null), null, List.of()));
+        assertTrue(RestoreRules.rollbackStarts("r1", restore(RestoreMode.REPLACE, RestorePhase.COMPLETED, true, RollbackState.FAILED), null, List.of()),
                 "a failed rollback may be asked for again");
-        assertFalse(RestoreRules.rollbackStarts("r1", restore(RestoreMode.REPLACE, RestorePhase.COMPLETED, true, RollbackState.REQUESTED), null));
-        assertFalse(RestoreRules.rollbackStarts("r1", restore(RestoreMode.REPLACE, RestorePhase.COMPLETED, true, RollbackState.ROLLED_BACK), null));
+        assertFalse(RestoreRules.rollbackStarts("r1", restore(RestoreMode.REPLACE, RestorePhase.COMPLETED, true, RollbackState.REQUESTED), null, List.of()));
+        assertFalse(RestoreRules.rollbackStarts("r1", restore(RestoreMode.REPLACE, RestorePhase.COMPLETED, true, RollbackState.ROLLED_BACK), null, List.of()));
+    }
+
+    @Test
+    void onlyTheLatestRestoreThatChangedTheClusterRollsBack() {
+        RestoreRecord first = restore(RestoreMode.REPLACE, RestorePhase.COMPLETED, true, null);
+        first.targetCluster = "prod";
+        RestoreRecord dryRun = restore(RestoreMode.API, RestorePhase.COMPLETED, false, null);
+        dryRun.id = "r2";
+        dryRun.dryRun = true;
+        dryRun.phases = PhaseTimes.none().started(RestorePhase.RESTORING, T0);
+        RestoreRecord refusedEarly = restore(RestoreMode.REPLACE, RestorePhase.FAILED, false, null);
+        refusedEarly.id = "r3";
+        RestoreRecord rolledBack = restore(RestoreMode.REPLACE, RestorePhase.COMPLETED, true, RollbackState.ROLLED_BACK);
+        rolledBack.id = "r4";
+        assertTrue(RestoreRules.rollbackStarts("r1", first, null, List.of(dryRun, refusedEarly, rolledBack)),
+                "later restores that changed nothing, or were rolled back themselves, do not stand in the way");
+
+        RestoreRecord apiWrite = restore(RestoreMode.API, RestorePhase.FAILED, false, null);
+        apiWrite.id = "r5";
+        apiWrite.createdAt = T0;
+        apiWrite.phases = PhaseTimes.none().started(RestorePhase.RESTORING, T0);
+        RestoreRefusedException refused = refused(409, "id", () -> RestoreRules.rollbackStarts("r1", first, null, List.of(apiWrite)));
+        assertEquals("restore r5 (API, " + T0 + ") changed cluster 'prod' after restore r1; only the latest restore of a cluster can be "
+                + "rolled back (roll back r5 first, if it kept its data dirs)", refused.getMessage());
+        RestoreRecord replace = restore(RestoreMode.REPLACE, RestorePhase.COMPLETED, true, RollbackState.FAILED);
+        replace.id = "r6";
+        refused(409, "id", () -> RestoreRules.rollbackStarts("r1", first, null, List.of(replace)));
     }
 
     @Test

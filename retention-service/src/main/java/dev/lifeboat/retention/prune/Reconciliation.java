@@ -17,15 +17,20 @@ import dev.lifeboat.retention.knowledge.SnapshotRecord;
  * What a listing of a cluster's prefix in its bucket means for its catalog — decided here without a database
  * or a bucket, applied by {@link Retention#reconcile}:
  * <ul>
- * <li>{@code vanished}: Completed entries whose object is gone (they become MISSING and are announced);</li>
- * <li>{@code reappeared}: MISSING entries whose object is back (Completed again);</li>
+ * <li>{@code vanished}: Completed entries whose object is gone, or not the size the catalog records (truncated or
+ * replaced), each with what was found (they become MISSING and are announced);</li>
+ * <li>{@code reappeared}: MISSING entries whose object is back with its recorded size (Completed again, announced);</li>
  * <li>{@code orphansGone}: recorded orphans whose object is gone, or which a snapshot now claims (forgotten);</li>
  * <li>{@code orphansDue}: recorded orphans first seen longer than the grace period ago (their objects are deleted);</li>
  * <li>{@code newOrphans}: objects neither the catalog nor the orphan list knows (recorded, first seen now).</li>
  * </ul>
  */
-record Reconciliation(List<SnapshotRecord> vanished, List<SnapshotRecord> reappeared, List<String> orphansGone, List<OrphanRecord> orphansDue,
+record Reconciliation(List<Vanished> vanished, List<SnapshotRecord> reappeared, List<String> orphansGone, List<OrphanRecord> orphansDue,
         List<StoredObject> newOrphans) {
+
+    /** A Completed entry that is no backup any more, and why. */
+    record Vanished(SnapshotRecord row, String reason) {
+    }
 
     /**
      * Compares {@code catalogued} (the cluster's entries in the bucket that are not DELETED) and the
@@ -34,14 +39,16 @@ record Reconciliation(List<SnapshotRecord> vanished, List<SnapshotRecord> reappe
     static Reconciliation of(Collection<SnapshotRecord> catalogued, Collection<OrphanRecord> orphans, Map<String, StoredObject> objects,
             Instant now, Duration grace) {
         Set<String> known = new HashSet<>();
-        List<SnapshotRecord> vanished = new ArrayList<>();
+        List<Vanished> vanished = new ArrayList<>();
         List<SnapshotRecord> reappeared = new ArrayList<>();
         for (SnapshotRecord row : catalogued) {
             known.add(row.objectKey);
-            boolean present = objects.containsKey(row.objectKey);
-            if (row.state == SnapshotRecord.State.COMPLETED && !present) {
-                vanished.add(row);
-            } else if (row.state == SnapshotRecord.State.MISSING && present) {
+            StoredObject object = objects.get(row.objectKey);
+            boolean intact = object != null && object.size() == row.storedSize;
+            if (row.state == SnapshotRecord.State.COMPLETED && !intact) {
+                vanished.add(new Vanished(row, object == null ? "its object is gone from the bucket"
+                        : "its object has " + object.size() + " bytes, not the " + row.storedSize + " recorded when it was stored (truncated or replaced)"));
+            } else if (row.state == SnapshotRecord.State.MISSING && intact) {
                 reappeared.add(row);
             }
         }

@@ -20,6 +20,8 @@ import dev.lifeboat.events.ClusterSpec;
 import dev.lifeboat.events.RetentionSpec;
 import dev.lifeboat.events.SnapshotDeleted;
 import dev.lifeboat.events.SnapshotKind;
+import dev.lifeboat.events.LifeboatEvent;
+import dev.lifeboat.events.SnapshotFound;
 import dev.lifeboat.events.SnapshotMissing;
 import dev.lifeboat.events.outbox.Outbox;
 import dev.lifeboat.chains.RecoveryChains;
@@ -248,7 +250,7 @@ public class Retention {
 
     /**
      * Compares the cluster's catalog with a listing of its prefix: Completed entries whose object is
-     * gone become MISSING (announced), objects no entry knows are recorded as orphans and deleted once
+     * gone or not its recorded size become MISSING (announced; SnapshotFound when it is back intact), objects no entry knows are recorded as orphans and deleted once
      * the grace period passed. Returns the orphan keys deleted.
      */
     List<String> reconcile(String clusterId) {
@@ -277,20 +279,23 @@ public class Retention {
         return deleted;
     }
 
-    /** Marks the vanished entries MISSING and the reappeared Completed again; returns the events that announce the vanished. */
-    private static List<SnapshotMissing> recordMissing(Reconciliation found, String clusterId, Instant now) {
-        List<SnapshotMissing> events = new ArrayList<>();
-        for (SnapshotRecord row : found.vanished()) {
+    /** Marks the vanished entries MISSING and the reappeared Completed again; returns the events that announce both. */
+    private static List<LifeboatEvent> recordMissing(Reconciliation found, String clusterId, Instant now) {
+        List<LifeboatEvent> events = new ArrayList<>();
+        for (Reconciliation.Vanished vanished : found.vanished()) {
+            SnapshotRecord row = vanished.row();
             row.state = SnapshotRecord.State.MISSING;
-            row.reason = "its object is gone from the bucket";
+            row.reason = vanished.reason();
             row.updatedAt = now;
-            Log.warnf("snapshot %s of cluster %s is MISSING: s3://%s/%s is gone", row.id, clusterId, row.bucket, row.objectKey);
-            events.add(new SnapshotMissing(row.id, clusterId, row.bucket, row.objectKey, now));
+            Log.warnf("snapshot %s of cluster %s is MISSING: s3://%s/%s: %s", row.id, clusterId, row.bucket, row.objectKey, vanished.reason());
+            events.add(new SnapshotMissing(row.id, clusterId, row.bucket, row.objectKey, now, vanished.reason()));
         }
         for (SnapshotRecord row : found.reappeared()) {
             row.state = SnapshotRecord.State.COMPLETED;
             row.reason = null;
             row.updatedAt = now;
+            Log.infof("snapshot %s of cluster %s is back: s3://%s/%s has its recorded size again", row.id, clusterId, row.bucket, row.objectKey);
+            events.add(new SnapshotFound(row.id, clusterId, row.bucket, row.objectKey, now));
         }
         return events;
     }

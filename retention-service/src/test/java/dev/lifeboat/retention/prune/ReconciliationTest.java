@@ -30,9 +30,24 @@ class ReconciliationTest {
 
         Reconciliation found = Reconciliation.of(List.of(kept, gone, back, stillMissing, deleting), List.of(), objects("a", "c"), NOW, GRACE);
 
-        assertEquals(List.of(gone), found.vanished());
+        assertEquals(List.of(new Reconciliation.Vanished(gone, "its object is gone from the bucket")), found.vanished());
         assertEquals(List.of(back), found.reappeared());
         assertEquals(List.of(), found.newOrphans(), "every listed object has an entry");
+    }
+
+    @Test
+    void anObjectOfAnotherSizeThanRecordedIsNoBackupAndComesBackOnlyWithItsSize() {
+        SnapshotRecord truncated = entry("a", SnapshotRecord.State.COMPLETED);
+        truncated.storedSize = 4096;
+        SnapshotRecord stillWrong = entry("b", SnapshotRecord.State.MISSING);
+        stillWrong.storedSize = 4096;
+
+        Reconciliation found = Reconciliation.of(List.of(truncated, stillWrong), List.of(), objects("a", "b"), NOW, GRACE);
+
+        assertEquals(List.of(new Reconciliation.Vanished(truncated, "its object has 1 bytes, not the 4096 recorded when it was stored "
+                + "(truncated or replaced)")), found.vanished());
+        assertEquals(List.of(), found.reappeared(), "a MISSING entry whose object has the wrong size stays MISSING");
+        assertEquals(List.of(), found.newOrphans(), "an entry's object of the wrong size is not an orphan: it is never deleted as one");
     }
 
     @Test
@@ -65,6 +80,7 @@ class ReconciliationTest {
         row.id = key;
         row.objectKey = key;
         row.state = state;
+        row.storedSize = 1;
         return row;
     }
 

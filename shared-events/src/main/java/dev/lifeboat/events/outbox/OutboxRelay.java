@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -20,6 +21,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.errors.RecordBatchTooLargeException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.SerializationException;
 
 import dev.lifeboat.events.EventCodec;
 import dev.lifeboat.events.runtime.EventProducers;
@@ -42,23 +48,29 @@ import jakarta.enterprise.event.Observes;
  * transaction holding a transaction-scoped advisory lock, so among replicas of a service one relay
  * publishes at a time and per-cluster order holds. The producer is idempotent with {@code acks=all}.
  * A crash after Kafka acknowledged a batch but before the rows were marked publishes them again on
- * restart: delivery is at least once, and consumers drop repeats by event id.
+ * restart: delivery is at least once, and consumers drop repeats by event id. A row Kafka can never take
+ * ({@link #neverAccepted}: too large, an invalid topic; or an unknown type) is parked with its reason and the
+ * rows after it go on; the {@code lifeboat.outbox.parked} gauge counts parked rows (alert on it).
  */
 @ApplicationScoped
 public class OutboxRelay {
 
     private static final String SELECT_PENDING = """
             select id, event_id, partition_key, topic, type, source, cluster_id, payload, traceparent, tracestate, created_at
-            from outbox_event where sent_at is null order by id limit ?""";
+            from outbox_event where sent_at is null and parked_at is null order by id limit ?""";
 
-    private static final String COUNT_UNSENT = "select count(*) from outbox_event where sent_at is null";
+    private static final String COUNT_UNSENT = """
+            select count(*) filter (where parked_at is null), count(*) filter (where parked_at is not null)
+            from outbox_event where sent_at is null""";
     private static final long BACKLOG_EVERY_NANOS = 5_000_000_000L;
 
     private final AgroalDataSource dataSource;
     private final EventsConfig.Relay config;
     private final Map<String, Object> kafkaConfig;
     private final AtomicLong backlog = new AtomicLong();
+    private final AtomicLong parked = new AtomicLong();
     private final Counter published;
+    private final Counter parkings;
     private long backlogCountedAt;
     private Thread thread;
     private volatile boolean running;
@@ -75,6 +87,12 @@ public class OutboxRelay {
                 .register(registry);
         this.published = Counter.builder("lifeboat.outbox.published")
                 .description("events the relay published to Kafka").tag("service", config.source()).register(registry);
+        // Events Kafka can never take, set aside with their reason (alert on > 0: something the service emits cannot be published).
+        Gauge.builder("lifeboat.outbox.parked", parked, AtomicLong::get)
+                .description("events parked because Kafka can never take them (too large, unknown type, invalid topic)")
+                .tag("service", config.source()).register(registry);
+        this.parkings = Counter.builder("lifeboat.outbox.parkings")
+                .description("events the relay parked").tag("service", config.source()).register(registry);
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -168,31 +186,87 @@ public class OutboxRelay {
                 }
                 List<Long> ids = new ArrayList<>();
                 List<Future<?>> acks = new ArrayList<>();
+                Map<Long, String> parking = new java.util.LinkedHashMap<>();
                 try (PreparedStatement select = connection.prepareStatement(SELECT_PENDING)) {
                     select.setInt(1, config.batchSize());
                     try (ResultSet rows = select.executeQuery()) {
                         while (rows.next()) {
-                            ids.add(rows.getLong("id"));
-                            acks.add(producer.send(toRecord(rows)));
+                            long id = rows.getLong("id");
+                            try {
+                                acks.add(producer.send(toRecord(rows)));
+                                ids.add(id);
+                            } catch (UnpublishableException e) {
+                                parking.put(id, reason(e));
+                            } catch (KafkaException e) {
+                                if (!neverAccepted(e)) {
+                                    throw e;
+                                }
+                                parking.put(id, reason(e));
+                            }
                         }
                     }
                 }
-                if (ids.isEmpty()) {
+                if (ids.isEmpty() && parking.isEmpty()) {
                     connection.rollback();
                     return 0;
                 }
                 producer.flush();
-                for (Future<?> ack : acks) {
-                    ack.get(config.sendTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                List<Long> sent = new ArrayList<>();
+                for (int i = 0; i < acks.size(); i++) {
+                    try {
+                        acks.get(i).get(config.sendTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                        sent.add(ids.get(i));
+                    } catch (ExecutionException e) {
+                        if (!neverAccepted(e.getCause())) {
+                            throw e;
+                        }
+                        parking.put(ids.get(i), reason(e.getCause()));
+                    }
                 }
-                markSent(connection, ids);
+                markSent(connection, sent);
+                park(connection, parking);
                 connection.commit();
-                return ids.size();
+                return sent.size();
             } catch (Exception e) {
                 connection.rollback();
                 throw e;
             }
         }
+    }
+
+    /**
+     * Whether Kafka refused a record for what it is, so that sending it again can never succeed: too large for the
+     * producer or broker, an invalid topic, a record it cannot serialize. Anything else (a broker down, a timeout) is
+     * retried with the whole batch.
+     */
+    static boolean neverAccepted(Throwable cause) {
+        return cause instanceof RecordTooLargeException || cause instanceof InvalidTopicException || cause instanceof SerializationException
+                || cause instanceof RecordBatchTooLargeException;
+    }
+
+    private static String reason(Throwable e) {
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return e.getClass().getSimpleName() + ": " + (message.length() > 500 ? message.substring(0, 500) + "…" : message);
+    }
+
+    /** Sets the rows Kafka can never take aside, with their reason: the events behind them are published. */
+    private void park(Connection connection, Map<Long, String> parking) throws SQLException {
+        if (parking.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement update = connection.prepareStatement("update outbox_event set parked_at = ?, park_reason = ? where id = ?")) {
+            for (Map.Entry<Long, String> row : parking.entrySet()) {
+                update.setObject(1, java.time.OffsetDateTime.ofInstant(Instant.now(), java.time.ZoneOffset.UTC));
+                update.setString(2, row.getValue());
+                update.setLong(3, row.getKey());
+                update.addBatch();
+                Log.errorf("outbox relay: event row %d can never be published and is parked (the events after it go on): %s", row.getKey(),
+                        row.getValue());
+            }
+            update.executeBatch();
+        }
+        parkings.increment(parking.size());
+        backlogCountedAt = 0;
     }
 
     /** The number of unsent rows, for the backlog gauge, at most every five seconds. */
@@ -205,6 +279,7 @@ public class OutboxRelay {
                 ResultSet result = count.executeQuery()) {
             result.next();
             backlog.set(result.getLong(1));
+            parked.set(result.getLong(2));
         }
     }
 
@@ -216,12 +291,22 @@ public class OutboxRelay {
         }
     }
 
-    private static ProducerRecord<String, byte[]> toRecord(ResultSet row) throws SQLException {
+    /** A row that cannot become a record (an unknown type): parked, never retried. */
+    static final class UnpublishableException extends Exception {
+        UnpublishableException(String message) {
+            super(message);
+        }
+    }
+
+    private static ProducerRecord<String, byte[]> toRecord(ResultSet row) throws SQLException, UnpublishableException {
         ProducerRecord<String, byte[]> record = new ProducerRecord<>(row.getString("topic"), row.getString("partition_key"),
                 row.getString("payload").getBytes(StandardCharsets.UTF_8));
         long id = row.getLong("id");
-        EventType type = EventType.ofCeType(row.getString("type"))
-                .orElseThrow(() -> new IllegalStateException("outbox row " + id + " has an unknown type"));
+        String typeName = row.getString("type");
+        EventType type = EventType.ofCeType(typeName).orElse(null);
+        if (type == null) {
+            throw new UnpublishableException("outbox row " + id + " has the unknown type '" + typeName + "'");
+        }
         EventCodec.writeHeaders(record.headers(), row.getObject("event_id", UUID.class), type, row.getString("source"),
                 row.getString("cluster_id"), row.getObject("created_at", java.time.OffsetDateTime.class).toInstant());
         addHeader(record, "traceparent", row.getString("traceparent"));
@@ -236,6 +321,9 @@ public class OutboxRelay {
     }
 
     private static void markSent(Connection connection, List<Long> ids) throws SQLException {
+        if (ids.isEmpty()) {
+            return;
+        }
         try (PreparedStatement update = connection.prepareStatement("update outbox_event set sent_at = ? where id = any(?)")) {
             Array array = connection.createArrayOf("bigint", ids.toArray());
             update.setObject(1, java.time.OffsetDateTime.ofInstant(Instant.now(), java.time.ZoneOffset.UTC));
