@@ -195,7 +195,14 @@ abstract class ReplaceRestoreCases {
     @Order(10)
     void aRestoreToolFailureOnOneMemberRollsEveryMemberBack() throws Exception {
         TreeMap<String, String> before = writeToTrio("/registry/leases/", "t1");
-        JsonPath view = rolledBackWhileFlagged(trioSnapshot(), "fail-trio-1");
+        Path fail = Path.of(agentsDir, "fail-trio-1");
+        Files.writeString(fail, "fail");
+        JsonPath view;
+        try {
+            view = rolledBackAutomatically(startTrioReplace(trioSnapshot()));
+        } finally {
+            Files.deleteIfExists(fail);
+        }
         String reason = member(view, "trio-1", "reason");
         assertTrue(reason.contains("restore tool failure injected by the test") && reason.contains("the member's data was not changed"), reason);
         assertTrue(view.getString("error").contains("trio-1: "), view.getString("error"));
@@ -211,7 +218,18 @@ abstract class ReplaceRestoreCases {
     @Order(11)
     void whenTwoMembersFailTheThirdStopsWaitingForQuorumAndIsRolledBack() throws Exception {
         TreeMap<String, String> before = writeToTrio("/registry/events/", "t2");
-        JsonPath view = rolledBackWhileFlagged(trioSnapshot(), "fail-trio-1", "fail-trio-2");
+        List<Path> flags = List.of(Path.of(agentsDir, "fail-trio-1"), Path.of(agentsDir, "fail-trio-2"));
+        for (Path flag : flags) {
+            Files.writeString(flag, "fail");
+        }
+        JsonPath view;
+        try {
+            view = rolledBackAutomatically(startTrioReplace(trioSnapshot()));
+        } finally {
+            for (Path flag : flags) {
+                Files.deleteIfExists(flag);
+            }
+        }
         String reason = member(view, "trio-0", "reason");
         assertEquals("FAILED", member(view, "trio-0", "state"), view.prettify());
         assertTrue(reason.contains("failed on another member"), "trio-0 stopped because the restore failed elsewhere: " + reason);
@@ -310,21 +328,6 @@ abstract class ReplaceRestoreCases {
 
     private static String startTrioReplace(String snapshot) {
         return RestoreTestSupport.start("{\"cluster\": \"trio\", \"snapshot\": \"" + snapshot + "\", \"mode\": \"REPLACE\"}");
-    }
-
-    /** A REPLACE of the trio while the wrapper's fault flags exist (see {@link ReplaceStackResource}), rolled back by the saga. */
-    private JsonPath rolledBackWhileFlagged(String snapshot, String... flags) throws Exception {
-        List<Path> files = java.util.Arrays.stream(flags).map(flag -> Path.of(agentsDir, flag)).toList();
-        for (Path file : files) {
-            Files.writeString(file, "on");
-        }
-        try {
-            return rolledBackAutomatically(startTrioReplace(snapshot));
-        } finally {
-            for (Path file : files) {
-                Files.deleteIfExists(file);
-            }
-        }
     }
 
     /** Waits for the restore to fail and for the saga's own rollback to end; asserts that it rolled every member back. */
