@@ -103,15 +103,10 @@ final class PartUploader extends OutputStream {
         }
     }
 
-    /** Whether a part upload failed and its failure was thrown. */
-    private boolean failed;
-
     /** Uploads the last part and waits for every part. */
     @Override
     public void close() throws IOException {
-        if (closed || failed) {
-            // After a failure the caller already holds it (closing in a try-with-resources must not throw the same
-            // exception again: Java cannot add an exception to itself as suppressed); the upload is aborted.
+        if (closed) {
             return;
         }
         closed = true;
@@ -151,11 +146,10 @@ final class PartUploader extends OutputStream {
         parts.forEach(part -> part.cancel(true));
     }
 
-    private String etag(Future<String> part) throws IOException {
+    private static String etag(Future<String> part) throws IOException {
         try {
             return part.get();
         } catch (ExecutionException e) {
-            failed = true;
             Throwable cause = e.getCause();
             if (cause instanceof RuntimeException runtime) {
                 throw runtime;
