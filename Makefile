@@ -7,7 +7,7 @@ ETCD_TLS ?= false
 # make run ETCD_ENDPOINTS=https://10.0.0.1:2379 backs up your etcd instead of a local one (see README).
 ETCD_ENDPOINTS ?=
 
-.PHONY: run test test-fast build bootstrap clean bench-snapshot-format bench-snapshot-service bench-scheduler bench-restore bench-retention bench-replace bench-delta
+.PHONY: run test test-faults test-fast build bootstrap clean bench-snapshot-format bench-snapshot-service bench-scheduler bench-restore bench-retention bench-replace bench-delta
 
 ## make run: build, start the local stack (etcd, Kafka, S3, PostgreSQL) and the four services; Ctrl-C stops all.
 run: bootstrap
@@ -17,6 +17,15 @@ run: bootstrap
 ## make test: every unit and integration test, against real servers started by the tests.
 test: bootstrap
 	$(MVN) verify
+
+## make test-faults: the fault-injection suite alone, five runs of each fault with the full outages (S3 60 s, PostgreSQL 30 s):
+## services and the etcd-agent killed at random points of backups and REPLACE restores; prints the fault x runs x outcome
+## table (also in e2e/target/fault-injection.md). make test runs each fault once. FAULT_RUNS=n, FAULT_SEED=s replay a run.
+FAULT_RUNS ?= 5
+FAULT_SEED ?=
+test-faults: bootstrap
+	$(MVN) -q install -DskipTests
+	$(MVN) verify -pl e2e -Dtest=FaultInjectionIT -Dsurefire.failIfNoSpecifiedTests=false -Dlifeboat.faults.runs=$(FAULT_RUNS) $(if $(FAULT_SEED),-Dlifeboat.faults.seed=$(FAULT_SEED),)
 
 ## make test-fast: the unit tests of the decision rules and formats only (no server starts): restore refusal and
 ## planning, rollback rules, retention decisions and reconciliation, schedules, policy validation, recovery chains,

@@ -38,7 +38,9 @@ final class RunningLifeboat implements ExtensionContext.Store.CloseableResource 
     EtcdAgents agents;
     EtcdCluster.Member member;
     final Map<String, String> urls = new HashMap<>();
-    private final List<QuarkusService> services = new ArrayList<>();
+    private final Map<String, QuarkusService> services = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Map<String, String>> configs = new HashMap<>();
+    private final Map<String, Integer> ports = new HashMap<>();
 
     private RunningLifeboat() {
     }
@@ -61,8 +63,41 @@ final class RunningLifeboat implements ExtensionContext.Store.CloseableResource 
                 m -> Map.of("quarkus.otel.exporter.otlp.traces.endpoint", traces.endpoint(), "quarkus.otel.exporter.otlp.traces.protocol",
                         "http/protobuf", "quarkus.otel.bsp.schedule.delay", "200ms"));
         urls.put("etcd-agent", agents.agents().get(0).url());
-        ports.forEach((name, port) -> services.add(QuarkusService.start(REPO, name, name, port, config, stack.options().runDir())));
-        services.parallelStream().forEach(service -> service.awaitReady(WAIT));
+        // A claim lapses sooner than by default, so a service killed in the fault tests is taken over in seconds.
+        Map<String, Map<String, String>> own = Map.of("snapshot-service", Map.of("lifeboat.snapshots.claim-duration", "15s"), "restore-service",
+                Map.of("lifeboat.restore.claim-duration", "15s"));
+        ports.forEach((name, port) -> {
+            Map<String, String> serviceConfig = new HashMap<>(config);
+            serviceConfig.putAll(own.getOrDefault(name, Map.of()));
+            configs.put(name, Map.copyOf(serviceConfig));
+            this.ports.put(name, port);
+            services.put(name, QuarkusService.start(REPO, name, name, port, serviceConfig, stack.options().runDir()));
+        });
+        services.values().parallelStream().forEach(service -> service.awaitReady(WAIT));
+    }
+
+    /** Kills one of the four services with SIGKILL, as a crash or an OOM kill would; {@link #restart} brings it back. */
+    synchronized void kill(String service) {
+        QuarkusService running = services.get(service);
+        ProcessHandle.of(running.pid()).ifPresent(process -> {
+            List<ProcessHandle> children = process.descendants().toList();
+            process.destroyForcibly();
+            children.forEach(ProcessHandle::destroyForcibly);
+            process.onExit().join();
+        });
+    }
+
+    /** Starts a killed service again on its port with its configuration; returns when it is ready. */
+    synchronized void restart(String service) {
+        services.put(service, QuarkusService.start(REPO, service, service, ports.get(service), configs.get(service), stack.options().runDir())
+                .awaitReady(WAIT));
+    }
+
+    /** The process ids of the four services as running now. */
+    synchronized Map<String, Long> pids() {
+        Map<String, Long> pids = new HashMap<>();
+        services.forEach((name, service) -> pids.put(name, service.pid()));
+        return pids;
     }
 
     /** Starts Lifeboat for the first test class of the run and keeps it in JUnit's root store, which closes it at the end. */
@@ -105,7 +140,7 @@ final class RunningLifeboat implements ExtensionContext.Store.CloseableResource 
 
     @Override
     public void close() {
-        services.parallelStream().forEach(QuarkusService::close);
+        services.values().parallelStream().forEach(QuarkusService::close);
         if (agents != null) {
             agents.close();
         }

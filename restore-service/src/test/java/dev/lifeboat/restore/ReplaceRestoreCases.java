@@ -161,52 +161,193 @@ abstract class ReplaceRestoreCases {
 
     @Test
     @Order(3)
-    void aMemberThatCannotRestoreFailsTheRestoreAndRollbackPutsThePreRestoreDataBack() throws Exception {
+    void aMemberThatCannotServeTheRestoredDataFailsTheRestoreAndEveryMemberIsRolledBackAutomatically() throws Exception {
         TreeMap<String, String> before;
         try (Client etcd = RestoreTestSupport.etcd(trio)) {
             put(etcd, numbered("/registry/configmaps/", 30, "c1"));
             before = everything(etcd);
         }
-        String snapshot = given().get("/api/v1/restores?cluster=trio").then().statusCode(200).extract().path("[0].snapshot");
-        String earlier = given().get("/api/v1/restores?cluster=trio").then().statusCode(200).extract().path("[0].id");
         Files.writeString(Path.of(breakTrio2), "break");
         String id;
+        JsonPath view;
         try {
-            id = RestoreTestSupport.start("{\"cluster\": \"trio\", \"snapshot\": \"" + snapshot + "\", \"mode\": \"REPLACE\"}");
-            JsonPath view = RestoreTestSupport.awaitEnd(id);
-            assertEquals("FAILED", view.getString("phase"), view.prettify());
-            String error = view.getString("error");
-            assertTrue(error.contains("trio-2: etcd did not serve the restored data"), error);
-            assertTrue(error.contains("/rollback"), "the error says how to roll back: " + error);
-            Map<String, String> states = new LinkedHashMap<>();
-            for (int i = 0; i < 3; i++) {
-                states.put(view.getString("members[" + i + "].name"), view.getString("members[" + i + "].state"));
-            }
-            assertEquals(Map.of("trio-0", "RESTORED", "trio-1", "RESTORED", "trio-2", "FAILED"), states);
-            assertTrue(support.paused("trio"), "a failed REPLACE keeps the cluster paused");
+            id = RestoreTestSupport.start("{\"cluster\": \"trio\", \"snapshot\": \"" + trioSnapshot() + "\", \"mode\": \"REPLACE\"}");
+            view = rolledBackAutomatically(id);
         } finally {
             Files.deleteIfExists(Path.of(breakTrio2));
         }
-
-        String refused = given().post("/api/v1/restores/" + earlier + "/rollback").then().statusCode(409).body("field", equalTo("id"))
-                .extract().path("error");
-        assertTrue(refused.contains("restore " + id + " (REPLACE") && refused.contains("only the latest restore of a cluster can be rolled back"),
-                "an earlier restore does not roll back over a later one: " + refused);
-        given().post("/api/v1/restores/" + id + "/rollback").then().statusCode(202).body("rollback.state", equalTo("REQUESTED"));
-        JsonPath view = awaitRollback(id);
-        assertEquals("ROLLED_BACK", view.getString("rollback.state"), view.prettify());
-        assertEquals(List.of("ROLLED_BACK", "ROLLED_BACK", "ROLLED_BACK"), view.getList("members.rollbackState"));
-        for (String endpoint : trio.split(",")) {
-            try (Client member = RestoreTestSupport.etcd(endpoint)) {
-                assertEquals(before, everything(member), "member at " + endpoint + " serves its pre-restore data again");
-            }
-        }
-        assertFalse(support.paused("trio"), "the cluster is resumed after the rollback");
+        String error = view.getString("error");
+        assertTrue(error.contains("trio-2: etcd did not serve the restored data"), error);
+        assertTrue(error.contains("automatic rollback"), "the error says the members are put back: " + error);
+        assertEquals("FAILED", member(view, "trio-2", "state"), view.prettify());
+        assertTrue(member(view, "trio-2", "rollbackReason").contains("the data dir it replaced is kept at"), view.prettify());
+        assertEveryTrioMemberServes(before);
+        assertFalse(support.paused("trio"), "the cluster is resumed after the automatic rollback");
         try (var dirs = Files.list(Path.of(agentsDir))) {
-            assertEquals(3, dirs.filter(dir -> dir.getFileName().toString().matches("trio-\\d\\.replaced-by-rollback-.*")).count(),
-                    "each member's data the rollback replaced is set aside, not deleted");
+            assertTrue(dirs.anyMatch(dir -> dir.getFileName().toString().matches("trio-2\\.replaced-by-rollback-.*")),
+                    "the broken data dir the rollback replaced is set aside, not deleted");
         }
         given().post("/api/v1/restores/" + id + "/rollback").then().statusCode(202).body("rollback.state", equalTo("ROLLED_BACK"));
+    }
+
+    /** All or nothing: an etcd restore tool that fails on one member of three puts the two that restored back too. */
+    @Test
+    @Order(10)
+    void aRestoreToolFailureOnOneMemberRollsEveryMemberBack() throws Exception {
+        TreeMap<String, String> before = writeToTrio("/registry/leases/", "t1");
+        JsonPath view = rolledBackWhileFlagged(trioSnapshot(), "fail-trio-1");
+        String reason = member(view, "trio-1", "reason");
+        assertTrue(reason.contains("restore tool failure injected by the test") && reason.contains("the member's data was not changed"), reason);
+        assertTrue(view.getString("error").contains("trio-1: "), view.getString("error"));
+        assertEveryTrioMemberServes(before);
+        assertFalse(support.paused("trio"));
+    }
+
+    /**
+     * Two members of three fail: the third cannot reach a quorum on the restored data. It stops when the saga fails
+     * (it hears the restore's FAILED) instead of waiting out the member timeout, and is rolled back with the rest.
+     */
+    @Test
+    @Order(11)
+    void whenTwoMembersFailTheThirdStopsWaitingForQuorumAndIsRolledBack() throws Exception {
+        TreeMap<String, String> before = writeToTrio("/registry/events/", "t2");
+        JsonPath view = rolledBackWhileFlagged(trioSnapshot(), "fail-trio-1", "fail-trio-2");
+        String reason = member(view, "trio-0", "reason");
+        assertEquals("FAILED", member(view, "trio-0", "state"), view.prettify());
+        assertTrue(reason.contains("failed on another member"), "trio-0 stopped because the restore failed elsewhere: " + reason);
+        assertEveryTrioMemberServes(before);
+        assertFalse(support.paused("trio"));
+    }
+
+    /** An etcd-agent killed (SIGKILL) while it prepares the restore: restarted, it undoes its step, and every member is put back. */
+    @Test
+    @Order(12)
+    void anAgentKilledDuringTheRestoreLeavesEveryMemberOnItsPreRestoreData() throws Exception {
+        TreeMap<String, String> before = writeToTrio("/registry/nodes/", "t3");
+        Path slow = Path.of(agentsDir, "slow-trio-1");
+        Path restoring = Path.of(agentsDir, "restoring-trio-1");
+        Files.deleteIfExists(restoring);
+        Files.writeString(slow, "slow");
+        String id;
+        try {
+            id = startTrioReplace(trioSnapshot());
+            Instant deadline = Instant.now().plusSeconds(60);
+            while (!Files.exists(restoring) && Instant.now().isBefore(deadline)) {
+                Thread.sleep(100);
+            }
+            assertTrue(Files.exists(restoring), "trio-1's agent started its restore tool");
+            ReplaceStackResource.agents("trio").kill(1);
+        } finally {
+            Files.deleteIfExists(slow);
+        }
+        ReplaceStackResource.agents("trio").restart(1);
+        JsonPath view = rolledBackAutomatically(id);
+        String reason = member(view, "trio-1", "reason");
+        assertTrue(reason.contains("the etcd-agent stopped during step PREPARING") && reason.contains("the member's data was not changed"), reason);
+        assertEveryTrioMemberServes(before);
+        assertFalse(support.paused("trio"));
+    }
+
+    /** trio-1's disk is full: its agent cannot write the snapshot, says so, and every member is put back. */
+    @Test
+    @Order(13)
+    void aFullDiskOnOneMemberLeavesEveryMemberOnItsPreRestoreData() throws Exception {
+        String smallFs = ConfigProvider.getConfig().getValue(ReplaceStackResource.SMALL_FS, String.class);
+        assertFalse(smallFs.startsWith("unavailable"), "the test needs a small filesystem for trio-1: " + smallFs);
+        byte[] noise = new byte[16 * 1024];
+        Map<String, String> large = new LinkedHashMap<>();
+        java.util.Random random = new java.util.Random(13);
+        for (int i = 0; i < 64; i++) {
+            random.nextBytes(noise);
+            large.put("/registry/large/" + i, java.util.Base64.getEncoder().encodeToString(noise));
+        }
+        try (Client etcd = RestoreTestSupport.etcd(trio)) {
+            put(etcd, large);
+        }
+        String snapshot = support.backUp("trio").snapshotId();
+        TreeMap<String, String> before = writeToTrio("/registry/after-backup/", "t4");
+        Path filler = Path.of(smallFs, "filler");
+        try {
+            fill(filler, 256 * 1024);
+            JsonPath view = rolledBackAutomatically(startTrioReplace(snapshot));
+            String reason = member(view, "trio-1", "reason");
+            assertTrue(reason.contains("No space left on device") && reason.contains("the member's data was not changed"), reason);
+        } finally {
+            Files.deleteIfExists(filler);
+        }
+        assertEveryTrioMemberServes(before);
+        assertFalse(support.paused("trio"));
+    }
+
+    /** Writes {@code file} until the filesystem is full, then gives {@code leave} bytes back. */
+    private static void fill(Path file, long leave) throws Exception {
+        byte[] block = new byte[1 << 20];
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            try {
+                for (int i = 0; i < 1024; i++) {
+                    channel.write(java.nio.ByteBuffer.wrap(block));
+                }
+            } catch (java.io.IOException full) {
+                // the disk is full
+            }
+            channel.truncate(Math.max(0, channel.size() - leave));
+        }
+    }
+
+    private TreeMap<String, String> writeToTrio(String prefix, String value) throws Exception {
+        try (Client etcd = RestoreTestSupport.etcd(trio)) {
+            put(etcd, numbered(prefix, 20, value));
+            return everything(etcd);
+        }
+    }
+
+    /** The snapshot the trio's restores use (the one of {@link #everyMemberOfAThreeMemberClusterServesTheSnapshot}). */
+    private static String trioSnapshot() {
+        List<String> snapshots = given().get("/api/v1/restores?cluster=trio").then().statusCode(200).extract().jsonPath().getList("snapshot");
+        return snapshots.get(snapshots.size() - 1);
+    }
+
+    private static String startTrioReplace(String snapshot) {
+        return RestoreTestSupport.start("{\"cluster\": \"trio\", \"snapshot\": \"" + snapshot + "\", \"mode\": \"REPLACE\"}");
+    }
+
+    /** A REPLACE of the trio while the wrapper's fault flags exist (see {@link ReplaceStackResource}), rolled back by the saga. */
+    private JsonPath rolledBackWhileFlagged(String snapshot, String... flags) throws Exception {
+        List<Path> files = java.util.Arrays.stream(flags).map(flag -> Path.of(agentsDir, flag)).toList();
+        for (Path file : files) {
+            Files.writeString(file, "on");
+        }
+        try {
+            return rolledBackAutomatically(startTrioReplace(snapshot));
+        } finally {
+            for (Path file : files) {
+                Files.deleteIfExists(file);
+            }
+        }
+    }
+
+    /** Waits for the restore to fail and for the saga's own rollback to end; asserts that it rolled every member back. */
+    private static JsonPath rolledBackAutomatically(String id) throws InterruptedException {
+        JsonPath failed = RestoreTestSupport.awaitEnd(id);
+        assertEquals("FAILED", failed.getString("phase"), failed.prettify());
+        JsonPath view = awaitRollback(id);
+        assertEquals("ROLLED_BACK", view.getString("rollback.state"), view.prettify());
+        assertTrue(view.getBoolean("rollback.automatic"), view.prettify());
+        assertEquals(List.of("ROLLED_BACK", "ROLLED_BACK", "ROLLED_BACK"), view.getList("members.rollbackState"), view.prettify());
+        return view;
+    }
+
+    private static String member(JsonPath view, String name, String field) {
+        return view.getString("members.find { it.name == '" + name + "' }." + field);
+    }
+
+    private void assertEveryTrioMemberServes(TreeMap<String, String> expected) throws Exception {
+        for (String endpoint : trio.split(",")) {
+            try (Client member = RestoreTestSupport.etcd(endpoint)) {
+                assertEquals(expected, everything(member), "member at " + endpoint + " serves its pre-restore data again");
+            }
+        }
     }
 
     protected void register(String cluster, String endpoints, String members) throws Exception {

@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 
 import dev.lifeboat.stack.EtcdAgents;
@@ -21,10 +20,12 @@ import dev.lifeboat.stack.Ports;
  * The restore stack plus etcd clusters run by etcd-agents (built jars, one per member), for REPLACE:
  * cluster {@code solo} (one member), cluster {@code trio} (three members), and {@code pitr} (one member,
  * for point-in-time restores with delta capture), of the stack's etcd release and TLS mode. The restore tool of
- * members {@code solo-0} and {@code trio-2} is a wrapper around the release's (etcdutl on 3.5, etcdctl on 3.4): while the file {@link #FAIL_SOLO_0} names exists, solo-0's
- * restore fails before writing anything (a member whose data is never touched); while the file
- * {@link #BREAK_TRIO_2} names exists, trio-2's restore writes a data dir etcd cannot start on (a member
- * whose restore fails after its data dir was swapped).
+ * {@code solo-0} and of every {@code trio} member is a wrapper around the release's (etcdutl on 3.5, etcdctl on 3.4)
+ * that injects faults while a flag file in {@code test.agents.dir} exists: {@code fail-<member>} — the member's restore
+ * fails before writing anything; {@code slow-<member>} — it touches {@code restoring-<member>} and waits 60 s first
+ * (time to kill its agent); {@code break-trio-2} — trio-2's restore writes a data dir etcd cannot start on (a member
+ * whose restore fails after its data dir was swapped). trio-1's data dir lives on a small filesystem of its own
+ * ({@code test.small-fs}, a 256 MB tmpfs) that a test can fill, so its agent meets a full disk.
  */
 public class ReplaceStackResource extends RestoreStackResource {
 
@@ -32,8 +33,16 @@ public class ReplaceStackResource extends RestoreStackResource {
     public static final List<String> CLUSTERS = List.of("solo", "trio", "pitr");
     public static final String BREAK_TRIO_2 = "test.break-trio-2";
     public static final String FAIL_SOLO_0 = "test.fail-solo-0";
+    /** The small filesystem trio-1's data dir is on, or {@code unavailable: <why>}. */
+    public static final String SMALL_FS = "test.small-fs";
 
-    private static final List<EtcdAgents> AGENTS = new CopyOnWriteArrayList<>();
+    private static final Map<String, EtcdAgents> AGENTS = new java.util.concurrent.ConcurrentHashMap<>();
+    private static Path smallFs;
+
+    /** The agents of one of {@link #CLUSTERS}, for tests that kill and restart one. */
+    public static EtcdAgents agents(String cluster) {
+        return AGENTS.get(cluster);
+    }
 
     @Override
     public Map<String, String> start() {
@@ -43,20 +52,21 @@ public class ReplaceStackResource extends RestoreStackResource {
         Path breakFlag = root.resolve("break-trio-2");
         Path failFlag = root.resolve("fail-solo-0");
         Path repo = Path.of("..").toAbsolutePath().normalize();
+        String small = mountSmallFs(root.resolve("small"));
         for (String cluster : CLUSTERS) {
             int size = cluster.equals("trio") ? 3 : 1;
             List<EtcdCluster.Member> members = new ArrayList<>();
             for (int i = 0; i < size; i++) {
-                members.add(new EtcdCluster.Member(cluster + "-" + i, Ports.free(), Ports.free(), root.resolve(cluster + "-" + i),
-                        stack.options().etcdTls()));
+                String name = cluster + "-" + i;
+                Path dataDir = name.equals("trio-1") && smallFs != null ? smallFs.resolve(name) : root.resolve(name);
+                members.add(new EtcdCluster.Member(name, Ports.free(), Ports.free(), dataDir, stack.options().etcdTls()));
             }
             EtcdRelease release = stack.options().etcdRelease();
-            AGENTS.add(EtcdAgents.start(repo, cluster, EtcdCluster.planned(members), stack, config.get("test.snapshot.url"),
+            AGENTS.put(cluster, EtcdAgents.start(repo, cluster, EtcdCluster.planned(members), stack, config.get("test.snapshot.url"),
                     i -> Ports.free(), member -> {
                         Map<String, String> agent = new HashMap<>(Map.of("lifeboat.agent.health-timeout", "20s"));
-                        if (member.name().equals("trio-2") || member.name().equals("solo-0")) {
-                            agent.putAll(EtcdAgents.restoreToolConfig(release, writeRestoreToolWrapper(root, member.name(), release, failFlag,
-                                    breakFlag)));
+                        if (member.name().startsWith("trio-") || member.name().equals("solo-0")) {
+                            agent.putAll(EtcdAgents.restoreToolConfig(release, writeRestoreToolWrapper(root, member.name(), release, breakFlag)));
                         }
                         return agent;
                     }));
@@ -66,31 +76,70 @@ public class ReplaceStackResource extends RestoreStackResource {
         }
         config.put(BREAK_TRIO_2, breakFlag.toString());
         config.put(FAIL_SOLO_0, failFlag.toString());
+        config.put(SMALL_FS, small);
         config.put("test.agents.dir", root.toString());
         return config;
     }
 
+    /** Mounts a 256 MB tmpfs at {@code dir} (this needs root, as {@code make test}'s set-up does); returns it, or why not. */
+    private static String mountSmallFs(Path dir) {
+        try {
+            Files.createDirectories(dir);
+            Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=256m", "tmpfs", dir.toString()).redirectErrorStream(true).start();
+            String output = new String(mount.getInputStream().readAllBytes()).strip();
+            if (mount.waitFor() != 0) {
+                return "unavailable: mount -t tmpfs " + dir + " failed: " + output;
+            }
+            smallFs = dir;
+            return dir.toString();
+        } catch (IOException e) {
+            return "unavailable: " + e.getMessage();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "unavailable: interrupted";
+        }
+    }
+
     @Override
     public void stop() {
-        AGENTS.forEach(EtcdAgents::close);
+        AGENTS.values().forEach(EtcdAgents::close);
         AGENTS.clear();
+        if (smallFs != null) {
+            try {
+                new ProcessBuilder("umount", smallFs.toString()).inheritIO().start().waitFor();
+            } catch (IOException e) {
+                System.err.println("cannot unmount " + smallFs + ": " + e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            smallFs = null;
+        }
         super.stop();
     }
 
-    /** The release's restore tool for one member, except for a snapshot restore while a flag file exists (see the class comment). */
-    private static Path writeRestoreToolWrapper(Path root, String member, EtcdRelease release, Path failFlag, Path breakFlag) {
+    /** The release's restore tool for one member, with the faults of the class comment injected while their flag files exist. */
+    private static Path writeRestoreToolWrapper(Path root, String member, EtcdRelease release, Path breakFlag) {
         Path script = root.resolve("restore-tool-" + member + ".sh");
         try {
             Files.createDirectories(root);
             Files.writeString(script, """
                     #!/bin/sh
-                    # %4$s for member %3$s, except for a snapshot restore: while %1$s exists, solo-0's fails before
-                    # writing anything; while %2$s exists, trio-2's "succeeds" with a data dir etcd cannot start on.
+                    # %4$s for member %3$s, with faults injected into a snapshot restore while a flag file exists:
+                    # %1$s/fail-%3$s: the restore fails before writing anything; %1$s/slow-%3$s: it waits 60 s first;
+                    # %2$s (trio-2 only): it "succeeds" with a data dir etcd cannot start on.
                     member='%3$s'
                     if [ "$1" = snapshot ] && [ "$2" = restore ] && [ "$3" != --help ]; then
-                      if [ "$member" = solo-0 ] && [ -f '%1$s' ]; then
-                        echo 'Error: write /data/member/snap/db: no space left on device' >&2
+                      if [ -f '%1$s/fail-%3$s' ]; then
+                        if [ "$member" = solo-0 ]; then
+                          echo 'Error: write /data/member/snap/db: no space left on device' >&2
+                        else
+                          echo 'Error: restore tool failure injected by the test' >&2
+                        fi
                         exit 1
+                      fi
+                      if [ -f '%1$s/slow-%3$s' ]; then
+                        touch '%1$s/restoring-%3$s'
+                        sleep 60
                       fi
                       if [ "$member" = trio-2 ] && [ -f '%2$s' ]; then
                         prev=''
@@ -104,7 +153,7 @@ public class ReplaceStackResource extends RestoreStackResource {
                       fi
                     fi
                     exec '%4$s' "$@"
-                    """.formatted(failFlag, breakFlag, member, release.restoreTool()));
+                    """.formatted(root, breakFlag, member, release.restoreTool()));
             script.toFile().setExecutable(true);
             return script;
         } catch (IOException e) {

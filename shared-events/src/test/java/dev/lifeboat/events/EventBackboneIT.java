@@ -6,11 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -224,20 +222,17 @@ class EventBackboneIT {
     void anEventArrivingWhilePostgresIsUnreachableWaitsAndIsAppliedOnceNeverDeadLettered() throws Throwable {
         String cluster = cluster("outage");
         UUID id;
-        try (Connection admin = DriverManager.getConnection(jdbcUrl.replace("/" + PostgresServer.DATABASE, "/postgres"), user,
-                password.orElse(""))) {
-            databaseReachable(admin, false);
-            try {
-                id = TestEvents.publish(bootstrap, "lifeboat/test", new ClusterRegistered(cluster,
-                        new ClusterSpec("test", List.of("http://127.0.0.1:2379"), null, null, null, List.of(), false, false)));
-                Thread.sleep(12_000);
-                assertEquals(0, TopicProbe.await(bootstrap, DEAD_LETTER, keyed(cluster), 1, Duration.ofSeconds(1)).size(),
-                        "an event that failed only because PostgreSQL was down is not dead-lettered");
-                String readiness = RestAssured.given().get("/q/health/ready").then().statusCode(503).extract().asString();
-                assertTrue(readiness.contains("event consumers") && readiness.contains("events-test") && readiness.contains("waiting"), readiness);
-            } finally {
-                databaseReachable(admin, true);
-            }
+        PostgresServer.setReachable(jdbcUrl, user, password.orElse(""), false);
+        try {
+            id = TestEvents.publish(bootstrap, "lifeboat/test", new ClusterRegistered(cluster,
+                    new ClusterSpec("test", List.of("http://127.0.0.1:2379"), null, null, null, List.of(), false, false)));
+            Thread.sleep(12_000);
+            assertEquals(0, TopicProbe.await(bootstrap, DEAD_LETTER, keyed(cluster), 1, Duration.ofSeconds(1)).size(),
+                    "an event that failed only because PostgreSQL was down is not dead-lettered");
+            String readiness = RestAssured.given().get("/q/health/ready").then().statusCode(503).extract().asString();
+            assertTrue(readiness.contains("event consumers") && readiness.contains("events-test") && readiness.contains("waiting"), readiness);
+        } finally {
+            PostgresServer.setReachable(jdbcUrl, user, password.orElse(""), true);
         }
         db.flush(AgroalDataSource.FlushMode.ALL);
         awaitEffect(cluster, EventType.CLUSTER_REGISTERED, 1);
@@ -333,17 +328,6 @@ class EventBackboneIT {
         assertTrue(metrics.lines().anyMatch(line -> line.startsWith("lifeboat_outbox_parkings_total{") && !line.endsWith(" 0.0")), metrics);
         assertTrue(metrics.lines().anyMatch(line -> line.startsWith("lifeboat_outbox_parked{") && !line.endsWith(" 0.0")),
                 "the parked gauge counts them: " + metrics.lines().filter(line -> line.contains("outbox")).toList());
-    }
-
-    /** An outage of the service's database as the service sees it: no new connection, the open ones closed. */
-    private static void databaseReachable(Connection admin, boolean reachable) throws SQLException {
-        try (Statement statement = admin.createStatement()) {
-            statement.execute("alter database " + PostgresServer.DATABASE + " with allow_connections " + reachable);
-            if (!reachable) {
-                statement.execute("select pg_terminate_backend(pid) from pg_stat_activity where datname = '" + PostgresServer.DATABASE
-                        + "' and pid <> pg_backend_pid()");
-            }
-        }
     }
 
     private static ProducerRecord<String, byte[]> raw(String cluster, String id, String type, String body) {

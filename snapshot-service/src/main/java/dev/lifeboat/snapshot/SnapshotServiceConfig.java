@@ -115,6 +115,13 @@ public interface SnapshotServiceConfig {
         @WithDefault("60s")
         Duration claimDuration();
 
+        /**
+         * How long a snapshot whose etcd or S3 could not be reached is tried again, with back-off (1 s doubling to
+         * 30 s), before it fails: a short outage delays a backup instead of losing it.
+         */
+        @WithDefault("5m")
+        Duration retryFor();
+
         /** How often idle workers look for pending requests. */
         @WithDefault("500ms")
         Duration pollInterval();

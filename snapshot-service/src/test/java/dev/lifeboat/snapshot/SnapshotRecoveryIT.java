@@ -87,6 +87,42 @@ class SnapshotRecoveryIT {
         assertEquals(List.of(((SnapshotCompleted) retried).objectKey()), support.objectsUnder("lifeboat/" + cluster + "/"));
     }
 
+    /** S3 gone for a few seconds in the middle of an upload: the snapshot is tried again and completes, once, whole. */
+    @Test
+    void s3StoppedMidUploadForAMomentIsWaitedOutAndTheSnapshotCompletes() throws Exception {
+        String cluster = "s3blip-" + UUID.randomUUID().toString().substring(0, 8);
+        fillEtcd(cluster, 12);
+        support.register(cluster, SnapshotTestSupport.spec(etcdEndpoints, null));
+        StoppingObjectStore.STOP_AT_PART_2.add(cluster);
+        Thread restarter = new Thread(() -> {
+            try {
+                // Back once the upload met the outage (part 2 stopped S3), about two seconds later.
+                Instant deadline = Instant.now().plusSeconds(60);
+                while (StoppingObjectStore.STOP_AT_PART_2.contains(cluster) && Instant.now().isBefore(deadline)) {
+                    Thread.sleep(50);
+                }
+                Thread.sleep(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                LocalStack.shared(Topics.all()).s3().start();
+            }
+        });
+        StoppingObjectStore.ONCE.add(cluster);
+        restarter.start();
+        LifeboatEvent outcome;
+        try {
+            outcome = support.awaitOutcome(support.request(cluster, "req-" + UUID.randomUUID()));
+        } finally {
+            StoppingObjectStore.STOP_AT_PART_2.remove(cluster);
+            restarter.join(90_000);
+        }
+        assertTrue(outcome instanceof SnapshotCompleted, "a short S3 outage is waited out: " + outcome);
+        assertEquals(List.of(((SnapshotCompleted) outcome).objectKey()), support.objectsUnder("lifeboat/" + cluster + "/"),
+                "one whole object, nothing left of the interrupted try");
+        assertEquals(((SnapshotCompleted) outcome).storedSize(), support.objectSize(((SnapshotCompleted) outcome).objectKey()));
+    }
+
     @Test
     void aSnapshotLeftRunningByADeadInstanceIsTakenOverCleanedUpAndCompletedOnce() throws Exception {
         String cluster = "crash-" + UUID.randomUUID().toString().substring(0, 8);

@@ -101,6 +101,10 @@ final class SnapshotTestSupport {
                 .credentials(s3.accessKey(), s3.secretKey()).build();
     }
 
+    long objectSize(String key) throws Exception {
+        return minio().statObject(io.minio.StatObjectArgs.builder().bucket(s3.bucket()).object(key).build()).size();
+    }
+
     List<String> objectsUnder(String prefix) throws Exception {
         List<String> keys = new ArrayList<>();
         for (Result<Item> item : minio().listObjects(ListObjectsArgs.builder().bucket(s3.bucket()).prefix(prefix)

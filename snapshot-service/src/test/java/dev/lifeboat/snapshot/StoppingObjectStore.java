@@ -19,6 +19,8 @@ public class StoppingObjectStore extends MinioObjectStore {
 
     /** Clusters whose next upload loses S3 at its second part. */
     public static final Set<String> STOP_AT_PART_2 = ConcurrentHashMap.newKeySet();
+    /** Of those, clusters whose upload loses S3 only once: the cluster leaves {@link #STOP_AT_PART_2} when it happens. */
+    public static final Set<String> ONCE = ConcurrentHashMap.newKeySet();
 
     public StoppingObjectStore(S3Config config) {
         super(config);
@@ -26,8 +28,13 @@ public class StoppingObjectStore extends MinioObjectStore {
 
     @Override
     public String uploadPart(String bucket, String key, String uploadId, int number, byte[] bytes, int length) {
-        if (number == 2 && STOP_AT_PART_2.stream().anyMatch(cluster -> key.contains("/" + cluster + "/"))) {
-            LocalStack.shared(Topics.all()).s3().stop();
+        for (String cluster : STOP_AT_PART_2) {
+            if (number == 2 && key.contains("/" + cluster + "/")) {
+                LocalStack.shared(Topics.all()).s3().stop();
+                if (ONCE.remove(cluster)) {
+                    STOP_AT_PART_2.remove(cluster);
+                }
+            }
         }
         return super.uploadPart(bucket, key, uploadId, number, bytes, length);
     }

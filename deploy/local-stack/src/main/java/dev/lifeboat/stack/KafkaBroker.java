@@ -39,14 +39,24 @@ public final class KafkaBroker implements AutoCloseable {
     private static final String ADMIN = "admin";
 
     private final int port;
-    private final ManagedProcess process;
+    private ManagedProcess process;
     /** Client settings of the super user: empty for a plain broker. */
     private final Map<String, Object> adminSecurity;
+    /** How to start the broker again ({@link #restart()}). */
+    private final String name;
+    private final List<String> command;
+    private final Path home;
+    private final Path runDir;
 
-    private KafkaBroker(int port, ManagedProcess process, Map<String, Object> adminSecurity) {
+    private KafkaBroker(int port, ManagedProcess process, Map<String, Object> adminSecurity, String name, List<String> command, Path home,
+            Path runDir) {
         this.port = port;
         this.process = process;
         this.adminSecurity = adminSecurity;
+        this.name = name;
+        this.command = command;
+        this.home = home;
+        this.runDir = runDir;
     }
 
     static KafkaBroker start(StackOptions options) {
@@ -127,9 +137,11 @@ public final class KafkaBroker implements AutoCloseable {
             }
             ManagedProcess.runToCompletion(secured ? "kafka-secured-format" : "kafka-format", format, home, options.runDir(), 120);
         }
-        ManagedProcess process = ManagedProcess.start(secured ? "kafka-secured" : "kafka", concat(jvm, "kafka.Kafka", config.toString()),
-                home, options.runDir(), Map.of());
-        KafkaBroker broker = new KafkaBroker(port, process, secured ? Map.copyOf(saslClientConfig(ADMIN, adminPassword)) : Map.of());
+        String name = secured ? "kafka-secured" : "kafka";
+        List<String> command = concat(jvm, "kafka.Kafka", config.toString());
+        ManagedProcess process = ManagedProcess.start(name, command, home, options.runDir(), Map.of());
+        KafkaBroker broker = new KafkaBroker(port, process, secured ? Map.copyOf(saslClientConfig(ADMIN, adminPassword)) : Map.of(), name,
+                List.copyOf(command), home, options.runDir());
         try {
             Ports.awaitAccepting(port, "Kafka", Duration.ofSeconds(60), process);
             broker.createTopics(options.topics());
@@ -265,8 +277,19 @@ public final class KafkaBroker implements AutoCloseable {
         return port;
     }
 
+    /** Stops the broker (SIGTERM, then SIGKILL after a grace period); its data stays for {@link #restart()}. Outage tests use the pair. */
+    public synchronized void stop() {
+        process.stop();
+    }
+
+    /** Starts the stopped broker again on its port with its data; returns once it accepts connections. */
+    public synchronized void restart() {
+        process = ManagedProcess.start(name, command, home, runDir, Map.of());
+        Ports.awaitAccepting(port, "Kafka", Duration.ofSeconds(60), process);
+    }
+
     @Override
-    public void close() {
+    public synchronized void close() {
         process.stop();
     }
 }

@@ -121,6 +121,24 @@ public final class PostgresServer implements AutoCloseable {
         return password;
     }
 
+    /**
+     * An outage of Lifeboat's database as its services see it ({@code reachable} false): no new connection to
+     * {@link #DATABASE}, the open ones closed; true ends it. For outage tests; {@code jdbcUrl}, {@code user} and
+     * {@code password} reach the server (the database itself or another one, as the tests configure it).
+     */
+    public static void setReachable(String jdbcUrl, String user, String password, boolean reachable) {
+        try (Connection admin = DriverManager.getConnection(jdbcUrl.replace("/" + DATABASE, "/postgres"), user, password);
+                java.sql.Statement statement = admin.createStatement()) {
+            statement.execute("alter database " + DATABASE + " with allow_connections " + reachable);
+            if (!reachable) {
+                statement.execute("select pg_terminate_backend(pid) from pg_stat_activity where datname = '" + DATABASE
+                        + "' and pid <> pg_backend_pid()");
+            }
+        } catch (SQLException e) {
+            throw new StackException("cannot make database " + DATABASE + (reachable ? " reachable" : " unreachable") + ": " + e.getMessage(), e);
+        }
+    }
+
     public boolean embedded() {
         return embedded != null;
     }

@@ -256,8 +256,22 @@ public class EtcdSupervisor {
 
     /** Waits until etcd's {@code /health} says true; fails after the configured health timeout. */
     public void awaitHealthy() {
-        Instant deadline = Instant.now().plus(config.healthTimeout());
+        awaitHealthy(config.healthTimeout(), false, () -> null);
+    }
+
+    /**
+     * Waits until etcd's {@code /health} says true, at most {@code within}; with {@code failOnExit}, fails as soon as
+     * the etcd running now exits on its own (it cannot serve this data dir) instead of waiting through its restarts.
+     * A member of a restored multi-member cluster waits here for its peers (quorum) as long as the restore lets it;
+     * {@code giveUp} says why to stop waiting early (null: keep waiting).
+     */
+    public void awaitHealthy(Duration within, boolean failOnExit, java.util.function.Supplier<String> giveUp) {
+        Instant deadline = Instant.now().plus(within);
         String last = "no answer yet";
+        Process first;
+        synchronized (this) {
+            first = process;
+        }
         while (Instant.now().isBefore(deadline)) {
             Process current;
             synchronized (this) {
@@ -265,6 +279,14 @@ public class EtcdSupervisor {
             }
             if (current != null && !current.isAlive() && !wanted) {
                 throw new EtcdProcessException("etcd is stopped");
+            }
+            String stop = giveUp.get();
+            if (stop != null) {
+                throw new EtcdProcessException("stopped waiting for etcd member " + config.memberName() + " to serve: " + stop);
+            }
+            if (failOnExit && first != null && (current != first || !first.isAlive())) {
+                throw new EtcdProcessException("etcd member " + config.memberName() + " exited on its own instead of serving (" + (lastExit == null
+                        ? "exit " + (first.isAlive() ? "unknown" : first.exitValue()) : lastExit) + "; log: " + logFile() + ")");
             }
             String refused = refusal();
             if (refused != null) {
@@ -291,7 +313,7 @@ public class EtcdSupervisor {
                 throw new EtcdProcessException("interrupted while waiting for etcd");
             }
         }
-        throw new EtcdProcessException("etcd member " + config.memberName() + " was not healthy within " + config.healthTimeout().toSeconds()
+        throw new EtcdProcessException("etcd member " + config.memberName() + " was not healthy within " + within.toSeconds()
                 + " s (" + last + "; " + (lastExit == null ? "" : "last exit: " + lastExit + "; ") + "log: " + logFile() + ")");
     }
 

@@ -58,6 +58,9 @@ public class MemberRestorer {
     private final DeltaReplay replay;
     private final PreRestoreCopies copies;
     private final ReentrantLock lock = new ReentrantLock();
+    /** The restore running now, and whether its saga has failed meanwhile (heard on the restore events, outside the lock). */
+    private volatile String running;
+    private volatile boolean sagaFailed;
 
     public MemberRestorer(AgentConfig config, EtcdSupervisor etcd, RestoreTool tool, SnapshotDownload download, StateFiles states,
             Replies replies, DeltaReplay replay, PreRestoreCopies copies) {
@@ -104,8 +107,20 @@ public class MemberRestorer {
                 state.toRevision = command.pointInTime().toRevision();
             }
             state.receivedAt = Instant.now();
+            state.expiresAt = command.expiresAt();
             state.step = RestoreState.Step.PREPARING;
-            states.save(state);
+            try {
+                states.save(state);
+            } catch (RuntimeException e) {
+                // Nothing was touched; without a state file the agent cannot restore safely (a full disk, a read-only dir).
+                String why = reason(e) + "; the member's data was not changed";
+                Log.warnf("restore %s: member %s not restored: %s", state.restoreId, state.memberName, why);
+                replies.send(new MemberRestoreFailed(state.restoreId, state.clusterId, state.memberName, why, false, Instant.now()),
+                        state.restoreId + "/" + state.memberName + "/no-state");
+                return;
+            }
+            running = state.restoreId;
+            sagaFailed = false;
             Log.infof("restore %s: replacing member %s's data with snapshot %s", state.restoreId, state.memberName, state.snapshotId);
             try {
                 prepareAndSwap(state);
@@ -116,8 +131,26 @@ public class MemberRestorer {
             finish(state);
             releaseCopies();
         } finally {
+            running = null;
             lock.unlock();
         }
+    }
+
+    /**
+     * The saga reported the restore FAILED (another member failed, or did not answer): if it is the one running here,
+     * it stops before replacing the data dir, or stops waiting for its peers' quorum; the rollback that follows puts
+     * the member's data back.
+     */
+    public void sagaFailed(String restoreId) {
+        if (restoreId.equals(running)) {
+            sagaFailed = true;
+            Log.infof("restore %s failed on another member; member %s stops it here", restoreId, config.memberName());
+        }
+    }
+
+    /** Why the restore running here should stop (its saga failed), or null. */
+    private String abandoned(RestoreState state) {
+        return sagaFailed && state.restoreId.equals(running) ? "restore " + state.restoreId + " failed on another member" : null;
     }
 
     private void prepareAndSwap(RestoreState state) {
@@ -147,6 +180,10 @@ public class MemberRestorer {
         }
         state.revisionBumped = outcome.revisionBumped();
         state.note = replayNote == null ? outcome.note() : replayNote + "; " + outcome.note();
+        String stop = abandoned(state);
+        if (stop != null) {
+            throw new MemberRestoreException(stop + "; the data dir was not replaced");
+        }
         Path dataDir = etcd.dataDir();
         state.asideDir = dataDir.resolveSibling(dataDir.getFileName() + ".pre-restore-" + ASIDE_TIME.format(Instant.now())).toString();
         state.step = RestoreState.Step.SWAPPING;
@@ -164,10 +201,15 @@ public class MemberRestorer {
         Log.infof("restore %s: data dir replaced; the previous one is kept at %s", state.restoreId, state.asideDir);
     }
 
-    /** RESTORED → etcd up on the restored data → DONE; or FAILED (etcd stopped, the aside dir kept for a rollback). */
+    /**
+     * RESTORED → etcd up on the restored data → DONE; or FAILED (etcd stopped, the aside dir kept for a rollback). A member
+     * of several serves only once a quorum of its peers restored too, so it waits for them until the saga stops waiting
+     * (the command's {@code expiresAt}); an etcd that exits on the restored data fails at once.
+     */
     private void finish(RestoreState state) {
         try {
-            etcd.startAndAwaitHealthy();
+            etcd.start();
+            etcd.awaitHealthy(healthWait(state), true, () -> abandoned(state));
             EtcdSupervisor.Status status = etcd.status();
             state.revision = status.revision();
             state.step = RestoreState.Step.DONE;
@@ -185,6 +227,16 @@ public class MemberRestorer {
             Log.warnf("restore %s: %s", state.restoreId, state.failure);
         }
         answer(state);
+    }
+
+    /** How long etcd may take to serve the restored data: the health timeout, or for a member of several until the command expires. */
+    private java.time.Duration healthWait(RestoreState state) {
+        java.time.Duration timeout = config.healthTimeout();
+        if (state.members == null || state.members.size() < 2 || state.expiresAt == null) {
+            return timeout;
+        }
+        java.time.Duration untilExpiry = java.time.Duration.between(Instant.now(), state.expiresAt);
+        return untilExpiry.compareTo(timeout) > 0 ? untilExpiry : timeout;
     }
 
     /** A failure before the restored data dir was in place: the old data dir goes back, etcd serves it again. */
@@ -206,7 +258,7 @@ public class MemberRestorer {
         }
         state.step = RestoreState.Step.FAILED;
         state.answered = false;
-        states.save(state);
+        saveOrWarn(state);
         Log.warnf("restore %s: member %s not restored: %s", state.restoreId, state.memberName, state.failure);
         answer(state);
     }
@@ -303,6 +355,8 @@ public class MemberRestorer {
             state.asideDir = null;
             etcd.startAndAwaitHealthy();
             state.rolledBackAt = state.replacedDir == null ? null : Instant.now();
+            state.note = state.replacedDir == null ? "nothing to roll back: the restore did not change this member"
+                    : "the pre-restore data dir is back; the data dir it replaced is kept at " + state.replacedDir;
             state.step = RestoreState.Step.ROLLED_BACK;
             state.rollbackFailure = null;
             Log.infof("restore %s rolled back: member %s serves its pre-restore data again", state.restoreId, state.memberName);
@@ -415,7 +469,19 @@ public class MemberRestorer {
         }
         if (!state.answered) {
             state.answered = true;
+            saveOrWarn(state);
+        }
+    }
+
+    /**
+     * Saves a state whose answer goes out anyway: a failure to write it (a full disk) is logged, not thrown, so the
+     * saga still hears the answer; after a restart the agent answers again from the state file it has.
+     */
+    private void saveOrWarn(RestoreState state) {
+        try {
             states.save(state);
+        } catch (RuntimeException e) {
+            Log.warnf("restore %s: %s", state.restoreId, reason(e));
         }
     }
 

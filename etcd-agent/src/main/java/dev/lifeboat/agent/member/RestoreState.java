@@ -52,6 +52,8 @@ public class RestoreState {
     /** Where the pre-restore data dir was moved; null until SWAPPING. */
     public String asideDir;
     public Instant receivedAt;
+    /** When the saga stops waiting for this member's answer: a member of several waits for its peers' quorum until then. */
+    public Instant expiresAt;
     public Instant updatedAt;
     public long revision;
     public boolean revisionBumped;

@@ -9,7 +9,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 
 import dev.lifeboat.agent.AgentConfig;
@@ -32,6 +31,30 @@ public class SnapshotDownload {
         this.config = config;
     }
 
+    /** Copies the body to the file; a failed write (a full disk) is named as such, not as a failed fetch. */
+    private static long copy(InputStream body, Path file, String snapshotId) throws IOException {
+        byte[] buffer = new byte[1 << 16];
+        long written = 0;
+        java.io.OutputStream out;
+        try {
+            out = Files.newOutputStream(file);
+        } catch (IOException e) {
+            throw new MemberRestoreException("cannot write snapshot " + snapshotId + " to " + file + ": " + e.getMessage());
+        }
+        try (out) {
+            for (int read = body.read(buffer); read >= 0; read = body.read(buffer)) {
+                try {
+                    out.write(buffer, 0, read);
+                } catch (IOException e) {
+                    throw new MemberRestoreException("cannot write snapshot " + snapshotId + " to " + file + " after " + written + " bytes: "
+                            + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+                }
+                written += read;
+            }
+        }
+        return written;
+    }
+
     /** Writes snapshot {@code snapshotId} to {@code file}; fails with a reason that names the snapshot and the answer. */
     public long fetch(String snapshotId, Path file) {
         URI uri = URI.create(config.snapshotServiceUrl() + "/api/v1/snapshots/" + snapshotId + "/content");
@@ -46,7 +69,7 @@ public class SnapshotDownload {
                     throw new MemberRestoreException("snapshot-service answered " + response.statusCode() + " for the content of snapshot " + snapshotId
                             + (text.isEmpty() ? "" : ": " + text));
                 }
-                return Files.copy(body, file, StandardCopyOption.REPLACE_EXISTING);
+                return copy(body, file, snapshotId);
             }
         } catch (IOException e) {
             throw new MemberRestoreException("cannot fetch snapshot " + snapshotId + " from snapshot-service at " + config.snapshotServiceUrl() + ": "

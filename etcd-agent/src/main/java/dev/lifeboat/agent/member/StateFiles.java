@@ -62,7 +62,8 @@ public class StateFiles {
             Files.write(temporary, EventCodec.json().writerWithDefaultPrettyPrinter().writeValueAsBytes(state));
             Files.move(temporary, file(state.restoreId), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the agent's state file for restore " + state.restoreId + " in " + dir, e);
+            throw new UncheckedIOException("cannot write the agent's state file for restore " + state.restoreId + " in " + dir + ": "
+                    + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), e);
         }
     }
 

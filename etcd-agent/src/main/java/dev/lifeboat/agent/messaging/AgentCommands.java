@@ -96,8 +96,12 @@ public class AgentCommands {
         if (!config.clusterId().equals(record.key())) {
             return;
         }
-        if (EventCodec.decode(record).payload() instanceof RestorePhaseChanged changed && changed.phase() == RestorePhase.COMPLETED) {
-            restorer.sagaCompleted(changed.restoreId(), changed.at());
+        if (EventCodec.decode(record).payload() instanceof RestorePhaseChanged changed) {
+            if (changed.phase() == RestorePhase.COMPLETED) {
+                restorer.sagaCompleted(changed.restoreId(), changed.at());
+            } else if (changed.phase() == RestorePhase.FAILED) {
+                restorer.sagaFailed(changed.restoreId());
+            }
         }
     }
 

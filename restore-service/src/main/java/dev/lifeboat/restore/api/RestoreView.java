@@ -30,8 +30,11 @@ public record RestoreView(String id, String cluster, String targetCluster, Strin
             String rollbackState, String rollbackReason) {
     }
 
-    /** REPLACE: a rollback asked for after the restore ended. */
-    public record Rollback(String state, String error) {
+    /**
+     * REPLACE: a rollback asked for after the restore ended, or ({@code automatic}) started by the saga because the
+     * restore failed after some member's data was replaced.
+     */
+    public record Rollback(String state, String error, boolean automatic) {
     }
 
     /** Keys of the snapshot (in the range) processed of the total; at the end what was put, deleted, left unchanged. */
@@ -48,7 +51,7 @@ public record RestoreView(String id, String cluster, String targetCluster, Strin
                 restore.isPointInTime() ? pointInTime(restore) : null,
                 members == null || members.isEmpty() ? null : members.stream().map(row -> new Member(row.memberName, name(row.state), row.revision,
                         row.revisionBumped, row.note, row.reason, row.dataChanged, name(row.rollbackState), row.rollbackReason)).toList(),
-                restore.rollback.state == null ? null : new Rollback(restore.rollback.state.name(), restore.rollback.error), restore.requester,
+                restore.rollback.state == null ? null : new Rollback(restore.rollback.state.name(), restore.rollback.error, restore.rollback.automatic), restore.requester,
                 restore.createdAt, restore.updatedAt);
     }
 

@@ -15,8 +15,13 @@ import jakarta.persistence.Id;
 import jakarta.persistence.IdClass;
 import jakarta.persistence.Table;
 
-/** One member of a REPLACE restore: the command sent to its etcd-agent and the agent's answers. */
+/**
+ * One member of a REPLACE restore: the command sent to its etcd-agent and the agent's answers. Updates write only
+ * the columns they change: an agent's late answer to the restore and the saga commanding the rollback touch the same
+ * row at the same time, and neither may undo the other.
+ */
 @Entity
+@org.hibernate.annotations.DynamicUpdate
 @Table(name = "restore_member")
 @IdClass(MemberRecord.Key.class)
 public class MemberRecord extends PanacheEntityBase {
@@ -82,6 +87,11 @@ public class MemberRecord extends PanacheEntityBase {
         public int hashCode() {
             return Objects.hash(restoreId, memberName);
         }
+    }
+
+    /** Whether the member's agent answered that its restore failed before the data dir was touched: it has its pre-restore data. */
+    public boolean unchanged() {
+        return state == MemberState.FAILED && Boolean.FALSE.equals(dataChanged);
     }
 
     /** The members of a REPLACE restore, by name. */

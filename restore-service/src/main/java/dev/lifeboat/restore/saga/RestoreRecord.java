@@ -181,7 +181,7 @@ public class RestoreRecord extends PanacheEntityBase {
         public Long targetRevision;
     }
 
-    /** REPLACE: a rollback asked for after the restore ended. */
+    /** REPLACE: a rollback asked for after the restore ended, or started by the saga when the restore failed on some member. */
     @Embeddable
     public static class Rollback {
         /** Null, or REQUESTED, then ROLLED_BACK or FAILED. */
@@ -194,6 +194,10 @@ public class RestoreRecord extends PanacheEntityBase {
 
         @Column(name = "rollback_error")
         public String error;
+
+        /** True when the saga started it because the restore failed after a member's data was replaced (all or nothing). */
+        @Column(name = "rollback_automatic", nullable = false)
+        public boolean automatic;
     }
 
     // The queries on this table, here and nowhere else (the claim's candidates are native SQL in Restores).

@@ -51,8 +51,11 @@ import jakarta.enterprise.event.Observes;
  *
  * Each phase is persisted before it starts and every step can run again, so an instance that takes
  * over a restore whose claim lapsed (its instance died) continues from the stored phase. A failure
- * before RESTORING leaves the data untouched and hands the cluster back (resume hooks, resume); a
- * failure after the first write keeps the cluster paused, because its keyspace may be half restored.
+ * before RESTORING leaves the data untouched and hands the cluster back (resume hooks, resume). A
+ * REPLACE is all or nothing: when any member fails (or does not answer) after some member's data dir
+ * was replaced, the restore FAILS with the cause and every member is rolled back to its pre-restore
+ * data automatically, then the cluster is resumed. An API restore that fails after the first write
+ * keeps the cluster paused, because its keyspace may be half restored.
  */
 @ApplicationScoped
 public class RestoreSaga {
@@ -299,9 +302,10 @@ public class RestoreSaga {
         if (started == null) {
             started = Instant.now();
         }
-        List<MemberRecord> members = awaitMembers(id, started, row -> row.state);
+        List<MemberRecord> members = awaitMembers(id, started, row -> row.state, true);
         List<String> failures = members.stream().filter(row -> row.state != MemberState.RESTORED)
-                .map(row -> row.memberName + ": " + (row.reason == null ? "no answer" : row.reason)).toList();
+                .map(row -> row.memberName + ": " + (row.state == MemberState.COMMANDED ? "still restoring (stopped: the restore cannot complete on every member)"
+                        : row.reason == null ? "no answer" : row.reason)).toList();
         if (!failures.isEmpty()) {
             throw new RestoreException("member restore failed — " + String.join("; ", failures));
         }
@@ -312,13 +316,18 @@ public class RestoreSaga {
         }
     }
 
-    /** Waits until no member is COMMANDED any more (in the given state), or the member timeout from {@code since} passed. */
-    private List<MemberRecord> awaitMembers(String id, Instant since, Function<MemberRecord, MemberState> state) throws InterruptedException {
+    /**
+     * Waits until no member is COMMANDED any more (in the given state), or — with {@code stopAtFirstFailure} — one
+     * member FAILED (a REPLACE then cannot complete on every member, so waiting for the others only keeps the cluster
+     * down longer); fails when the member timeout from {@code since} passed.
+     */
+    private List<MemberRecord> awaitMembers(String id, Instant since, Function<MemberRecord, MemberState> state, boolean stopAtFirstFailure)
+            throws InterruptedException {
         Instant deadline = since.plus(config.memberTimeout());
         while (true) {
             List<MemberRecord> members = await(() -> memberCommands.members(id));
             List<String> waiting = members.stream().filter(row -> state.apply(row) == MemberState.COMMANDED).map(row -> row.memberName).toList();
-            if (waiting.isEmpty()) {
+            if (waiting.isEmpty() || stopAtFirstFailure && members.stream().anyMatch(row -> state.apply(row) == MemberState.FAILED)) {
                 return members;
             }
             if (Instant.now().isAfter(deadline)) {
@@ -330,9 +339,11 @@ public class RestoreSaga {
     }
 
     /**
-     * A rollback of a REPLACE restore: RollbackMember to every member that was commanded (once), wait
-     * for all answers, then hand the cluster back (resume hooks, resume) when every member has its
-     * pre-restore data again.
+     * A rollback of a REPLACE restore — asked for over REST, or started by {@link #failed} when the restore failed
+     * after some member's data was replaced: RollbackMember to every member that was commanded (once), wait for
+     * all answers, then hand the cluster back (resume hooks, resume) when every member has its pre-restore data
+     * again. A member whose restore failed before its data dir was touched has it already, whatever its agent
+     * answers to the rollback (an agent that refused the stale restore command has no record of it).
      */
     private void rollBack(RestoreRecord restore) throws InterruptedException {
         String id = restore.id;
@@ -340,8 +351,8 @@ public class RestoreSaga {
             if (!restore.rollback.commanded) {
                 run(() -> rollbacks.commandRollback(id, owner, Instant.now().plus(config.memberTimeout())));
             }
-            List<MemberRecord> members = awaitMembers(id, restore.updatedAt, row -> row.rollbackState);
-            List<String> failures = members.stream().filter(row -> row.rollbackState != MemberState.ROLLED_BACK)
+            List<MemberRecord> members = awaitMembers(id, restore.updatedAt, row -> row.rollbackState, false);
+            List<String> failures = members.stream().filter(row -> row.rollbackState != MemberState.ROLLED_BACK && !row.unchanged())
                     .map(row -> row.memberName + ": " + (row.rollbackReason == null ? "no answer" : row.rollbackReason)).toList();
             if (!failures.isEmpty()) {
                 String error = "rollback failed — " + String.join("; ", failures);
@@ -400,6 +411,21 @@ public class RestoreSaga {
                 } catch (RuntimeException resume) {
                     error += "; " + what + ", but resuming cluster '" + current.targetCluster + "' failed: " + reason(resume);
                 }
+            } else if (current.mode == RestoreMode.REPLACE && current.membersCommanded && current.phase != RestorePhase.RESUMING) {
+                String message = error + "; every member is being put back to its pre-restore data (automatic rollback), then cluster '"
+                        + current.targetCluster + "' is resumed";
+                try {
+                    run(() -> restores.failAndRollBack(id, owner, message));
+                    return;
+                } catch (Restores.ClaimLostException lost) {
+                    Log.warnf("restore %s failed (%s) after this instance lost its claim", id, message);
+                    return;
+                } catch (RuntimeException recordFailure) {
+                    // Recording the rollback failed (PostgreSQL unreachable?): the restore stays RESTORING and claimed until the
+                    // claim lapses; the instance that takes it over finds the same answers and starts the rollback then.
+                    Log.errorf("restore %s failed (%s) and the rollback could not be recorded: %s", id, message, recordFailure.getMessage());
+                    return;
+                }
             } else if (current.mode == RestoreMode.REPLACE && current.membersCommanded) {
                 error += "; cluster '" + current.targetCluster + "' stays paused; the members' previous data dirs are kept: "
                         + "POST /api/v1/restores/" + id + "/rollback puts them back, or run the restore again";
@@ -422,7 +448,7 @@ public class RestoreSaga {
     private boolean noMemberChanged(String id) {
         try {
             List<MemberRecord> members = await(() -> memberCommands.members(id));
-            return !members.isEmpty() && members.stream().allMatch(row -> row.state == MemberState.FAILED && Boolean.FALSE.equals(row.dataChanged));
+            return !members.isEmpty() && members.stream().allMatch(MemberRecord::unchanged);
         } catch (RuntimeException e) {
             Log.warnf("restore %s: the members' answers cannot be read (%s); the cluster stays paused", id, e.getMessage());
             return false;

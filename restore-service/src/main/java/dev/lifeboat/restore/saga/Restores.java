@@ -86,6 +86,22 @@ public class Restores {
         return change(id, owner, restore -> Uni.createFrom().voidItem(), RestorePhase.FAILED, error);
     }
 
+    /**
+     * A REPLACE failed after some member's data dir was replaced: FAILED with the cause, and a rollback of every
+     * member asked for in the same transaction, so the claim loop drives it next (here or, after a crash, on
+     * another instance) and the cluster ends all restored or all on its pre-restore data, never in between.
+     */
+    public Uni<Void> failAndRollBack(String id, String owner, String error) {
+        return change(id, owner, restore -> {
+            restore.rollback.state = RollbackState.REQUESTED;
+            restore.rollback.commanded = false;
+            restore.rollback.error = null;
+            restore.rollback.automatic = true;
+            Log.warnf("restore %s: rolling every member of cluster %s back to its pre-restore data", id, restore.targetCluster);
+            return Uni.createFrom().voidItem();
+        }, RestorePhase.FAILED, error);
+    }
+
     public Uni<Void> requestPause(String id, String owner) {
         return change(id, owner, restore -> {
             restore.pause.requested = true;

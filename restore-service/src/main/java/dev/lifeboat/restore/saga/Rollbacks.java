@@ -46,6 +46,7 @@ public class Rollbacks {
         restore.rollback.state = RollbackState.REQUESTED;
         restore.rollback.commanded = false;
         restore.rollback.error = null;
+        restore.rollback.automatic = false;
         restore.pause.resumeRequested = false;
         restore.pause.resumed = false;
         restore.updatedAt = Instant.now();

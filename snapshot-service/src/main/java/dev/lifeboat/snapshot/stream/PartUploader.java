@@ -103,10 +103,15 @@ final class PartUploader extends OutputStream {
         }
     }
 
+    /** Whether a part upload failed and its failure was thrown. */
+    private boolean failed;
+
     /** Uploads the last part and waits for every part. */
     @Override
     public void close() throws IOException {
-        if (closed) {
+        if (closed || failed) {
+            // After a failure the caller already holds it (closing in a try-with-resources must not throw the same
+            // exception again: Java cannot add an exception to itself as suppressed); the upload is aborted.
             return;
         }
         closed = true;
@@ -146,10 +151,11 @@ final class PartUploader extends OutputStream {
         parts.forEach(part -> part.cancel(true));
     }
 
-    private static String etag(Future<String> part) throws IOException {
+    private String etag(Future<String> part) throws IOException {
         try {
             return part.get();
         } catch (ExecutionException e) {
+            failed = true;
             Throwable cause = e.getCause();
             if (cause instanceof RuntimeException runtime) {
                 throw runtime;

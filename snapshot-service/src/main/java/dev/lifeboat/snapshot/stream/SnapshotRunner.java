@@ -1,6 +1,7 @@
 package dev.lifeboat.snapshot.stream;
 
 import java.util.List;
+import dev.lifeboat.events.work.Backoff;
 import dev.lifeboat.events.work.Failures;
 import java.time.Duration;
 import java.time.Instant;
@@ -83,7 +84,7 @@ public class SnapshotRunner {
             if (claim.attempt() > 1) {
                 taker.cleanUpAfterCrash(claim);
             }
-            SnapshotCompleted completed = taker.take(claim, owner);
+            SnapshotCompleted completed = takeWaitingOutOutages(claim, span);
             ClaimedWork.await(() -> catalog.complete(claim.snapshotId(), owner, completed));
             metrics.completed(claim.clusterId(), "full", Duration.between(claim.startedAt(), completed.completedAt()), completed.rawSize(),
                     completed.storedSize());
@@ -102,8 +103,62 @@ public class SnapshotRunner {
         }
     }
 
+    /**
+     * Takes the snapshot; when etcd or S3 cannot be reached, tries again with back-off for up to {@code retry-for}
+     * (each try starts over: a failed try aborted its upload, so nothing partial is left). Other failures, and an
+     * outage longer than that, fail it.
+     */
+    private SnapshotCompleted takeWaitingOutOutages(Catalog.Claim claim, Span span) throws Exception {
+        Instant giveUpAt = Instant.now().plus(config.retryFor());
+        Duration backoff = Duration.ofSeconds(1);
+        for (int attempt = 1;; attempt++) {
+            try {
+                return taker.take(claim, owner);
+            } catch (RuntimeException e) {
+                if (!unreachable(e) || Instant.now().plus(backoff).isAfter(giveUpAt)) {
+                    if (attempt > 1) {
+                        throw new ObjectStoreOrEtcdOutage(reason(claim, e) + " (tried " + attempt + " times over " + config.retryFor().toSeconds()
+                                + " s)", e);
+                    }
+                    throw e;
+                }
+                Log.warnf("snapshot %s of cluster %s: %s; trying again in %d s", claim.snapshotId(), claim.clusterId(), reason(claim, e),
+                        backoff.toSeconds());
+                span.addEvent("retry after " + category(e) + " failure");
+                Thread.sleep(backoff.toMillis());
+                backoff = Backoff.doubled(backoff, Duration.ofSeconds(30));
+            }
+        }
+    }
+
+    /** A failure a later try may not meet: etcd unreachable, or S3 unreachable (a network error, not an S3 refusal). */
+    static boolean unreachable(Throwable e) {
+        if (e instanceof EtcdUnavailableException) {
+            return true;
+        }
+        if (!(e instanceof ObjectStoreException)) {
+            return false;
+        }
+        for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+            if (cause instanceof java.io.IOException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A snapshot given up after retries: the last failure's reason with how long it was tried. */
+    static final class ObjectStoreOrEtcdOutage extends RuntimeException {
+        ObjectStoreOrEtcdOutage(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     /** The kind of failure, for the failure metric: etcd-unavailable, etcd-rejected, s3, verification, other. */
     static String category(Throwable e) {
+        if (e instanceof ObjectStoreOrEtcdOutage outage) {
+            return category(outage.getCause());
+        }
         if (e instanceof SnapshotFormatException) {
             return "verification";
         }
@@ -118,6 +173,9 @@ public class SnapshotRunner {
 
     /** The failure as a person should read it; no stack trace, no secret. */
     static String reason(Catalog.Claim claim, Throwable e) {
+        if (e instanceof ObjectStoreOrEtcdOutage outage) {
+            return outage.getMessage();
+        }
         if (e instanceof SnapshotFormatException format) {
             return "the snapshot stream from etcd failed verification: " + format.getMessage();
         }

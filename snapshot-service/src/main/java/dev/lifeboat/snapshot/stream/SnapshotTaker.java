@@ -6,8 +6,6 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import io.smallrye.faulttolerance.api.ExponentialBackoff;
-import org.eclipse.microprofile.faulttolerance.Retry;
 
 import dev.lifeboat.events.ClusterSpec;
 import dev.lifeboat.events.SnapshotCompleted;
@@ -17,7 +15,6 @@ import dev.lifeboat.snapshot.catalog.Catalog;
 import dev.lifeboat.access.format.Compression;
 import dev.lifeboat.access.format.KeyRing;
 import dev.lifeboat.snapshot.etcd.EtcdSnapshotSource;
-import dev.lifeboat.access.etcd.EtcdUnavailableException;
 import dev.lifeboat.access.store.ObjectStore;
 import dev.lifeboat.access.store.ObjectStoreException;
 import dev.lifeboat.access.format.StoredFormat;
@@ -32,9 +29,7 @@ import jakarta.enterprise.context.ApplicationScoped;
  * upload only once the stream was verified, then copies it server-side to its final name — which, like
  * its user metadata, holds facts known only at the end of the stream (the exact revision, the SHA-256s) —
  * and removes the staging object. On any failure the upload is aborted: no partial object is visible.
- *
- * <p>Unreachable etcd or S3 is retried with exponential backoff (SmallRye Fault Tolerance; override with
- * {@code dev.lifeboat.snapshot.stream.SnapshotTaker/take/Retry/maxRetries} and {@code .../delay}).
+ * An unreachable etcd or S3 is tried again by {@link SnapshotRunner} ({@code retry-for}).
  */
 @ApplicationScoped
 public class SnapshotTaker {
@@ -59,8 +54,6 @@ public class SnapshotTaker {
     }
 
     @WithSpan("SnapshotTaker.take")
-    @Retry(maxRetries = 2, delay = 2000, retryOn = {EtcdUnavailableException.class, ObjectStoreException.class})
-    @ExponentialBackoff
     public SnapshotCompleted take(Catalog.Claim claim, String owner) throws IOException, InterruptedException {
         Span.current().setAttribute("lifeboat.cluster.id", claim.clusterId()).setAttribute("lifeboat.snapshot.id", claim.snapshotId());
         ClusterSpec spec = claim.spec();
