@@ -285,7 +285,7 @@ abstract class ReplaceRestoreCases {
         try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.CREATE,
                 java.nio.file.StandardOpenOption.WRITE)) {
             try {
-                for (int i = 0; i < 1024; i++) {
+                for (int i = 0; i < 2048; i++) {
                     channel.write(java.nio.ByteBuffer.wrap(block));
                 }
             } catch (java.io.IOException full) {

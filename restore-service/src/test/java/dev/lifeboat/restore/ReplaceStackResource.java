@@ -25,7 +25,8 @@ import dev.lifeboat.stack.Ports;
  * fails before writing anything; {@code slow-<member>} — it touches {@code restoring-<member>} and waits 60 s first
  * (time to kill its agent); {@code break-trio-2} — trio-2's restore writes a data dir etcd cannot start on (a member
  * whose restore fails after its data dir was swapped). trio-1's data dir lives on a small filesystem of its own
- * ({@code test.small-fs}, a 256 MB tmpfs) that a test can fill, so its agent meets a full disk.
+ * ({@code test.small-fs}, a 1 GB tmpfs) that a test can fill, so its agent meets a full disk. 1 GB, not less: every data
+ * dir etcd runs on holds 128 MB of preallocated WAL files, and the agent keeps the data dirs earlier restores replaced.
  */
 public class ReplaceStackResource extends RestoreStackResource {
 
@@ -81,11 +82,11 @@ public class ReplaceStackResource extends RestoreStackResource {
         return config;
     }
 
-    /** Mounts a 256 MB tmpfs at {@code dir} (this needs root, as {@code make test}'s set-up does); returns it, or why not. */
+    /** Mounts a 1 GB tmpfs at {@code dir} (this needs root, as {@code make test}'s set-up does); returns it, or why not. */
     private static String mountSmallFs(Path dir) {
         try {
             Files.createDirectories(dir);
-            Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=256m", "tmpfs", dir.toString()).redirectErrorStream(true).start();
+            Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1g", "tmpfs", dir.toString()).redirectErrorStream(true).start();
             String output = new String(mount.getInputStream().readAllBytes()).strip();
             if (mount.waitFor() != 0) {
                 return "unavailable: mount -t tmpfs " + dir + " failed: " + output;
