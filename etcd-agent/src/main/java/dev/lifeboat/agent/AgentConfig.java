@@ -78,6 +78,25 @@ public interface AgentConfig {
     @WithDefault("true")
     boolean checkDataDir();
 
+    /**
+     * Self-healing, for a one-member cluster (off by default; ignored, with a warning, for a member of several): when the
+     * data dir check refuses to start etcd — the database is gone or corrupt while the member had served data — the agent
+     * restores the member from the cluster's newest completed full snapshot by itself, sets the refused data dir aside
+     * (never deleted), and reports {@code MemberSelfHealed} (the cluster's timeline shows it). With it on, an empty data
+     * dir with no record of serving (a fresh volume) is not started as a new empty cluster while the catalog holds a
+     * completed full snapshot of the cluster, or cannot be asked: it is restored from it too.
+     */
+    @WithDefault("false")
+    boolean selfHeal();
+
+    /** How long the agent waits before trying to self-heal again after an attempt failed (no snapshot, snapshot-service down). */
+    @WithDefault("1m")
+    Duration selfHealRetry();
+
+    /** The revision bump of a self-heal restore (etcdutl 3.5+ only, with {@code --mark-compacted}); 0 for none. */
+    @WithDefault("1000000000")
+    long selfHealBumpRevision();
+
     /** How long the pre-restore data dir of a restore that COMPLETED is kept (for rollback) before it is removed. */
     @WithDefault("24h")
     Duration keepPreRestore();

@@ -39,6 +39,7 @@ public enum EventType {
     MEMBER_RESTORE_FAILED("lifeboat.agent.member-restore-failed.v1", Topics.AGENT_EVENTS, MemberRestoreFailed.class),
     ROLLBACK_MEMBER("lifeboat.agent.rollback-member.v1", Topics.AGENT_COMMANDS, RollbackMember.class),
     MEMBER_ROLLED_BACK("lifeboat.agent.member-rolled-back.v1", Topics.AGENT_EVENTS, MemberRolledBack.class),
+    MEMBER_SELF_HEALED("lifeboat.agent.member-self-healed.v1", Topics.AGENT_EVENTS, MemberSelfHealed.class),
     CALL_AUDITED("lifeboat.audit.call.v1", Topics.AUDIT_EVENTS, CallAudited.class);
 
     private static final Map<String, EventType> BY_TYPE = Arrays.stream(values())

@@ -46,6 +46,19 @@ class EventCodecTest {
     }
 
     @Test
+    void aSelfHealReportRoundTripsAndAFailedOneMustSayWhy() {
+        MemberSelfHealed healed = new MemberSelfHealed("self-heal-20261205t163000z", "prod", "etcd-0", "s9", 4711, "the data dir has no database",
+                true, 1_000_004_711L, "/var/lib/etcd.pre-restore-20261205T163000Z", null, NOW);
+        ConsumerRecord<String, byte[]> record = record(healed.partitionKey(), EventCodec.encode(healed));
+        EventCodec.writeHeaders(record.headers(), UUID.randomUUID(), EventType.of(healed), "lifeboat/etcd-agent", "prod", NOW);
+        assertEquals(healed, EventCodec.decode(record).payload());
+        assertEquals(Topics.AGENT_EVENTS, EventType.of(healed).topic());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new MemberSelfHealed("self-heal-1", "prod", "etcd-0", "s9",
+                4711, "the data dir has no database", false, null, null, null, NOW));
+        assertTrue(e.getMessage().contains("reason"), e.getMessage());
+    }
+
+    @Test
     void agentCommandsAreKeyedByMember() {
         RestoreMember command = new RestoreMember("rs1", "prod", "etcd-1", "s1", List.of(), "token-2", 0, null, null);
         assertEquals("prod/etcd-1", command.partitionKey());

@@ -279,6 +279,110 @@ abstract class ReplaceRestoreCases {
         assertFalse(support.paused("trio"));
     }
 
+    /**
+     * Self-healing (cluster {@code heal}, its agent with {@code lifeboat.agent.self-heal}): the member's disk is lost — etcd and
+     * its agent killed, the data dir deleted. Restarted, the agent refuses to start etcd empty and restores the member from
+     * the cluster's newest snapshot by itself (the writes after it are lost with the disk), sets the refused dir aside and
+     * reports MemberSelfHealed. Then a fresh volume (the agent's state dir gone too, so no record that the member served):
+     * the catalog has backups of the cluster, so the member is restored from the newest, not started as a new empty cluster.
+     */
+    @Test
+    @Order(14)
+    void aOneMemberClusterThatLostItsDiskIsHealedFromItsNewestSnapshotByItsAgent() throws Exception {
+        String heal = ConfigProvider.getConfig().getValue("test.etcd.heal", String.class);
+        register("heal", heal, ConfigProvider.getConfig().getValue("test.members.heal", String.class));
+        Path dataDir = Path.of(agentsDir, "heal-0");
+
+        TreeMap<String, String> backedUp = writeMixed(heal, "/registry/secrets/", 1);
+        String first = support.backUp("heal").snapshotId();
+        try (Client etcd = RestoreTestSupport.etcd(heal)) {
+            put(etcd, numbered("/registry/after-backup/", 20, "lost"));
+        }
+        loseDisk(dataDir, false);
+        ReplaceStackResource.agents("heal").restart(0);
+        assertEquals(backedUp, awaitServes(heal, backedUp), "the member serves its newest snapshot; the writes after it went with the disk");
+        dev.lifeboat.events.MemberSelfHealed healed = awaitSelfHealed(first);
+        assertTrue(healed.succeeded(), healed.toString());
+        assertTrue(healed.refusal().contains("has no database (member/snap/db)"), healed.refusal());
+        assertTrue(healed.revision() >= healed.snapshotRevision(), healed.toString());
+        assertTrue(healed.keptAt() != null && Files.isDirectory(Path.of(healed.keptAt())), "the refused data dir is set aside: " + healed.keptAt());
+
+        TreeMap<String, String> second = writeMixed(heal, "/registry/configmaps/", 2);
+        String newest = support.backUp("heal").snapshotId();
+        loseDisk(dataDir, true);
+        ReplaceStackResource.agents("heal").restart(0);
+        assertEquals(second, awaitServes(heal, second), "a fresh volume under a cluster with backups is restored from the newest");
+        dev.lifeboat.events.MemberSelfHealed again = awaitSelfHealed(newest);
+        assertTrue(again.succeeded(), again.toString());
+        assertTrue(again.refusal().contains("has backups (newest: snapshot " + newest), again.refusal());
+    }
+
+    /** Writes values that compress well and values that do not; returns everything the cluster serves then. */
+    private static TreeMap<String, String> writeMixed(String endpoints, String prefix, long seed) throws Exception {
+        Map<String, String> entries = new LinkedHashMap<>(numbered(prefix + "repeated-", 50, "a".repeat(4096)));
+        java.util.Random random = new java.util.Random(seed);
+        byte[] noise = new byte[4096];
+        for (int i = 0; i < 50; i++) {
+            random.nextBytes(noise);
+            entries.put(prefix + "random-" + i, java.util.Base64.getEncoder().encodeToString(noise));
+        }
+        try (Client etcd = RestoreTestSupport.etcd(endpoints)) {
+            put(etcd, entries);
+            return everything(etcd);
+        }
+    }
+
+    /** The member's disk is gone: its agent and etcd killed (SIGKILL), its data dir deleted — and its agent's state dir with it. */
+    private static void loseDisk(Path dataDir, boolean stateDirToo) throws Exception {
+        ReplaceStackResource.agents("heal").kill(0);
+        Path pidFile = dataDir.resolveSibling(dataDir.getFileName() + ".pid");
+        long pid = Long.parseLong(Files.readString(pidFile).strip());
+        ProcessHandle.of(pid).ifPresent(etcd -> {
+            etcd.destroyForcibly();
+            etcd.onExit().join();
+        });
+        deleteTree(dataDir);
+        if (stateDirToo) {
+            deleteTree(dataDir.resolveSibling(dataDir.getFileName() + ".agent"));
+        }
+    }
+
+    private static void deleteTree(Path root) throws java.io.IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (var paths = Files.walk(root)) {
+            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
+    }
+
+    /** What the cluster serves once it serves {@code expected}, or when the wait is over. */
+    private static TreeMap<String, String> awaitServes(String endpoints, TreeMap<String, String> expected) throws Exception {
+        Instant deadline = Instant.now().plus(RestoreTestSupport.WAIT);
+        TreeMap<String, String> served = null;
+        while (Instant.now().isBefore(deadline)) {
+            try (Client etcd = RestoreTestSupport.etcd(endpoints)) {
+                served = everything(etcd);
+                if (expected.equals(served)) {
+                    return served;
+                }
+            } catch (Exception notYet) {
+                // etcd is not serving yet
+            }
+            Thread.sleep(500);
+        }
+        return served;
+    }
+
+    private dev.lifeboat.events.MemberSelfHealed awaitSelfHealed(String snapshotId) {
+        return (dev.lifeboat.events.MemberSelfHealed) EventCodec.decode(TopicProbe.await(kafka, Topics.AGENT_EVENTS,
+                r -> "heal/heal-0".equals(r.key()) && dev.lifeboat.events.EventType.MEMBER_SELF_HEALED.ceType().equals(
+                        TopicProbe.header(r, EventCodec.H_TYPE)) && snapshotId.equals(((dev.lifeboat.events.MemberSelfHealed) EventCodec.decode(r)
+                                .payload()).snapshotId()), 1, RestoreTestSupport.WAIT).get(0)).payload();
+    }
+
     /** Writes {@code file} until the filesystem is full, then gives {@code leave} bytes back. */
     private static void fill(Path file, long leave) throws Exception {
         byte[] block = new byte[1 << 20];

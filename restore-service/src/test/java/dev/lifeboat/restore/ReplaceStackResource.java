@@ -18,8 +18,9 @@ import dev.lifeboat.stack.Ports;
 
 /**
  * The restore stack plus etcd clusters run by etcd-agents (built jars, one per member), for REPLACE:
- * cluster {@code solo} (one member), cluster {@code trio} (three members), and {@code pitr} (one member,
- * for point-in-time restores with delta capture), of the stack's etcd release and TLS mode. The restore tool of
+ * cluster {@code solo} (one member), cluster {@code trio} (three members), {@code pitr} (one member,
+ * for point-in-time restores with delta capture), and {@code heal} (one member whose agent heals it by itself:
+ * {@code lifeboat.agent.self-heal}, retry after 5 s), of the stack's etcd release and TLS mode. The restore tool of
  * {@code solo-0} and of every {@code trio} member is a wrapper around the release's (etcdutl on 3.5, etcdctl on 3.4)
  * that injects faults while a flag file in {@code test.agents.dir} exists: {@code fail-<member>} — the member's restore
  * fails before writing anything; {@code slow-<member>} — it touches {@code restoring-<member>} and waits 60 s first
@@ -31,7 +32,7 @@ import dev.lifeboat.stack.Ports;
 public class ReplaceStackResource extends RestoreStackResource {
 
     /** Clusters run by agents; {@code test.etcd.<cluster>} in the test's config holds their members' client URLs. */
-    public static final List<String> CLUSTERS = List.of("solo", "trio", "pitr");
+    public static final List<String> CLUSTERS = List.of("solo", "trio", "pitr", "heal");
     public static final String BREAK_TRIO_2 = "test.break-trio-2";
     public static final String FAIL_SOLO_0 = "test.fail-solo-0";
     /** The small filesystem trio-1's data dir is on, or {@code unavailable: <why>}. */
@@ -66,6 +67,9 @@ public class ReplaceStackResource extends RestoreStackResource {
             AGENTS.put(cluster, EtcdAgents.start(repo, cluster, EtcdCluster.planned(members), stack, config.get("test.snapshot.url"),
                     i -> Ports.free(), member -> {
                         Map<String, String> agent = new HashMap<>(Map.of("lifeboat.agent.health-timeout", "20s"));
+                        if (member.name().equals("heal-0")) {
+                            agent.putAll(Map.of("lifeboat.agent.self-heal", "true", "lifeboat.agent.self-heal-retry", "5s"));
+                        }
                         if (member.name().startsWith("trio-") || member.name().equals("solo-0")) {
                             agent.putAll(EtcdAgents.restoreToolConfig(release, writeRestoreToolWrapper(root, member.name(), release, breakFlag)));
                         }

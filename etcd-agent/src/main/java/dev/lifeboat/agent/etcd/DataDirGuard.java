@@ -8,6 +8,8 @@ import java.time.Instant;
 import java.util.Optional;
 
 import dev.lifeboat.agent.AgentConfig;
+import dev.lifeboat.agent.member.MemberRestoreException;
+import dev.lifeboat.agent.member.SnapshotDownload;
 import dev.lifeboat.etcdsnapshot.EtcdSnapshot;
 import dev.lifeboat.etcdsnapshot.SnapshotFormatException;
 import dev.lifeboat.events.EventCodec;
@@ -26,7 +28,9 @@ import jakarta.enterprise.context.ApplicationScoped;
  * key-value readable; snapshot-format does what {@code etcdutl snapshot status} reads);</li>
  * <li>when the check fails etcd is not started; the reason is what the agent reports (readiness, {@code GET
  * /api/v1/member}) until the data dir is fixed or restored (a REPLACE restore writes a new one), then etcd starts.
- * A new member (never served) may start on an empty dir.</li>
+ * A new member (never served) may start on an empty dir — unless self-healing is on ({@code lifeboat.agent.self-heal},
+ * one-member clusters) and the catalog holds a completed full snapshot of the cluster, or cannot be asked: a fresh
+ * volume under a cluster that has backups is restored, not started empty.</li>
  * </ul>
  */
 @ApplicationScoped
@@ -37,9 +41,16 @@ public class DataDirGuard {
     }
 
     private final AgentConfig config;
+    private final SnapshotDownload catalog;
 
-    public DataDirGuard(AgentConfig config) {
+    public DataDirGuard(AgentConfig config, SnapshotDownload catalog) {
         this.config = config;
+        this.catalog = catalog;
+    }
+
+    /** Whether this agent heals its member by itself: self-heal is on and the cluster has one member. */
+    public boolean selfHealing() {
+        return config.selfHeal() && config.etcd().initialCluster().map(cluster -> !cluster.contains(",")).orElse(true);
     }
 
     /** Why etcd must not start on {@code dataDir}, or empty when it may. */
@@ -49,6 +60,9 @@ public class DataDirGuard {
         }
         Optional<Served> served = served();
         Path db = dataDir.resolve("member/snap/db");
+        if (!Files.isRegularFile(db) && served.isEmpty() && selfHealing()) {
+            return freshVolume(dataDir);
+        }
         if (!Files.isRegularFile(db)) {
             return served.map(s -> "the data dir " + dataDir + " has no database (member/snap/db), but member " + s.memberName()
                     + " served etcd cluster " + s.etcdClusterId() + " up to revision " + s.revision() + " (seen " + s.at() + "): started "
@@ -64,6 +78,20 @@ public class DataDirGuard {
         }
         Log.debugf("data dir %s checked in %d ms", dataDir, (System.nanoTime() - started) / 1_000_000);
         return Optional.empty();
+    }
+
+    /** An empty data dir and no record of serving, with self-healing on: refused when the cluster has backups, or may have. */
+    private Optional<String> freshVolume(Path dataDir) {
+        try {
+            return catalog.newestFull(config.clusterId()).map(newest -> "the data dir " + dataDir + " has no database and no record says "
+                    + "member " + config.memberName() + " served, but cluster " + config.clusterId() + " has backups (newest: snapshot "
+                    + newest.id() + " at revision " + newest.revision() + "): self-healing restores the member from it instead of "
+                    + "starting a new empty cluster");
+        } catch (MemberRestoreException e) {
+            return Optional.of("the data dir " + dataDir + " has no database and no record says member " + config.memberName() + " served; "
+                    + "with self-healing on, etcd is not started empty while the catalog cannot say whether cluster " + config.clusterId()
+                    + " has backups (" + e.getMessage() + "). To start it empty on purpose, set lifeboat.agent.self-heal=false");
+        }
     }
 
     /** What the member was last seen serving, if it ever served. */

@@ -25,6 +25,7 @@ import dev.lifeboat.events.Ids;
 import dev.lifeboat.events.MemberRestoreFailed;
 import dev.lifeboat.events.MemberRestored;
 import dev.lifeboat.events.MemberRolledBack;
+import dev.lifeboat.events.MemberSelfHealed;
 import dev.lifeboat.events.RestoreMember;
 import dev.lifeboat.events.RollbackMember;
 import io.quarkus.logging.Log;
@@ -86,6 +87,27 @@ public class MemberRestorer {
 
     /** Runs a RestoreMember command to its end and answers it; a command seen before is only answered again. */
     public void restore(RestoreMember command) {
+        restore(command, null, null);
+    }
+
+    /**
+     * Self-healing: restores the member from {@code snapshotId} on the agent's own initiative, as a restore the saga
+     * would command (same steps, state file and crash safety), answered with {@code MemberSelfHealed}. Returns the
+     * restore's state at its end; empty when another restore held the member (the caller tries again later).
+     */
+    public java.util.Optional<RestoreState> heal(RestoreMember command, String refusal, long snapshotRevision) {
+        if (!lock.tryLock()) {
+            return java.util.Optional.empty();
+        }
+        try {
+            restore(command, refusal, snapshotRevision);
+            return states.find(command.restoreId());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void restore(RestoreMember command, String selfHealRefusal, Long snapshotRevision) {
         lock.lock();
         try {
             var known = states.find(command.restoreId());
@@ -108,6 +130,8 @@ public class MemberRestorer {
             }
             state.receivedAt = Instant.now();
             state.expiresAt = command.expiresAt();
+            state.selfHealRefusal = selfHealRefusal;
+            state.snapshotRevision = snapshotRevision;
             state.step = RestoreState.Step.PREPARING;
             try {
                 states.save(state);
@@ -455,6 +479,20 @@ public class MemberRestorer {
     private void answer(RestoreState state) {
         String seed = state.restoreId + "/" + state.memberName + "/" + state.step;
         Instant now = Instant.now();
+        if (state.selfHealRefusal != null) {
+            if (state.step != RestoreState.Step.DONE && state.step != RestoreState.Step.FAILED) {
+                return;
+            }
+            boolean done = state.step == RestoreState.Step.DONE;
+            replies.send(new MemberSelfHealed(state.restoreId, state.clusterId, state.memberName, state.snapshotId,
+                    state.snapshotRevision == null ? 0 : state.snapshotRevision, state.selfHealRefusal, done, done ? state.revision : null,
+                    done || Boolean.TRUE.equals(state.dataChanged) ? state.asideDir : null, done ? null : state.failure, now), seed);
+            if (!state.answered) {
+                state.answered = true;
+                saveOrWarn(state);
+            }
+            return;
+        }
         switch (state.step) {
             case DONE -> replies.send(new MemberRestored(state.restoreId, state.clusterId, state.memberName, state.revision, state.revisionBumped,
                     state.note, now), seed);

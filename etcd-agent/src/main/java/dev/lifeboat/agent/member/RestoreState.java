@@ -79,4 +79,11 @@ public class RestoreState {
     public Instant rolledBackAt;
     /** Why the replaced data dir was removed; null while it is kept. */
     public String replacedReleased;
+    /**
+     * For the agent's own restore (self-healing, no saga): why etcd was not started on the data dir; null for a restore
+     * the saga commanded. Its answer is {@code MemberSelfHealed}, not {@code MemberRestored}.
+     */
+    public String selfHealRefusal;
+    /** For self-healing: the revision of the snapshot restored. */
+    public Long snapshotRevision;
 }

@@ -19,7 +19,8 @@ import jakarta.enterprise.context.ApplicationScoped;
  * Fetches a snapshot as a plain etcd db file from snapshot-service ({@code GET
  * /api/v1/snapshots/{id}/content}: decrypted and decompressed there, where the keys are), with the agent's
  * token ({@code lifeboat.agent.snapshot-service-token}). The file
- * keeps etcd's hash trailer, which etcd's restore tool checks, so a corrupt download is never restored.
+ * keeps etcd's hash trailer, which etcd's restore tool checks, so a corrupt download is never restored. Also asks the
+ * catalog for the cluster's newest completed full snapshot (self-healing).
  */
 @ApplicationScoped
 public class SnapshotDownload {
@@ -59,10 +60,7 @@ public class SnapshotDownload {
     public long fetch(String snapshotId, Path file) {
         URI uri = URI.create(config.snapshotServiceUrl() + "/api/v1/snapshots/" + snapshotId + "/content");
         try {
-            HttpRequest.Builder request = HttpRequest.newBuilder(uri).GET();
-            config.snapshotServiceToken().ifPresent(token -> request.header("Authorization", "Bearer "
-                    + SecretReference.resolve(token, "lifeboat.agent.snapshot-service-token")));
-            HttpResponse<InputStream> response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+            HttpResponse<InputStream> response = http.send(request(uri).build(), HttpResponse.BodyHandlers.ofInputStream());
             try (InputStream body = response.body()) {
                 if (response.statusCode() != 200) {
                     String text = new String(body.readNBytes(2000), StandardCharsets.UTF_8).strip();
@@ -78,5 +76,44 @@ public class SnapshotDownload {
             Thread.currentThread().interrupt();
             throw new MemberRestoreException("interrupted while fetching snapshot " + snapshotId);
         }
+    }
+
+    /** A completed full snapshot in the catalog. */
+    public record Newest(String id, long revision, String completedAt) {
+    }
+
+    /**
+     * The cluster's newest COMPLETED FULL snapshot in snapshot-service's catalog, or empty when it has none; fails with
+     * a reason when the catalog cannot be asked.
+     */
+    public java.util.Optional<Newest> newestFull(String clusterId) {
+        URI uri = URI.create(config.snapshotServiceUrl() + "/api/v1/snapshots?cluster=" + clusterId + "&phase=COMPLETED&kind=FULL&limit=1");
+        try {
+            HttpResponse<String> response = http.send(request(uri).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) {
+                String text = response.body() == null ? "" : response.body().strip();
+                throw new MemberRestoreException("snapshot-service answered " + response.statusCode() + " for the snapshots of cluster " + clusterId
+                        + (text.isEmpty() ? "" : ": " + text.substring(0, Math.min(text.length(), 2000))));
+            }
+            com.fasterxml.jackson.databind.JsonNode list = dev.lifeboat.events.EventCodec.json().readTree(response.body());
+            if (!list.isArray() || list.isEmpty()) {
+                return java.util.Optional.empty();
+            }
+            com.fasterxml.jackson.databind.JsonNode first = list.get(0);
+            return java.util.Optional.of(new Newest(first.path("id").asText(), first.path("revision").asLong(), first.path("completedAt").asText()));
+        } catch (IOException e) {
+            throw new MemberRestoreException("cannot ask snapshot-service at " + config.snapshotServiceUrl() + " for the snapshots of cluster "
+                    + clusterId + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MemberRestoreException("interrupted while asking for the snapshots of cluster " + clusterId);
+        }
+    }
+
+    private HttpRequest.Builder request(URI uri) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).GET();
+        config.snapshotServiceToken().ifPresent(token -> request.header("Authorization", "Bearer "
+                + SecretReference.resolve(token, "lifeboat.agent.snapshot-service-token")));
+        return request;
     }
 }

@@ -17,6 +17,7 @@ import dev.lifeboat.events.SnapshotKind;
 import dev.lifeboat.events.LifeboatEvent;
 import dev.lifeboat.events.MemberRestoreFailed;
 import dev.lifeboat.events.MemberRolledBack;
+import dev.lifeboat.events.MemberSelfHealed;
 import dev.lifeboat.events.RollbackMember;
 import dev.lifeboat.events.MemberRestored;
 import dev.lifeboat.events.RestoreMember;
@@ -92,6 +93,11 @@ final class Summaries {
             return "member " + e.memberName() + " told to roll back restore " + e.restoreId();
         } else if (event instanceof CallAudited e) {
             return e.caller() + ": " + e.action() + (e.target() == null ? "" : " (" + e.target() + ")") + " → " + e.status();
+        } else if (event instanceof MemberSelfHealed e && e.succeeded()) {
+            return "member " + e.memberName() + " self-healed from snapshot " + e.snapshotId() + " (revision " + e.snapshotRevision()
+                    + "), serving revision " + e.revision() + ": " + e.refusal();
+        } else if (event instanceof MemberSelfHealed e) {
+            return "member " + e.memberName() + " could not self-heal from snapshot " + e.snapshotId() + ": " + e.reason();
         } else if (event instanceof MemberRolledBack e) {
             return "member " + e.memberName() + (e.succeeded() ? " rolled back to its pre-restore data" : " could not roll back: " + e.reason());
         }
