@@ -79,6 +79,15 @@ public interface AgentConfig {
     boolean checkDataDir();
 
     /**
+     * With {@code check-data-dir}, for a one-member cluster: before each start, compare the database's revision with the
+     * catalog's newest completed full snapshot of the same etcd cluster (its etcd cluster id equals the one in the data
+     * dir's WAL); a database older than a backup taken from it lost writes (an older copy of the disk), and etcd is not
+     * started on it. Skipped when the catalog cannot be asked.
+     */
+    @WithDefault("true")
+    boolean checkRevision();
+
+    /**
      * Self-healing, for a one-member cluster (off by default; ignored, with a warning, for a member of several): when the
      * data dir check refuses to start etcd — the database is gone or corrupt while the member had served data — the agent
      * restores the member from the cluster's newest completed full snapshot by itself, sets the refused data dir aside

@@ -91,6 +91,17 @@ abstract class EtcdAgentCases {
         assertEquals("yes", Etcdctl.get(endpoint, "/survives/kill"));
     }
 
+    /** The cluster id the agent reads from the data dir's WAL without etcd is the one etcd reports. */
+    @Test
+    void theWalNamesTheClusterEtcdServes() {
+        etcd.awaitHealthy();
+        EtcdSupervisor.Status status = etcd.status();
+        dev.lifeboat.agent.etcd.WalMetadata wal = dev.lifeboat.agent.etcd.WalMetadata.read(etcd.dataDir()).orElseThrow();
+        assertEquals(status.clusterId(), Long.toUnsignedString(wal.clusterId()));
+        assertNotEquals(0, wal.memberId());
+        assertTrue(dev.lifeboat.agent.etcd.WalMetadata.read(etcd.dataDir().resolveSibling("no-such-dir")).isEmpty());
+    }
+
     @Test
     void aMemberThatServedDataIsNotStartedOnAnEmptyOrCorruptDataDir() throws Exception {
         etcd.awaitHealthy();

@@ -283,7 +283,8 @@ abstract class ReplaceRestoreCases {
      * Self-healing (cluster {@code heal}, its agent with {@code lifeboat.agent.self-heal}): the member's disk is lost — etcd and
      * its agent killed, the data dir deleted. Restarted, the agent refuses to start etcd empty and restores the member from
      * the cluster's newest snapshot by itself (the writes after it are lost with the disk), sets the refused dir aside and
-     * reports MemberSelfHealed. Then a fresh volume (the agent's state dir gone too, so no record that the member served):
+     * reports MemberSelfHealed. Then an older copy of its disk put back (its database behind the newest backup taken from
+     * it: writes lost): refused, and healed from the newest snapshot. Then a fresh volume (the agent's state dir gone too, so no record that the member served):
      * the catalog has backups of the cluster, so the member is restored from the newest, not started as a new empty cluster.
      */
     @Test
@@ -306,6 +307,22 @@ abstract class ReplaceRestoreCases {
         assertTrue(healed.refusal().contains("has no database (member/snap/db)"), healed.refusal());
         assertTrue(healed.revision() >= healed.snapshotRevision(), healed.toString());
         assertTrue(healed.keptAt() != null && Files.isDirectory(Path.of(healed.keptAt())), "the refused data dir is set aside: " + healed.keptAt());
+
+        // An older copy of the disk: its database is behind the newest backup taken from it, so etcd is not started on it.
+        stopMember(dataDir);
+        Path oldCopy = dataDir.resolveSibling("heal-0.old-copy");
+        copyTree(dataDir, oldCopy);
+        ReplaceStackResource.agents("heal").restart(0);
+        TreeMap<String, String> later = writeMixed(heal, "/registry/pods/", 3);
+        String afterCopy = support.backUp("heal").snapshotId();
+        stopMember(dataDir);
+        deleteTree(dataDir);
+        Files.move(oldCopy, dataDir);
+        ReplaceStackResource.agents("heal").restart(0);
+        assertEquals(later, awaitServes(heal, later), "the member serves the newest snapshot, not the older copy of its disk");
+        dev.lifeboat.events.MemberSelfHealed older = awaitSelfHealed(afterCopy);
+        assertTrue(older.succeeded(), older.toString());
+        assertTrue(older.refusal().contains("older than snapshot " + afterCopy) && older.refusal().contains("writes were lost"), older.refusal());
 
         TreeMap<String, String> second = writeMixed(heal, "/registry/configmaps/", 2);
         String newest = support.backUp("heal").snapshotId();
@@ -334,6 +351,15 @@ abstract class ReplaceRestoreCases {
 
     /** The member's disk is gone: its agent and etcd killed (SIGKILL), its data dir deleted — and its agent's state dir with it. */
     private static void loseDisk(Path dataDir, boolean stateDirToo) throws Exception {
+        stopMember(dataDir);
+        deleteTree(dataDir);
+        if (stateDirToo) {
+            deleteTree(dataDir.resolveSibling(dataDir.getFileName() + ".agent"));
+        }
+    }
+
+    /** Kills the heal member's agent, then its etcd (SIGKILL both). */
+    private static void stopMember(Path dataDir) throws Exception {
         ReplaceStackResource.agents("heal").kill(0);
         Path pidFile = dataDir.resolveSibling(dataDir.getFileName() + ".pid");
         long pid = Long.parseLong(Files.readString(pidFile).strip());
@@ -341,9 +367,18 @@ abstract class ReplaceRestoreCases {
             etcd.destroyForcibly();
             etcd.onExit().join();
         });
-        deleteTree(dataDir);
-        if (stateDirToo) {
-            deleteTree(dataDir.resolveSibling(dataDir.getFileName() + ".agent"));
+    }
+
+    private static void copyTree(Path from, Path to) throws java.io.IOException {
+        try (var paths = Files.walk(from)) {
+            for (Path path : paths.toList()) {
+                Path target = to.resolve(from.relativize(path).toString());
+                if (Files.isDirectory(path)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(path, target);
+                }
+            }
         }
     }
 

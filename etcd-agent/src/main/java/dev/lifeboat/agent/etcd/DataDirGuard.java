@@ -50,7 +50,11 @@ public class DataDirGuard {
 
     /** Whether this agent heals its member by itself: self-heal is on and the cluster has one member. */
     public boolean selfHealing() {
-        return config.selfHeal() && config.etcd().initialCluster().map(cluster -> !cluster.contains(",")).orElse(true);
+        return config.selfHeal() && oneMember();
+    }
+
+    private boolean oneMember() {
+        return config.etcd().initialCluster().map(cluster -> !cluster.contains(",")).orElse(true);
     }
 
     /** Why etcd must not start on {@code dataDir}, or empty when it may. */
@@ -70,14 +74,44 @@ public class DataDirGuard {
                     + "dir back; to start it empty on purpose, delete " + servedFile());
         }
         long started = System.nanoTime();
+        long revision;
         try (EtcdSnapshot database = EtcdSnapshot.open(db)) {
-            database.checkDatabase();
+            revision = database.storeRevision(database.checkDatabase());
         } catch (SnapshotFormatException e) {
             return Optional.of("the database " + db + " is corrupt (" + e.getMessage() + "); etcd is not started on it. Restore the "
                     + "member (lifeboat restore --mode REPLACE), which sets this data dir aside");
         }
         Log.debugf("data dir %s checked in %d ms", dataDir, (System.nanoTime() - started) / 1_000_000);
-        return Optional.empty();
+        return olderThanItsBackup(dataDir, revision);
+    }
+
+    /**
+     * A one-member cluster's database at a lower revision than the catalog's newest completed full snapshot of the same etcd
+     * cluster: that snapshot was taken from this data dir (its only member), and etcd commits its database before it sends
+     * a snapshot, so the database cannot be older unless it is an older copy — writes were lost. Not refused when the
+     * catalog cannot be asked (the member would otherwise depend on snapshot-service to start) or the WAL names no cluster.
+     */
+    private Optional<String> olderThanItsBackup(Path dataDir, long revision) {
+        if (!config.checkRevision() || !oneMember()) {
+            return Optional.empty();
+        }
+        Optional<WalMetadata> wal = WalMetadata.read(dataDir);
+        if (wal.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<SnapshotDownload.Newest> newest;
+        try {
+            newest = catalog.newestFull(config.clusterId());
+        } catch (MemberRestoreException e) {
+            Log.warnf("member %s: the data dir's revision is not compared with the catalog: %s", config.memberName(), e.getMessage());
+            return Optional.empty();
+        }
+        return newest.filter(snapshot -> wal.get().clusterIdHex().equals(snapshot.etcdClusterId()) && snapshot.revision() > revision)
+                .map(snapshot -> "the database in " + dataDir + " is at revision " + revision + ", older than snapshot " + snapshot.id()
+                        + " (revision " + snapshot.revision() + ", completed " + snapshot.completedAt() + ") taken from this data dir's etcd "
+                        + "cluster " + snapshot.etcdClusterId() + ": writes were lost (an older copy of the disk?), and etcd is not started "
+                        + "on it. Restore the member (lifeboat restore --mode REPLACE, or self-heal), or put the newer data dir back; to "
+                        + "start it anyway, set lifeboat.agent.check-revision=false");
     }
 
     /** An empty data dir and no record of serving, with self-healing on: refused when the cluster has backups, or may have. */

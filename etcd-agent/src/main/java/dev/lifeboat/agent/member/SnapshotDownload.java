@@ -79,7 +79,7 @@ public class SnapshotDownload {
     }
 
     /** A completed full snapshot in the catalog. */
-    public record Newest(String id, long revision, String completedAt) {
+    public record Newest(String id, long revision, String completedAt, String etcdClusterId) {
     }
 
     /**
@@ -100,7 +100,8 @@ public class SnapshotDownload {
                 return java.util.Optional.empty();
             }
             com.fasterxml.jackson.databind.JsonNode first = list.get(0);
-            return java.util.Optional.of(new Newest(first.path("id").asText(), first.path("revision").asLong(), first.path("completedAt").asText()));
+            return java.util.Optional.of(new Newest(first.path("id").asText(), first.path("revision").asLong(), first.path("completedAt").asText(),
+                    first.path("etcdClusterId").isTextual() ? first.path("etcdClusterId").asText() : null));
         } catch (IOException e) {
             throw new MemberRestoreException("cannot ask snapshot-service at " + config.snapshotServiceUrl() + " for the snapshots of cluster "
                     + clusterId + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));

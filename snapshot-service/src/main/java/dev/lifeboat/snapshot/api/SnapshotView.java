@@ -12,13 +12,13 @@ import dev.lifeboat.snapshot.catalog.SnapshotEntry;
 public record SnapshotView(String id, String requestId, String clusterId, String kind, String phase, String reason,
         Instant requestedAt, Instant startedAt, Instant completedAt, Long revision, String bucket, String objectKey,
         Long rawSize, Long storedSize, String rawSha256, String storedSha256, String compression, String encryptionKeyId,
-        String etcdVersion, String endpoint, int attempts, Long firstRevision, String chainId, String baseSnapshotId, Long events,
+        String etcdVersion, String etcdClusterId, String endpoint, int attempts, Long firstRevision, String chainId, String baseSnapshotId, Long events,
         Instant firstEventAt, Instant lastEventAt, String coalescedInto) {
 
     static SnapshotView of(SnapshotEntry e) {
         return new SnapshotView(e.id, e.requestId, e.clusterId, e.kind.name(), e.phase.name(), e.reason, e.requestedAt,
                 e.startedAt, e.completedAt, e.revision, e.bucket, e.objectKey, e.rawSize, e.storedSize, e.rawSha256,
-                e.storedSha256, e.compression, e.encryptionKeyId, e.etcdVersion, e.endpoint, e.attempts, e.firstRevision, e.chainId,
+                e.storedSha256, e.compression, e.encryptionKeyId, e.etcdVersion, e.etcdClusterId, e.endpoint, e.attempts, e.firstRevision, e.chainId,
                 e.baseSnapshotId, e.eventCount, e.firstEventAt, e.lastEventAt, e.coalescedInto);
     }
 }

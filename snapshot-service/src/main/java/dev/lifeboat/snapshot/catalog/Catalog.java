@@ -192,7 +192,7 @@ public class Catalog {
     }
 
     /** The endpoint a running snapshot streams from, for the catalog. */
-    public Uni<Void> recordSource(String snapshotId, String endpoint) {
-        return Panache.withTransaction(() -> SnapshotEntry.recordSource(snapshotId, endpoint));
+    public Uni<Void> recordSource(String snapshotId, String endpoint, String etcdClusterId) {
+        return Panache.withTransaction(() -> SnapshotEntry.recordSource(snapshotId, endpoint, etcdClusterId));
     }
 }

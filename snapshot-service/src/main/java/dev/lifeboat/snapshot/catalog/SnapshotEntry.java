@@ -50,6 +50,9 @@ public class SnapshotEntry extends PanacheEntityBase {
     public String endpoint;
     @Column(name = "etcd_version")
     public String etcdVersion;
+    /** etcd's cluster id (hex) of the member a FULL snapshot streamed from: the incarnation it is of (a REPLACE makes a new one). */
+    @Column(name = "etcd_cluster_id")
+    public String etcdClusterId;
     public String bucket;
     @Column(name = "staging_key")
     public String stagingKey;
@@ -144,8 +147,8 @@ public class SnapshotEntry extends PanacheEntityBase {
     }
 
     /** The etcd endpoint a running snapshot streams from. */
-    public static Uni<Void> recordSource(String id, String endpoint) {
-        return update("endpoint = ?1 where id = ?2", endpoint, id).replaceWithVoid();
+    public static Uni<Void> recordSource(String id, String endpoint, String etcdClusterId) {
+        return update("endpoint = ?1, etcdClusterId = ?2 where id = ?3", endpoint, etcdClusterId, id).replaceWithVoid();
     }
 
     /** The newest Completed full snapshot of the cluster started at or after {@code after}: a chain's base, or null. */

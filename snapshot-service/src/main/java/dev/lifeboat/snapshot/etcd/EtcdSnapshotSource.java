@@ -52,6 +52,9 @@ public class EtcdSnapshotSource {
 
         String etcdVersion();
 
+        /** etcd's cluster id (hex) as the member's status header gave it: which incarnation of the cluster the snapshot is of. */
+        String etcdClusterId();
+
         @Override
         void close();
     }
@@ -65,7 +68,7 @@ public class EtcdSnapshotSource {
                 MaintenanceGrpc.MaintenanceBlockingStub maintenance = authenticated(clusterId, channel, spec);
                 StatusResponse status = maintenance.withDeadlineAfter(5, TimeUnit.SECONDS).status(StatusRequest.getDefaultInstance());
                 healthy.add(new Candidate(endpoint, channel, maintenance, status.getLeader() == status.getHeader().getMemberId(),
-                        status.getVersion()));
+                        status.getVersion(), Long.toHexString(status.getHeader().getClusterId())));
             } catch (StatusRuntimeException e) {
                 channel.shutdownNow();
                 if (EtcdChannels.isRejection(e)) {
@@ -113,7 +116,7 @@ public class EtcdSnapshotSource {
     }
 
     private record Candidate(String endpoint, ManagedChannel channel, MaintenanceGrpc.MaintenanceBlockingStub maintenance,
-            boolean leader, String version) {
+            boolean leader, String version, String clusterId) {
     }
 
     /** The blocking gRPC stream as an InputStream; closing it cancels the call. */
@@ -175,6 +178,11 @@ public class EtcdSnapshotSource {
         @Override
         public String etcdVersion() {
             return member.version;
+        }
+
+        @Override
+        public String etcdClusterId() {
+            return member.clusterId;
         }
 
         @Override

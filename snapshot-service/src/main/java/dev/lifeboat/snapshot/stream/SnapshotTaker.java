@@ -69,10 +69,12 @@ public class SnapshotTaker {
         SnapshotPipeline.Result result;
         String endpoint;
         String version;
+        String etcdClusterId;
         try (EtcdSnapshotSource.Stream stream = etcd.open(claim.clusterId(), spec)) {
             endpoint = stream.endpoint();
             version = stream.etcdVersion();
-            ClaimedWork.await(() -> catalog.recordSource(claim.snapshotId(), stream.endpoint()));
+            etcdClusterId = stream.etcdClusterId();
+            ClaimedWork.await(() -> catalog.recordSource(claim.snapshotId(), stream.endpoint(), stream.etcdClusterId()));
             result = pipeline.stream(stream.bytes(), bucket, stagingKey, uploadId, compression, keyId);
             store.complete(bucket, stagingKey, uploadId, result.etags());
         } catch (Throwable e) {
@@ -92,6 +94,7 @@ public class SnapshotTaker {
         metadata.put("lifeboat-stored-sha256", result.storedSha256());
         metadata.put("lifeboat-compression", compression.name().toLowerCase());
         metadata.put("lifeboat-etcd-version", version);
+        metadata.put("lifeboat-etcd-cluster-id", etcdClusterId);
         if (keyId != null) {
             metadata.put("lifeboat-encryption", "tink-aes256-gcm-hkdf-1mb");
             metadata.put("lifeboat-key-id", keyId);
