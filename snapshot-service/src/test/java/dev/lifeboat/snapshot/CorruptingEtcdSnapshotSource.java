@@ -61,6 +61,11 @@ public class CorruptingEtcdSnapshotSource extends EtcdSnapshotSource {
             }
 
             @Override
+            public String etcdClusterId() {
+                return real.etcdClusterId();
+            }
+
+            @Override
             public void close() {
                 real.close();
             }

@@ -56,6 +56,11 @@ final class PartUploader extends OutputStream {
 
     @Override
     public void write(byte[] bytes, int offset, int length) throws IOException {
+        if (failed) {
+            // A compressor or cipher closing after the failure flushes its rest here: a new exception, never the one the
+            // caller holds (Java cannot add an exception to itself as suppressed).
+            throw new IOException("the upload of s3://" + bucket + "/" + key + " failed already");
+        }
         while (length > 0) {
             int n = Math.min(length, current.length - filled);
             System.arraycopy(bytes, offset, current, filled, n);
