@@ -49,12 +49,14 @@ import io.etcd.jetcd.options.GetOption;
  * Faults injected while Lifeboat works, on Lifeboat as a user runs it (the shared e2e stack with a three-member etcd
  * cluster {@code faults} run by etcd-agents, about 20 MB of data, half of it incompressible; Kafka, S3Proxy, PostgreSQL,
  * the four services as built): each service and the agent killed with
- * SIGKILL at a random point of a backup or a REPLACE restore, the etcd leader killed during a backup, S3 stopped,
- * PostgreSQL unreachable, the Kafka broker stopped. After each run
+ * SIGKILL at a random point of a backup or a REPLACE restore, snapshot-service killed while it captures deltas under
+ * writes, the etcd leader killed during a backup, S3 stopped, PostgreSQL unreachable, the Kafka broker stopped. After each run
  * the suite checks what must hold whatever happened:
  * <ul>
  * <li>every backup request ends — COMPLETED, COALESCED into a snapshot that answers it, or FAILED with a reason;</li>
  * <li>every COMPLETED snapshot has its object in the bucket, whole (the catalog's stored size), and no request has two;</li>
+ * <li>delta capture: every write is captured (the chain reaches it, or a new chain's base holds it after a reported
+ * gap), and each chain's deltas follow each other revision by revision (no hole, no overlap);</li>
  * <li>no object in the cluster's {@code full/} and {@code delta/} folders lacks a COMPLETED catalog entry (an object
  * a person could take for a backup); the newest completed full snapshot is never deleted;</li>
  * <li>a REPLACE ends COMPLETED with every member, read alone, serving the snapshot's keyspace, or FAILED with every
@@ -261,13 +263,118 @@ class FaultInjectionIT {
         }
     }
 
+    /**
+     * kill -9 of snapshot-service while it captures deltas and the cluster takes writes: the restarted service resumes the
+     * chain from its last stored revision, or reports a gap and starts a new chain — never a hole inside a chain, never a
+     * delta twice, and every write ends up captured.
+     */
+    @Test
+    @Order(10)
+    void snapshotServiceKilledDuringDeltaCapture() throws Exception {
+        String name = "kill -9 snapshot-service during delta capture";
+        HttpResponse<String> policy = call("POST", "scheduler-service", "/api/v1/clusters/" + CLUSTER + "/policies",
+                "{\"id\": \"fault-deltas\", \"kind\": \"DELTA\", \"schedule\": \"@every 1s\"}");
+        assertTrue(policy.statusCode() / 100 == 2, policy.body());
+        try {
+            for (int run = 0; run < RUNS; run++) {
+                Tally tally = TABLE.computeIfAbsent(name, key -> new Tally());
+                tally.runs++;
+                JsonNode before = awaitCapture(chain -> chain.path("state").asText().equals("ACTIVE"));
+                if (before == null) {
+                    tally.violations.add("no chain became ACTIVE within " + WAIT.toSeconds() + " s");
+                    tally.outcomes.merge("capture never started", 1, Integer::sum);
+                    continue;
+                }
+                int round = run;
+                java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+                java.util.concurrent.CompletableFuture<Long> writer = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    long revision = 0;
+                    try (Client etcd = Client.builder().endpoints(members.stream().map(EtcdCluster.Member::clientUrl).toArray(String[]::new)).build()) {
+                        for (int i = 0; writing.get() && i < 2000; i++) {
+                            revision = etcd.getKVClient().put(bytes("/registry/deltas/" + round + "/" + (i % 50)), bytes("change " + i))
+                                    .get(30, TimeUnit.SECONDS).getHeader().getRevision();
+                            Thread.sleep(20);
+                        }
+                    } catch (Exception e) {
+                        throw new IllegalStateException("writes to the cluster failed: " + e.getMessage(), e);
+                    }
+                    return revision;
+                });
+                pause(1000, 4000);
+                lifeboat.kill("snapshot-service");
+                lifeboat.restart("snapshot-service");
+                pause(1000, 2000);
+                writing.set(false);
+                long written = writer.get(60, TimeUnit.SECONDS);
+                // Captured: the chain's deltas reach the last write, or a new chain's base full snapshot holds it.
+                JsonNode after = awaitCapture(chain -> Math.max(chain.path("lastRevision").asLong(0), chain.path("baseRevision").asLong(0)) >= written
+                        && !chain.path("state").asText().equals("ENDED"));
+                if (after == null) {
+                    tally.violations.add("the writes up to revision " + written + " were not captured within " + WAIT.toSeconds() + " s");
+                    tally.outcomes.merge("not captured", 1, Integer::sum);
+                } else {
+                    tally.outcomes.merge(after.path("id").asText().equals(before.path("id").asText()) ? "chain resumed" : "gap reported, new chain",
+                            1, Integer::sum);
+                }
+                tally.violations.addAll(chainHoles());
+                tally.violations.addAll(invariants());
+            }
+        } finally {
+            call("DELETE", "scheduler-service", "/api/v1/clusters/" + CLUSTER + "/policies/fault-deltas", null);
+        }
+    }
+
+    /** The newest chain of the cluster's delta capture once it matches, or null after the wait. */
+    private static JsonNode awaitCapture(java.util.function.Predicate<JsonNode> wanted) throws InterruptedException {
+        Instant deadline = Instant.now().plus(WAIT);
+        while (Instant.now().isBefore(deadline)) {
+            try {
+                HttpResponse<String> answer = call("GET", "snapshot-service", "/api/v1/clusters/" + CLUSTER + "/delta-capture", null);
+                if (answer.statusCode() == 200) {
+                    for (JsonNode chain : JSON.readTree(answer.body()).path("chains")) {
+                        if (wanted.test(chain)) {
+                            return chain;
+                        }
+                    }
+                }
+            } catch (IOException restarting) {
+                // snapshot-service is starting again
+            }
+            Thread.sleep(500);
+        }
+        return null;
+    }
+
+    /** Every chain's COMPLETED deltas follow each other revision by revision: no hole, no overlap. */
+    private static List<String> chainHoles() throws Exception {
+        List<String> holes = new ArrayList<>();
+        Map<String, List<JsonNode>> chains = new TreeMap<>();
+        for (JsonNode snapshot : snapshots()) {
+            if (snapshot.path("kind").asText().equals("DELTA") && snapshot.path("phase").asText().equals("COMPLETED")) {
+                chains.computeIfAbsent(snapshot.path("chainId").asText(), key -> new ArrayList<>()).add(snapshot);
+            }
+        }
+        chains.forEach((chain, deltas) -> {
+            deltas.sort(java.util.Comparator.comparingLong(delta -> delta.path("firstRevision").asLong()));
+            for (int i = 1; i < deltas.size(); i++) {
+                long previous = deltas.get(i - 1).path("revision").asLong();
+                long first = deltas.get(i).path("firstRevision").asLong();
+                if (first != previous + 1) {
+                    holes.add("chain " + chain + ": delta " + deltas.get(i).path("id").asText() + " starts at revision " + first + " after a delta that ends at "
+                            + previous + (first <= previous ? " (overlap)" : " (hole)"));
+                }
+            }
+        });
+        return holes;
+    }
+
     /** The suite's verdict: no run broke an invariant. */
     @Test
     @Order(100)
     void noFaultBrokeAnInvariant() {
         List<String> broken = TABLE.entrySet().stream().flatMap(e -> e.getValue().violations.stream().map(v -> e.getKey() + ": " + v)).toList();
         assertTrue(broken.isEmpty(), String.join("\n", broken));
-        assertEquals(9, TABLE.size(), "every fault ran: " + TABLE.keySet());
+        assertEquals(10, TABLE.size(), "every fault ran: " + TABLE.keySet());
     }
 
     /** A fault injected into the work of the given backup request or restore. */
