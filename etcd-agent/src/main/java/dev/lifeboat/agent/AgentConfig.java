@@ -106,6 +106,17 @@ public interface AgentConfig {
     @WithDefault("1000000000")
     long selfHealBumpRevision();
 
+    /**
+     * Where restore drills restore and start their scratch etcd ({@code <drill-dir>/<drill id>/}); default beside the data
+     * dir ({@code <data-dir>.drills}). It needs room for the snapshot's db twice; its content is removed after each drill
+     * and at every start.
+     */
+    Optional<String> drillDir();
+
+    /** How many keys a restore drill reads back through the scratch etcd's API and compares with the snapshot file. */
+    @WithDefault("100")
+    int drillSample();
+
     /** How long the pre-restore data dir of a restore that COMPLETED is kept (for rollback) before it is removed. */
     @WithDefault("24h")
     Duration keepPreRestore();

@@ -40,6 +40,9 @@ public enum EventType {
     ROLLBACK_MEMBER("lifeboat.agent.rollback-member.v1", Topics.AGENT_COMMANDS, RollbackMember.class),
     MEMBER_ROLLED_BACK("lifeboat.agent.member-rolled-back.v1", Topics.AGENT_EVENTS, MemberRolledBack.class),
     MEMBER_SELF_HEALED("lifeboat.agent.member-self-healed.v1", Topics.AGENT_EVENTS, MemberSelfHealed.class),
+    RUN_DRILL("lifeboat.agent.run-drill.v1", Topics.AGENT_COMMANDS, RunDrill.class),
+    DRILL_COMPLETED("lifeboat.agent.drill-completed.v1", Topics.AGENT_EVENTS, DrillCompleted.class),
+    DRILL_FAILED("lifeboat.agent.drill-failed.v1", Topics.AGENT_EVENTS, DrillFailed.class),
     CALL_AUDITED("lifeboat.audit.call.v1", Topics.AUDIT_EVENTS, CallAudited.class);
 
     private static final Map<String, EventType> BY_TYPE = Arrays.stream(values())

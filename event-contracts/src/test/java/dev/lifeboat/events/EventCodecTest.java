@@ -37,6 +37,42 @@ class EventCodecTest {
     }
 
     @Test
+    void aKeyspaceFingerprintRoundTripsAndAnEventWithoutOneStillReads() {
+        SnapshotCompleted plain = new SnapshotCompleted("s2", "r2", "prod-eu", SnapshotKind.FULL, 4711L, null, "bucket", "k", 1000, 400, "aa",
+                "bb", "zstd", null, "3.5.21", NOW, NOW, null, null);
+        SnapshotCompleted fingerprinted = plain.withKeyspace(new SnapshotCompleted.KeyspaceFingerprint(0xfedcba98L, 4000, 312));
+        ConsumerRecord<String, byte[]> record = record(fingerprinted.partitionKey(), EventCodec.encode(fingerprinted));
+        EventCodec.writeHeaders(record.headers(), UUID.randomUUID(), EventType.of(fingerprinted), "lifeboat/snapshot-service", "prod-eu", NOW);
+        assertEquals(fingerprinted, EventCodec.decode(record).payload());
+        assertTrue(new String(record.value(), StandardCharsets.UTF_8).contains("\"hash\":4275878552"), "the unsigned hash");
+
+        ConsumerRecord<String, byte[]> older = record(plain.partitionKey(), EventCodec.encode(plain));
+        EventCodec.writeHeaders(older.headers(), UUID.randomUUID(), EventType.of(plain), "lifeboat/snapshot-service", "prod-eu", NOW);
+        assertEquals(null, ((SnapshotCompleted) EventCodec.decode(older).payload()).keyspace());
+        assertThrows(IllegalArgumentException.class, () -> new SnapshotCompleted.KeyspaceFingerprint(-1, 0, 0));
+    }
+
+    @Test
+    void drillCommandsAndVerdictsRoundTrip() {
+        SnapshotCompleted.KeyspaceFingerprint expected = new SnapshotCompleted.KeyspaceFingerprint(123456789L, 10, 312);
+        DrillTimes times = new DrillTimes(1200, 800, 1500, 90, 104_857_600);
+        for (LifeboatEvent event : List.of(new RunDrill("drill-1", "prod", "etcd-0", "s9", 4711, "ab".repeat(32), 104_857_600, expected, null),
+                new DrillCompleted("drill-1", "prod", "etcd-0", "s9", 4711, expected, true, 100, "3.5.21", times, NOW),
+                new DrillFailed("drill-1", "prod", "etcd-0", "s9", "verify", "the keyspace differs", times, NOW))) {
+            ConsumerRecord<String, byte[]> record = record(event.partitionKey(), EventCodec.encode(event));
+            EventCodec.writeHeaders(record.headers(), UUID.randomUUID(), EventType.of(event), "lifeboat/etcd-agent", "prod", NOW);
+            assertEquals(event, EventCodec.decode(record).payload());
+        }
+        assertEquals(Topics.AGENT_COMMANDS, EventType.RUN_DRILL.topic());
+        assertEquals(3500, times.recoveryMillis());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new RunDrill("../escape", "prod", "etcd-0", "s9", 4711, "ab", 1, null, null));
+        assertTrue(e.getMessage().contains("drillId"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new DrillFailed("drill-1", "prod", "etcd-0", "s9", "verify", " ", times, NOW));
+        assertTrue(e.getMessage().contains("reason"), e.getMessage());
+    }
+
+    @Test
     void everyContractHasOneTypeAndTopic() {
         for (EventType type : EventType.values()) {
             assertTrue(type.ceType().matches("lifeboat\\.[a-z]+\\.[a-z-]+\\.v\\d+"), type.ceType());

@@ -28,6 +28,11 @@ import org.junit.jupiter.api.TestMethodOrder;
 import dev.lifeboat.events.EventCodec;
 import dev.lifeboat.events.RestoreMember;
 import dev.lifeboat.events.SnapshotCompleted;
+import dev.lifeboat.events.testing.TestEvents;
+import dev.lifeboat.events.LifeboatEvent;
+import dev.lifeboat.events.DrillFailed;
+import dev.lifeboat.events.DrillCompleted;
+import dev.lifeboat.events.RunDrill;
 import dev.lifeboat.events.Topics;
 import dev.lifeboat.events.testing.TopicProbe;
 import io.agroal.api.AgroalDataSource;
@@ -332,6 +337,83 @@ abstract class ReplaceRestoreCases {
         dev.lifeboat.events.MemberSelfHealed again = awaitSelfHealed(newest);
         assertTrue(again.succeeded(), again.toString());
         assertTrue(again.refusal().contains("has backups (newest: snapshot " + newest), again.refusal());
+    }
+
+    /**
+     * Restore drills on the heal cluster's agent, against the stack's etcd release: the stored object fetched through
+     * snapshot-service (decrypted, decompressed) restores into a scratch etcd whose HashKV and key count at the revision
+     * equal what the source member gave at backup time; an expectation that differs, and an object damaged in S3 after
+     * the backup, each fail the drill with a reason that says so. The member is untouched and no drill leaves anything.
+     */
+    @Test
+    @Order(15)
+    void aDrillProvesASnapshotRestorableAndFindsADamagedOrDifferentOne() throws Exception {
+        String heal = ConfigProvider.getConfig().getValue("test.etcd.heal", String.class);
+        if (support.count("select count(*) from cluster where id = ?", "heal") == 0) {
+            register("heal", heal, ConfigProvider.getConfig().getValue("test.members.heal", String.class));
+        }
+        TreeMap<String, String> backedUp = writeMixed(heal, "/registry/drill/", 11);
+        SnapshotCompleted snapshot = support.backUp("heal");
+        SnapshotCompleted.KeyspaceFingerprint recorded = snapshot.keyspace();
+        assertTrue(recorded != null && recorded.keys() >= 100, "the backup recorded the keyspace's fingerprint: " + recorded);
+        try (Client etcd = RestoreTestSupport.etcd(heal)) {
+            put(etcd, numbered("/registry/drill-after/", 10, "later"));
+        }
+
+        String good = "drill-good-" + System.nanoTime();
+        TestEvents.publish(kafka, "test", new RunDrill(good, "heal", "heal-0", snapshot.snapshotId(), snapshot.revision(), snapshot.rawSha256(),
+                snapshot.rawSize(), recorded, null));
+        DrillCompleted completed = (DrillCompleted) awaitDrill(good);
+        assertEquals(recorded, completed.observed(), "the scratch etcd's HashKV and key count at the revision are the source's");
+        assertTrue(completed.hashCompared());
+        assertTrue(completed.sampledKeys() > 0 && completed.sampledKeys() <= 100, "a sample was read back: " + completed.sampledKeys());
+        assertEquals(snapshot.rawSize(), completed.times().dbBytes());
+        assertTrue(completed.times().restoreMillis() > 0 && completed.times().startMillis() > 0, completed.times().toString());
+        assertTrue(completed.etcdVersion().startsWith(etcdVersion), "the member's own etcd ran it: " + completed.etcdVersion());
+
+        String different = "drill-different-" + System.nanoTime();
+        TestEvents.publish(kafka, "test", new RunDrill(different, "heal", "heal-0", snapshot.snapshotId(), snapshot.revision(),
+                snapshot.rawSha256(), snapshot.rawSize(), new SnapshotCompleted.KeyspaceFingerprint((recorded.hash() + 1) & 0xffffffffL,
+                        recorded.compactRevision(), recorded.keys()), null));
+        DrillFailed mismatch = (DrillFailed) awaitDrill(different);
+        assertEquals("verify", mismatch.stage(), mismatch.toString());
+        assertTrue(mismatch.reason().contains("hashes to " + recorded.hash()) && mismatch.reason().contains("differ from what was backed up"),
+                mismatch.reason());
+
+        Config config = ConfigProvider.getConfig();
+        io.minio.MinioClient s3 = io.minio.MinioClient.builder().endpoint(config.getValue("lifeboat.s3.endpoint", String.class)).region("us-east-1")
+                .credentials(config.getValue("lifeboat.s3.access-key", String.class), config.getValue("lifeboat.s3.secret-key", String.class)).build();
+        byte[] stored;
+        try (var in = s3.getObject(io.minio.GetObjectArgs.builder().bucket(snapshot.bucket()).object(snapshot.objectKey()).build())) {
+            stored = in.readAllBytes();
+        }
+        stored[stored.length / 2] ^= 0x40;
+        s3.putObject(io.minio.PutObjectArgs.builder().bucket(snapshot.bucket()).object(snapshot.objectKey())
+                .stream(new java.io.ByteArrayInputStream(stored), stored.length, -1).build());
+        String damaged = "drill-damaged-" + System.nanoTime();
+        TestEvents.publish(kafka, "test", new RunDrill(damaged, "heal", "heal-0", snapshot.snapshotId(), snapshot.revision(), snapshot.rawSha256(),
+                snapshot.rawSize(), recorded, null));
+        DrillFailed broken = (DrillFailed) awaitDrill(damaged);
+        assertEquals("fetch", broken.stage(), broken.toString());
+        assertTrue(broken.reason().contains("snapshot " + snapshot.snapshotId()), broken.reason());
+
+        TreeMap<String, String> now = new TreeMap<>(backedUp);
+        now.putAll(numbered("/registry/drill-after/", 10, "later"));
+        try (Client etcd = RestoreTestSupport.etcd(heal)) {
+            assertEquals(now, everything(etcd), "the member serves what it served, untouched by the drills");
+        }
+        try (var left = Files.list(Path.of(agentsDir, "heal-0.drills"))) {
+            assertEquals(List.of(), left.toList(), "no drill left a directory or a scratch etcd behind");
+        }
+    }
+
+    private LifeboatEvent awaitDrill(String drillId) {
+        return EventCodec.decode(TopicProbe.await(kafka, Topics.AGENT_EVENTS, r -> "heal/heal-0".equals(r.key())
+                && drillIdOf(EventCodec.decode(r).payload()).equals(drillId), 1, RestoreTestSupport.WAIT).get(0)).payload();
+    }
+
+    private static String drillIdOf(LifeboatEvent event) {
+        return event instanceof DrillCompleted c ? c.drillId() : event instanceof DrillFailed f ? f.drillId() : "";
     }
 
     /** Writes values that compress well and values that do not; returns everything the cluster serves then. */

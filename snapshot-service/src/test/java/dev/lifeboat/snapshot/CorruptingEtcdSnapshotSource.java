@@ -66,6 +66,11 @@ public class CorruptingEtcdSnapshotSource extends EtcdSnapshotSource {
             }
 
             @Override
+            public dev.lifeboat.events.SnapshotCompleted.KeyspaceFingerprint fingerprint(long revision) {
+                return real.fingerprint(revision);
+            }
+
+            @Override
             public void close() {
                 real.close();
             }

@@ -97,6 +97,7 @@ abstract class SnapshotServiceCases {
         assertEquals("COMPLETED", entry.get("phase").asText());
         assertEquals(revision, entry.get("revision").asLong());
         assertEquals(completed.rawSha256(), entry.get("rawSha256").asText());
+        assertKeyspaceFingerprint(completed, entry, etcdEndpoints.split(",")[0]);
 
         byte[] content = given().get("/api/v1/snapshots/" + completed.snapshotId() + "/content").then().statusCode(200)
                 .extract().asByteArray();
@@ -123,6 +124,28 @@ abstract class SnapshotServiceCases {
         assertEquals(completed.rawSha256(), object.userMetadata().get("lifeboat-db-sha256"));
         assertEquals(List.of(completed.objectKey()), support.objectsUnder("lifeboat/" + cluster + "/"), "only the snapshot; no staging object");
         Files.delete(file);
+    }
+
+    /**
+     * The fingerprint recorded for a restore drill is etcd's own: HashKV and the live key count at the snapshot's revision,
+     * asked again here of the member; more writes afterwards do not change the answer at that revision.
+     */
+    private static void assertKeyspaceFingerprint(SnapshotCompleted completed, JsonNode entry, String endpoint) throws Exception {
+        SnapshotCompleted.KeyspaceFingerprint recorded = completed.keyspace();
+        assertTrue(recorded != null, "a full snapshot carries the keyspace fingerprint of its revision");
+        try (Client etcd = Client.builder().endpoints(endpoint).build()) {
+            etcd.getKVClient().put(bytes("/snapshot-it/after-the-snapshot"), bytes("later")).get(10, TimeUnit.SECONDS);
+            var hash = etcd.getMaintenanceClient().hashKV(endpoint, completed.revision()).get(30, TimeUnit.SECONDS);
+            long keys = etcd.getKVClient().get(bytes("\0"), io.etcd.jetcd.options.GetOption.builder().isPrefix(false)
+                    .withRange(bytes("\0")).withRevision(completed.revision()).withCountOnly(true).build()).get(10, TimeUnit.SECONDS).getCount();
+            assertEquals(Integer.toUnsignedLong(hash.getHash()), recorded.hash(), "etcd's HashKV at the snapshot's revision");
+            assertEquals(Math.max(0, hash.getCompacted()), recorded.compactRevision(), "never compacted reads 0");
+            assertEquals(keys, recorded.keys(), "the keys live at the snapshot's revision");
+            assertTrue(recorded.keys() >= 300, "at least the keys this test wrote: " + recorded.keys());
+        }
+        assertEquals(recorded.hash(), entry.get("kvHash").asLong(), "the catalog shows the fingerprint");
+        assertEquals(recorded.compactRevision(), entry.get("kvHashCompactRevision").asLong());
+        assertEquals(recorded.keys(), entry.get("keyCount").asLong());
     }
 
     @Test

@@ -135,7 +135,7 @@ public class RestoreTool {
                 + "not bumped, so Kubernetes watch caches may serve stale objects until the API servers restart");
     }
 
-    private static String tail(Path log) {
+    public static String tail(Path log) {
         try {
             List<String> lines = Files.readAllLines(log);
             return String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size())).strip();

@@ -33,7 +33,7 @@ public class SnapshotDownload {
     }
 
     /** Copies the body to the file; a failed write (a full disk) is named as such, not as a failed fetch. */
-    private static long copy(InputStream body, Path file, String snapshotId) throws IOException {
+    private static long copy(InputStream body, Path file, String snapshotId, dev.lifeboat.etcdsnapshot.HashTrailer trailer) throws IOException {
         byte[] buffer = new byte[1 << 16];
         long written = 0;
         java.io.OutputStream out;
@@ -46,6 +46,9 @@ public class SnapshotDownload {
             for (int read = body.read(buffer); read >= 0; read = body.read(buffer)) {
                 try {
                     out.write(buffer, 0, read);
+                    if (trailer != null) {
+                        trailer.update(buffer, 0, read);
+                    }
                 } catch (IOException e) {
                     throw new MemberRestoreException("cannot write snapshot " + snapshotId + " to " + file + " after " + written + " bytes: "
                             + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
@@ -58,6 +61,11 @@ public class SnapshotDownload {
 
     /** Writes snapshot {@code snapshotId} to {@code file}; fails with a reason that names the snapshot and the answer. */
     public long fetch(String snapshotId, Path file) {
+        return fetch(snapshotId, file, null);
+    }
+
+    /** As {@link #fetch(String, Path)}, and feeds the bytes to {@code trailer} on the way (a drill's SHA-256 check). */
+    public long fetch(String snapshotId, Path file, dev.lifeboat.etcdsnapshot.HashTrailer trailer) {
         URI uri = URI.create(config.snapshotServiceUrl() + "/api/v1/snapshots/" + snapshotId + "/content");
         try {
             HttpResponse<InputStream> response = http.send(request(uri).build(), HttpResponse.BodyHandlers.ofInputStream());
@@ -67,7 +75,7 @@ public class SnapshotDownload {
                     throw new MemberRestoreException("snapshot-service answered " + response.statusCode() + " for the content of snapshot " + snapshotId
                             + (text.isEmpty() ? "" : ": " + text));
                 }
-                return copy(body, file, snapshotId);
+                return copy(body, file, snapshotId, trailer);
             }
         } catch (IOException e) {
             throw new MemberRestoreException("cannot fetch snapshot " + snapshotId + " from snapshot-service at " + config.snapshotServiceUrl() + ": "

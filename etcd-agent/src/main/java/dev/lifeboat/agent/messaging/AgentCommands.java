@@ -6,7 +6,11 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 import dev.lifeboat.agent.AgentConfig;
+import dev.lifeboat.agent.drill.Drills;
 import dev.lifeboat.agent.member.MemberRestorer;
+import dev.lifeboat.events.DrillFailed;
+import dev.lifeboat.events.DrillTimes;
+import dev.lifeboat.events.RunDrill;
 import dev.lifeboat.events.EventCodec;
 import dev.lifeboat.events.LifeboatEvent;
 import dev.lifeboat.events.ReceivedEvent;
@@ -28,7 +32,8 @@ import jakarta.enterprise.context.ApplicationScoped;
  * What the agent hears: commands for its member, run one after the other on a worker thread (the
  * offset is committed when a command is done and answered, so a crash means a redelivery, which the
  * state files recognise), and restore outcomes of its cluster. A malformed command goes to the
- * agent's dead-letter topic with the reason.
+ * agent's dead-letter topic with the reason. Restore drills are handed to {@link Drills}, which runs them on a thread of
+ * its own.
  */
 @ApplicationScoped
 public class AgentCommands {
@@ -36,11 +41,13 @@ public class AgentCommands {
     private final AgentConfig config;
     private final MemberRestorer restorer;
     private final Replies replies;
+    private final Drills drills;
 
     private final Tracer tracer;
 
-    public AgentCommands(AgentConfig config, MemberRestorer restorer, Replies replies, Tracer tracer) {
+    public AgentCommands(AgentConfig config, MemberRestorer restorer, Replies replies, Drills drills, Tracer tracer) {
         this.config = config;
+        this.drills = drills;
         this.restorer = restorer;
         this.replies = replies;
         this.tracer = tracer;
@@ -52,6 +59,12 @@ public class AgentCommands {
     public void onCommand(ConsumerRecord<String, byte[]> record) {
         ReceivedEvent<LifeboatEvent> received = EventCodec.decode(record);
         LifeboatEvent command = received.payload();
+        if (command instanceof RunDrill drill) {
+            if (mine(drill.clusterId(), drill.memberName())) {
+                drill(received.time(), drill);
+            }
+            return;
+        }
         boolean mine = command instanceof RestoreMember r ? mine(r.clusterId(), r.memberName())
                 : command instanceof RollbackMember b && mine(b.clusterId(), b.memberName());
         if (!mine) {
@@ -88,6 +101,18 @@ public class AgentCommands {
                         rollback.restoreId() + "/" + rollback.memberName() + "/stale-rollback");
             }
         }
+    }
+
+    /** A drill runs on its own thread ({@link Drills}); one that arrives after it expired is answered as refused. */
+    private void drill(Instant sentAt, RunDrill drill) {
+        Instant deadline = drill.expiresAt() != null ? drill.expiresAt() : sentAt.plus(config.commandMaxAge());
+        if (Instant.now().isAfter(deadline)) {
+            replies.send(new DrillFailed(drill.drillId(), drill.clusterId(), drill.memberName(), drill.snapshotId(), "refused",
+                    "the drill command reached etcd-agent " + config.memberName() + " after " + deadline + "; not run",
+                    new DrillTimes(0, 0, 0, 0, 0), Instant.now()), drill.drillId() + "/failed");
+            return;
+        }
+        drills.submit(drill);
     }
 
     @Incoming("restore-events")

@@ -18,6 +18,9 @@ import dev.lifeboat.events.LifeboatEvent;
 import dev.lifeboat.events.MemberRestoreFailed;
 import dev.lifeboat.events.MemberRolledBack;
 import dev.lifeboat.events.MemberSelfHealed;
+import dev.lifeboat.events.RunDrill;
+import dev.lifeboat.events.DrillCompleted;
+import dev.lifeboat.events.DrillFailed;
 import dev.lifeboat.events.RollbackMember;
 import dev.lifeboat.events.MemberRestored;
 import dev.lifeboat.events.RestoreMember;
@@ -98,6 +101,14 @@ final class Summaries {
                     + "), serving revision " + e.revision() + ": " + e.refusal();
         } else if (event instanceof MemberSelfHealed e) {
             return "member " + e.memberName() + " could not self-heal from snapshot " + e.snapshotId() + ": " + e.reason();
+        } else if (event instanceof RunDrill e) {
+            return "member " + e.memberName() + " told to drill a restore of snapshot " + e.snapshotId();
+        } else if (event instanceof DrillCompleted e) {
+            return "drill " + e.drillId() + ": snapshot " + e.snapshotId() + " restored and served its " + e.observed().keys() + " keys at revision "
+                    + e.revision() + (e.hashCompared() ? " with the recorded keyspace hash" : " (no recorded hash to compare)")
+                    + "; a REPLACE takes about " + Math.round(e.times().recoveryMillis() / 1000.0) + " s";
+        } else if (event instanceof DrillFailed e) {
+            return "drill " + e.drillId() + ": snapshot " + e.snapshotId() + " failed at " + e.stage() + ": " + e.reason();
         } else if (event instanceof MemberRolledBack e) {
             return "member " + e.memberName() + (e.succeeded() ? " rolled back to its pre-restore data" : " could not roll back: " + e.reason());
         }

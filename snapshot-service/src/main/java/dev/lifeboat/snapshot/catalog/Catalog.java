@@ -147,7 +147,7 @@ public class Catalog {
     private static SnapshotCompleted withChain(SnapshotCompleted r, String chainId) {
         return new SnapshotCompleted(r.snapshotId(), r.requestId(), r.clusterId(), r.kind(), r.revision(), r.firstRevision(), r.bucket(),
                 r.objectKey(), r.rawSize(), r.storedSize(), r.rawSha256(), r.storedSha256(), r.compression(), r.encryptionKeyId(), r.etcdVersion(),
-                r.startedAt(), r.completedAt(), chainId, r.delta());
+                r.startedAt(), r.completedAt(), chainId, r.delta(), r.keyspace());
     }
 
     private Uni<Void> complete(SnapshotEntry entry, SnapshotCompleted facts) {
@@ -164,6 +164,11 @@ public class Catalog {
         entry.storedSha256 = facts.storedSha256();
         entry.revision = facts.revision();
         entry.chainId = facts.chainId();
+        if (facts.keyspace() != null) {
+            entry.kvHash = facts.keyspace().hash();
+            entry.kvHashCompactRevision = facts.keyspace().compactRevision();
+            entry.keyCount = facts.keyspace().keys();
+        }
         entry.uploadId = null;
         entry.claimedBy = null;
         entry.claimedUntil = null;

@@ -53,6 +53,15 @@ public class SnapshotEntry extends PanacheEntityBase {
     /** etcd's cluster id (hex) of the member a FULL snapshot streamed from: the incarnation it is of (a REPLACE makes a new one). */
     @Column(name = "etcd_cluster_id")
     public String etcdClusterId;
+    /** FULL: etcd's HashKV at {@link #revision} on the source member right after the snapshot; null when not taken. */
+    @Column(name = "kv_hash")
+    public Long kvHash;
+    /** The compaction {@link #kvHash} was taken under. */
+    @Column(name = "kv_hash_compact_revision")
+    public Long kvHashCompactRevision;
+    /** FULL: keys live at {@link #revision}. */
+    @Column(name = "key_count")
+    public Long keyCount;
     public String bucket;
     @Column(name = "staging_key")
     public String stagingKey;

@@ -14,7 +14,12 @@ import dev.lifeboat.access.etcd.EtcdRejectedException;
 import dev.lifeboat.access.etcd.EtcdUnavailableException;
 import dev.lifeboat.events.ClusterSpec;
 import dev.lifeboat.snapshot.SnapshotServiceConfig;
+import dev.lifeboat.events.SnapshotCompleted.KeyspaceFingerprint;
+import io.etcd.jetcd.api.HashKVRequest;
+import io.etcd.jetcd.api.HashKVResponse;
+import io.etcd.jetcd.api.KVGrpc;
 import io.etcd.jetcd.api.MaintenanceGrpc;
+import io.etcd.jetcd.api.RangeRequest;
 import io.etcd.jetcd.api.SnapshotRequest;
 import io.etcd.jetcd.api.SnapshotResponse;
 import io.etcd.jetcd.api.StatusRequest;
@@ -37,6 +42,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class EtcdSnapshotSource {
 
+    /** HashKV reads the whole keyspace; etcd answers about 1 GB/s of db here, so a minute covers the 8 GB limit. */
+    private static final long FINGERPRINT_TIMEOUT_SECONDS = 60;
+
     private final SnapshotServiceConfig.Snapshots config;
 
     public EtcdSnapshotSource(SnapshotServiceConfig config) {
@@ -55,6 +63,12 @@ public class EtcdSnapshotSource {
         /** etcd's cluster id (hex) as the member's status header gave it: which incarnation of the cluster the snapshot is of. */
         String etcdClusterId();
 
+        /**
+         * The same member's keyspace fingerprint at {@code revision} (etcd {@code HashKV} and the live key count), asked
+         * right after the snapshot while the revision is not yet compacted away; fails with etcd's reason otherwise.
+         */
+        KeyspaceFingerprint fingerprint(long revision);
+
         @Override
         void close();
     }
@@ -65,9 +79,12 @@ public class EtcdSnapshotSource {
         for (String endpoint : spec.endpoints()) {
             ManagedChannel channel = EtcdChannels.open(clusterId, endpoint, spec, config.flowControlWindow());
             try {
-                MaintenanceGrpc.MaintenanceBlockingStub maintenance = authenticated(clusterId, channel, spec);
+                ClientInterceptor token = EtcdChannels.authenticate(clusterId, channel, spec);
+                MaintenanceGrpc.MaintenanceBlockingStub maintenance = token == null ? MaintenanceGrpc.newBlockingStub(channel)
+                        : MaintenanceGrpc.newBlockingStub(channel).withInterceptors(token);
+                KVGrpc.KVBlockingStub kv = token == null ? KVGrpc.newBlockingStub(channel) : KVGrpc.newBlockingStub(channel).withInterceptors(token);
                 StatusResponse status = maintenance.withDeadlineAfter(5, TimeUnit.SECONDS).status(StatusRequest.getDefaultInstance());
-                healthy.add(new Candidate(endpoint, channel, maintenance, status.getLeader() == status.getHeader().getMemberId(),
+                healthy.add(new Candidate(endpoint, channel, maintenance, kv, status.getLeader() == status.getHeader().getMemberId(),
                         status.getVersion(), Long.toHexString(status.getHeader().getClusterId())));
             } catch (StatusRuntimeException e) {
                 channel.shutdownNow();
@@ -101,12 +118,6 @@ public class EtcdSnapshotSource {
         return leader != null ? leader : healthy.stream().findFirst().orElse(null);
     }
 
-    private MaintenanceGrpc.MaintenanceBlockingStub authenticated(String clusterId, ManagedChannel channel, ClusterSpec spec) {
-        MaintenanceGrpc.MaintenanceBlockingStub stub = MaintenanceGrpc.newBlockingStub(channel);
-        ClientInterceptor token = EtcdChannels.authenticate(clusterId, channel, spec);
-        return token == null ? stub : stub.withInterceptors(token);
-    }
-
     private static String describe(StatusRuntimeException e) {
         return EtcdChannels.describe(e);
     }
@@ -116,7 +127,7 @@ public class EtcdSnapshotSource {
     }
 
     private record Candidate(String endpoint, ManagedChannel channel, MaintenanceGrpc.MaintenanceBlockingStub maintenance,
-            boolean leader, String version, String clusterId) {
+            KVGrpc.KVBlockingStub kv, boolean leader, String version, String clusterId) {
     }
 
     /** The blocking gRPC stream as an InputStream; closing it cancels the call. */
@@ -183,6 +194,22 @@ public class EtcdSnapshotSource {
         @Override
         public String etcdClusterId() {
             return member.clusterId;
+        }
+
+        @Override
+        public KeyspaceFingerprint fingerprint(long revision) {
+            try {
+                HashKVResponse hash = member.maintenance.withDeadlineAfter(FINGERPRINT_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                        .hashKV(HashKVRequest.newBuilder().setRevision(revision).build());
+                long keys = member.kv.withDeadlineAfter(FINGERPRINT_TIMEOUT_SECONDS, TimeUnit.SECONDS).range(RangeRequest.newBuilder()
+                        .setKey(ByteString.copyFrom(new byte[] {0})).setRangeEnd(ByteString.copyFrom(new byte[] {0}))
+                        .setRevision(revision).setCountOnly(true).build()).getCount();
+                // etcd says -1 for a keyspace never compacted; 0 here, as the drill reads it
+                return new KeyspaceFingerprint(Integer.toUnsignedLong(hash.getHash()), Math.max(0, hash.getCompactRevision()), keys);
+            } catch (StatusRuntimeException e) {
+                throw new EtcdUnavailableException("etcd at " + member.endpoint + " gave no keyspace hash at revision " + revision + ": "
+                        + describe(e), e);
+            }
         }
 
         @Override

@@ -70,12 +70,14 @@ public class SnapshotTaker {
         String endpoint;
         String version;
         String etcdClusterId;
+        SnapshotCompleted.KeyspaceFingerprint keyspace;
         try (EtcdSnapshotSource.Stream stream = etcd.open(claim.clusterId(), spec)) {
             endpoint = stream.endpoint();
             version = stream.etcdVersion();
             etcdClusterId = stream.etcdClusterId();
             ClaimedWork.await(() -> catalog.recordSource(claim.snapshotId(), stream.endpoint(), stream.etcdClusterId()));
             result = pipeline.stream(stream.bytes(), bucket, stagingKey, uploadId, compression, keyId);
+            keyspace = fingerprint(stream, claim, result.revision());
             store.complete(bucket, stagingKey, uploadId, result.etags());
         } catch (Throwable e) {
             abortQuietly(bucket, stagingKey, uploadId);
@@ -109,7 +111,23 @@ public class SnapshotTaker {
                 bucket, objectKey, endpoint, (streamed - begin) / 1e9, (copied - streamed) / 1e9);
         return new SnapshotCompleted(claim.snapshotId(), claim.requestId(), claim.clusterId(), SnapshotKind.FULL, result.revision(),
                 null, bucket, objectKey, result.rawSize(), result.storedSize(), result.rawSha256(), result.storedSha256(),
-                compression.name().toLowerCase(), keyId, version, claim.startedAt(), completedAt, null, null);
+                compression.name().toLowerCase(), keyId, version, claim.startedAt(), completedAt, null, null, keyspace);
+    }
+
+    /**
+     * The source member's keyspace fingerprint at the snapshot's revision, for restore drills; a member that cannot give
+     * it (the revision compacted in the meantime, an old etcd) leaves the snapshot without one — still a good snapshot,
+     * whose drills then compare the key count and the sample only.
+     */
+    private static SnapshotCompleted.KeyspaceFingerprint fingerprint(EtcdSnapshotSource.Stream stream, Catalog.Claim claim, long revision) {
+        try {
+            SnapshotCompleted.KeyspaceFingerprint fingerprint = stream.fingerprint(revision);
+            Span.current().setAttribute("lifeboat.snapshot.kv_hash", fingerprint.hash());
+            return fingerprint;
+        } catch (RuntimeException e) {
+            Log.warnf("snapshot %s of cluster %s: no keyspace fingerprint recorded: %s", claim.snapshotId(), claim.clusterId(), e.getMessage());
+            return null;
+        }
     }
 
     /**

@@ -1,0 +1,36 @@
+package dev.lifeboat.events;
+
+import java.time.Instant;
+
+/**
+ * A restore drill for an etcd-agent of the cluster: fetch the stored snapshot exactly as a restore would, restore it with
+ * the member's own etcd into a scratch etcd (127.0.0.1, ports of its own, a temporary data dir, never the member's), start
+ * it, and compare what it serves with what the source member said at backup time. The member itself is not touched.
+ *
+ * @param memberName the agent that runs it (any member of the cluster: it only lends its etcd binaries and disk)
+ * @param revision   the snapshot's revision, at which the keyspace is compared
+ * @param rawSha256  the SHA-256 of the plain etcd db recorded at backup time; the fetched file must hash to it
+ * @param rawSize    its size in bytes
+ * @param expected   the fingerprint the source member gave at {@code revision}; null when none was recorded (the drill
+ *                   then proves the snapshot restores and serves, and counts its keys, without comparing a hash)
+ * @param expiresAt  after this the agent does not start it (the requester stopped waiting); null for the agent's max age
+ */
+public record RunDrill(String drillId, String clusterId, String memberName, String snapshotId, long revision, String rawSha256,
+        long rawSize, SnapshotCompleted.KeyspaceFingerprint expected, Instant expiresAt) implements LifeboatEvent {
+
+    public RunDrill {
+        Ids.require(drillId, "drillId");
+        Ids.require(clusterId, "clusterId");
+        Ids.require(memberName, "memberName");
+        Ids.require(snapshotId, "snapshotId");
+        Require.text(rawSha256, "rawSha256");
+        if (revision <= 0) {
+            throw new IllegalArgumentException("revision must be positive, was " + revision);
+        }
+    }
+
+    @Override
+    public String partitionKey() {
+        return clusterId + "/" + memberName;
+    }
+}
