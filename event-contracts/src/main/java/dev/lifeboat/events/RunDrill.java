@@ -10,7 +10,7 @@ import java.time.Instant;
  * @param memberName the agent that runs it (any member of the cluster: it only lends its etcd binaries and disk)
  * @param revision   the snapshot's revision, at which the keyspace is compared
  * @param rawSha256  the SHA-256 of the plain etcd db recorded at backup time; the fetched file must hash to it
- * @param rawSize    its size in bytes
+ * @param rawSize    its size in bytes; -1 when the requester does not know it (then only the SHA-256 is checked)
  * @param expected   the fingerprint the source member gave at {@code revision}; null when none was recorded (the drill
  *                   then proves the snapshot restores and serves, and counts its keys, without comparing a hash)
  * @param expiresAt  after this the agent does not start it (the requester stopped waiting); null for the agent's max age

@@ -395,7 +395,8 @@ abstract class ReplaceRestoreCases {
                 snapshot.rawSize(), recorded, null));
         DrillFailed broken = (DrillFailed) awaitDrill(damaged);
         assertEquals("fetch", broken.stage(), broken.toString());
-        assertTrue(broken.reason().contains("snapshot " + snapshot.snapshotId()), broken.reason());
+        assertTrue(broken.reason().contains("snapshot " + snapshot.snapshotId()) && broken.reason().contains("cannot be read back from its stored object"),
+                broken.reason());
 
         TreeMap<String, String> now = new TreeMap<>(backedUp);
         now.putAll(numbered("/registry/drill-after/", 10, "later"));

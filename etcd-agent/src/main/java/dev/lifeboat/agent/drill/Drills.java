@@ -167,7 +167,7 @@ public class Drills {
             } catch (SnapshotFormatException e) {
                 throw new DrillMismatch("snapshot " + drill.snapshotId() + " as fetched from its stored object is not intact: " + e.getMessage());
             }
-            if (measured.dbBytes != drill.rawSize() || !fetched.equalsIgnoreCase(drill.rawSha256())) {
+            if ((drill.rawSize() >= 0 && measured.dbBytes != drill.rawSize()) || !fetched.equalsIgnoreCase(drill.rawSha256())) {
                 throw new DrillMismatch("snapshot " + drill.snapshotId() + " as fetched from its stored object (" + measured.dbBytes
                         + " bytes, SHA-256 " + fetched + ") is not the etcd db that was backed up (" + drill.rawSize() + " bytes, SHA-256 "
                         + drill.rawSha256() + "): the stored object was changed or damaged after the backup");

@@ -3,10 +3,7 @@ package dev.lifeboat.agent.drill;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,6 +13,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import dev.lifeboat.agent.etcd.EtcdProcessException;
+import dev.lifeboat.agent.etcd.HealthProbe;
 import dev.lifeboat.agent.etcd.RestoreTool;
 
 /**
@@ -68,33 +66,11 @@ final class ScratchEtcd implements AutoCloseable {
 
     private void awaitHealthy(Duration within) {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        long deadline = System.nanoTime() + within.toNanos();
-        String last = "no answer";
-        while (System.nanoTime() < deadline) {
+        HealthProbe.await(http, endpoint, within, Duration.ofMillis(100), () -> {
             if (!process.isAlive()) {
                 throw new EtcdProcessException("the scratch etcd exited with code " + process.exitValue() + ": " + RestoreTool.tail(log));
             }
-            try {
-                HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(endpoint + "/health")).timeout(Duration.ofSeconds(2))
-                        .GET().build(), HttpResponse.BodyHandlers.ofString());
-                if (response.statusCode() == 200 && response.body().contains("\"health\":\"true\"")) {
-                    return;
-                }
-                last = "/health answered " + response.statusCode() + " " + response.body().strip();
-            } catch (IOException e) {
-                last = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new EtcdProcessException("interrupted while the scratch etcd started");
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new EtcdProcessException("interrupted while the scratch etcd started");
-            }
-        }
-        throw new EtcdProcessException("the scratch etcd was not healthy within " + within.toSeconds() + " s (" + last + "): " + RestoreTool.tail(log));
+        }, last -> "the scratch etcd was not healthy within " + within.toSeconds() + " s (" + last + "): " + RestoreTool.tail(log));
     }
 
     String endpoint() {

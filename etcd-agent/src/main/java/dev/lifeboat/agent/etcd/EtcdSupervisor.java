@@ -266,13 +266,11 @@ public class EtcdSupervisor {
      * {@code giveUp} says why to stop waiting early (null: keep waiting).
      */
     public void awaitHealthy(Duration within, boolean failOnExit, java.util.function.Supplier<String> giveUp) {
-        Instant deadline = Instant.now().plus(within);
-        String last = "no answer yet";
         Process first;
         synchronized (this) {
             first = process;
         }
-        while (Instant.now().isBefore(deadline)) {
+        HealthProbe.await(http, etcd.clientUrl(), within, Duration.ofMillis(200), () -> {
             Process current;
             synchronized (this) {
                 current = process;
@@ -292,29 +290,9 @@ public class EtcdSupervisor {
             if (refused != null) {
                 throw new EtcdProcessException("etcd was not started: " + refused);
             }
-            try {
-                HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(etcd.clientUrl() + "/health"))
-                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
-                if (response.statusCode() == 200 && response.body().contains("\"true\"")) {
-                    recordServed();
-                    return;
-                }
-                last = "/health answered " + response.statusCode() + " " + response.body().strip();
-            } catch (IOException e) {
-                last = "no answer at " + etcd.clientUrl() + " (" + e.getClass().getSimpleName() + ")";
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new EtcdProcessException("interrupted while waiting for etcd");
-            }
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new EtcdProcessException("interrupted while waiting for etcd");
-            }
-        }
-        throw new EtcdProcessException("etcd member " + config.memberName() + " was not healthy within " + within.toSeconds()
-                + " s (" + last + "; " + (lastExit == null ? "" : "last exit: " + lastExit + "; ") + "log: " + logFile() + ")");
+        }, last -> "etcd member " + config.memberName() + " was not healthy within " + within.toSeconds() + " s (" + last + "; "
+                + (lastExit == null ? "" : "last exit: " + lastExit + "; ") + "log: " + logFile() + ")");
+        recordServed();
     }
 
     /** Records that etcd serves the member's data (for the data dir check); a status that cannot be read is left for next time. */

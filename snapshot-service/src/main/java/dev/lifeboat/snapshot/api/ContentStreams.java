@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.util.concurrent.Executor;
 
 import dev.lifeboat.snapshot.SnapshotServiceConfig;
+import dev.lifeboat.events.api.RequestRefusedException;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.Startup;
 import io.smallrye.mutiny.Multi;
@@ -88,7 +89,15 @@ public class ContentStreams {
             if (plain == null) {
                 plain = opening.open();
             }
-            return plain.readNBytes(chunkSize);
+            try {
+                return plain.readNBytes(chunkSize);
+            } catch (IOException e) {
+                // Decryption refuses a segment whose tag does not match, zstd/gzip a frame they cannot decode: the
+                // stored object is not what was written. Before the first chunk the client gets this message; later
+                // the transfer breaks off and the client's SHA-256 check fails.
+                throw new RequestRefusedException(502, null, what + " cannot be read back from its stored object (" + e.getMessage()
+                        + "): the object was changed or damaged after the backup, or the object store broke off the read");
+            }
         }
 
         synchronized void close() {
