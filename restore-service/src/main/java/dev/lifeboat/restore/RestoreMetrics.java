@@ -2,20 +2,39 @@ package dev.lifeboat.restore;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
+import dev.lifeboat.events.work.ClaimedWork;
+import dev.lifeboat.restore.drill.DrillRecord;
+import dev.lifeboat.restore.drill.DrillState;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.logging.Log;
+import io.quarkus.scheduler.Scheduled;
+import io.quarkus.scheduler.Scheduled.ConcurrentExecution;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
  * restore-service's metrics: {@code lifeboat_restoration_duration_seconds{cluster,mode,succeeded,point_in_time}},
  * from the request to COMPLETED or FAILED — etcd-backup-restore's etcdbr_restoration_duration_seconds, per
- * cluster and mode.
+ * cluster and mode — and the restore drills': {@code lifeboat_snapshot_last_verified_timestamp_seconds{cluster}} (from
+ * the drills table, the same on every replica), {@code lifeboat_drill_duration_seconds{cluster,verdict}},
+ * {@code lifeboat_drill_recovery_seconds{cluster}} (fetch + restore + start of a passed drill: the measured recovery
+ * time) and {@code lifeboat_drill_failures_total{cluster,stage}}.
  */
 @ApplicationScoped
 public class RestoreMetrics {
 
+    private static final String LAST_PASSED = """
+            select cluster_id, cast(extract(epoch from max(finished_at)) as bigint) from drill where state = 'PASSED' group by cluster_id""";
+
     private final MeterRegistry registry;
+    private final Map<String, AtomicLong> lastVerified = new ConcurrentHashMap<>();
 
     public RestoreMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -25,5 +44,47 @@ public class RestoreMetrics {
         Timer.builder("lifeboat.restoration.duration").description("time from a restore's request to COMPLETED or FAILED")
                 .tags("cluster", cluster, "mode", mode, "succeeded", Boolean.toString(succeeded), "point_in_time", Boolean.toString(pointInTime))
                 .register(registry).record(Duration.between(requestedAt, Instant.now()));
+    }
+
+    /** A drill's verdict, recorded as it is stored. */
+    public void drillEnded(DrillRecord drill) {
+        boolean passed = drill.state == DrillState.PASSED;
+        Timer.builder("lifeboat.drill.duration").description("time from a drill's request to its verdict")
+                .tags("cluster", drill.clusterId, "verdict", passed ? "passed" : "failed").register(registry)
+                .record(Duration.between(drill.createdAt, drill.finishedAt));
+        if (!passed) {
+            registry.counter("lifeboat.drill.failures", "cluster", drill.clusterId, "stage", drill.stage == null ? "unknown" : drill.stage).increment();
+            return;
+        }
+        if (drill.recoveryMillis() != null) {
+            Timer.builder("lifeboat.drill.recovery").description("fetch, restore and start of a drill that passed: how long bringing the cluster's "
+                    + "snapshot back as a serving etcd took").tags("cluster", drill.clusterId).register(registry)
+                    .record(Duration.ofMillis(drill.recoveryMillis()));
+        }
+        verified(drill.clusterId).accumulateAndGet(drill.finishedAt.getEpochSecond(), Math::max);
+    }
+
+    private AtomicLong verified(String cluster) {
+        return lastVerified.computeIfAbsent(cluster, key -> {
+            AtomicLong value = new AtomicLong();
+            Gauge.builder("lifeboat.snapshot.last.verified.timestamp", value, AtomicLong::get).baseUnit("seconds")
+                    .description("when a drill last proved a snapshot of the cluster restorable, seconds since the epoch").tags("cluster", key)
+                    .register(registry);
+            return value;
+        });
+    }
+
+    /** The last passed drill per cluster, from the drills table (so every replica, and one just started, reports it). */
+    @Scheduled(identity = "drill-metrics", every = "30s", delayed = "3s", concurrentExecution = ConcurrentExecution.SKIP)
+    void refresh() {
+        try {
+            List<Object[]> rows = ClaimedWork.await(() -> Panache.withSession(() -> Panache.getSession()
+                    .chain(session -> session.createNativeQuery(LAST_PASSED, Object[].class).getResultList())));
+            for (Object[] row : rows) {
+                verified((String) row[0]).accumulateAndGet(((Number) row[1]).longValue(), Math::max);
+            }
+        } catch (RuntimeException e) {
+            Log.debugf("drill metrics not refreshed: %s", e.getMessage());
+        }
     }
 }

@@ -52,6 +52,27 @@ public interface RestoreServiceConfig {
     @WithDefault("1000000000")
     long bumpRevision();
 
+    /** Restore drills. */
+    Drill drill();
+
+    interface Drill {
+
+        /**
+         * How long one attempt may take, from RunDrill to the agent's verdict (queueing behind another drill on that
+         * agent, fetch, restore, start, compare); past it the drill is sent again, to the cluster's next member.
+         */
+        @WithDefault("30m")
+        Duration timeout();
+
+        /** RunDrill commands per drill, the first included; after the last one expires the drill is FAILED (stage timeout). */
+        @WithDefault("3")
+        int attempts();
+
+        /** How often running drills are checked for an attempt that expired. */
+        @WithDefault("10s")
+        Duration checkEvery();
+    }
+
     /** Hooks run after the scheduler paused the cluster (before anything is fetched). */
     Hooks pause();
 

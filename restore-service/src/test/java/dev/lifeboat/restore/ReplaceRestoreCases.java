@@ -2,6 +2,7 @@ package dev.lifeboat.restore;
 
 import static dev.lifeboat.restore.RestoreTestSupport.put;
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -28,15 +29,16 @@ import org.junit.jupiter.api.TestMethodOrder;
 import dev.lifeboat.events.EventCodec;
 import dev.lifeboat.events.RestoreMember;
 import dev.lifeboat.events.SnapshotCompleted;
-import dev.lifeboat.events.testing.TestEvents;
-import dev.lifeboat.events.LifeboatEvent;
-import dev.lifeboat.events.DrillFailed;
 import dev.lifeboat.events.DrillCompleted;
+import dev.lifeboat.events.DrillFailed;
+import dev.lifeboat.events.LifeboatEvent;
 import dev.lifeboat.events.RunDrill;
 import dev.lifeboat.events.Topics;
+import dev.lifeboat.events.testing.TestEvents;
 import dev.lifeboat.events.testing.TopicProbe;
 import io.agroal.api.AgroalDataSource;
 import io.etcd.jetcd.Client;
+import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
 
@@ -340,18 +342,17 @@ abstract class ReplaceRestoreCases {
     }
 
     /**
-     * Restore drills on the heal cluster's agent, against the stack's etcd release: the stored object fetched through
-     * snapshot-service (decrypted, decompressed) restores into a scratch etcd whose HashKV and key count at the revision
-     * equal what the source member gave at backup time; an expectation that differs, and an object damaged in S3 after
-     * the backup, each fail the drill with a reason that says so. The member is untouched and no drill leaves anything.
+     * Restore drills of the heal cluster, asked for over REST and run by its agent against the stack's etcd release: the
+     * stored object fetched through snapshot-service (decrypted, decompressed) restores into a scratch etcd whose HashKV
+     * and key count at the revision equal what the source member gave at backup time (PASSED, with the measured times).
+     * An expectation that differs, another valid snapshot's object swapped in under the snapshot's name, and a byte
+     * flipped inside the encrypted object each fail the drill with a reason that says so. The member is untouched and
+     * no drill leaves anything.
      */
     @Test
     @Order(15)
     void aDrillProvesASnapshotRestorableAndFindsADamagedOrDifferentOne() throws Exception {
-        String heal = ConfigProvider.getConfig().getValue("test.etcd.heal", String.class);
-        if (support.count("select count(*) from cluster where id = ?", "heal") == 0) {
-            register("heal", heal, ConfigProvider.getConfig().getValue("test.members.heal", String.class));
-        }
+        String heal = registerHeal();
         TreeMap<String, String> backedUp = writeMixed(heal, "/registry/drill/", 11);
         SnapshotCompleted snapshot = support.backUp("heal");
         SnapshotCompleted.KeyspaceFingerprint recorded = snapshot.keyspace();
@@ -360,22 +361,32 @@ abstract class ReplaceRestoreCases {
             put(etcd, numbered("/registry/drill-after/", 10, "later"));
         }
 
-        String good = "drill-good-" + System.nanoTime();
-        TestEvents.publish(kafka, "test", new RunDrill(good, "heal", "heal-0", snapshot.snapshotId(), snapshot.revision(), snapshot.rawSha256(),
-                snapshot.rawSize(), recorded, null));
-        DrillCompleted completed = (DrillCompleted) awaitDrill(good);
-        assertEquals(recorded, completed.observed(), "the scratch etcd's HashKV and key count at the revision are the source's");
-        assertTrue(completed.hashCompared());
-        assertTrue(completed.sampledKeys() > 0 && completed.sampledKeys() <= 100, "a sample was read back: " + completed.sampledKeys());
-        assertEquals(snapshot.rawSize(), completed.times().dbBytes());
-        assertTrue(completed.times().restoreMillis() > 0 && completed.times().startMillis() > 0, completed.times().toString());
-        assertTrue(completed.etcdVersion().startsWith(etcdVersion), "the member's own etcd ran it: " + completed.etcdVersion());
+        String good = given().contentType(ContentType.JSON).body("{\"cluster\": \"heal\", \"snapshot\": \"" + snapshot.snapshotId() + "\"}")
+                .post("/api/v1/drills").then().statusCode(202).body("state", equalTo("RUNNING")).body("member", equalTo("heal-0"))
+                .extract().path("id");
+        given().contentType(ContentType.JSON).body("{\"cluster\": \"heal\"}").post("/api/v1/drills").then().statusCode(409)
+                .body("error", containsString("drill " + good + " of cluster 'heal' is running"));
+        JsonPath passed = awaitDrill(good);
+        assertEquals("PASSED", passed.getString("state"), passed.prettify());
+        assertEquals(recorded.hash(), passed.getLong("expectedHash"));
+        assertEquals(recorded.hash(), passed.getLong("observedHash"), "the scratch etcd's HashKV at the revision is the source's");
+        assertEquals(recorded.keys(), passed.getLong("observedKeys"));
+        assertTrue(passed.getBoolean("hashCompared"));
+        assertTrue(passed.getInt("sampledKeys") > 0 && passed.getInt("sampledKeys") <= 100, "a sample was read back: " + passed.prettify());
+        assertEquals(snapshot.rawSize(), passed.getLong("times.dbBytes"));
+        assertTrue(passed.getLong("times.restoreMillis") > 0 && passed.getLong("times.startMillis") > 0
+                && passed.getLong("times.recoveryMillis") >= passed.getLong("times.fetchMillis") + passed.getLong("times.startMillis"), passed.prettify());
+        assertTrue(passed.getString("etcdVersion").startsWith(etcdVersion), "the member's own etcd ran it: " + passed.getString("etcdVersion"));
+        assertEquals(1, support.count("select count(*) from drill where id = ? and state = 'PASSED' and observed_hash = expected_hash", good));
+        assertTrue(given().get("/q/metrics").then().statusCode(200).extract().asString()
+                .contains("lifeboat_snapshot_last_verified_timestamp_seconds{cluster=\"heal\"}"), "the verified time is a metric");
 
+        // The agent compares what it is told to expect: a fingerprint that differs fails at verify.
         String different = "drill-different-" + System.nanoTime();
         TestEvents.publish(kafka, "test", new RunDrill(different, "heal", "heal-0", snapshot.snapshotId(), snapshot.revision(),
                 snapshot.rawSha256(), snapshot.rawSize(), new SnapshotCompleted.KeyspaceFingerprint((recorded.hash() + 1) & 0xffffffffL,
                         recorded.compactRevision(), recorded.keys()), null));
-        DrillFailed mismatch = (DrillFailed) awaitDrill(different);
+        DrillFailed mismatch = (DrillFailed) awaitAgentVerdict(different);
         assertEquals("verify", mismatch.stage(), mismatch.toString());
         assertTrue(mismatch.reason().contains("hashes to " + recorded.hash()) && mismatch.reason().contains("differ from what was backed up"),
                 mismatch.reason());
@@ -383,20 +394,27 @@ abstract class ReplaceRestoreCases {
         Config config = ConfigProvider.getConfig();
         io.minio.MinioClient s3 = io.minio.MinioClient.builder().endpoint(config.getValue("lifeboat.s3.endpoint", String.class)).region("us-east-1")
                 .credentials(config.getValue("lifeboat.s3.access-key", String.class), config.getValue("lifeboat.s3.secret-key", String.class)).build();
-        byte[] stored;
-        try (var in = s3.getObject(io.minio.GetObjectArgs.builder().bucket(snapshot.bucket()).object(snapshot.objectKey()).build())) {
-            stored = in.readAllBytes();
-        }
+        byte[] stored = readObject(s3, snapshot);
+
+        // Another valid snapshot of the cluster (the later writes included) put in under this snapshot's name.
+        SnapshotCompleted later = support.backUp("heal");
+        writeObject(s3, snapshot, readObject(s3, later));
+        JsonPath swapped = awaitDrill(requestDrill(snapshot.snapshotId()));
+        assertEquals("FAILED", swapped.getString("state"), swapped.prettify());
+        assertEquals("fetch", swapped.getString("stage"));
+        assertTrue(swapped.getString("reason").contains("snapshot " + snapshot.snapshotId()) && swapped.getString("reason").contains(
+                "changed or damaged after the backup"), swapped.getString("reason"));
+
+        // One byte flipped inside the encrypted object: decryption refuses it, and snapshot-service says so.
         stored[stored.length / 2] ^= 0x40;
-        s3.putObject(io.minio.PutObjectArgs.builder().bucket(snapshot.bucket()).object(snapshot.objectKey())
-                .stream(new java.io.ByteArrayInputStream(stored), stored.length, -1).build());
-        String damaged = "drill-damaged-" + System.nanoTime();
-        TestEvents.publish(kafka, "test", new RunDrill(damaged, "heal", "heal-0", snapshot.snapshotId(), snapshot.revision(), snapshot.rawSha256(),
-                snapshot.rawSize(), recorded, null));
-        DrillFailed broken = (DrillFailed) awaitDrill(damaged);
-        assertEquals("fetch", broken.stage(), broken.toString());
-        assertTrue(broken.reason().contains("snapshot " + snapshot.snapshotId()) && broken.reason().contains("cannot be read back from its stored object"),
-                broken.reason());
+        writeObject(s3, snapshot, stored);
+        JsonPath damaged = awaitDrill(requestDrill(snapshot.snapshotId()));
+        assertEquals("FAILED", damaged.getString("state"), damaged.prettify());
+        assertEquals("fetch", damaged.getString("stage"));
+        assertTrue(damaged.getString("reason").contains("snapshot " + snapshot.snapshotId()) && damaged.getString("reason").contains(
+                "cannot be read back from its stored object"), damaged.getString("reason"));
+        assertEquals(List.of(good), given().get("/api/v1/drills?cluster=heal").then().statusCode(200).extract().jsonPath()
+                .getList("findAll { it.state == 'PASSED' }.id"), "the list shows the one that passed among those that failed");
 
         TreeMap<String, String> now = new TreeMap<>(backedUp);
         now.putAll(numbered("/registry/drill-after/", 10, "later"));
@@ -408,13 +426,106 @@ abstract class ReplaceRestoreCases {
         }
     }
 
-    private LifeboatEvent awaitDrill(String drillId) {
+    /** Bad drill requests are refused with the field at fault, and nothing is stored. */
+    @Test
+    @Order(16)
+    void badDrillRequestsAreRefused() throws Exception {
+        registerHeal();
+        long before = support.count("select count(*) from drill where cluster_id = ?", "heal");
+        given().contentType(ContentType.JSON).body("{}").post("/api/v1/drills").then().statusCode(400).body("field", equalTo("cluster"));
+        given().contentType(ContentType.JSON).body("{\"cluster\": \"nowhere\"}").post("/api/v1/drills").then().statusCode(404)
+                .body("error", containsString("'nowhere' is not registered"));
+        given().contentType(ContentType.JSON).body("{\"cluster\": \"heal\", \"snapshot\": \"no-such-snapshot\"}").post("/api/v1/drills")
+                .then().statusCode(404).body("field", equalTo("snapshot"));
+        given().contentType(ContentType.JSON).body("{\"cluster\": \"heal\", \"snapshot\": \"../../etc\"}").post("/api/v1/drills")
+                .then().statusCode(400);
+        given().get("/api/v1/drills/unknown-drill").then().statusCode(404);
+        assertEquals(before, support.count("select count(*) from drill where cluster_id = ?", "heal"), "a refused drill stores nothing");
+    }
+
+    /**
+     * An etcd-agent killed (SIGKILL) in the middle of a drill, its scratch etcd running: restarted, it stops that etcd
+     * and removes the directory; the attempt's deadline sends the drill again, and it passes.
+     */
+    @Test
+    @Order(17)
+    void aDrillInterruptedByAnAgentCrashLeavesNothingAndIsRetried() throws Exception {
+        registerHeal();
+        SnapshotCompleted snapshot = support.backUp("heal");
+        String id = requestDrill(snapshot.snapshotId());
+        Path pidFile = Path.of(agentsDir, "heal-0.drills", id, "etcd.pid");
+        Instant deadline = Instant.now().plus(RestoreTestSupport.WAIT);
+        while (!Files.exists(pidFile) && Instant.now().isBefore(deadline)) {
+            Thread.sleep(10);
+        }
+        assertTrue(Files.exists(pidFile), "the drill started its scratch etcd");
+        long scratch = Long.parseLong(Files.readString(pidFile).strip());
+        ReplaceStackResource.agents("heal").kill(0);
+        assertTrue(ProcessHandle.of(scratch).map(ProcessHandle::isAlive).orElse(false), "the crash left the scratch etcd running");
+        // The agent stays down past the attempt's deadline (lifeboat.restore.drill.timeout in the test profile): the drill
+        // is sent again, and the restarted agent finds both commands (it runs the drill id once at a time).
+        JsonPath waiting = given().get("/api/v1/drills/" + id).then().statusCode(200).extract().jsonPath();
+        while (waiting.getInt("attempts") < 2 && Instant.now().isBefore(deadline)) {
+            Thread.sleep(200);
+            waiting = given().get("/api/v1/drills/" + id).then().statusCode(200).extract().jsonPath();
+        }
+        assertEquals("RUNNING", waiting.getString("state"), waiting.prettify());
+        assertEquals(2, waiting.getInt("attempts"), "the deadline sent the drill again: " + waiting.prettify());
+        ReplaceStackResource.agents("heal").restart(0);
+        assertFalse(ProcessHandle.of(scratch).map(ProcessHandle::isAlive).orElse(false), "the restarted agent stopped the leftover scratch etcd");
+        assertFalse(Files.exists(pidFile.getParent()), "and removed the interrupted drill's directory");
+
+        JsonPath retried = awaitDrill(id);
+        assertEquals("PASSED", retried.getString("state"), retried.prettify());
+        assertEquals(2, retried.getInt("attempts"));
+        assertTrue(retried.getString("note").contains("sent again"), retried.getString("note"));
+        try (var left = Files.list(Path.of(agentsDir, "heal-0.drills"))) {
+            assertEquals(List.of(), left.toList(), "the retry left nothing either");
+        }
+    }
+
+    private String registerHeal() throws Exception {
+        String heal = ConfigProvider.getConfig().getValue("test.etcd.heal", String.class);
+        if (support.count("select count(*) from cluster where id = ?", "heal") == 0) {
+            register("heal", heal, ConfigProvider.getConfig().getValue("test.members.heal", String.class));
+        }
+        return heal;
+    }
+
+    private static String requestDrill(String snapshotId) {
+        return given().contentType(ContentType.JSON).body("{\"cluster\": \"heal\", \"snapshot\": \"" + snapshotId + "\"}")
+                .post("/api/v1/drills").then().statusCode(202).extract().path("id");
+    }
+
+    /** The drill once it has a verdict (bounded wait). */
+    private static JsonPath awaitDrill(String id) throws InterruptedException {
+        Instant deadline = Instant.now().plus(RestoreTestSupport.WAIT);
+        JsonPath view = given().get("/api/v1/drills/" + id).then().statusCode(200).extract().jsonPath();
+        while ("RUNNING".equals(view.getString("state")) && Instant.now().isBefore(deadline)) {
+            Thread.sleep(200);
+            view = given().get("/api/v1/drills/" + id).then().statusCode(200).extract().jsonPath();
+        }
+        return view;
+    }
+
+    private LifeboatEvent awaitAgentVerdict(String drillId) {
         return EventCodec.decode(TopicProbe.await(kafka, Topics.AGENT_EVENTS, r -> "heal/heal-0".equals(r.key())
                 && drillIdOf(EventCodec.decode(r).payload()).equals(drillId), 1, RestoreTestSupport.WAIT).get(0)).payload();
     }
 
     private static String drillIdOf(LifeboatEvent event) {
         return event instanceof DrillCompleted c ? c.drillId() : event instanceof DrillFailed f ? f.drillId() : "";
+    }
+
+    private static byte[] readObject(io.minio.MinioClient s3, SnapshotCompleted snapshot) throws Exception {
+        try (var in = s3.getObject(io.minio.GetObjectArgs.builder().bucket(snapshot.bucket()).object(snapshot.objectKey()).build())) {
+            return in.readAllBytes();
+        }
+    }
+
+    private static void writeObject(io.minio.MinioClient s3, SnapshotCompleted snapshot, byte[] bytes) throws Exception {
+        s3.putObject(io.minio.PutObjectArgs.builder().bucket(snapshot.bucket()).object(snapshot.objectKey())
+                .stream(new java.io.ByteArrayInputStream(bytes), bytes.length, -1).build());
     }
 
     /** Writes values that compress well and values that do not; returns everything the cluster serves then. */

@@ -6,6 +6,8 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 import dev.lifeboat.events.ClusterPaused;
 import dev.lifeboat.events.ClusterResumed;
 import dev.lifeboat.events.DeltaGapDetected;
+import dev.lifeboat.events.DrillCompleted;
+import dev.lifeboat.events.DrillFailed;
 import dev.lifeboat.events.MemberRestoreFailed;
 import dev.lifeboat.events.MemberRestored;
 import dev.lifeboat.events.MemberRolledBack;
@@ -16,6 +18,7 @@ import dev.lifeboat.events.SnapshotFound;
 import dev.lifeboat.events.SnapshotMissing;
 import dev.lifeboat.events.consumer.EventConsumer;
 import dev.lifeboat.events.projection.ClusterProjection;
+import dev.lifeboat.restore.drill.Drills;
 import dev.lifeboat.restore.saga.RestoreRefusedException;
 import dev.lifeboat.restore.saga.MemberCommands;
 import dev.lifeboat.restore.saga.RestoreRequests;
@@ -37,8 +40,10 @@ public class IncomingEvents {
     private final Restores restores;
     private final RestoreRequests requests;
     private final MemberCommands members;
+    private final Drills drills;
 
-    public IncomingEvents(EventConsumer events, Restores restores, RestoreRequests requests, MemberCommands members) {
+    public IncomingEvents(EventConsumer events, Restores restores, RestoreRequests requests, MemberCommands members, Drills drills) {
+        this.drills = drills;
         this.events = events;
         this.restores = restores;
         this.requests = requests;
@@ -72,6 +77,12 @@ public class IncomingEvents {
                     snapshot.rawSha256 = completed.rawSha256();
                     snapshot.compression = completed.compression() == null ? "none" : completed.compression();
                     snapshot.encryptionKeyId = completed.encryptionKeyId();
+                    snapshot.rawSize = completed.rawSize();
+                    if (completed.keyspace() != null) {
+                        snapshot.kvHash = completed.keyspace().hash();
+                        snapshot.kvHashCompactRevision = completed.keyspace().compactRevision();
+                        snapshot.keyCount = completed.keyspace().keys();
+                    }
                     return snapshot.persist().replaceWithVoid();
                 });
             }
@@ -104,7 +115,7 @@ public class IncomingEvents {
         });
     }
 
-    /** The etcd-agents' answers to RestoreMember and RollbackMember, which the saga waits for. */
+    /** The etcd-agents' answers to RestoreMember and RollbackMember, which the saga waits for, and their drill verdicts. */
     @Incoming("agent-events")
     public Uni<Void> onAgentEvent(ConsumerRecord<String, byte[]> record) {
         return events.consume(CONSUMER, record, event -> {
@@ -115,6 +126,12 @@ public class IncomingEvents {
             if (event.payload() instanceof MemberRestoreFailed failed) {
                 return members.memberAnswered(failed.restoreId(), failed.memberName(), false, null, null, null, failed.reason(),
                         !Boolean.FALSE.equals(failed.dataChanged()));
+            }
+            if (event.payload() instanceof DrillCompleted completed) {
+                return drills.completed(completed);
+            }
+            if (event.payload() instanceof DrillFailed failed) {
+                return drills.failed(failed);
             }
             if (event.payload() instanceof MemberRolledBack rolledBack) {
                 return members.memberRolledBack(rolledBack.restoreId(), rolledBack.memberName(), rolledBack.succeeded(), rolledBack.reason());

@@ -2,6 +2,7 @@ package dev.lifeboat.restore.knowledge;
 
 import java.util.List;
 
+import dev.lifeboat.events.SnapshotCompleted;
 import dev.lifeboat.events.SnapshotKind;
 import dev.lifeboat.events.projection.SnapshotProjection;
 import io.smallrye.mutiny.Uni;
@@ -26,6 +27,20 @@ public class SnapshotRecord extends SnapshotProjection {
     @Column(name = "encryption_key_id")
     public String encryptionKeyId;
 
+    /** The plain etcd db's size; null for snapshots announced before it was kept here. */
+    @Column(name = "raw_size")
+    public Long rawSize;
+
+    /** The keyspace fingerprint the source member gave at {@link #revision} (etcd HashKV, its compact revision, the key count); null when none was recorded. */
+    @Column(name = "kv_hash")
+    public Long kvHash;
+
+    @Column(name = "kv_hash_compact_revision")
+    public Long kvHashCompactRevision;
+
+    @Column(name = "key_count")
+    public Long keyCount;
+
     @Column(nullable = false)
     public boolean deleted;
 
@@ -35,6 +50,12 @@ public class SnapshotRecord extends SnapshotProjection {
 
     @Column(name = "missing_reason")
     public String missingReason;
+
+    /** The recorded fingerprint, or null. */
+    public SnapshotCompleted.KeyspaceFingerprint fingerprint() {
+        return kvHash == null || keyCount == null ? null
+                : new SnapshotCompleted.KeyspaceFingerprint(kvHash, kvHashCompactRevision == null ? 0 : kvHashCompactRevision, keyCount);
+    }
 
     // The queries on this table, here and nowhere else.
 

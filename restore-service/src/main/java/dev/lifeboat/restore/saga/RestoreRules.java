@@ -83,6 +83,11 @@ public final class RestoreRules {
      * object is intact; when newer ones are missing, the note says which were passed over and why.
      */
     public static Choice latest(RestoreRequested request, List<SnapshotRecord> newestFirst) {
+        return latest(request.clusterId(), newestFirst);
+    }
+
+    /** {@code latest} of the cluster: the newest full snapshot whose object is intact, with a note on what was passed over (404 if none). */
+    public static Choice latest(String clusterId, List<SnapshotRecord> newestFirst) {
         List<SnapshotRecord> passed = new java.util.ArrayList<>();
         for (SnapshotRecord candidate : newestFirst) {
             if (!candidate.missing) {
@@ -92,13 +97,23 @@ public final class RestoreRules {
             }
             passed.add(candidate);
         }
-        throw refusal(404, "snapshot", "cluster '" + request.clusterId() + "' has no completed full snapshot" + (passed.isEmpty() ? ""
+        throw refusal(404, "snapshot", "cluster '" + clusterId + "' has no completed full snapshot" + (passed.isEmpty() ? ""
                 : " whose object is intact: " + String.join("; ", passed.stream().map(p -> "snapshot " + p.id + " (" + p.missingReason + ")").toList())));
     }
 
     /** The named snapshot a request restores, given what was found for {@link #wantedSnapshot} (null: none). */
     public static SnapshotRecord requireSnapshot(RestoreRequested request, SnapshotRecord found) {
         String wanted = wantedSnapshot(request);
+        requireRestorable(wanted, found);
+        if (!found.clusterId.equals(request.clusterId()) && !request.allowCrossCluster()) {
+            throw refusal(400, "snapshot", "snapshot '" + wanted + "' belongs to cluster '" + found.clusterId + "', not '"
+                    + request.clusterId() + "' (allowCrossCluster: true restores it anyway)");
+        }
+        return found;
+    }
+
+    /** The named snapshot ({@code wanted}, found as {@code found}, null: not found) is a full one whose object is intact. */
+    public static SnapshotRecord requireRestorable(String wanted, SnapshotRecord found) {
         if (found == null) {
             throw refusal(404, "snapshot", "snapshot '" + wanted + "' is not a completed snapshot Lifeboat knows");
         }
@@ -111,10 +126,6 @@ public final class RestoreRules {
         }
         if (found.kind != SnapshotKind.FULL) {
             throw refusal(400, "snapshot", "snapshot '" + wanted + "' is a " + found.kind + " snapshot; name a full one");
-        }
-        if (!found.clusterId.equals(request.clusterId()) && !request.allowCrossCluster()) {
-            throw refusal(400, "snapshot", "snapshot '" + wanted + "' belongs to cluster '" + found.clusterId + "', not '"
-                    + request.clusterId() + "' (allowCrossCluster: true restores it anyway)");
         }
         return found;
     }

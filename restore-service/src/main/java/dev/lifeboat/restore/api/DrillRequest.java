@@ -1,0 +1,21 @@
+package dev.lifeboat.restore.api;
+
+import dev.lifeboat.events.api.InvalidRequestException;
+import jakarta.validation.constraints.Size;
+
+/**
+ * The body of {@code POST /api/v1/drills}.
+ *
+ * @param cluster  the cluster whose snapshot is drilled (required)
+ * @param snapshot a full snapshot id, or {@code latest} (the default): the newest Completed full snapshot whose object is intact
+ * @param drillId  your id for it; the same id twice is one drill (default: a new id)
+ */
+public record DrillRequest(@Size(max = 63) String cluster, @Size(max = 63) String snapshot, @Size(max = 63) String drillId) {
+
+    String requireCluster() {
+        if (cluster == null || cluster.isBlank()) {
+            throw new InvalidRequestException("cluster", "cluster is required: the id of the cluster whose snapshot is drilled");
+        }
+        return cluster;
+    }
+}

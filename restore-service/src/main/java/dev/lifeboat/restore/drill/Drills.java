@@ -1,0 +1,242 @@
+package dev.lifeboat.restore.drill;
+
+import java.time.Instant;
+import java.util.List;
+
+import dev.lifeboat.events.ClusterSpec;
+import dev.lifeboat.events.DrillCompleted;
+import dev.lifeboat.events.DrillFailed;
+import dev.lifeboat.events.Ids;
+import dev.lifeboat.events.RestoreRequested;
+import dev.lifeboat.events.RunDrill;
+import dev.lifeboat.events.SnapshotCompleted.KeyspaceFingerprint;
+import dev.lifeboat.events.outbox.Outbox;
+import dev.lifeboat.events.work.ClaimedWork;
+import dev.lifeboat.restore.RestoreMetrics;
+import dev.lifeboat.restore.RestoreServiceConfig;
+import dev.lifeboat.restore.knowledge.ClusterRecord;
+import dev.lifeboat.restore.knowledge.SnapshotRecord;
+import dev.lifeboat.restore.saga.RestoreRefusedException;
+import dev.lifeboat.restore.saga.RestoreRules;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.logging.Log;
+import io.quarkus.scheduler.Scheduled;
+import io.quarkus.scheduler.Scheduled.ConcurrentExecution;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * Restore drills, asked for over REST: the snapshot is chosen (a named full one, or {@code latest}) and one of the
+ * cluster's etcd-agents is sent {@link RunDrill} with the fingerprint recorded at backup time, in one transaction with
+ * the drill's row. The agent's verdict (DrillCompleted, DrillFailed) ends it. An attempt that gets no verdict in time —
+ * the agent or its host died, a crash interrupted the drill — is sent again to the cluster's next member (the
+ * interrupted agent removes what it left when it starts again); after the last attempt the drill FAILED at stage
+ * {@code timeout}. One running drill per cluster (the database enforces it).
+ */
+@ApplicationScoped
+public class Drills {
+
+    /** The unique index that keeps one running drill per cluster (V2026_12_06_1__restore_drills.sql). */
+    private static final String ONE_RUNNING_PER_CLUSTER = "drill_one_running_per_cluster";
+    private static final int LATEST_CANDIDATES = 50;
+    private static final String OVERDUE = """
+            select id from drill where state = 'RUNNING' and expires_at < now()
+            order by expires_at limit 10 for update skip locked""";
+
+    private final Outbox outbox;
+    private final RestoreServiceConfig.Drill config;
+    private final RestoreMetrics metrics;
+
+    public Drills(Outbox outbox, RestoreServiceConfig config, RestoreMetrics metrics) {
+        this.outbox = outbox;
+        this.config = config.drill();
+        this.metrics = metrics;
+    }
+
+    /** Accepts a drill (the same drill id twice is one drill) or refuses it with {@link RestoreRefusedException}. */
+    public Uni<DrillRecord> request(String clusterId, String snapshot, String requester, String drillId) {
+        String id = drillId == null || drillId.isBlank() ? Ids.newId() : Ids.require(drillId, "drillId");
+        String wanted = snapshot == null || snapshot.isBlank() ? RestoreRequested.LATEST : snapshot;
+        return Panache.withTransaction(() -> DrillRecord.<DrillRecord>findById(id).chain(existing -> existing != null ? Uni.createFrom().item(existing)
+                : ClusterRecord.<ClusterRecord>findById(clusterId).chain(cluster -> {
+                    RestoreRules.requireCluster(cluster, clusterId, "cluster");
+                    if (cluster.spec().members().isEmpty()) {
+                        throw new RestoreRefusedException(400, "cluster", "cluster '" + clusterId + "' has no members registered; a drill runs on "
+                                + "an etcd-agent of the cluster (register each member's name, peer and client URL, with an agent on it)");
+                    }
+                    return chosen(clusterId, wanted).chain(chosen -> DrillRecord.runningOf(clusterId).chain(running -> {
+                        if (running != null) {
+                            throw busy(clusterId, running.id);
+                        }
+                        return start(id, cluster.spec().members(), chosen, requester);
+                    }));
+                })))
+                .onFailure(Drills::anotherWasAccepted).transform(e -> busy(clusterId, null));
+    }
+
+    private static RestoreRefusedException busy(String clusterId, String runningId) {
+        return new RestoreRefusedException(409, "cluster", (runningId == null ? "another drill of cluster '" + clusterId + "' was accepted at the same moment"
+                : "drill " + runningId + " of cluster '" + clusterId + "' is running") + "; one drill per cluster at a time");
+    }
+
+    private static boolean anotherWasAccepted(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause.getMessage() != null && cause.getMessage().contains(ONE_RUNNING_PER_CLUSTER)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Uni<SnapshotRecord> chosen(String clusterId, String wanted) {
+        if (RestoreRequested.LATEST.equals(wanted)) {
+            return SnapshotRecord.newestFulls(clusterId, LATEST_CANDIDATES).map(rows -> RestoreRules.latest(clusterId, rows).snapshot());
+        }
+        Ids.require(wanted, "snapshot");
+        return SnapshotRecord.<SnapshotRecord>findById(wanted).map(found -> {
+            RestoreRules.requireRestorable(wanted, found);
+            if (!found.clusterId.equals(clusterId)) {
+                throw new RestoreRefusedException(400, "snapshot", "snapshot '" + wanted + "' belongs to cluster '" + found.clusterId + "', not '"
+                        + clusterId + "'");
+            }
+            return found;
+        });
+    }
+
+    private Uni<DrillRecord> start(String id, List<ClusterSpec.Member> members, SnapshotRecord snapshot, String requester) {
+        DrillRecord drill = new DrillRecord();
+        drill.id = id;
+        drill.clusterId = snapshot.clusterId;
+        drill.snapshotId = snapshot.id;
+        drill.revision = snapshot.revision;
+        drill.requester = requester;
+        drill.state = DrillState.RUNNING;
+        KeyspaceFingerprint expected = snapshot.fingerprint();
+        if (expected != null) {
+            drill.expectedHash = expected.hash();
+            drill.expectedKeys = expected.keys();
+        } else {
+            drill.note = "no keyspace fingerprint was recorded with snapshot " + snapshot.id + " (taken before fingerprints were kept, or "
+                    + "its source member did not answer HashKV): the drill proves it restores and serves, without comparing a hash";
+        }
+        drill.createdAt = Instant.now();
+        Log.infof("drill %s: snapshot %s of cluster %s at revision %d%s", id, snapshot.id, snapshot.clusterId, snapshot.revision,
+                expected == null ? " (no recorded fingerprint)" : ", expecting HashKV " + expected.hash() + " and " + expected.keys() + " keys");
+        RunDrill command = nextAttempt(drill, members, snapshot);
+        return drill.persist().chain(() -> outbox.emit(command)).replaceWith(drill);
+    }
+
+    /** The next attempt: RunDrill for the member after the one tried last, with a new deadline recorded on the drill. */
+    private RunDrill nextAttempt(DrillRecord drill, List<ClusterSpec.Member> members, SnapshotRecord snapshot) {
+        ClusterSpec.Member member = members.get(drill.attempts % members.size());
+        drill.attempts++;
+        drill.memberName = member.name();
+        drill.updatedAt = Instant.now();
+        drill.expiresAt = drill.updatedAt.plus(config.timeout());
+        return new RunDrill(drill.id, drill.clusterId, member.name(), snapshot.id, snapshot.revision, snapshot.rawSha256,
+                snapshot.rawSize == null ? -1 : snapshot.rawSize, snapshot.fingerprint(), drill.expiresAt);
+    }
+
+    /** An etcd-agent's verdict (runs in the consumer's transaction); verdicts of drills not asked here, or already ended, are ignored. */
+    public Uni<Void> completed(DrillCompleted verdict) {
+        return running(verdict.drillId(), verdict.memberName()).chain(drill -> {
+            if (drill == null) {
+                return Uni.createFrom().voidItem();
+            }
+            drill.state = DrillState.PASSED;
+            drill.memberName = verdict.memberName();
+            drill.observedHash = verdict.observed().hash();
+            drill.observedKeys = verdict.observed().keys();
+            drill.hashCompared = verdict.hashCompared();
+            drill.sampledKeys = (int) verdict.sampledKeys();
+            drill.etcdVersion = verdict.etcdVersion();
+            drill.measured(verdict.times());
+            return ended(drill, null, null);
+        });
+    }
+
+    public Uni<Void> failed(DrillFailed verdict) {
+        if ("refused".equals(verdict.stage())) {
+            // The agent did not run it (expired before it got to it, no room): the attempt's deadline sends it again.
+            Log.infof("drill %s: the etcd-agent of %s did not run it: %s", verdict.drillId(), verdict.memberName(), verdict.reason());
+            return Uni.createFrom().voidItem();
+        }
+        return running(verdict.drillId(), verdict.memberName()).chain(drill -> {
+            if (drill == null) {
+                return Uni.createFrom().voidItem();
+            }
+            drill.state = DrillState.FAILED;
+            drill.memberName = verdict.memberName();
+            drill.measured(verdict.times());
+            return ended(drill, verdict.stage(), verdict.reason());
+        });
+    }
+
+    private static Uni<DrillRecord> running(String id, String member) {
+        return DrillRecord.<DrillRecord>findById(id).map(drill -> {
+            if (drill == null || drill.state != DrillState.RUNNING) {
+                Log.debugf("drill %s: a verdict from %s for a drill not running here; ignored", id, member);
+                return null;
+            }
+            return drill;
+        });
+    }
+
+    private Uni<Void> ended(DrillRecord drill, String stage, String reason) {
+        drill.stage = stage;
+        drill.reason = reason;
+        drill.updatedAt = Instant.now();
+        drill.finishedAt = drill.updatedAt;
+        if (drill.state == DrillState.PASSED) {
+            Log.infof("drill %s of cluster %s PASSED: snapshot %s restored on %s and served %d keys%s; recovery took %d ms", drill.id, drill.clusterId,
+                    drill.snapshotId, drill.memberName, drill.observedKeys, Boolean.TRUE.equals(drill.hashCompared) ? " with the recorded HashKV" : "",
+                    drill.recoveryMillis());
+        } else {
+            Log.warnf("drill %s of cluster %s FAILED at %s: %s", drill.id, drill.clusterId, stage, reason);
+        }
+        metrics.drillEnded(drill);
+        return Uni.createFrom().voidItem();
+    }
+
+    /** Attempts past their deadline: sent again, or after the last one FAILED (each in the sweep's transaction). */
+    @Scheduled(identity = "drill-deadlines", every = "${lifeboat.restore.drill.check-every:10s}", delayed = "5s",
+            concurrentExecution = ConcurrentExecution.SKIP)
+    void checkDeadlines() {
+        try {
+            ClaimedWork.await(this::retryOverdue);
+        } catch (RuntimeException e) {
+            Log.warnf("overdue drills not checked (the next check tries again): %s", e.getMessage());
+        }
+    }
+
+    Uni<Void> retryOverdue() {
+        return Panache.withTransaction(() -> Panache.getSession().chain(session -> session.createNativeQuery(OVERDUE, String.class).getResultList())
+                .chain(ids -> {
+                    Uni<Void> all = Uni.createFrom().voidItem();
+                    for (String id : ids) {
+                        all = all.chain(() -> DrillRecord.<DrillRecord>findById(id).chain(this::overdue));
+                    }
+                    return all;
+                }));
+    }
+
+    private Uni<Void> overdue(DrillRecord drill) {
+        String lost = "the etcd-agent of member " + drill.memberName + " gave no verdict within " + config.timeout().toSeconds() + " s";
+        if (drill.attempts >= config.attempts()) {
+            drill.state = DrillState.FAILED;
+            return ended(drill, "timeout", lost + " (attempt " + drill.attempts + " of " + config.attempts() + "); is an etcd-agent running "
+                    + "on the cluster's members?");
+        }
+        // One session does one thing at a time: the cluster, then the snapshot.
+        return ClusterRecord.<ClusterRecord>findById(drill.clusterId).chain(cluster -> SnapshotRecord.<SnapshotRecord>findById(drill.snapshotId)
+                .chain(snapshot -> {
+                    if (cluster == null || cluster.deleted || cluster.spec().members().isEmpty() || snapshot == null || snapshot.deleted) {
+                        drill.state = DrillState.FAILED;
+                        return ended(drill, "timeout", lost + ", and the drill cannot be sent again: its cluster or snapshot is gone");
+                    }
+                    drill.note = (drill.note == null ? "" : drill.note + "; ") + lost + ": sent again";
+                    Log.warnf("drill %s: %s; sending it again (attempt %d of %d)", drill.id, lost, drill.attempts + 1, config.attempts());
+                    return outbox.emit(nextAttempt(drill, cluster.spec().members(), snapshot)).replaceWithVoid();
+                }));
+    }
+}
