@@ -22,7 +22,7 @@ public final class Topics {
     public static final String CLUSTER_COMMANDS = "lifeboat.cluster-commands";
     /** Restore requests from runbooks and other services: {@link RestoreRequested}. */
     public static final String RESTORE_REQUESTS = "lifeboat.restore-requests";
-    /** Restore saga progress: {@link RestorePhaseChanged}. */
+    /** Restore saga progress: {@link RestorePhaseChanged}; drill verdicts: {@link DrillEnded}. */
     public static final String RESTORE_EVENTS = "lifeboat.restore-events";
     /** Commands to etcd-agents, keyed by cluster and member: {@link RestoreMember}. */
     public static final String AGENT_COMMANDS = "lifeboat.agent-commands";

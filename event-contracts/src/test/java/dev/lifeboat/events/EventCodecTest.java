@@ -1,6 +1,7 @@
 package dev.lifeboat.events;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -58,7 +59,9 @@ class EventCodecTest {
         DrillTimes times = new DrillTimes(1200, 800, 1500, 90, 104_857_600);
         for (LifeboatEvent event : List.of(new RunDrill("drill-1", "prod", "etcd-0", "s9", 4711, "ab".repeat(32), 104_857_600, expected, null),
                 new DrillCompleted("drill-1", "prod", "etcd-0", "s9", 4711, expected, true, 100, "3.5.21", times, NOW),
-                new DrillFailed("drill-1", "prod", "etcd-0", "s9", "verify", "the keyspace differs", times, NOW))) {
+                new DrillFailed("drill-1", "prod", "etcd-0", "s9", "verify", "the keyspace differs", times, NOW),
+                new DrillEnded("drill-1", "prod", "s9", true, null, null, 3500L, NOW),
+                new DrillEnded("drill-2", "prod", "s9", false, "timeout", "no etcd-agent answered", null, NOW))) {
             ConsumerRecord<String, byte[]> record = record(event.partitionKey(), EventCodec.encode(event));
             EventCodec.writeHeaders(record.headers(), UUID.randomUUID(), EventType.of(event), "lifeboat/etcd-agent", "prod", NOW);
             assertEquals(event, EventCodec.decode(record).payload());
@@ -70,6 +73,12 @@ class EventCodecTest {
         assertTrue(e.getMessage().contains("drillId"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> new DrillFailed("drill-1", "prod", "etcd-0", "s9", "verify", " ", times, NOW));
         assertTrue(e.getMessage().contains("reason"), e.getMessage());
+        assertEquals(Topics.RESTORE_EVENTS, EventType.DRILL_ENDED.topic());
+        assertFalse(new DrillEnded("drill-2", "prod", "s9", false, "timeout", "no etcd-agent answered", null, NOW).judgesSnapshot(),
+                "a drill no agent ran says nothing of the snapshot");
+        assertTrue(new DrillEnded("drill-3", "prod", "s9", false, "verify", "the keyspace differs", null, NOW).judgesSnapshot());
+        e = assertThrows(IllegalArgumentException.class, () -> new DrillEnded("drill-4", "prod", "s9", false, null, "why", null, NOW));
+        assertTrue(e.getMessage().contains("stage"), e.getMessage());
     }
 
     @Test

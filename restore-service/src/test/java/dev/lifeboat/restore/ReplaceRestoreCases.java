@@ -381,6 +381,10 @@ abstract class ReplaceRestoreCases {
         assertTrue(given().get("/q/metrics").then().statusCode(200).extract().asString()
                 .contains("lifeboat_snapshot_last_verified_timestamp_seconds{cluster=\"heal\"}"), "the verified time is a metric");
 
+        JsonPath catalogued = awaitCatalog(snapshot.snapshotId(), good);
+        assertEquals("PASSED", catalogued.getString("drill.verdict"), "the catalog records the verdict (DrillEnded): " + catalogued.prettify());
+        assertTrue(catalogued.getString("verifiedAt") != null, catalogued.prettify());
+
         // The agent compares what it is told to expect: a fingerprint that differs fails at verify.
         String different = "drill-different-" + System.nanoTime();
         TestEvents.publish(kafka, "test", new RunDrill(different, "heal", "heal-0", snapshot.snapshotId(), snapshot.revision(),
@@ -408,11 +412,16 @@ abstract class ReplaceRestoreCases {
         // One byte flipped inside the encrypted object: decryption refuses it, and snapshot-service says so.
         stored[stored.length / 2] ^= 0x40;
         writeObject(s3, snapshot, stored);
-        JsonPath damaged = awaitDrill(requestDrill(snapshot.snapshotId()));
+        String damagedId = requestDrill(snapshot.snapshotId());
+        JsonPath damaged = awaitDrill(damagedId);
         assertEquals("FAILED", damaged.getString("state"), damaged.prettify());
         assertEquals("fetch", damaged.getString("stage"));
         assertTrue(damaged.getString("reason").contains("snapshot " + snapshot.snapshotId()) && damaged.getString("reason").contains(
                 "cannot be read back from its stored object"), damaged.getString("reason"));
+        JsonPath failedInCatalog = awaitCatalog(snapshot.snapshotId(), damagedId);
+        assertEquals("FAILED", failedInCatalog.getString("drill.verdict"), failedInCatalog.prettify());
+        assertTrue(failedInCatalog.getString("drill.reason").contains("cannot be read back"), failedInCatalog.prettify());
+        assertEquals(catalogued.getString("verifiedAt"), failedInCatalog.getString("verifiedAt"), "verifiedAt stays the last drill that passed");
         assertEquals(List.of(good), given().get("/api/v1/drills?cluster=heal").then().statusCode(200).extract().jsonPath()
                 .getList("findAll { it.state == 'PASSED' }.id"), "the list shows the one that passed among those that failed");
 
@@ -505,6 +514,19 @@ abstract class ReplaceRestoreCases {
             Thread.sleep(200);
             view = given().get("/api/v1/drills/" + id).then().statusCode(200).extract().jsonPath();
         }
+        return view;
+    }
+
+    /** snapshot-service's view of the snapshot once it records the verdict of drill {@code drillId} (bounded wait). */
+    private static JsonPath awaitCatalog(String snapshotId, String drillId) throws InterruptedException {
+        String snapshots = ConfigProvider.getConfig().getValue("test.snapshot.url", String.class);
+        Instant deadline = Instant.now().plus(RestoreTestSupport.WAIT);
+        JsonPath view = given().baseUri(snapshots).get("/api/v1/snapshots/" + snapshotId).then().statusCode(200).extract().jsonPath();
+        while (!drillId.equals(view.getString("drill.id")) && Instant.now().isBefore(deadline)) {
+            Thread.sleep(200);
+            view = given().baseUri(snapshots).get("/api/v1/snapshots/" + snapshotId).then().statusCode(200).extract().jsonPath();
+        }
+        assertEquals(drillId, view.getString("drill.id"), view.prettify());
         return view;
     }
 

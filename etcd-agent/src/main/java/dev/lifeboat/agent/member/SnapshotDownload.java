@@ -73,7 +73,7 @@ public class SnapshotDownload {
                 if (response.statusCode() != 200) {
                     String text = new String(body.readNBytes(2000), StandardCharsets.UTF_8).strip();
                     throw new MemberRestoreException("snapshot-service answered " + response.statusCode() + " for the content of snapshot " + snapshotId
-                            + (text.isEmpty() ? "" : ": " + text));
+                            + (text.isEmpty() ? "" : ": " + errorOf(text)));
                 }
                 return copy(body, file, snapshotId, trailer);
             }
@@ -124,5 +124,15 @@ public class SnapshotDownload {
         config.snapshotServiceToken().ifPresent(token -> request.header("Authorization", "Bearer "
                 + SecretReference.resolve(token, "lifeboat.agent.snapshot-service-token")));
         return request;
+    }
+
+    /** The {@code error} of an API error body ({"status":…,"error":…}), or the text as it came. */
+    private static String errorOf(String text) {
+        try {
+            String error = dev.lifeboat.events.EventCodec.json().readTree(text).path("error").asText("");
+            return error.isEmpty() ? text : error;
+        } catch (IOException e) {
+            return text;
+        }
     }
 }

@@ -5,6 +5,7 @@ import java.util.List;
 
 import dev.lifeboat.events.ClusterSpec;
 import dev.lifeboat.events.DrillCompleted;
+import dev.lifeboat.events.DrillEnded;
 import dev.lifeboat.events.DrillFailed;
 import dev.lifeboat.events.Ids;
 import dev.lifeboat.events.RestoreRequested;
@@ -31,7 +32,8 @@ import jakarta.enterprise.context.ApplicationScoped;
  * the drill's row. The agent's verdict (DrillCompleted, DrillFailed) ends it. An attempt that gets no verdict in time —
  * the agent or its host died, a crash interrupted the drill — is sent again to the cluster's next member (the
  * interrupted agent removes what it left when it starts again); after the last attempt the drill FAILED at stage
- * {@code timeout}. One running drill per cluster (the database enforces it).
+ * {@code timeout}. Every verdict is announced as {@link DrillEnded} (the catalog and retention record it). One running
+ * drill per cluster (the database enforces it).
  */
 @ApplicationScoped
 public class Drills {
@@ -195,7 +197,8 @@ public class Drills {
             Log.warnf("drill %s of cluster %s FAILED at %s: %s", drill.id, drill.clusterId, stage, reason);
         }
         metrics.drillEnded(drill);
-        return Uni.createFrom().voidItem();
+        return outbox.emit(new DrillEnded(drill.id, drill.clusterId, drill.snapshotId, drill.state == DrillState.PASSED, stage, reason,
+                drill.recoveryMillis(), drill.finishedAt)).replaceWithVoid();
     }
 
     /** Attempts past their deadline: sent again, or after the last one FAILED (each in the sweep's transaction). */

@@ -10,6 +10,7 @@ import dev.lifeboat.events.BackupPolicyDeleted;
 import dev.lifeboat.events.BackupPolicySet;
 import dev.lifeboat.events.EventCodec;
 import dev.lifeboat.events.MalformedEventException;
+import dev.lifeboat.events.DrillEnded;
 import dev.lifeboat.events.RestorePhaseChanged;
 import dev.lifeboat.events.SnapshotCompleted;
 import dev.lifeboat.events.SnapshotDeleted;
@@ -91,6 +92,13 @@ public class IncomingEvents {
     @Incoming("restore-events")
     public Uni<Void> onRestoreEvent(ConsumerRecord<String, byte[]> record) {
         return events.consume(CONSUMER, record, event -> {
+            if (event.payload() instanceof DrillEnded drill && drill.passed()) {
+                return SnapshotRecord.<SnapshotRecord>findById(drill.snapshotId()).invoke(snapshot -> {
+                    if (snapshot != null && (snapshot.verifiedAt == null || snapshot.verifiedAt.isBefore(drill.at()))) {
+                        snapshot.verifiedAt = drill.at();
+                    }
+                }).replaceWithVoid();
+            }
             if (!(event.payload() instanceof RestorePhaseChanged changed)) {
                 return Uni.createFrom().voidItem();
             }

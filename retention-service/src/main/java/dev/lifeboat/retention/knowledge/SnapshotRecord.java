@@ -34,6 +34,10 @@ public class SnapshotRecord extends SnapshotProjection {
     @Column(name = "updated_at", nullable = false)
     public Instant updatedAt;
 
+    /** When a restore drill last proved it restorable (DrillEnded, passed); null: never. */
+    @Column(name = "verified_at")
+    public Instant verifiedAt;
+
     // The queries on this table, here and nowhere else.
 
     /** The cluster's snapshots in {@code state}. */

@@ -75,8 +75,8 @@ public class Retention {
     record Location(String bucket, String prefix) {
     }
 
-    /** One snapshot and what retention decides about it. */
-    public record Item(String id, Instant completedAt, long storedSize, boolean keep, String rule) {
+    /** One snapshot, when a restore drill last verified it (null: never), and what retention decides about it. */
+    public record Item(String id, Instant completedAt, long storedSize, Instant verifiedAt, boolean keep, String rule) {
     }
 
     /** An object no catalog knows. */
@@ -188,7 +188,7 @@ public class Retention {
                     List<SnapshotRecord> fulls = rows.stream().filter(r -> r.kind == SnapshotKind.FULL).toList();
                     List<SnapshotRecord> deltas = rows.stream().filter(r -> r.kind == SnapshotKind.DELTA).toList();
                     List<RetentionRules.Candidate> candidates = fulls.stream().map(row -> new RetentionRules.Candidate(row.id, row.completedAt,
-                            row.storedSize, row.held ? "on hold" : pinnedBy.get(row.id))).toList();
+                            row.storedSize, row.held ? "on hold" : pinnedBy.get(row.id), row.verifiedAt)).toList();
                     List<RetentionSpec> specs = policies.stream().map(PolicyRecord::spec).toList();
                     List<RetentionRules.Decision> decisions = new ArrayList<>(RetentionRules.decide(candidates, specs, Instant.now()));
                     Set<String> keptFulls = decisions.stream().filter(RetentionRules.Decision::keep).map(d -> d.snapshot().id())
@@ -366,8 +366,8 @@ public class Retention {
     }
 
     private static Item item(RetentionRules.Decision decision) {
-        return new Item(decision.snapshot().id(), decision.snapshot().completedAt(), decision.snapshot().storedSize(), decision.keep(),
-                decision.rule());
+        return new Item(decision.snapshot().id(), decision.snapshot().completedAt(), decision.snapshot().storedSize(),
+                decision.snapshot().verifiedAt(), decision.keep(), decision.rule());
     }
 
     private static <T> T await(Supplier<Uni<T>> work) {

@@ -22,7 +22,7 @@ import dev.lifeboat.events.RetentionSpec;
  * Which Completed full snapshots of one cluster to keep — pure logic, no I/O.
  *
  * <ol>
- * <li><b>Safety first</b>: the newest snapshot is always kept, and so is every snapshot that is
+ * <li><b>Safety first</b>: the newest snapshot is always kept, so is the newest one a restore drill verified, and so is every snapshot that is
  * protected (pinned by a running restore, or on hold).</li>
  * <li><b>Keep rules</b> of every policy of the cluster (keepLast, maxAge, exponential): a snapshot
  * survives if any of them keeps it. A cluster with no keep rule at all keeps everything.</li>
@@ -40,8 +40,15 @@ public final class RetentionRules {
     private RetentionRules() {
     }
 
-    /** A snapshot to decide about; {@code protection} names why it must stay (a pin, a hold), or is null. */
-    public record Candidate(String id, Instant completedAt, long storedSize, String protection) {
+    /**
+     * A snapshot to decide about; {@code protection} names why it must stay (a pin, a hold), or is null;
+     * {@code verifiedAt}, when a restore drill last proved it restorable, or null.
+     */
+    public record Candidate(String id, Instant completedAt, long storedSize, String protection, Instant verifiedAt) {
+
+        public Candidate(String id, Instant completedAt, long storedSize, String protection) {
+            this(id, completedAt, storedSize, protection, null);
+        }
     }
 
     /** Keep or delete, and the rule that decided. */
@@ -55,6 +62,8 @@ public final class RetentionRules {
         if (!newestFirst.isEmpty()) {
             safety.put(newestFirst.get(0).id(), "the newest snapshot is never deleted");
         }
+        newestFirst.stream().filter(snapshot -> snapshot.verifiedAt() != null).findFirst()
+                .ifPresent(verified -> safety.putIfAbsent(verified.id(), "the newest snapshot a restore drill proved restorable is never deleted"));
         for (Candidate snapshot : newestFirst) {
             if (snapshot.protection() != null) {
                 safety.putIfAbsent(snapshot.id(), snapshot.protection());

@@ -44,6 +44,20 @@ class RetentionRulesTest {
     }
 
     @Test
+    void theNewestVerifiedSnapshotIsKeptBesideTheNewest() {
+        List<Candidate> snapshots = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            // s3 and s5 were proven restorable by drills; s3 is the newer of them
+            Instant verified = i == 3 || i == 5 ? NOW.minus(Duration.ofMinutes(i)) : null;
+            snapshots.add(new Candidate("s" + i, NOW.minus(Duration.ofHours(i)), 100, null, verified));
+        }
+        List<Decision> decisions = RetentionRules.decide(snapshots, List.of(new RetentionSpec(1, null, null, null)), NOW);
+        assertEquals(List.of("s0", "s3"), kept(decisions), "keepLast 1 keeps the newest; the newest verified one stays too");
+        assertEquals("the newest snapshot a restore drill proved restorable is never deleted",
+                decisions.stream().filter(d -> d.snapshot().id().equals("s3")).findFirst().orElseThrow().rule());
+    }
+
+    @Test
     void exponentialKeepsTheCurrentHourThenOnePerHourDayAndWeek() {
         List<Candidate> snapshots = new ArrayList<>();
         for (int i = 0; i < 60 * 24 * 40; i += 20) { // every 20 minutes for 40 days

@@ -95,7 +95,8 @@ public class ContentStreams {
                 // Decryption refuses a segment whose tag does not match, zstd/gzip a frame they cannot decode: the
                 // stored object is not what was written. Before the first chunk the client gets this message; later
                 // the transfer breaks off and the client's SHA-256 check fails.
-                throw new RequestRefusedException(502, null, what + " cannot be read back from its stored object (" + e.getMessage()
+                String cause = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("").strip();
+                throw new RequestRefusedException(502, null, what + " cannot be read back from its stored object (" + cause
                         + "): the object was changed or damaged after the backup, or the object store broke off the read");
             }
         }

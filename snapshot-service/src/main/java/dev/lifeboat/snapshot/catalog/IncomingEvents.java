@@ -9,6 +9,7 @@ import dev.lifeboat.events.BackupPolicyDeleted;
 import dev.lifeboat.events.BackupPolicySet;
 import dev.lifeboat.events.ClusterPaused;
 import dev.lifeboat.events.ClusterResumed;
+import dev.lifeboat.events.DrillEnded;
 import dev.lifeboat.events.Durations;
 import dev.lifeboat.events.Ids;
 import dev.lifeboat.events.LifeboatEvent;
@@ -34,6 +35,7 @@ public class IncomingEvents {
     public static final String CLUSTER_EVENTS = "cluster-events";
     public static final String SNAPSHOT_REQUESTS = "snapshot-requests";
     public static final String SNAPSHOT_EVENTS = "snapshot-events";
+    public static final String RESTORE_EVENTS = "restore-events";
     private static final String CONSUMER = "snapshot-service";
 
     private final EventConsumer events;
@@ -102,6 +104,28 @@ public class IncomingEvents {
                 entry.traceparent = Traces.current();
                 return entry.persist().replaceWithVoid();
             });
+        });
+    }
+
+    /** restore-service's drill verdicts, recorded on the snapshot (a newer verdict wins; a drill no agent ran is none). */
+    @Incoming(RESTORE_EVENTS)
+    public Uni<Void> onRestoreEvent(ConsumerRecord<String, byte[]> record) {
+        return events.consume(CONSUMER, record, event -> {
+            if (!(event.payload() instanceof DrillEnded drill) || !drill.judgesSnapshot()) {
+                return Uni.createFrom().voidItem();
+            }
+            return SnapshotEntry.<SnapshotEntry>findById(drill.snapshotId()).invoke(entry -> {
+                if (entry == null || (entry.drilledAt != null && entry.drilledAt.isAfter(drill.at()))) {
+                    return;
+                }
+                entry.drillId = drill.drillId();
+                entry.drillVerdict = drill.passed() ? "PASSED" : "FAILED";
+                entry.drillReason = drill.passed() ? null : drill.reason();
+                entry.drilledAt = drill.at();
+                if (drill.passed()) {
+                    entry.verifiedAt = drill.at();
+                }
+            }).replaceWithVoid();
         });
     }
 

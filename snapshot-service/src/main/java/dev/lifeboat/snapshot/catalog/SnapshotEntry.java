@@ -62,6 +62,18 @@ public class SnapshotEntry extends PanacheEntityBase {
     /** FULL: keys live at {@link #revision}. */
     @Column(name = "key_count")
     public Long keyCount;
+    /** When a restore drill last proved this snapshot restorable (DrillEnded, passed); null: never. */
+    @Column(name = "verified_at")
+    public Instant verifiedAt;
+    /** The newest drill's verdict: PASSED or FAILED (a drill no agent ran is not a verdict), its reason, drill and time. */
+    @Column(name = "drill_verdict")
+    public String drillVerdict;
+    @Column(name = "drill_reason")
+    public String drillReason;
+    @Column(name = "drill_id")
+    public String drillId;
+    @Column(name = "drilled_at")
+    public Instant drilledAt;
     public String bucket;
     @Column(name = "staging_key")
     public String stagingKey;
