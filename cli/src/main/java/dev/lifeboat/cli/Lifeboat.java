@@ -26,7 +26,7 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "lifeboat", mixinStandardHelpOptions = true, version = "lifeboat 0.1.0",
         description = "Backup and disaster recovery for etcd: clusters, policies, backups, snapshots, restores.",
         subcommands = {ClusterCommand.class, PolicyCommand.class, BackupCommand.class, SnapshotsCommand.class, SnapshotCommand.class,
-                RestoreCommand.class, TimelineCommand.class, RetentionCommand.class, DeadLettersCommand.class, TokenCommand.class},
+                RestoreCommand.class, DrillCommand.class, TimelineCommand.class, RetentionCommand.class, DeadLettersCommand.class, TokenCommand.class},
         footer = {"", "Exit codes: 0 done, 1 failed, 2 refused or bad usage, 3 a service unreachable, 4 timed out waiting, 5 no valid token "
                 + "or not allowed.", "Service URLs default to the local stack of 'make run'; set them with the options or LIFEBOAT_<SERVICE>_URL.",
                 "The token: --token, LIFEBOAT_TOKEN, or --token-file (default: make run's .lifeboat/auth/admin.token)."})

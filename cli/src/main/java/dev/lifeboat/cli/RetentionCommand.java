@@ -18,10 +18,11 @@ final class RetentionCommand extends Base {
             output.print(preview);
             return CliException.OK;
         }
-        Output.Table table = new Output.Table("SNAPSHOT", "COMPLETED", "STORED", "DECISION", "RULE");
+        Output.Table table = new Output.Table("SNAPSHOT", "COMPLETED", "STORED", "VERIFIED", "DECISION", "RULE");
         for (JsonNode item : preview.path("snapshots")) {
             table.row(item.path("id").asText(), item.path("completedAt").asText(), Output.bytes(item, "storedSize"),
-                    item.path("keep").asBoolean() ? "keep" : "delete", item.path("rule").asText());
+                    item.hasNonNull("verifiedAt") ? item.path("verifiedAt").asText() : "-", item.path("keep").asBoolean() ? "keep" : "delete",
+                    item.path("rule").asText());
         }
         table.print(out());
         if (!preview.path("viewComplete").asBoolean()) {

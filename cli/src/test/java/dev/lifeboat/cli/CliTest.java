@@ -128,6 +128,30 @@ class CliTest {
     }
 
     @Test
+    void aDrillThatPassesPrintsTheMeasuredRecoveryAndOneThatFailsExitsWithOne() {
+        answers.put("POST /api/v1/drills", new String[] {"202", "{\"id\":\"d1\",\"snapshot\":\"s1\",\"revision\":42,\"member\":\"etcd-0\",\"state\":\"RUNNING\"}"});
+        answers.put("GET /api/v1/drills/d1", new String[] {"200", "{\"id\":\"d1\",\"snapshot\":\"s1\",\"state\":\"PASSED\",\"observedKeys\":1200,"
+                + "\"observedHash\":3735928559,\"hashCompared\":true,\"times\":{\"fetchMillis\":1200,\"restoreMillis\":800,\"startMillis\":1500,"
+                + "\"recoveryMillis\":3500,\"dbBytes\":104857600}}"});
+        Run passed = run("drill", "run", "--cluster", "prod", "--wait");
+        assertEquals(0, passed.code(), passed.err());
+        assertTrue(passed.out().contains("drill d1 passed: snapshot s1 restored and served 1200 keys with the HashKV recorded at backup (3735928559); "
+                + "recovery took 3.5 s (fetch 1.2 s, restore 0.8 s, start 1.5 s)"), passed.out());
+
+        answers.put("GET /api/v1/drills/d1", new String[] {"200", "{\"id\":\"d1\",\"snapshot\":\"s1\",\"state\":\"FAILED\",\"stage\":\"fetch\","
+                + "\"reason\":\"snapshot s1 cannot be read back from its stored object\"}"});
+        Run failed = run("drill", "run", "--cluster", "prod", "--snapshot", "s1", "--wait");
+        assertEquals(CliException.FAILED, failed.code());
+        assertEquals("lifeboat: drill d1 failed at fetch: snapshot s1 cannot be read back from its stored object", failed.err().strip());
+
+        answers.put("POST /api/v1/drills", new String[] {"409", "{\"status\":409,\"error\":\"drill d0 of cluster 'prod' is running; one drill per "
+                + "cluster at a time\",\"field\":\"cluster\"}"});
+        Run busy = run("drill", "run", "--cluster", "prod");
+        assertEquals(CliException.REFUSED, busy.code());
+        assertTrue(busy.err().contains("drill d0 of cluster 'prod' is running"), busy.err());
+    }
+
+    @Test
     void clusterResumeSendsTheReasonAndARefusalWhileARestoreRunsExitsWithTwo() {
         answers.put("POST /api/v1/clusters/prod/resume", new String[] {"200", "{\"id\":\"prod\",\"paused\":false}"});
         Run run = run("cluster", "resume", "prod", "--reason", "members checked by hand");
