@@ -23,18 +23,28 @@ import jakarta.enterprise.context.ApplicationScoped;
  * restore-service's metrics: {@code lifeboat_restoration_duration_seconds{cluster,mode,succeeded,point_in_time}},
  * from the request to COMPLETED or FAILED — etcd-backup-restore's etcdbr_restoration_duration_seconds, per
  * cluster and mode — and the restore drills': {@code lifeboat_snapshot_last_verified_timestamp_seconds{cluster}} (from
- * the drills table, the same on every replica), {@code lifeboat_drill_duration_seconds{cluster,verdict}},
+ * the drills table, the same on every replica; 0 for a cluster never verified), {@code lifeboat_drill_duration_seconds{cluster,verdict}},
  * {@code lifeboat_drill_recovery_seconds{cluster}} (fetch + restore + start of a passed drill: the measured recovery
- * time) and {@code lifeboat_drill_failures_total{cluster,stage}}.
+ * time), {@code lifeboat_drill_last_recovery_seconds{cluster}} (that of the newest passed drill, from the table) and
+ * {@code lifeboat_drill_failures_total{cluster,stage}}.
  */
 @ApplicationScoped
 public class RestoreMetrics {
 
+    /** Every registered cluster with its last passed drill; 0 for one never verified (so that the alert on it fires). */
     private static final String LAST_PASSED = """
-            select cluster_id, cast(extract(epoch from max(finished_at)) as bigint) from drill where state = 'PASSED' group by cluster_id""";
+            select c.id, coalesce(cast(extract(epoch from max(d.finished_at)) as bigint), 0)
+            from cluster c left join drill d on d.cluster_id = c.id and d.state = 'PASSED'
+            where not c.deleted group by c.id""";
+
+    /** The recovery time (fetch + restore + start, ms) of each cluster's newest passed drill. */
+    private static final String LAST_RECOVERY = """
+            select distinct on (cluster_id) cluster_id, fetch_ms + restore_ms + start_ms from drill
+            where state = 'PASSED' and fetch_ms is not null order by cluster_id, finished_at desc""";
 
     private final MeterRegistry registry;
     private final Map<String, AtomicLong> lastVerified = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> lastRecovery = new ConcurrentHashMap<>();
 
     public RestoreMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -62,6 +72,19 @@ public class RestoreMetrics {
                     .record(Duration.ofMillis(drill.recoveryMillis()));
         }
         verified(drill.clusterId).accumulateAndGet(drill.finishedAt.getEpochSecond(), Math::max);
+        if (drill.recoveryMillis() != null) {
+            recovery(drill.clusterId).set(drill.recoveryMillis());
+        }
+    }
+
+    private AtomicLong recovery(String cluster) {
+        return lastRecovery.computeIfAbsent(cluster, key -> {
+            AtomicLong millis = new AtomicLong();
+            Gauge.builder("lifeboat.drill.last.recovery", millis, value -> value.get() / 1000.0).baseUnit("seconds")
+                    .description("fetch, restore and start of the cluster's newest drill that passed: its measured recovery time").tags("cluster", key)
+                    .register(registry);
+            return millis;
+        });
     }
 
     private AtomicLong verified(String cluster) {
@@ -74,7 +97,10 @@ public class RestoreMetrics {
         });
     }
 
-    /** The last passed drill per cluster, from the drills table (so every replica, and one just started, reports it). */
+    /**
+     * The last passed drill per registered cluster, from the drills table (so every replica, and one just started, reports
+     * it); 0 for a cluster no drill has verified yet.
+     */
     @Scheduled(identity = "drill-metrics", every = "30s", delayed = "3s", concurrentExecution = ConcurrentExecution.SKIP)
     void refresh() {
         try {
@@ -82,6 +108,11 @@ public class RestoreMetrics {
                     .chain(session -> session.createNativeQuery(LAST_PASSED, Object[].class).getResultList())));
             for (Object[] row : rows) {
                 verified((String) row[0]).accumulateAndGet(((Number) row[1]).longValue(), Math::max);
+            }
+            List<Object[]> recoveries = ClaimedWork.await(() -> Panache.withSession(() -> Panache.getSession()
+                    .chain(session -> session.createNativeQuery(LAST_RECOVERY, Object[].class).getResultList())));
+            for (Object[] row : recoveries) {
+                recovery((String) row[0]).set(((Number) row[1]).longValue());
             }
         } catch (RuntimeException e) {
             Log.debugf("drill metrics not refreshed: %s", e.getMessage());
