@@ -71,6 +71,13 @@ public interface RestoreServiceConfig {
         /** How often running drills are checked for an attempt that expired. */
         @WithDefault("10s")
         Duration checkEvery();
+
+        /**
+         * REPLACE restores whose request does not say ({@code drillFirst} absent): prove the snapshot restorable with a
+         * drill first, unless one already passed.
+         */
+        @WithDefault("false")
+        boolean beforeReplace();
     }
 
     /** Hooks run after the scheduler paused the cluster (before anything is fetched). */

@@ -493,6 +493,56 @@ abstract class ReplaceRestoreCases {
         }
     }
 
+    /**
+     * A REPLACE with {@code drillFirst}: of a snapshot whose stored object was damaged after the backup, the drill fails and
+     * the restore FAILS in VALIDATING naming it — nothing paused, the member untouched; of a good snapshot, the drill passes
+     * first and the REPLACE completes with a note that says so.
+     */
+    @Test
+    @Order(18)
+    void aReplaceWithDrillFirstRunsOnlyOnASnapshotADrillProvedRestorable() throws Exception {
+        String heal = registerHeal();
+        given().contentType(ContentType.JSON).body("{\"cluster\": \"heal\", \"mode\": \"API\", \"drillFirst\": true}").post("/api/v1/restores")
+                .then().statusCode(400).body("field", equalTo("drillFirst"));
+
+        TreeMap<String, String> served = writeMixed(heal, "/registry/drill-first/", 21);
+        SnapshotCompleted damaged = support.backUp("heal");
+        Config config = ConfigProvider.getConfig();
+        io.minio.MinioClient s3 = io.minio.MinioClient.builder().endpoint(config.getValue("lifeboat.s3.endpoint", String.class)).region("us-east-1")
+                .credentials(config.getValue("lifeboat.s3.access-key", String.class), config.getValue("lifeboat.s3.secret-key", String.class)).build();
+        byte[] stored = readObject(s3, damaged);
+        stored[stored.length / 3] ^= 0x01;
+        writeObject(s3, damaged, stored);
+        try (Client etcd = RestoreTestSupport.etcd(heal)) {
+            served = everything(etcd);
+        }
+
+        String refused = given().contentType(ContentType.JSON).body("{\"cluster\": \"heal\", \"snapshot\": \"" + damaged.snapshotId()
+                + "\", \"mode\": \"REPLACE\", \"drillFirst\": true}").post("/api/v1/restores").then().statusCode(202)
+                .body("drillFirst", equalTo(true)).extract().path("id");
+        JsonPath failed = RestoreTestSupport.awaitEnd(refused);
+        assertEquals("FAILED", failed.getString("phase"), failed.prettify());
+        assertTrue(failed.getString("error").contains("drill restore-" + refused + " found snapshot " + damaged.snapshotId() + " not restorable (fetch)")
+                && failed.getString("error").contains("nothing was paused or replaced"), failed.getString("error"));
+        assertEquals(List.of("VALIDATING"), List.copyOf(failed.getMap("phases").keySet()), "it never got past VALIDATING");
+        assertFalse(support.paused("heal"), "the cluster was never paused");
+        try (Client etcd = RestoreTestSupport.etcd(heal)) {
+            assertEquals(served, everything(etcd), "the member serves what it served");
+        }
+
+        SnapshotCompleted good = support.backUp("heal");
+        String replaced = given().contentType(ContentType.JSON).body("{\"cluster\": \"heal\", \"snapshot\": \"" + good.snapshotId()
+                + "\", \"mode\": \"REPLACE\", \"drillFirst\": true}").post("/api/v1/restores").then().statusCode(202).extract().path("id");
+        JsonPath completed = RestoreTestSupport.awaitEnd(replaced);
+        assertEquals("COMPLETED", completed.getString("phase"), completed.prettify());
+        assertTrue(completed.getString("note").contains("drill restore-" + replaced + " proved snapshot " + good.snapshotId() + " restorable first"),
+                completed.getString("note"));
+        assertEquals(1, support.count("select count(*) from drill where id = ? and state = 'PASSED'", "restore-" + replaced));
+        try (Client etcd = RestoreTestSupport.etcd(heal)) {
+            assertEquals(served, everything(etcd), "the member serves the snapshot");
+        }
+    }
+
     private String registerHeal() throws Exception {
         String heal = ConfigProvider.getConfig().getValue("test.etcd.heal", String.class);
         if (support.count("select count(*) from cluster where id = ?", "heal") == 0) {

@@ -16,7 +16,7 @@ import jakarta.validation.constraints.Size;
  */
 public record RestoreRequest(@Size(max = 63) String restoreId, @Size(max = 63) String cluster, @Size(max = 63) String snapshot,
         @Size(max = 16) String mode, @Size(max = 4096) String keyPrefix, Boolean prune, @Size(max = 63) String targetCluster, Boolean allowCrossCluster,
-        Boolean dryRun, Long toRevision, Instant toTime) {
+        Boolean dryRun, Long toRevision, Instant toTime, Boolean drillFirst) {
 
     RestoreRequested toEvent(String requester) {
         if (cluster == null || cluster.isBlank()) {
@@ -29,6 +29,6 @@ public record RestoreRequest(@Size(max = 63) String restoreId, @Size(max = 63) S
             throw new InvalidRequestException("mode", "mode must be API or REPLACE, not '" + mode + "'");
         }
         return new RestoreRequested(restoreId, cluster, snapshot, parsed, keyPrefix, Boolean.TRUE.equals(prune), targetCluster,
-                Boolean.TRUE.equals(allowCrossCluster), Boolean.TRUE.equals(dryRun), toRevision, toTime, requester);
+                Boolean.TRUE.equals(allowCrossCluster), Boolean.TRUE.equals(dryRun), toRevision, toTime, requester, drillFirst);
     }
 }

@@ -11,7 +11,7 @@ import dev.lifeboat.restore.saga.RestoreRecord;
 
 /** A restore as the API shows it; {@code pointInTime} is set for a restore to a revision or a time. */
 public record RestoreView(String id, String cluster, String targetCluster, String snapshot, RestoreMode mode, String keyPrefix,
-        boolean prune, boolean dryRun, RestorePhase phase, String error, String note, Map<String, Map<String, Instant>> phases,
+        boolean prune, boolean dryRun, boolean drillFirst, RestorePhase phase, String error, String note, Map<String, Map<String, Instant>> phases,
         Progress progress, PointInTime pointInTime, List<Member> members, Rollback rollback, String requester, Instant createdAt,
         Instant updatedAt) {
 
@@ -47,7 +47,7 @@ public record RestoreView(String id, String cluster, String targetCluster, Strin
 
     static RestoreView of(RestoreRecord restore, List<MemberRecord> members) {
         return new RestoreView(restore.id, restore.clusterId, restore.targetCluster, restore.snapshotId, restore.mode, restore.keyPrefix,
-                restore.prune, restore.dryRun, restore.phase, restore.error, restore.note, restore.phases.asMap(), progress(restore.getProgress()),
+                restore.prune, restore.dryRun, restore.drillFirst, restore.phase, restore.error, restore.note, restore.phases.asMap(), progress(restore.getProgress()),
                 restore.isPointInTime() ? pointInTime(restore) : null,
                 members == null || members.isEmpty() ? null : members.stream().map(row -> new Member(row.memberName, name(row.state), row.revision,
                         row.revisionBumped, row.note, row.reason, row.dataChanged, name(row.rollbackState), row.rollbackReason)).toList(),

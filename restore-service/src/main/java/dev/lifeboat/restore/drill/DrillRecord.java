@@ -125,6 +125,11 @@ public class DrillRecord extends PanacheEntityBase {
         return find("clusterId = ?1 and state = ?2", clusterId, DrillState.RUNNING).firstResult();
     }
 
+    /** The snapshot's newest drill that passed, or null. */
+    public static Uni<DrillRecord> passedOf(String snapshotId) {
+        return find("snapshotId = ?1 and state = ?2 order by finishedAt desc", snapshotId, DrillState.PASSED).firstResult();
+    }
+
     /** Newest first; all clusters when {@code clusterId} is null. */
     public static Uni<List<DrillRecord>> newestFirst(String clusterId, int limit) {
         return (clusterId == null ? find("order by createdAt desc") : find("clusterId = ?1 order by createdAt desc", clusterId)).page(0, limit).list();

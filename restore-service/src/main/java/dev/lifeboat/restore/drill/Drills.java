@@ -16,6 +16,7 @@ import dev.lifeboat.events.work.ClaimedWork;
 import dev.lifeboat.restore.RestoreMetrics;
 import dev.lifeboat.restore.RestoreServiceConfig;
 import dev.lifeboat.restore.knowledge.ClusterRecord;
+import dev.lifeboat.restore.etcd.RestoreException;
 import dev.lifeboat.restore.knowledge.SnapshotRecord;
 import dev.lifeboat.restore.saga.RestoreRefusedException;
 import dev.lifeboat.restore.saga.RestoreRules;
@@ -74,6 +75,50 @@ public class Drills {
                     }));
                 })))
                 .onFailure(Drills::anotherWasAccepted).transform(e -> busy(clusterId, null));
+    }
+
+    /**
+     * REPLACE with {@code drillFirst}, on the saga's worker thread: returns a note once a drill proved the snapshot
+     * restorable — one that passed before, or drill {@code drillId} asked for now (waiting while another drill of the
+     * cluster runs) — and throws {@link RestoreException} with the drill's reason when it failed or gave no verdict in time.
+     * {@code drillId} is the restore's own, so a saga continued after a crash waits for the same drill.
+     */
+    public String proveRestorable(String clusterId, String snapshotId, String requester, String drillId) throws InterruptedException {
+        DrillRecord earlier = ClaimedWork.await(() -> Panache.withSession(() -> DrillRecord.passedOf(snapshotId)));
+        if (earlier != null && !earlier.id.equals(drillId)) {
+            return "snapshot " + snapshotId + " was proven restorable by drill " + earlier.id + " at " + earlier.finishedAt;
+        }
+        Instant deadline = Instant.now().plus(config.timeout().multipliedBy(config.attempts())).plus(config.checkEvery().multipliedBy(3));
+        DrillRecord drill = null;
+        while (drill == null) {
+            try {
+                drill = ClaimedWork.await(() -> request(clusterId, snapshotId, requester, drillId));
+            } catch (RestoreRefusedException e) {
+                if (e.status() != 409 || !"cluster".equals(e.field()) || Instant.now().isAfter(deadline)) {
+                    throw new RestoreException("the restore drill before this REPLACE was refused: " + e.getMessage());
+                }
+                Thread.sleep(1000);
+            }
+        }
+        while (drill.state == DrillState.RUNNING) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new RestoreException("drill " + drillId + " of snapshot " + snapshotId + " gave no verdict by " + deadline
+                        + "; the REPLACE was not started");
+            }
+            Thread.sleep(500);
+            drill = ClaimedWork.await(() -> Panache.withSession(() -> DrillRecord.<DrillRecord>findById(drillId)));
+        }
+        if (drill.state == DrillState.FAILED) {
+            throw new RestoreException("drill " + drillId + " found snapshot " + snapshotId + " not restorable (" + drill.stage + "): " + drill.reason
+                    + "; the REPLACE was not started, nothing was paused or replaced (restore another snapshot)");
+        }
+        return "drill " + drillId + " proved snapshot " + snapshotId + " restorable first (recovery " + drill.recoveryMillis() + " ms)";
+    }
+
+    /** The id of the drill a REPLACE with drillFirst asks for: the restore's own, as a drill id. */
+    public static String forRestore(String restoreId) {
+        String id = "restore-" + restoreId;
+        return Ids.valid(id) ? id : "restore-" + Integer.toHexString(restoreId.hashCode()) + "-" + restoreId.length();
     }
 
     private static RestoreRefusedException busy(String clusterId, String runningId) {

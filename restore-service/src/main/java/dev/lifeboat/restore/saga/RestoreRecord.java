@@ -53,6 +53,10 @@ public class RestoreRecord extends PanacheEntityBase {
     @Column(name = "dry_run", nullable = false)
     public boolean dryRun;
 
+    /** REPLACE: a restore drill must have proven the snapshot restorable before anything is paused or replaced. */
+    @Column(name = "drill_first", nullable = false)
+    public boolean drillFirst;
+
     public String requester;
 
     /** The trace of the request (traceparent): the saga's spans continue it, whichever instance drives it. */

@@ -10,6 +10,7 @@ import dev.lifeboat.events.RestoreRequested;
 import dev.lifeboat.events.SnapshotKind;
 import dev.lifeboat.events.runtime.Traces;
 import dev.lifeboat.chains.RecoveryChains;
+import dev.lifeboat.restore.RestoreServiceConfig;
 import dev.lifeboat.restore.knowledge.ClusterRecord;
 import dev.lifeboat.restore.knowledge.DeltaGapRecord;
 import dev.lifeboat.restore.knowledge.SnapshotRecord;
@@ -34,9 +35,11 @@ public class RestoreRequests {
     private static final int LATEST_CANDIDATES = 50;
 
     private final Restores restores;
+    private final boolean drillBeforeReplace;
 
-    public RestoreRequests(Restores restores) {
+    public RestoreRequests(Restores restores, RestoreServiceConfig config) {
         this.restores = restores;
+        this.drillBeforeReplace = config.drill().beforeReplace();
     }
 
     /** Accepts a request (the same restore id twice is one restore) or refuses it with {@link RestoreRefusedException}. */
@@ -138,7 +141,7 @@ public class RestoreRequests {
         return restore.persist().chain(() -> restores.emit(restore, null)).replaceWith(restore);
     }
 
-    private static RestoreRecord newRecord(String id, RestoreRequested request, String snapshotId) {
+    private RestoreRecord newRecord(String id, RestoreRequested request, String snapshotId) {
         RestoreRecord restore = new RestoreRecord();
         restore.id = id;
         restore.clusterId = request.clusterId();
@@ -148,6 +151,8 @@ public class RestoreRequests {
         restore.keyPrefix = request.keyPrefix() == null || request.keyPrefix().isEmpty() ? null : request.keyPrefix();
         restore.prune = request.prune();
         restore.dryRun = request.dryRun();
+        restore.drillFirst = request.drillFirst() != null ? request.drillFirst()
+                : drillBeforeReplace && request.mode() == RestoreMode.REPLACE && !request.dryRun();
         restore.requester = request.requester();
         restore.traceparent = Traces.current();
         restore.createdAt = Instant.now();

@@ -49,6 +49,10 @@ public final class RestoreRules {
         if (request.toRevision() != null && request.toTime() != null) {
             throw refusal(400, "toTime", "name either toRevision or toTime, not both");
         }
+        if (Boolean.TRUE.equals(request.drillFirst()) && (request.mode() != RestoreMode.REPLACE || request.dryRun())) {
+            throw refusal(400, "drillFirst", "drillFirst proves the snapshot restorable before a REPLACE replaces the members' data; "
+                    + "it needs mode REPLACE without dryRun (an API restore verifies every key it writes)");
+        }
         if (pointInTime(request) && !RestoreRequested.LATEST.equals(wantedSnapshot(request))) {
             throw refusal(400, "snapshot", "a point-in-time restore picks its full snapshot and deltas itself; leave snapshot out "
                     + "or name a snapshot without toRevision/toTime");

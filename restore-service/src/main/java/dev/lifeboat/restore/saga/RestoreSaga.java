@@ -20,6 +20,7 @@ import dev.lifeboat.events.work.Failures;
 import dev.lifeboat.restore.RestoreMetrics;
 import dev.lifeboat.restore.RestoreServiceConfig;
 import dev.lifeboat.restore.etcd.EtcdKeyspace;
+import dev.lifeboat.restore.drill.Drills;
 import dev.lifeboat.restore.etcd.RestoreException;
 import dev.lifeboat.restore.fetch.SnapshotFetcher;
 import dev.lifeboat.restore.knowledge.ClusterRecord;
@@ -76,9 +77,11 @@ public class RestoreSaga {
 
     private final RestoreMetrics metrics;
     private final Tracer tracer;
+    private final Drills drills;
 
     public RestoreSaga(Restores restores, MemberCommands memberCommands, Rollbacks rollbacks, SnapshotFetcher fetcher, EtcdKeyspace keyspace, Hooks hooks, RestoreServiceConfig config,
-            RestoreMetrics metrics, Tracer tracer) {
+            RestoreMetrics metrics, Tracer tracer, Drills drills) {
+        this.drills = drills;
         this.metrics = metrics;
         this.tracer = tracer;
         this.restores = restores;
@@ -180,6 +183,11 @@ public class RestoreSaga {
         String id = restore.id;
         switch (restore.phase) {
             case VALIDATING -> {
+                if (restore.drillFirst && !restore.dryRun) {
+                    String proof = drills.proveRestorable(restore.clusterId, restore.snapshotId, "restore " + id, Drills.forRestore(id));
+                    String note = restore.note == null ? proof : restore.note + "; " + proof;
+                    run(() -> restores.note(id, owner, note));
+                }
                 fetcher.download(id, source(restore));
                 for (String delta : restore.deltas()) {
                     fetcher.download(id, source(delta));
