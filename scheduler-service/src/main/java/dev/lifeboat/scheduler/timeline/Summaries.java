@@ -21,6 +21,7 @@ import dev.lifeboat.events.MemberSelfHealed;
 import dev.lifeboat.events.RunDrill;
 import dev.lifeboat.events.DrillCompleted;
 import dev.lifeboat.events.DrillFailed;
+import dev.lifeboat.events.DrillEnded;
 import dev.lifeboat.events.RollbackMember;
 import dev.lifeboat.events.MemberRestored;
 import dev.lifeboat.events.RestoreMember;
@@ -109,6 +110,9 @@ final class Summaries {
                     + "; a REPLACE takes about " + Math.round(e.times().recoveryMillis() / 1000.0) + " s";
         } else if (event instanceof DrillFailed e) {
             return "drill " + e.drillId() + ": snapshot " + e.snapshotId() + " failed at " + e.stage() + ": " + e.reason();
+        } else if (event instanceof DrillEnded e) {
+            return "drill " + e.drillId() + " of snapshot " + e.snapshotId() + (e.passed() ? " PASSED: the snapshot is proven restorable"
+                    + (e.recoveryMillis() == null ? "" : " (recovery " + e.recoveryMillis() + " ms)") : " FAILED at " + e.stage() + ": " + e.reason());
         } else if (event instanceof MemberRolledBack e) {
             return "member " + e.memberName() + (e.succeeded() ? " rolled back to its pre-restore data" : " could not roll back: " + e.reason());
         }
