@@ -21,11 +21,7 @@ final class BackupCommand extends Base {
         String requestId = accepted.path("requestId").asText();
         Output output = output(format);
         if (!wait) {
-            if (output.json()) {
-                output.print(accepted);
-            } else {
-                output.say("backup of " + cluster + " requested: " + requestId + " (lifeboat snapshots list --cluster " + cluster + " shows it)");
-            }
+            output.answer(accepted, "backup of " + cluster + " requested: " + requestId + " (lifeboat snapshots list --cluster " + cluster + " shows it)");
             return CliException.OK;
         }
         output.say("backup of " + cluster + " requested: " + requestId);

@@ -34,12 +34,8 @@ final class DrillCommand extends Base {
         String id = accepted.path("id").asText();
         Output output = output(format);
         if (!wait) {
-            if (output.json()) {
-                output.print(accepted);
-            } else {
-                output.say("drill " + id + " of snapshot " + accepted.path("snapshot").asText() + " (cluster " + cluster + ") accepted; the etcd-agent of "
-                        + accepted.path("member").asText() + " runs it; follow it with --wait or GET /api/v1/drills/" + id);
-            }
+            output.answer(accepted, "drill " + id + " of snapshot " + accepted.path("snapshot").asText() + " (cluster " + cluster + ") accepted; the "
+                    + "etcd-agent of " + accepted.path("member").asText() + " runs it; follow it with --wait or GET /api/v1/drills/" + id);
             return CliException.OK;
         }
         output.say("drill " + id + " of snapshot " + accepted.path("snapshot").asText() + " (cluster " + cluster + ", revision "

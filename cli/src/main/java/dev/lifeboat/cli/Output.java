@@ -41,6 +41,15 @@ final class Output {
     }
 
     /** A line for people; nothing in JSON mode, where only the answer is printed. */
+    /** The service's answer as JSON with {@code -o json}; otherwise one line for a person. */
+    void answer(JsonNode node, String line) {
+        if (json()) {
+            print(node);
+        } else {
+            say(line);
+        }
+    }
+
     void say(String line) {
         if (!json()) {
             out.println(line);

@@ -64,12 +64,8 @@ final class RestoreCommand extends Base implements java.util.concurrent.Callable
         String id = accepted.path("id").asText();
         Output output = output(format);
         if (!wait) {
-            if (output.json()) {
-                output.print(accepted);
-            } else {
-                output.say("restore " + id + " of " + cluster + " accepted (" + accepted.path("mode").asText() + ", snapshot "
-                        + accepted.path("snapshot").asText() + "); follow it with --wait or GET /api/v1/restores/" + id);
-            }
+            output.answer(accepted, "restore " + id + " of " + cluster + " accepted (" + accepted.path("mode").asText() + ", snapshot "
+                    + accepted.path("snapshot").asText() + "); follow it with --wait or GET /api/v1/restores/" + id);
             return CliException.OK;
         }
         output.say("restore " + id + " of " + cluster + " from snapshot " + accepted.path("snapshot").asText() + " (" + accepted.path("mode").asText() + ")");
