@@ -259,6 +259,50 @@ class EndToEndIT {
         assertFalse(spans.stream().filter(OtlpReceiver.ReceivedSpan::root).count() > 1, "one root: " + names(spans));
     }
 
+    /**
+     * A restore drill from the CLI, end to end: the newest snapshot restored by the member's etcd-agent into a scratch
+     * etcd and compared with the HashKV recorded at backup; the verdict reaches the catalog, retention's preview, the
+     * timeline and the metrics.
+     */
+    @Test
+    @Order(4)
+    void theCliProvesTheNewestSnapshotRestorableAndEveryServiceHearsOfIt() throws Exception {
+        Run drill = lifeboat("drill", "run", "--cluster", CLUSTER, "--wait");
+        assertEquals(0, drill.code(), drill.out() + drill.err());
+        assertTrue(drill.out().contains(" passed: snapshot ") && drill.out().contains("with the HashKV recorded at backup"), drill.out());
+        String snapshotId = drill.out().lines().filter(line -> line.contains(" passed: snapshot ")).findFirst().orElseThrow()
+                .split(" passed: snapshot ")[1].split(" ")[0];
+
+        Instant deadline = Instant.now().plusSeconds(30);
+        JsonNode verified = null;
+        while (verified == null && Instant.now().isBefore(deadline)) {
+            for (JsonNode item : JSON.readTree(lifeboat("retention", "preview", "--cluster", CLUSTER, "-o", "json").out()).path("snapshots")) {
+                if (item.path("id").asText().equals(snapshotId) && item.hasNonNull("verifiedAt")) {
+                    verified = item;
+                }
+            }
+            Thread.sleep(500);
+        }
+        assertTrue(verified != null && verified.path("keep").asBoolean(), "retention knows the snapshot is verified and keeps it: " + verified);
+        JsonNode catalogued = null;
+        for (JsonNode snapshot : JSON.readTree(lifeboat("snapshots", "list", "--cluster", CLUSTER, "-o", "json").out())) {
+            if (snapshot.path("id").asText().equals(snapshotId)) {
+                catalogued = snapshot;
+            }
+        }
+        assertTrue(catalogued != null && "PASSED".equals(catalogued.path("drill").path("verdict").asText()) && catalogued.hasNonNull("verifiedAt"),
+                "the catalog records the verdict: " + catalogued);
+        Run list = lifeboat("drill", "list", "--cluster", CLUSTER);
+        assertTrue(list.out().startsWith("DRILL") && list.out().contains(snapshotId) && list.out().contains("PASSED"), list.out());
+        List<String> types = new ArrayList<>();
+        JSON.readTree(lifeboat("timeline", "--cluster", CLUSTER, "-o", "json").out()).forEach(event -> types.add(event.path("type").asText()));
+        assertTrue(types.containsAll(List.of("lifeboat.agent.run-drill.v1", "lifeboat.agent.drill-completed.v1", "lifeboat.restore.drill-ended.v1")),
+                "the timeline shows the drill: " + types);
+        long now = Instant.now().getEpochSecond();
+        assertTrue(metric("restore-service", "lifeboat_snapshot_last_verified_timestamp_seconds{cluster=\"e2e\"}", at -> at > now - 300) > now - 300,
+                "the last verified time is exported");
+    }
+
     private record Run(int code, String out, String err) {
     }
 
