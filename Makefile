@@ -62,7 +62,7 @@ bench-restore: bootstrap
 	java -cp restore-service/target/test-classes:restore-service/target/classes:$$(cat restore-service/target/bench.classpath) \
 		dev.lifeboat.restore.bench.RestoreBenchmark restore-service/target/restore-benchmark
 
-## make bench-replace: REPLACE of a >= 500 MB snapshot on one member (etcd-agent) vs etcdctl snapshot restore + etcd start (ratio).
+## make bench-replace: REPLACE and a restore drill of a >= 500 MB snapshot on one member (etcd-agent) vs etcdctl snapshot restore + etcd start (ratios; the agent's peak RSS).
 bench-replace: bootstrap
 	$(MVN) -q install -DskipTests -pl restore-service,etcd-agent,scheduler-service,snapshot-service -am
 	$(MVN) -q -pl restore-service dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath

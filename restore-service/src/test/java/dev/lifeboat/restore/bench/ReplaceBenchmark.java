@@ -39,7 +39,9 @@ import io.etcd.jetcd.KV;
  * true. Three alternating rounds; medians. Prints two ratios: the member's replace (the saga's
  * RESTORING phase: the agent fetches the snapshot from snapshot-service — stored zstd and encrypted —
  * runs etcd's restore, swaps the data dir and starts etcd) and the whole saga (pause, fetch and decode
- * for verification, replace, key-by-key verification, resume).
+ * for verification, replace, key-by-key verification, resume). Each round also runs a restore drill of the same snapshot
+ * (RunDrill on the member's agent: fetch, restore, scratch etcd, HashKV and sample comparison) and prints its ratio to
+ * the same reference and the agent's peak resident memory while it ran.
  */
 public final class ReplaceBenchmark {
 
@@ -75,16 +77,29 @@ public final class ReplaceBenchmark {
                 List<Double> etcdWay = new ArrayList<>();
                 List<Double> replaces = new ArrayList<>();
                 List<Double> sagas = new ArrayList<>();
+                List<Double> drills = new ArrayList<>();
+                List<Double> drillsWhole = new ArrayList<>();
+                double drillPeakRss = 0;
+                long agentPid = agent.agents().get(0).pid();
                 for (int round = 1; round <= 3; round++) {
                     double reference = etcdctlRestoreAndStart(dir, local, round);
+                    double[] drill = drill(restore.url(), snapshot.path("id").asText(), agentPid);
                     double[] ours = replace(restore.url(), snapshot.path("id").asText());
                     etcdWay.add(reference);
                     replaces.add(ours[0]);
                     sagas.add(ours[1]);
-                    System.out.printf("round %d: etcdctl restore + start %.2f s; Lifeboat REPLACE member %.2f s, whole saga %.2f s%n", round, reference,
-                            ours[0], ours[1]);
+                    drills.add(drill[0]);
+                    drillsWhole.add(drill[1]);
+                    drillPeakRss = Math.max(drillPeakRss, drill[2]);
+                    System.out.printf("round %d: etcdctl restore + start %.2f s; Lifeboat drill fetch + restore + start %.2f s (with the HashKV "
+                            + "and sample comparison, request to verdict %.2f s; agent peak RSS %.0f MB); REPLACE member %.2f s, whole saga %.2f s%n",
+                            round, reference, drill[0], drill[1], drill[2], ours[0], ours[1]);
                 }
                 double reference = median(etcdWay);
+                System.out.printf("RESULT drill (fetch from snapshot-service + etcd's restore + scratch etcd start) %.2f s vs etcdctl restore from "
+                        + "local disk + start %.2f s: ratio %.2f (goal <= 1.5); request to verdict, comparison included, %.2f s: ratio %.2f; "
+                        + "the etcd-agent's peak RSS during the drills %.0f MB%n", median(drills), reference, median(drills) / reference,
+                        median(drillsWhole), median(drillsWhole) / reference, drillPeakRss);
                 System.out.printf("RESULT REPLACE member (fetch from snapshot-service + etcd's restore + swap + start) %.2f s vs etcdctl restore "
                         + "from local disk + start %.2f s: ratio %.2f (goal <= 1.3)%n", median(replaces), reference, median(replaces) / reference);
                 System.out.printf("RESULT REPLACE whole saga (pause, fetch, replace, verify every key, resume) %.2f s: ratio %.2f%n", median(sagas),
@@ -128,6 +143,40 @@ public final class ReplaceBenchmark {
             etcd.destroy();
             etcd.waitFor(30, TimeUnit.SECONDS);
         }
+    }
+
+    /**
+     * POST a drill and wait for its verdict, sampling the agent's resident memory: the drill's fetch + restore + start
+     * (as the agent measured them), request to verdict in seconds, and the agent JVM's peak RSS in MB.
+     */
+    private static double[] drill(String restoreService, String snapshotId, long agentPid) throws Exception {
+        JsonNode accepted = BenchSupport.post(restoreService + "/api/v1/drills", "{\"cluster\": \"bench\", \"snapshot\": \"" + snapshotId + "\"}", 202);
+        String id = accepted.path("id").asText();
+        long start = System.nanoTime();
+        long peakKb = 0;
+        Instant deadline = Instant.now().plusSeconds(600);
+        while (Instant.now().isBefore(deadline)) {
+            peakKb = Math.max(peakKb, rssKb(agentPid));
+            JsonNode view = BenchSupport.get(restoreService + "/api/v1/drills/" + id);
+            String state = view.path("state").asText();
+            if ("FAILED".equals(state)) {
+                throw new IllegalStateException("drill " + id + " failed at " + view.path("stage").asText() + ": " + view.path("reason").asText());
+            }
+            if ("PASSED".equals(state)) {
+                return new double[] {view.path("times").path("recoveryMillis").asLong() / 1e3, (System.nanoTime() - start) / 1e9, peakKb / 1024.0};
+            }
+            Thread.sleep(50);
+        }
+        throw new IllegalStateException("drill " + id + " gave no verdict within 10 minutes");
+    }
+
+    private static long rssKb(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        return 0;
     }
 
     /** POST a REPLACE restore and wait for COMPLETED: the RESTORING phase's seconds and the whole saga's. */
