@@ -185,8 +185,7 @@ public class RestoreSaga {
             case VALIDATING -> {
                 if (restore.drillFirst && !restore.dryRun) {
                     String proof = drills.proveRestorable(restore.clusterId, restore.snapshotId, "restore " + id, Drills.forRestore(id));
-                    String note = restore.note == null ? proof : restore.note + "; " + proof;
-                    run(() -> restores.note(id, owner, note));
+                    run(() -> restores.note(id, owner, proof));
                 }
                 fetcher.download(id, source(restore));
                 for (String delta : restore.deltas()) {

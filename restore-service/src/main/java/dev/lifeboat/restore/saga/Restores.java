@@ -151,9 +151,10 @@ public class Restores {
         });
     }
 
+    /** Adds to the restore's note (what it said before stays; the same words twice are kept once, as a continued saga repeats steps). */
     public Uni<Void> note(String id, String owner, String note) {
         return change(id, owner, restore -> {
-            restore.note = note;
+            restore.note = restore.note == null || restore.note.isEmpty() ? note : restore.note.contains(note) ? restore.note : restore.note + "; " + note;
             return Uni.createFrom().voidItem();
         });
     }
