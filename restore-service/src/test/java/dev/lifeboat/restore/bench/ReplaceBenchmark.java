@@ -80,6 +80,7 @@ public final class ReplaceBenchmark {
                 List<Double> drills = new ArrayList<>();
                 List<Double> drillsWhole = new ArrayList<>();
                 double drillPeakRss = 0;
+                double drillPeakAnon = 0;
                 long agentPid = agent.agents().get(0).pid();
                 for (int round = 1; round <= 3; round++) {
                     double reference = etcdctlRestoreAndStart(dir, local, round);
@@ -91,15 +92,17 @@ public final class ReplaceBenchmark {
                     drills.add(drill[0]);
                     drillsWhole.add(drill[1]);
                     drillPeakRss = Math.max(drillPeakRss, drill[2]);
+                    drillPeakAnon = Math.max(drillPeakAnon, drill[3]);
                     System.out.printf("round %d: etcdctl restore + start %.2f s; Lifeboat drill fetch + restore + start %.2f s (with the HashKV "
-                            + "and sample comparison, request to verdict %.2f s; agent peak RSS %.0f MB); REPLACE member %.2f s, whole saga %.2f s%n",
-                            round, reference, drill[0], drill[1], drill[2], ours[0], ours[1]);
+                            + "and sample comparison, request to verdict %.2f s; agent peak RSS %.0f MB, of it anonymous %.0f MB); REPLACE member "
+                            + "%.2f s, whole saga %.2f s%n", round, reference, drill[0], drill[1], drill[2], drill[3], ours[0], ours[1]);
                 }
                 double reference = median(etcdWay);
                 System.out.printf("RESULT drill (fetch from snapshot-service + etcd's restore + scratch etcd start) %.2f s vs etcdctl restore from "
                         + "local disk + start %.2f s: ratio %.2f (goal <= 1.5); request to verdict, comparison included, %.2f s: ratio %.2f; "
-                        + "the etcd-agent's peak RSS during the drills %.0f MB%n", median(drills), reference, median(drills) / reference,
-                        median(drillsWhole), median(drillsWhole) / reference, drillPeakRss);
+                        + "the etcd-agent's peak RSS during the drills %.0f MB, of it anonymous (heap, stacks, buffers; the rest is the "
+                        + "snapshot file mapped for the sample) %.0f MB%n", median(drills), reference, median(drills) / reference,
+                        median(drillsWhole), median(drillsWhole) / reference, drillPeakRss, drillPeakAnon);
                 System.out.printf("RESULT REPLACE member (fetch from snapshot-service + etcd's restore + swap + start) %.2f s vs etcdctl restore "
                         + "from local disk + start %.2f s: ratio %.2f (goal <= 1.3)%n", median(replaces), reference, median(replaces) / reference);
                 System.out.printf("RESULT REPLACE whole saga (pause, fetch, replace, verify every key, resume) %.2f s: ratio %.2f%n", median(sagas),
@@ -154,25 +157,29 @@ public final class ReplaceBenchmark {
         String id = accepted.path("id").asText();
         long start = System.nanoTime();
         long peakKb = 0;
+        long peakAnonKb = 0;
         Instant deadline = Instant.now().plusSeconds(600);
         while (Instant.now().isBefore(deadline)) {
-            peakKb = Math.max(peakKb, rssKb(agentPid));
+            peakKb = Math.max(peakKb, statusKb(agentPid, "VmRSS"));
+            peakAnonKb = Math.max(peakAnonKb, statusKb(agentPid, "RssAnon"));
             JsonNode view = BenchSupport.get(restoreService + "/api/v1/drills/" + id);
             String state = view.path("state").asText();
             if ("FAILED".equals(state)) {
                 throw new IllegalStateException("drill " + id + " failed at " + view.path("stage").asText() + ": " + view.path("reason").asText());
             }
             if ("PASSED".equals(state)) {
-                return new double[] {view.path("times").path("recoveryMillis").asLong() / 1e3, (System.nanoTime() - start) / 1e9, peakKb / 1024.0};
+                return new double[] {view.path("times").path("recoveryMillis").asLong() / 1e3, (System.nanoTime() - start) / 1e9, peakKb / 1024.0,
+                        peakAnonKb / 1024.0};
             }
             Thread.sleep(50);
         }
         throw new IllegalStateException("drill " + id + " gave no verdict within 10 minutes");
     }
 
-    private static long rssKb(long pid) throws IOException {
+    /** {@code /proc/<pid>/status}'s field in kB (VmRSS: all resident pages; RssAnon: heap, stacks, direct buffers). */
+    private static long statusKb(long pid, String field) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-            if (line.startsWith("VmRSS:")) {
+            if (line.startsWith(field + ":")) {
                 return Long.parseLong(line.replaceAll("[^0-9]", ""));
             }
         }
