@@ -6,6 +6,7 @@ import java.net.ServerSocket;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,9 +51,17 @@ final class ScratchEtcd implements AutoCloseable {
         Process process;
         try {
             process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            Files.writeString(dataDir.resolveSibling("etcd.pid"), Long.toString(process.pid()));
         } catch (IOException e) {
             throw new EtcdProcessException("cannot start the drill's scratch etcd (" + binary + "): " + e.getMessage());
+        }
+        try {
+            // written whole or not at all: a reader (the sweep after a crash) never sees an empty or partial pid
+            Path pending = dataDir.resolveSibling("etcd.pid.pending");
+            Files.writeString(pending, Long.toString(process.pid()));
+            Files.move(pending, dataDir.resolveSibling("etcd.pid"), StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            process.destroyForcibly();
+            throw new EtcdProcessException("cannot record the pid of the drill's scratch etcd: " + e.getMessage());
         }
         ScratchEtcd etcd = new ScratchEtcd(process, client, log);
         try {
