@@ -19,7 +19,7 @@ final class PolicyCommand extends Base {
             @Option(names = "--schedule", required = true, description = "5-field cron, @hourly/@daily/..., or @every <duration> (DELTA: its period)")
             String schedule,
             @Option(names = "--time-zone", description = "IANA zone the cron fields are read in (default UTC)") String timeZone,
-            @Option(names = "--kind", defaultValue = "FULL", description = "FULL (default) or DELTA (continuous capture)") String kind,
+            @Option(names = "--kind", defaultValue = "FULL", description = "FULL (default), DELTA (continuous capture) or DRILL (a restore drill of the newest full snapshot at each slot)") String kind,
             @Option(names = "--jitter", description = "spread slots over this window, e.g. 30m") String jitter,
             @Option(names = "--keep-last", description = "keep the N newest full snapshots") Integer keepLast,
             @Option(names = "--max-age", description = "keep snapshots younger than this, e.g. 720h") String maxAge,

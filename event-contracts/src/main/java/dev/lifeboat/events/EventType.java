@@ -34,6 +34,7 @@ public enum EventType {
     CLUSTER_RESUME_REQUESTED("lifeboat.cluster.resume-requested.v1", Topics.CLUSTER_COMMANDS, ClusterResumeRequested.class),
     RESTORE_REQUESTED("lifeboat.restore.requested.v1", Topics.RESTORE_REQUESTS, RestoreRequested.class),
     RESTORE_PHASE_CHANGED("lifeboat.restore.phase-changed.v1", Topics.RESTORE_EVENTS, RestorePhaseChanged.class),
+    DRILL_REQUESTED("lifeboat.restore.drill-requested.v1", Topics.RESTORE_REQUESTS, DrillRequested.class),
     DRILL_ENDED("lifeboat.restore.drill-ended.v1", Topics.RESTORE_EVENTS, DrillEnded.class),
     RESTORE_MEMBER("lifeboat.agent.restore-member.v1", Topics.AGENT_COMMANDS, RestoreMember.class),
     MEMBER_RESTORED("lifeboat.agent.member-restored.v1", Topics.AGENT_EVENTS, MemberRestored.class),

@@ -20,7 +20,7 @@ public final class Topics {
     public static final String CLUSTER_EVENTS = "lifeboat.cluster-events";
     /** Requests to pause or resume a cluster, from restore-service to the scheduler. */
     public static final String CLUSTER_COMMANDS = "lifeboat.cluster-commands";
-    /** Restore requests from runbooks and other services: {@link RestoreRequested}. */
+    /** Restore and drill requests from runbooks and other services: {@link RestoreRequested}, {@link DrillRequested}. */
     public static final String RESTORE_REQUESTS = "lifeboat.restore-requests";
     /** Restore saga progress: {@link RestorePhaseChanged}; drill verdicts: {@link DrillEnded}. */
     public static final String RESTORE_EVENTS = "lifeboat.restore-events";

@@ -61,7 +61,9 @@ class EventCodecTest {
                 new DrillCompleted("drill-1", "prod", "etcd-0", "s9", 4711, expected, true, 100, "3.5.21", times, NOW),
                 new DrillFailed("drill-1", "prod", "etcd-0", "s9", "verify", "the keyspace differs", times, NOW),
                 new DrillEnded("drill-1", "prod", "s9", true, null, null, 3500L, NOW),
-                new DrillEnded("drill-2", "prod", "s9", false, "timeout", "no etcd-agent answered", null, NOW))) {
+                new DrillEnded("drill-2", "prod", "s9", false, "timeout", "no etcd-agent answered", null, NOW),
+                new DrillRequested("policy-prod-nightly-1765000000", "prod", null, "policy nightly", NOW),
+                new DrillRequested("drill-5", "prod", "s9", "runbook", NOW))) {
             ConsumerRecord<String, byte[]> record = record(event.partitionKey(), EventCodec.encode(event));
             EventCodec.writeHeaders(record.headers(), UUID.randomUUID(), EventType.of(event), "lifeboat/etcd-agent", "prod", NOW);
             assertEquals(event, EventCodec.decode(record).payload());
@@ -74,6 +76,9 @@ class EventCodecTest {
         e = assertThrows(IllegalArgumentException.class, () -> new DrillFailed("drill-1", "prod", "etcd-0", "s9", "verify", " ", times, NOW));
         assertTrue(e.getMessage().contains("reason"), e.getMessage());
         assertEquals(Topics.RESTORE_EVENTS, EventType.DRILL_ENDED.topic());
+        assertEquals(Topics.RESTORE_REQUESTS, EventType.DRILL_REQUESTED.topic(), "restore-service reads drill requests where it reads restore requests");
+        e = assertThrows(IllegalArgumentException.class, () -> new DrillRequested("drill-6", "prod", "../../etc", "runbook", NOW));
+        assertTrue(e.getMessage().contains("snapshot"), e.getMessage());
         assertFalse(new DrillEnded("drill-2", "prod", "s9", false, "timeout", "no etcd-agent answered", null, NOW).judgesSnapshot(),
                 "a drill no agent ran says nothing of the snapshot");
         assertTrue(new DrillEnded("drill-3", "prod", "s9", false, "verify", "the keyspace differs", null, NOW).judgesSnapshot());

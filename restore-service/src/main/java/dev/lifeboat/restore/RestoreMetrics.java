@@ -57,6 +57,11 @@ public class RestoreMetrics {
     }
 
     /** A drill's verdict, recorded as it is stored. */
+    /** A drill asked for over Kafka (a DRILL policy's slot, a runbook) that was refused; by the refusal's HTTP-like status. */
+    public void drillRefused(int status) {
+        registry.counter("lifeboat.drill.requests.refused", "status", Integer.toString(status)).increment();
+    }
+
     public void drillEnded(DrillRecord drill) {
         boolean passed = drill.state == DrillState.PASSED;
         Timer.builder("lifeboat.drill.duration").description("time from a drill's request to its verdict")

@@ -31,6 +31,7 @@ import dev.lifeboat.events.RestoreMember;
 import dev.lifeboat.events.SnapshotCompleted;
 import dev.lifeboat.events.DrillCompleted;
 import dev.lifeboat.events.DrillFailed;
+import dev.lifeboat.events.DrillRequested;
 import dev.lifeboat.events.LifeboatEvent;
 import dev.lifeboat.events.RunDrill;
 import dev.lifeboat.events.Topics;
@@ -440,7 +441,7 @@ abstract class ReplaceRestoreCases {
     @Order(16)
     void badDrillRequestsAreRefused() throws Exception {
         registerHeal();
-        long before = support.count("select count(*) from drill where cluster_id = ?", "heal");
+        int before = support.count("select count(*) from drill where cluster_id = ?", "heal");
         given().contentType(ContentType.JSON).body("{}").post("/api/v1/drills").then().statusCode(400).body("field", equalTo("cluster"));
         given().contentType(ContentType.JSON).body("{\"cluster\": \"nowhere\"}").post("/api/v1/drills").then().statusCode(404)
                 .body("error", containsString("'nowhere' is not registered"));
@@ -541,6 +542,98 @@ abstract class ReplaceRestoreCases {
         try (Client etcd = RestoreTestSupport.etcd(heal)) {
             assertEquals(served, everything(etcd), "the member serves the snapshot");
         }
+    }
+
+    /**
+     * Drills asked for over Kafka: a runbook's DrillRequested runs once however often it is sent, one for a cluster nobody
+     * registered is refused and stores nothing, and the scheduler's DRILL policy fires drills of the newest full snapshot
+     * on its own — each a real drill on the agent, its verdict in the catalog.
+     */
+    @Test
+    @Order(19)
+    void drillsAskedForOverKafkaAndByADrillPolicyRun() throws Exception {
+        registerHeal();
+        SnapshotCompleted snapshot = support.backUp("heal");
+        awaitNoRunningDrill();
+        String runbook = "runbook-drill-" + Long.toHexString(System.nanoTime());
+        DrillRequested request = new DrillRequested(runbook, "heal", snapshot.snapshotId(), "runbook nightly-check", Instant.now());
+        TestEvents.publish(kafka, "runbook", request);
+        TestEvents.publish(kafka, "runbook", request);
+        TestEvents.publish(kafka, "runbook", new DrillRequested("drill-of-nobody", "nowhere", null, "runbook", Instant.now()));
+        JsonPath passed = awaitDrill(awaitRow(runbook));
+        assertEquals("PASSED", passed.getString("state"), passed.prettify());
+        assertEquals("runbook nightly-check", passed.getString("requester"));
+        assertEquals(snapshot.snapshotId(), passed.getString("snapshot"));
+        assertEquals(1, support.count("select count(*) from drill where id = ?", runbook), "sent twice, run once");
+        assertEquals(0, support.count("select count(*) from drill where cluster_id = ?", "nowhere"), "a refused request stores nothing");
+        Instant counted = Instant.now().plus(RestoreTestSupport.WAIT);
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        while (!metrics.contains("lifeboat_drill_requests_refused_total{status=\"404\"}") && Instant.now().isBefore(counted)) {
+            Thread.sleep(200);
+            metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        }
+        assertTrue(metrics.contains("lifeboat_drill_requests_refused_total{status=\"404\"}"), "the refusal is counted");
+
+        int before = support.count("select count(*) from drill where cluster_id = ? and requester = ?", "heal", "policy nightly-drill");
+        given().baseUri(schedulerUrl).contentType(ContentType.JSON).body("{\"id\": \"nightly-drill\", \"schedule\": \"@every 3s\", \"kind\": \"DRILL\"}")
+                .post("/api/v1/clusters/heal/policies").then().statusCode(201).body("kind", equalTo("DRILL"));
+        String fired;
+        try {
+            Instant deadline = Instant.now().plus(RestoreTestSupport.WAIT);
+            List<String> ids = support.ids("select id from drill where cluster_id = ? and requester = ? order by created_at", "heal", "policy nightly-drill");
+            while (ids.size() <= before && Instant.now().isBefore(deadline)) {
+                Thread.sleep(200);
+                ids = support.ids("select id from drill where cluster_id = ? and requester = ? order by created_at", "heal", "policy nightly-drill");
+            }
+            assertTrue(ids.size() > before, "the DRILL policy fired a drill");
+            fired = ids.get(ids.size() - 1);
+        } finally {
+            given().baseUri(schedulerUrl).delete("/api/v1/clusters/heal/policies/nightly-drill").then().statusCode(204);
+        }
+        assertTrue(fired.matches("policy-heal-nightly-drill-\\d+"), fired);
+        JsonPath scheduled = awaitDrill(fired);
+        assertEquals("PASSED", scheduled.getString("state"), scheduled.prettify());
+        // the newest full snapshot: ours, or one the scheduler took after an earlier test's restore that completed later
+        String newest = support.ids("select id from snapshot where cluster_id = ? and kind = 'FULL' and not deleted order by completed_at desc limit 1",
+                "heal").get(0);
+        assertEquals(newest, scheduled.getString("snapshot"), "a DRILL policy drills the newest full snapshot");
+        JsonPath catalogued = awaitCatalogPassed(newest);
+        assertEquals("PASSED", catalogued.getString("drill.verdict"), catalogued.prettify());
+        awaitNoRunningDrill();
+        try (var left = Files.list(Path.of(agentsDir, "heal-0.drills"))) {
+            assertEquals(List.of(), left.toList(), "no drill left anything behind");
+        }
+    }
+
+    /** The drill's id once restore-service stored it (bounded wait). */
+    private String awaitRow(String drillId) throws Exception {
+        Instant deadline = Instant.now().plus(RestoreTestSupport.WAIT);
+        while (support.count("select count(*) from drill where id = ?", drillId) == 0 && Instant.now().isBefore(deadline)) {
+            Thread.sleep(100);
+        }
+        assertEquals(1, support.count("select count(*) from drill where id = ?", drillId), "drill " + drillId + " was accepted");
+        return drillId;
+    }
+
+    /** Waits until no drill of {@code heal} runs (a policy's last slot may still be running when it is deleted). */
+    private void awaitNoRunningDrill() throws Exception {
+        Instant deadline = Instant.now().plus(RestoreTestSupport.WAIT);
+        while (support.count("select count(*) from drill where cluster_id = ? and state = 'RUNNING'", "heal") > 0 && Instant.now().isBefore(deadline)) {
+            Thread.sleep(200);
+        }
+        assertEquals(0, support.count("select count(*) from drill where cluster_id = ? and state = 'RUNNING'", "heal"));
+    }
+
+    /** snapshot-service's view of the snapshot once a passed drill is its newest verdict (bounded wait). */
+    private static JsonPath awaitCatalogPassed(String snapshotId) throws InterruptedException {
+        String snapshots = ConfigProvider.getConfig().getValue("test.snapshot.url", String.class);
+        Instant deadline = Instant.now().plus(RestoreTestSupport.WAIT);
+        JsonPath view = given().baseUri(snapshots).get("/api/v1/snapshots/" + snapshotId).then().statusCode(200).extract().jsonPath();
+        while (!"PASSED".equals(view.getString("drill.verdict")) && Instant.now().isBefore(deadline)) {
+            Thread.sleep(200);
+            view = given().baseUri(snapshots).get("/api/v1/snapshots/" + snapshotId).then().statusCode(200).extract().jsonPath();
+        }
+        return view;
     }
 
     private String registerHeal() throws Exception {

@@ -103,13 +103,23 @@ final class RestoreTestSupport {
         }
     }
 
-    int count(String sql, String parameter) throws Exception {
+    int count(String sql, String... parameters) throws Exception {
+        return Integer.parseInt(ids(sql, parameters).get(0));
+    }
+
+    /** The first column of every row the query returns, as text. */
+    java.util.List<String> ids(String sql, String... parameters) throws Exception {
         try (Connection connection = db.getConnection(); PreparedStatement query = connection.prepareStatement(sql)) {
-            query.setString(1, parameter);
-            try (ResultSet row = query.executeQuery()) {
-                row.next();
-                return row.getInt(1);
+            for (int i = 0; i < parameters.length; i++) {
+                query.setString(i + 1, parameters[i]);
             }
+            java.util.List<String> values = new java.util.ArrayList<>();
+            try (ResultSet row = query.executeQuery()) {
+                while (row.next()) {
+                    values.add(row.getString(1));
+                }
+            }
+            return values;
         }
     }
 

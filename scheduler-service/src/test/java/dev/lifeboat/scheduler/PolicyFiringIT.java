@@ -21,6 +21,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
 import dev.lifeboat.events.BackupPolicySet;
+import dev.lifeboat.events.DrillRequested;
 import dev.lifeboat.events.EventCodec;
 import dev.lifeboat.events.EventType;
 import dev.lifeboat.events.SnapshotRequested;
@@ -158,6 +159,55 @@ class PolicyFiringIT {
         String defaulted = policy(cluster, "{\"id\": \"capture\", \"schedule\": \"@every 5m\", \"kind\": \"DELTA\"}");
         assertEquals("capture", defaulted);
         given().get("/api/v1/clusters/" + cluster + "/policies").then().body("[0].deltaMaxBytes", equalTo(100 << 20));
+    }
+
+    /**
+     * A DRILL policy fires a DrillRequested of the newest full snapshot at each slot, for restore-service; it is no backup
+     * policy, so snapshot-service and retention hear nothing of it — and a backup policy turned into one is deleted for them.
+     */
+    @Test
+    void aDrillPolicyFiresDrillRequestsAndIsNoBackupPolicy() throws Exception {
+        String cluster = cluster();
+        refused(cluster, "{\"schedule\": \"@daily\", \"kind\": \"DRILL\", \"retention\": {\"keepLast\": 3}}", "retention");
+        refused(cluster, "{\"schedule\": \"@daily\", \"kind\": \"DRILL\", \"deltaMaxBytes\": 4096}", "deltaMaxBytes");
+        policy(cluster, "{\"id\": \"switch\", \"schedule\": \"@daily\"}");
+        String drill = policy(cluster, "{\"id\": \"switch\", \"schedule\": \"@every 2s\", \"kind\": \"drill\"}");
+        given().get("/api/v1/clusters/" + cluster + "/policies").then().statusCode(200)
+                .body("[0].kind", equalTo("DRILL")).body("[0].nextFireAt", org.hamcrest.Matchers.notNullValue());
+
+        List<DrillRequested> fired = TopicProbe.await(bootstrap, Topics.RESTORE_REQUESTS,
+                r -> cluster.equals(r.key()) && EventType.DRILL_REQUESTED.ceType().equals(TopicProbe.header(r, EventCodec.H_TYPE)), 2,
+                Duration.ofSeconds(20)).stream().map(r -> (DrillRequested) EventCodec.decode(r).payload()).toList();
+        assertTrue(fired.size() >= 2, "fired: " + fired);
+        assertEquals(fired.size(), fired.stream().map(DrillRequested::drillId).distinct().count(), "no slot fired twice: " + fired);
+        for (DrillRequested request : fired) {
+            assertTrue(request.drillId().matches("policy-" + cluster + "-" + drill + "-\\d+"), request.drillId());
+            assertEquals("latest", request.snapshot());
+            assertEquals("policy " + drill, request.requester());
+        }
+        assertEquals(List.of(), requests(cluster, 1, Duration.ofSeconds(1)), "a DRILL policy asks for no snapshot");
+        List<String> announced = TopicProbe.await(bootstrap, Topics.CLUSTER_EVENTS, r -> cluster.equals(r.key()), 4, Duration.ofSeconds(3)).stream()
+                .map(r -> TopicProbe.header(r, EventCodec.H_TYPE)).filter(type -> type.contains("policy")).toList();
+        assertEquals(List.of(EventType.BACKUP_POLICY_SET.ceType(), EventType.BACKUP_POLICY_DELETED.ceType()), announced,
+                "the FULL policy was announced, and deleted when it became a DRILL policy");
+
+        // an id too long for a drill id (a DNS label) is shortened to a hash of cluster and policy, the slot kept
+        String longId = "a-rather-long-policy-id-for-the-nightly-restore-drill-of-prod";
+        policy(cluster, "{\"id\": \"" + longId + "\", \"schedule\": \"@every 1h\", \"kind\": \"DRILL\", \"startingDeadlineSeconds\": 7200}");
+        makeDue(longId, "interval '10 minutes'");
+        fire(Instant.now());
+        List<DrillRequested> hashed = TopicProbe.await(bootstrap, Topics.RESTORE_REQUESTS,
+                r -> cluster.equals(r.key()) && EventType.DRILL_REQUESTED.ceType().equals(TopicProbe.header(r, EventCodec.H_TYPE)), 50,
+                Duration.ofSeconds(5)).stream().map(r -> (DrillRequested) EventCodec.decode(r).payload())
+                .filter(r -> r.requester().equals("policy " + longId)).toList();
+        assertEquals(1, hashed.size(), "the due slot fired once: " + hashed);
+        assertTrue(hashed.get(0).drillId().matches("policy-[0-9a-f]{16}-\\d+"), hashed.get(0).drillId());
+
+        given().delete("/api/v1/clusters/" + cluster + "/policies/" + drill).then().statusCode(204);
+        given().delete("/api/v1/clusters/" + cluster + "/policies/" + longId).then().statusCode(204);
+        assertEquals(1, TopicProbe.await(bootstrap, Topics.CLUSTER_EVENTS, r -> cluster.equals(r.key())
+                && EventType.BACKUP_POLICY_DELETED.ceType().equals(TopicProbe.header(r, EventCodec.H_TYPE)), 2, Duration.ofSeconds(3)).size(),
+                "deleting a DRILL policy announces nothing to the backup services");
     }
 
     private void refused(String cluster, String json, String field) {

@@ -6,6 +6,7 @@ import java.util.List;
 import dev.lifeboat.events.ClusterSpec;
 import dev.lifeboat.events.DrillCompleted;
 import dev.lifeboat.events.DrillEnded;
+import dev.lifeboat.events.DrillRequested;
 import dev.lifeboat.events.DrillFailed;
 import dev.lifeboat.events.Ids;
 import dev.lifeboat.events.RestoreRequested;
@@ -28,7 +29,7 @@ import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
- * Restore drills, asked for over REST: the snapshot is chosen (a named full one, or {@code latest}) and one of the
+ * Restore drills, asked for over REST or Kafka ({@link DrillRequested}, e.g. by a DRILL policy): the snapshot is chosen (a named full one, or {@code latest}) and one of the
  * cluster's etcd-agents is sent {@link RunDrill} with the fingerprint recorded at backup time, in one transaction with
  * the drill's row. The agent's verdict (DrillCompleted, DrillFailed) ends it. An attempt that gets no verdict in time —
  * the agent or its host died, a crash interrupted the drill — is sent again to the cluster's next member (the
@@ -75,6 +76,22 @@ public class Drills {
                     }));
                 })))
                 .onFailure(Drills::anotherWasAccepted).transform(e -> busy(clusterId, null));
+    }
+
+    /**
+     * A drill asked for over Kafka (in the consumer's transaction): accepted as over REST. A refusal is logged and counted,
+     * never retried — while another drill of the cluster runs, that drill is the proof this slot asked for; a cluster without
+     * a restorable snapshot or members is a state a retry does not change (the alert on verified backups reports it).
+     */
+    public Uni<Void> requested(DrillRequested request) {
+        return request(request.clusterId(), request.snapshot(), request.requester(), request.drillId()).replaceWithVoid()
+                .onFailure(RestoreRefusedException.class).recoverWithItem(e -> {
+                    RestoreRefusedException refused = (RestoreRefusedException) e;
+                    metrics.drillRefused(refused.status());
+                    Log.warnf("drill %s of cluster %s (asked by %s) refused: %s", request.drillId(), request.clusterId(), request.requester(),
+                            refused.getMessage());
+                    return null;
+                });
     }
 
     /**

@@ -8,6 +8,7 @@ import dev.lifeboat.events.ClusterResumed;
 import dev.lifeboat.events.DeltaGapDetected;
 import dev.lifeboat.events.DrillCompleted;
 import dev.lifeboat.events.DrillFailed;
+import dev.lifeboat.events.DrillRequested;
 import dev.lifeboat.events.MemberRestoreFailed;
 import dev.lifeboat.events.MemberRestored;
 import dev.lifeboat.events.MemberRolledBack;
@@ -143,6 +144,9 @@ public class IncomingEvents {
     @Incoming("restore-requests")
     public Uni<Void> onRestoreRequested(ConsumerRecord<String, byte[]> record) {
         return events.consume(CONSUMER, record, event -> {
+            if (event.payload() instanceof DrillRequested drill) {
+                return drills.requested(drill);
+            }
             if (!(event.payload() instanceof RestoreRequested request)) {
                 return Uni.createFrom().voidItem();
             }

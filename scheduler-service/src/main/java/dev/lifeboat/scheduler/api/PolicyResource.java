@@ -13,9 +13,9 @@ import dev.lifeboat.events.api.InvalidRequestException;
 import dev.lifeboat.events.security.ClusterAccess;
 import dev.lifeboat.events.security.Roles;
 import dev.lifeboat.events.RetentionSpec;
-import dev.lifeboat.events.SnapshotKind;
 import dev.lifeboat.scheduler.cluster.Clusters;
 import dev.lifeboat.scheduler.policy.Policies;
+import dev.lifeboat.scheduler.policy.PolicyKind;
 import dev.lifeboat.scheduler.policy.PolicyRecord;
 import dev.lifeboat.scheduler.policy.Schedule;
 import io.smallrye.mutiny.Uni;
@@ -50,10 +50,11 @@ public class PolicyResource {
 
     /**
      * Body of {@code POST}: {@code schedule} (cron, descriptor or {@code @every <duration>}), {@code timeZone}
-     * (IANA, default UTC), {@code kind} (FULL or DELTA), optional {@code jitter} (e.g. {@code 30m}), optional
+     * (IANA, default UTC), {@code kind} (FULL, DELTA or DRILL), optional {@code jitter} (e.g. {@code 30m}), optional
      * {@code startingDeadlineSeconds} (default 3600), optional {@code retention}. A DELTA policy turns on
      * continuous capture: its schedule is {@code @every <period>}, and {@code deltaMaxBytes} (default 100 MiB)
-     * writes a delta early when that many bytes of changes accumulated. The same {@code id} again replaces the policy.
+     * writes a delta early when that many bytes of changes accumulated. A DRILL policy runs a restore drill of the newest
+     * full snapshot at each slot (no retention). The same {@code id} again replaces the policy.
      */
     public record PolicyRequest(@Size(max = 63) String id, @NotBlank @Size(max = 200) String schedule, @Size(max = 64) String timeZone,
             @Size(max = 16) String kind, @Size(max = 32) String jitter, Long startingDeadlineSeconds, RetentionSpec retention, Long deltaMaxBytes) {
@@ -65,7 +66,7 @@ public class PolicyResource {
 
         static PolicyView of(PolicyRecord p) {
             return new PolicyView(p.id, p.clusterId, p.schedule, p.timeZone, p.kind, p.jitterSeconds, p.startingDeadlineSeconds,
-                    Policies.retention(p), p.deltaMaxBytes, SnapshotKind.DELTA.name().equals(p.kind) ? null : p.nextFireAt);
+                    Policies.retention(p), p.deltaMaxBytes, PolicyKind.valueOf(p.kind).firesSlots() ? p.nextFireAt : null);
         }
     }
 
@@ -112,8 +113,8 @@ public class PolicyResource {
         }
         String zone = field("timeZone", () -> Schedule.zone(request.timeZone()).getId());
         Schedule schedule = field("schedule", () -> Schedule.parse(request.schedule(), request.timeZone()));
-        SnapshotKind kind = kind(request);
-        Long deltaMaxBytes = kind == SnapshotKind.DELTA ? deltaOnly(request) : fullOnly(request);
+        PolicyKind kind = kind(request);
+        Long deltaMaxBytes = kind == PolicyKind.DELTA ? deltaOnly(request) : slotsOnly(request, kind);
         long jitter = jitterSeconds(request, schedule);
         long deadline = request.startingDeadlineSeconds() == null ? DEFAULT_STARTING_DEADLINE : request.startingDeadlineSeconds();
         if (deadline < 0 || deadline > Durations.YEAR.getSeconds()) {
@@ -134,11 +135,11 @@ public class PolicyResource {
         }
     }
 
-    private static SnapshotKind kind(PolicyRequest request) {
+    private static PolicyKind kind(PolicyRequest request) {
         try {
-            return request.kind() == null ? SnapshotKind.FULL : SnapshotKind.valueOf(request.kind().toUpperCase(Locale.ROOT));
+            return request.kind() == null ? PolicyKind.FULL : PolicyKind.valueOf(request.kind().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new InvalidRequestException("kind", "kind must be FULL or DELTA, not '" + request.kind() + "'");
+            throw new InvalidRequestException("kind", "kind must be FULL, DELTA or DRILL, not '" + request.kind() + "'");
         }
     }
 
@@ -162,10 +163,14 @@ public class PolicyResource {
         return deltaMaxBytes;
     }
 
-    /** A FULL policy has no deltaMaxBytes. */
-    private static Long fullOnly(PolicyRequest request) {
+    /** A FULL or DRILL policy has no deltaMaxBytes; a DRILL policy keeps nothing, so it has no retention either. */
+    private static Long slotsOnly(PolicyRequest request, PolicyKind kind) {
         if (request.deltaMaxBytes() != null) {
             throw new InvalidRequestException("deltaMaxBytes", "deltaMaxBytes applies to DELTA policies only");
+        }
+        if (kind == PolicyKind.DRILL && request.retention() != null) {
+            throw new InvalidRequestException("retention", "a DRILL policy stores no snapshot, so it has no retention; retention belongs to "
+                    + "FULL policies (the newest verified full snapshot is always kept)");
         }
         return null;
     }

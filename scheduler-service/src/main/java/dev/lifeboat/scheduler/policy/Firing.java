@@ -9,6 +9,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
+import dev.lifeboat.events.DrillRequested;
+import dev.lifeboat.events.Ids;
+import dev.lifeboat.events.LifeboatEvent;
+import dev.lifeboat.events.RestoreRequested;
 import dev.lifeboat.events.SnapshotKind;
 import dev.lifeboat.events.SnapshotRequested;
 import dev.lifeboat.events.outbox.Outbox;
@@ -24,8 +28,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
 /**
- * Fires due policies: each due slot becomes one SnapshotRequested through the outbox, with request id
- * {@code policy-<cluster>-<policy>-<slot epoch seconds>}.
+ * Fires due policies: each due slot becomes one event through the outbox — a FULL policy's a SnapshotRequested, a DRILL
+ * policy's a DrillRequested of the newest full snapshot — with request id {@code policy-<cluster>-<policy>-<slot epoch
+ * seconds>} (for a drill id longer than a DNS label, the cluster and policy are replaced by a hash of them).
  *
  * <ul>
  * <li>Due policies are locked with {@code FOR UPDATE SKIP LOCKED} and every fired slot is a row keyed
@@ -45,7 +50,7 @@ public class Firing {
     private static final String DUE = """
             select p.cluster_id, p.id, p.schedule, p.time_zone, p.kind, p.jitter_seconds, p.starting_deadline_seconds, c.paused
             from policy p join cluster c on c.id = p.cluster_id
-            where p.next_fire_at <= ?1 and p.kind = 'FULL' order by p.next_fire_at limit %d for update of p skip locked""".formatted(BATCH);
+            where p.next_fire_at <= ?1 and p.kind in ('FULL', 'DRILL') order by p.next_fire_at limit %d for update of p skip locked""".formatted(BATCH);
 
     /** Parsed schedules by expression and zone: parsing a cron expression costs more than firing it. */
     private static final java.util.Map<String, Schedule> SCHEDULES = new java.util.concurrent.ConcurrentHashMap<>();
@@ -128,10 +133,8 @@ public class Firing {
                 .chain(claimed -> {
                     java.util.Set<String> ours = new java.util.HashSet<>(claimed);
                     java.util.Map<Object, Context> traces = new java.util.IdentityHashMap<>();
-                    List<SnapshotRequested> requests = due.stream().filter(slot -> ours.contains(slot.requestId())).map(slot -> {
-                        SnapshotRequested request = new SnapshotRequested(slot.requestId(), slot.policy().clusterId,
-                                SnapshotKind.valueOf(slot.policy().kind), "schedule " + slot.policy().schedule + " (" + slot.policy().timeZone + ")",
-                                slot.policy().id, now);
+                    List<LifeboatEvent> requests = due.stream().filter(slot -> ours.contains(slot.requestId())).map(slot -> {
+                        LifeboatEvent request = request(slot, now);
                         traces.put(request, trace(slot));
                         return request;
                     }).toList();
@@ -139,6 +142,31 @@ public class Firing {
                 })
                 .chain(() -> inChunks(policies, chunk -> moveOn(session, chunk)))
                 .replaceWithVoid();
+    }
+
+    /** What a slot asks for: a full snapshot, or a drill of the newest one. */
+    private static LifeboatEvent request(Due slot, Instant now) {
+        PolicyRecord policy = slot.policy();
+        if (PolicyKind.valueOf(policy.kind) == PolicyKind.DRILL) {
+            return new DrillRequested(drillId(slot.requestId(), policy, slot.slot()), policy.clusterId, RestoreRequested.LATEST,
+                    "policy " + policy.id, now);
+        }
+        return new SnapshotRequested(slot.requestId(), policy.clusterId, SnapshotKind.FULL,
+                "schedule " + policy.schedule + " (" + policy.timeZone + ")", policy.id, now);
+    }
+
+    /** The slot's request id as a drill id (a DNS label): as it is when it fits, else with a hash for cluster and policy. */
+    static String drillId(String requestId, PolicyRecord policy, Instant slot) {
+        if (Ids.valid(requestId)) {
+            return requestId;
+        }
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest((policy.clusterId + "/" + policy.id).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return "policy-" + java.util.HexFormat.of().formatHex(digest, 0, 8) + "-" + slot.getEpochSecond();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
     }
 
     /** One trace per fired slot, starting here: the backup it asks for continues it in every service. */

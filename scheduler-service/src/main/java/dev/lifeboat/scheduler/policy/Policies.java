@@ -10,7 +10,6 @@ import dev.lifeboat.events.BackupPolicySet;
 import dev.lifeboat.events.EventCodec;
 import dev.lifeboat.events.Ids;
 import dev.lifeboat.events.RetentionSpec;
-import dev.lifeboat.events.SnapshotKind;
 import dev.lifeboat.events.outbox.Outbox;
 import dev.lifeboat.scheduler.cluster.ClusterRecord;
 import dev.lifeboat.scheduler.cluster.Clusters;
@@ -22,8 +21,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class Policies {
 
-    /** A validated policy, ready to store; {@code deltaMaxBytes} only for kind DELTA. */
-    public record Definition(String id, String schedule, String timeZone, SnapshotKind kind, String jitter, long jitterSeconds,
+    /** A validated policy, ready to store; {@code deltaMaxBytes} only for kind DELTA, {@code retention} not for DRILL. */
+    public record Definition(String id, String schedule, String timeZone, PolicyKind kind, String jitter, long jitterSeconds,
             long startingDeadlineSeconds, RetentionSpec retention, Long deltaMaxBytes) {
     }
 
@@ -43,12 +42,13 @@ public class Policies {
                         "no cluster with id '" + clusterId + "'"));
             }
             String id = definition.id() != null ? definition.id() : Ids.newId();
-            Uni<Void> oneDeltaPolicy = definition.kind() != SnapshotKind.DELTA ? Uni.createFrom().voidItem()
+            Uni<Void> oneDeltaPolicy = definition.kind() != PolicyKind.DELTA ? Uni.createFrom().voidItem()
                     : PolicyRecord.otherDeltaPolicy(clusterId, id).chain(other -> other == null ? Uni.createFrom().voidItem()
                                     : Uni.createFrom().failure(new Clusters.RefusedException(Clusters.Refusal.DUPLICATE, "cluster '" + clusterId
                                             + "' has DELTA policy '" + other.id + "' already: one capture per cluster; change that policy instead")));
             return oneDeltaPolicy.chain(() -> PolicyRecord.<PolicyRecord>findById(new PolicyRecord.Key(clusterId, id))).chain(existing -> {
                 PolicyRecord policy = existing != null ? existing : new PolicyRecord();
+                boolean wasBackupPolicy = existing != null && PolicyKind.valueOf(existing.kind) != PolicyKind.DRILL;
                 policy.id = id;
                 policy.clusterId = clusterId;
                 policy.schedule = definition.schedule();
@@ -60,16 +60,27 @@ public class Policies {
                 policy.deltaMaxBytes = definition.deltaMaxBytes();
                 Instant now = Instant.now();
                 Schedule schedule = Schedule.parse(policy.schedule, policy.timeZone);
-                policy.nextFireAt = definition.kind() == SnapshotKind.DELTA ? NEVER
+                policy.nextFireAt = !definition.kind().firesSlots() ? NEVER
                         : schedule.next(now.minusSeconds(policy.offsetSeconds())).orElse(NEVER).plusSeconds(policy.offsetSeconds());
                 if (existing == null) {
                     policy.createdAt = now;
                 }
                 Uni<?> stored = existing == null ? policy.persist() : Uni.createFrom().item(policy);
-                return stored.chain(() -> outbox.emit(new BackupPolicySet(clusterId, id, policy.schedule, policy.timeZone,
-                        definition.kind(), definition.jitter(), definition.retention(), definition.deltaMaxBytes()))).replaceWith(policy);
+                return stored.chain(() -> announce(policy, definition, wasBackupPolicy)).replaceWith(policy);
             });
         }));
+    }
+
+    /**
+     * A backup policy is announced to snapshot-service and retention; a DRILL policy is not theirs — one that replaced a
+     * backup policy of the same id is announced as that policy's deletion.
+     */
+    private Uni<Void> announce(PolicyRecord policy, Definition definition, boolean wasBackupPolicy) {
+        if (definition.kind() == PolicyKind.DRILL) {
+            return wasBackupPolicy ? outbox.emit(new BackupPolicyDeleted(policy.clusterId, policy.id)).replaceWithVoid() : Uni.createFrom().voidItem();
+        }
+        return outbox.emit(new BackupPolicySet(policy.clusterId, policy.id, policy.schedule, policy.timeZone, definition.kind().snapshotKind(),
+                definition.jitter(), definition.retention(), definition.deltaMaxBytes())).replaceWithVoid();
     }
 
     public Uni<List<PolicyRecord>> list(String clusterId) {
@@ -82,7 +93,9 @@ public class Policies {
                         return Uni.createFrom().failure(new Clusters.RefusedException(Clusters.Refusal.UNKNOWN,
                                 "cluster '" + clusterId + "' has no policy '" + policyId + "'"));
                     }
-                    return policy.delete().chain(() -> outbox.emit(new BackupPolicyDeleted(clusterId, policyId))).replaceWithVoid();
+                    boolean backupPolicy = PolicyKind.valueOf(policy.kind) != PolicyKind.DRILL;
+                    return policy.delete().chain(() -> backupPolicy ? outbox.emit(new BackupPolicyDeleted(clusterId, policyId)).replaceWithVoid()
+                            : Uni.createFrom().voidItem());
                 }));
     }
 

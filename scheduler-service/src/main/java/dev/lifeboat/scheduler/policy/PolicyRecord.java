@@ -3,7 +3,6 @@ package dev.lifeboat.scheduler.policy;
 import java.time.Instant;
 import java.util.List;
 
-import dev.lifeboat.events.SnapshotKind;
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
 import io.quarkus.panache.common.Sort;
 import io.smallrye.mutiny.Uni;
@@ -90,6 +89,6 @@ public class PolicyRecord extends PanacheEntityBase {
 
     /** The cluster's DELTA policy other than {@code id}, or null: a cluster has one capture at most. */
     public static Uni<PolicyRecord> otherDeltaPolicy(String clusterId, String id) {
-        return find("clusterId = ?1 and kind = ?2 and id <> ?3", clusterId, SnapshotKind.DELTA.name(), id).firstResult();
+        return find("clusterId = ?1 and kind = ?2 and id <> ?3", clusterId, PolicyKind.DELTA.name(), id).firstResult();
     }
 }

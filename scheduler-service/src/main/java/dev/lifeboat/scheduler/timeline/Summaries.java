@@ -22,6 +22,7 @@ import dev.lifeboat.events.RunDrill;
 import dev.lifeboat.events.DrillCompleted;
 import dev.lifeboat.events.DrillFailed;
 import dev.lifeboat.events.DrillEnded;
+import dev.lifeboat.events.DrillRequested;
 import dev.lifeboat.events.RollbackMember;
 import dev.lifeboat.events.MemberRestored;
 import dev.lifeboat.events.RestoreMember;
@@ -102,6 +103,9 @@ final class Summaries {
                     + "), serving revision " + e.revision() + ": " + e.refusal();
         } else if (event instanceof MemberSelfHealed e) {
             return "member " + e.memberName() + " could not self-heal from snapshot " + e.snapshotId() + ": " + e.reason();
+        } else if (event instanceof DrillRequested e) {
+            return "drill " + e.drillId() + " of " + (e.snapshot() == null || RestoreRequested.LATEST.equals(e.snapshot()) ? "the newest full snapshot"
+                    : "snapshot " + e.snapshot()) + " asked for" + (e.requester() == null ? "" : " by " + e.requester());
         } else if (event instanceof RunDrill e) {
             return "member " + e.memberName() + " told to drill a restore of snapshot " + e.snapshotId();
         } else if (event instanceof DrillCompleted e) {

@@ -8,10 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 
 import dev.lifeboat.events.RetentionSpec;
-import dev.lifeboat.events.SnapshotKind;
 import dev.lifeboat.events.api.InvalidRequestException;
 import dev.lifeboat.scheduler.api.PolicyResource.PolicyRequest;
 import dev.lifeboat.scheduler.policy.Policies;
+import dev.lifeboat.scheduler.policy.PolicyKind;
 
 /** The rules a policy body must meet, each refusal naming its field — without a server. */
 class PolicyValidationTest {
@@ -20,7 +20,7 @@ class PolicyValidationTest {
     void aFullPolicyWithJitterRetentionAndZoneIsAccepted() {
         Policies.Definition policy = PolicyResource.validate(new PolicyRequest("nightly", " 0 2 * * * ", "Europe/Berlin", null, "10m", null,
                 new RetentionSpec(7, null, "30d", null), null));
-        assertEquals(SnapshotKind.FULL, policy.kind());
+        assertEquals(PolicyKind.FULL, policy.kind());
         assertEquals("0 2 * * *", policy.schedule());
         assertEquals("Europe/Berlin", policy.timeZone());
         assertEquals(600, policy.jitterSeconds());
@@ -31,7 +31,7 @@ class PolicyValidationTest {
     @Test
     void aDeltaPolicyGetsTheDefaultSizeAndRefusesWhatBelongsToFullPolicies() {
         Policies.Definition delta = PolicyResource.validate(new PolicyRequest(null, "@every 5m", null, "delta", null, null, null, null));
-        assertEquals(SnapshotKind.DELTA, delta.kind());
+        assertEquals(PolicyKind.DELTA, delta.kind());
         assertEquals(PolicyResource.DEFAULT_DELTA_MAX_BYTES, delta.deltaMaxBytes());
 
         refused("retention", new PolicyRequest(null, "@every 5m", null, "DELTA", null, null, new RetentionSpec(3, null, null, null), null));
@@ -39,6 +39,20 @@ class PolicyValidationTest {
         refused("schedule", new PolicyRequest(null, "*/5 * * * *", null, "DELTA", null, null, null, null));
         refused("deltaMaxBytes", new PolicyRequest(null, "@every 5m", null, "DELTA", null, null, null, 10L));
         refused("deltaMaxBytes", new PolicyRequest(null, "@hourly", null, "FULL", null, null, null, 1L << 20));
+    }
+
+    @Test
+    void aDrillPolicyFiresSlotsAndKeepsNothing() {
+        Policies.Definition drill = PolicyResource.validate(new PolicyRequest("nightly-drill", "@daily", null, "drill", "30m", null, null, null));
+        assertEquals(PolicyKind.DRILL, drill.kind());
+        assertEquals(1800, drill.jitterSeconds());
+        assertNull(drill.deltaMaxBytes());
+        assertNull(drill.kind().snapshotKind(), "a DRILL policy is no backup policy");
+        assertTrue(drill.kind().firesSlots());
+
+        refused("retention", new PolicyRequest(null, "@daily", null, "DRILL", null, null, new RetentionSpec(3, null, null, null), null));
+        refused("deltaMaxBytes", new PolicyRequest(null, "@daily", null, "DRILL", null, null, null, 4096L));
+        refused("schedule", new PolicyRequest(null, "every night", null, "DRILL", null, null, null, null));
     }
 
     @Test
