@@ -113,6 +113,14 @@ public interface AgentConfig {
      */
     Optional<String> drillDir();
 
+    /**
+     * What a restore drill leaves free on the drill dir's file system: a drill needs the snapshot's db twice (the fetched
+     * file and the restored data dir) and is not run (stage {@code refused}, the next member is asked) when that would leave
+     * less than this — the member's own etcd often shares the disk.
+     */
+    @WithDefault("1G")
+    MemorySize drillKeepFree();
+
     /** How many keys a restore drill reads back through the scratch etcd's API and compares with the snapshot file. */
     @WithDefault("100")
     int drillSample();

@@ -605,6 +605,36 @@ abstract class ReplaceRestoreCases {
         }
     }
 
+    /**
+     * An etcd-agent whose disk cannot take a drill and keep its reserve free does not run it: the attempt is sent on at once
+     * (not at its deadline), and the drill ends at stage timeout — which says nothing of the snapshot — naming why.
+     */
+    @Test
+    @Order(20)
+    void aDrillNoAgentHasRoomForEndsNamingTheDisk() throws Exception {
+        registerHeal();
+        SnapshotCompleted snapshot = support.backUp("heal");
+        awaitNoRunningDrill();
+        var agents = ReplaceStackResource.agents("heal");
+        agents.kill(0);
+        agents.restart(0, Map.of("lifeboat.agent.drill-keep-free", "100000G"));
+        try {
+            String id = requestDrill(snapshot.snapshotId());
+            JsonPath ended = awaitDrill(id);
+            assertEquals("FAILED", ended.getString("state"), ended.prettify());
+            assertEquals("timeout", ended.getString("stage"), "no room says nothing of the snapshot");
+            assertTrue(ended.getString("reason").contains("did not run it: no room") && ended.getString("reason").contains("drill-keep-free"),
+                    ended.getString("reason"));
+            assertEquals(3, ended.getInt("attempts"), "every attempt was made");
+            try (var left = Files.list(Path.of(agentsDir, "heal-0.drills"))) {
+                assertEquals(List.of(), left.toList(), "nothing was fetched");
+            }
+        } finally {
+            agents.kill(0);
+            agents.restart(0);
+        }
+    }
+
     /** The drill's id once restore-service stored it (bounded wait). */
     private String awaitRow(String drillId) throws Exception {
         Instant deadline = Instant.now().plus(RestoreTestSupport.WAIT);

@@ -179,6 +179,19 @@ public final class EtcdAgents implements AutoCloseable {
         return agent;
     }
 
+    /**
+     * Starts member {@code index}'s agent again with {@code overrides} on its configuration, this once (a later
+     * {@link #restart(int)} has the usual configuration again); returns when it is ready.
+     */
+    public synchronized QuarkusService restart(int index, Map<String, String> overrides) {
+        Launch usual = launches.get(index);
+        Map<String, String> config = new HashMap<>(usual.config());
+        config.putAll(overrides);
+        QuarkusService agent = new Launch(usual.repo(), usual.name(), usual.port(), Map.copyOf(config), usual.runDir()).start();
+        agents.set(index, agent);
+        return agent;
+    }
+
     /** Stops the agents, and with them their etcd members. */
     @Override
     public synchronized void close() {

@@ -138,13 +138,22 @@ public class Drills {
         worker.submit(() -> {
             try {
                 LifeboatEvent verdict = run(drill);
-                replies.send(verdict, drill.drillId() + (verdict instanceof DrillCompleted ? "/completed" : "/failed"));
+                replies.send(verdict, replySeed(drill, verdict instanceof DrillFailed failed ? failed.stage() : "completed"));
             } catch (RuntimeException e) {
                 Log.errorf(e, "restore drill %s could not be answered", drill.drillId());
             } finally {
                 queued.remove(drill.drillId());
             }
         });
+    }
+
+    /**
+     * The seed of a reply's event id: one per attempt (each RunDrill of a drill has its own {@code expiresAt}) and outcome,
+     * so that restore-service's idempotent consumer does not take the verdict of one attempt for a duplicate of another's
+     * refusal.
+     */
+    public static String replySeed(RunDrill drill, String outcome) {
+        return drill.drillId() + "/" + outcome + "/" + (drill.expiresAt() == null ? "no-expiry" : drill.expiresAt().toEpochMilli());
     }
 
     /** Runs the drill here and now; the verdict, never an exception for a bad snapshot. */
@@ -155,6 +164,10 @@ public class Drills {
         try {
             deleteTree(work);
             Files.createDirectories(work);
+            String noRoom = DiskBudget.shortfall(work, drill.rawSize() < 0 ? 0 : 2 * drill.rawSize(), config.drillKeepFree().asLongValue());
+            if (noRoom != null) {
+                return failed(drill, "no-room", noRoom, measured);
+            }
             Path db = work.resolve("snapshot.db");
             long begin = System.nanoTime();
             HashTrailer trailer = new HashTrailer();
@@ -173,6 +186,11 @@ public class Drills {
             }
 
             stage = "restore";
+            // the restored data dir is about the db's size again (the size was not known before the fetch when rawSize is -1)
+            noRoom = drill.rawSize() >= 0 ? null : DiskBudget.shortfall(work, measured.dbBytes, config.drillKeepFree().asLongValue());
+            if (noRoom != null) {
+                return failed(drill, "no-room", noRoom, measured);
+            }
             int[] ports = ScratchEtcd.freePorts(Set.of(port(config.etcd().clientUrl()), port(config.etcd().peerUrl())));
             Path data = work.resolve("data");
             begin = System.nanoTime();

@@ -109,7 +109,7 @@ public class AgentCommands {
         if (Instant.now().isAfter(deadline)) {
             replies.send(new DrillFailed(drill.drillId(), drill.clusterId(), drill.memberName(), drill.snapshotId(), "refused",
                     "the drill command reached etcd-agent " + config.memberName() + " after " + deadline + "; not run",
-                    new DrillTimes(0, 0, 0, 0, 0), Instant.now()), drill.drillId() + "/failed");
+                    new DrillTimes(0, 0, 0, 0, 0), Instant.now()), Drills.replySeed(drill, "refused"));
             return;
         }
         drills.submit(drill);

@@ -43,6 +43,7 @@ public class Drills {
     /** The unique index that keeps one running drill per cluster (V2026_12_06_1__restore_drills.sql). */
     private static final String ONE_RUNNING_PER_CLUSTER = "drill_one_running_per_cluster";
     private static final int LATEST_CANDIDATES = 50;
+    private static final String SENT_AGAIN = ": sent again";
     private static final String OVERDUE = """
             select id from drill where state = 'RUNNING' and expires_at < now()
             order by expires_at limit 10 for update skip locked""";
@@ -221,9 +222,23 @@ public class Drills {
 
     public Uni<Void> failed(DrillFailed verdict) {
         if ("refused".equals(verdict.stage())) {
-            // The agent did not run it (expired before it got to it, no room): the attempt's deadline sends it again.
+            // A command that reached the agent after it expired: that attempt's deadline has sent it again already.
             Log.infof("drill %s: the etcd-agent of %s did not run it: %s", verdict.drillId(), verdict.memberName(), verdict.reason());
             return Uni.createFrom().voidItem();
+        }
+        if ("no-room".equals(verdict.stage())) {
+            // The agent's disk cannot take it: noted, and the attempt is due now, so that the next deadline check sends it to
+            // the next member (or ends it at stage timeout, naming this — it says nothing of the snapshot).
+            Log.warnf("drill %s: the etcd-agent of %s has no room for it: %s", verdict.drillId(), verdict.memberName(), verdict.reason());
+            return running(verdict.drillId(), verdict.memberName()).chain(drill -> {
+                if (drill == null || !drill.memberName.equals(verdict.memberName())) {
+                    return Uni.createFrom().voidItem();
+                }
+                drill.note = (drill.note == null ? "" : drill.note + "; ") + refusal(drill.memberName) + "no room: " + verdict.reason();
+                drill.expiresAt = Instant.now();
+                drill.updatedAt = drill.expiresAt;
+                return Uni.createFrom().voidItem();
+            });
         }
         return running(verdict.drillId(), verdict.memberName()).chain(drill -> {
             if (drill == null) {
@@ -285,12 +300,20 @@ public class Drills {
                 }));
     }
 
+    /** How a note records that an agent did not run the drill. */
+    private static String refusal(String member) {
+        return "the etcd-agent of member " + member + " did not run it: ";
+    }
+
     private Uni<Void> overdue(DrillRecord drill) {
-        String lost = "the etcd-agent of member " + drill.memberName + " gave no verdict within " + config.timeout().toSeconds() + " s";
+        // this attempt's refusal, when its agent sent one (noted after the last "sent again")
+        int refusal = drill.note == null ? -1 : drill.note.lastIndexOf(refusal(drill.memberName));
+        boolean refused = refusal >= 0 && drill.note.indexOf(SENT_AGAIN, refusal) < 0;
+        String lost = refused ? drill.note.substring(refusal) : "the etcd-agent of member " + drill.memberName + " gave no verdict within " + config.timeout().toSeconds() + " s";
         if (drill.attempts >= config.attempts()) {
             drill.state = DrillState.FAILED;
-            return ended(drill, "timeout", lost + " (attempt " + drill.attempts + " of " + config.attempts() + "); is an etcd-agent running "
-                    + "on the cluster's members?");
+            return ended(drill, "timeout", lost + " (attempt " + drill.attempts + " of " + config.attempts() + ")" + (refused ? ""
+                    : "; is an etcd-agent running on the cluster's members?"));
         }
         // One session does one thing at a time: the cluster, then the snapshot.
         return ClusterRecord.<ClusterRecord>findById(drill.clusterId).chain(cluster -> SnapshotRecord.<SnapshotRecord>findById(drill.snapshotId)
@@ -299,7 +322,7 @@ public class Drills {
                         drill.state = DrillState.FAILED;
                         return ended(drill, "timeout", lost + ", and the drill cannot be sent again: its cluster or snapshot is gone");
                     }
-                    drill.note = (drill.note == null ? "" : drill.note + "; ") + lost + ": sent again";
+                    drill.note = (drill.note == null ? "" : drill.note + "; ") + lost + SENT_AGAIN;
                     Log.warnf("drill %s: %s; sending it again (attempt %d of %d)", drill.id, lost, drill.attempts + 1, config.attempts());
                     return outbox.emit(nextAttempt(drill, cluster.spec().members(), snapshot)).replaceWithVoid();
                 }));
