@@ -20,6 +20,7 @@ class DiskBudgetTest {
         String refused = DiskBudget.shortfall("/var/lib/etcd.drills", 5 * gb, 4 * gb + 1, gb);
         assertTrue(refused.contains("/var/lib/etcd.drills has 5000.0 MB free"), refused);
         assertTrue(refused.contains("needs 4000.0 MB") && refused.contains("leave 1000.0 MB free (lifeboat.agent.drill-keep-free)"), refused);
+        assertTrue(DiskBudget.shortfall("/d", 100, 40_960, 0).contains("needs 40960 bytes"), "a small db in bytes, not 0.0 MB");
     }
 
     @Test
