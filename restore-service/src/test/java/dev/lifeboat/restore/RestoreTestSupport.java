@@ -25,6 +25,9 @@ import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.ConfigProvider;
 
 import dev.lifeboat.events.EventCodec;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import dev.lifeboat.events.LifeboatEvent;
+import dev.lifeboat.events.SnapshotCoalesced;
 import dev.lifeboat.events.EventType;
 import dev.lifeboat.events.SnapshotCompleted;
 import dev.lifeboat.events.Topics;
@@ -81,14 +84,27 @@ final class RestoreTestSupport {
         awaitRow("select count(*) from cluster where id = ?", cluster);
     }
 
-    /** A one-time backup through the scheduler and snapshot-service; returns it once restore-service knows it. */
+    /**
+     * A one-time backup through the scheduler and snapshot-service; returns it once restore-service knows it. A request
+     * made while another snapshot of the cluster is starting (the scheduler's backup after a restore) is answered by that
+     * one (SnapshotCoalesced): then that snapshot is the backup.
+     */
     SnapshotCompleted backUp(String cluster) throws Exception {
         String requestId = given().baseUri(schedulerUrl).contentType(ContentType.JSON).body("{\"reason\": \"restore test\"}")
                 .post("/api/v1/clusters/" + cluster + "/backups").then().statusCode(202).extract().path("requestId");
-        SnapshotCompleted completed = (SnapshotCompleted) EventCodec.decode(TopicProbe.await(bootstrap, Topics.SNAPSHOT_EVENTS,
-                r -> cluster.equals(r.key()) && EventType.SNAPSHOT_COMPLETED.ceType().equals(TopicProbe.header(r, EventCodec.H_TYPE))
-                        && requestId.equals(((SnapshotCompleted) EventCodec.decode(r).payload()).requestId()), 1, WAIT)
-                .get(0)).payload();
+        List<ConsumerRecord<String, byte[]>> answers = TopicProbe.await(bootstrap, Topics.SNAPSHOT_EVENTS, r -> cluster.equals(r.key())
+                && (EventType.SNAPSHOT_COMPLETED.ceType().equals(TopicProbe.header(r, EventCodec.H_TYPE))
+                        && requestId.equals(((SnapshotCompleted) EventCodec.decode(r).payload()).requestId())
+                        || EventType.SNAPSHOT_COALESCED.ceType().equals(TopicProbe.header(r, EventCodec.H_TYPE))
+                        && requestId.equals(((SnapshotCoalesced) EventCodec.decode(r).payload()).requestId())), 1, WAIT);
+        if (answers.isEmpty()) {
+            throw new AssertionError("backup request " + requestId + " of cluster " + cluster + " was not answered within " + WAIT);
+        }
+        LifeboatEvent answer = EventCodec.decode(answers.get(0)).payload();
+        SnapshotCompleted completed = answer instanceof SnapshotCompleted c ? c : (SnapshotCompleted) EventCodec.decode(TopicProbe.await(bootstrap,
+                Topics.SNAPSHOT_EVENTS, r -> cluster.equals(r.key()) && EventType.SNAPSHOT_COMPLETED.ceType().equals(TopicProbe.header(r, EventCodec.H_TYPE))
+                        && ((SnapshotCompleted) EventCodec.decode(r).payload()).snapshotId().equals(((SnapshotCoalesced) answer).intoSnapshotId()),
+                1, WAIT).get(0)).payload();
         awaitRow("select count(*) from snapshot where id = ?", completed.snapshotId());
         return completed;
     }
