@@ -11,7 +11,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code lifeboat drill run --cluster C [--snapshot ID|latest] [--wait]} and {@code lifeboat drill list --cluster C}: restore
+ * {@code lifeboat drill run --cluster C [--snapshot ID|latest | --to-revision R] [--wait]} and {@code lifeboat drill list --cluster C}: restore
  * drills — a snapshot restored into a scratch etcd on one of the cluster's etcd-agents and compared with the backup. With
  * {@code --wait}, exits 0 only when the drill PASSED.
  */
@@ -22,6 +22,8 @@ final class DrillCommand extends Base {
     @Command(name = "run", description = "Run a drill of a snapshot (the newest intact full one by default).")
     int run(@Mixin Format format, @Option(names = "--cluster", required = true) String cluster,
             @Option(names = "--snapshot", description = "a full snapshot id, or latest (the default)") String snapshot,
+            @Option(names = "--to-revision", description = "a point-in-time drill: the deltas replayed onto their full snapshot and compared "
+                    + "at the newest delta end (with a recorded hash) at or before this revision") Long toRevision,
             @Option(names = "--id", description = "your id for the drill; the same id twice is one drill") String drillId,
             @Option(names = "--wait", description = "follow the drill until its verdict; exit 0 only when it PASSED") boolean wait,
             @Option(names = "--timeout", defaultValue = "90m", description = "how long --wait waits (default ${DEFAULT-VALUE})") String timeout) {
@@ -29,6 +31,7 @@ final class DrillCommand extends Base {
         body.put("cluster", cluster);
         body.put("snapshot", snapshot);
         body.put("drillId", drillId);
+        body.put("toRevision", toRevision);
         Api restores = root().restores();
         JsonNode accepted = restores.post("/api/v1/drills", body);
         String id = accepted.path("id").asText();
@@ -38,8 +41,9 @@ final class DrillCommand extends Base {
                     + "etcd-agent of " + accepted.path("member").asText() + " runs it; follow it with --wait or GET /api/v1/drills/" + id);
             return CliException.OK;
         }
-        output.say("drill " + id + " of snapshot " + accepted.path("snapshot").asText() + " (cluster " + cluster + ", revision "
-                + accepted.path("revision").asLong() + ")");
+        int deltas = accepted.path("deltas").size();
+        output.say("drill " + id + " of snapshot " + accepted.path("snapshot").asText() + (deltas == 0 ? "" : " + " + deltas + " deltas")
+                + " (cluster " + cluster + ", revision " + accepted.path("revision").asLong() + ")");
         JsonNode view = Waiting.until(() -> restores.get("/api/v1/drills/" + id), v -> !"RUNNING".equals(v.path("state").asText()),
                 DrillCommand::progress, Waiting.duration(timeout, "--timeout"), "drill " + id, output);
         if (output.json()) {

@@ -152,6 +152,19 @@ class CliTest {
     }
 
     @Test
+    void aPointInTimeDrillSendsTheRevisionAndNamesTheDeltas() {
+        answers.put("POST /api/v1/drills", new String[] {"202", "{\"id\":\"d2\",\"snapshot\":\"s1\",\"revision\":90,\"toRevision\":95,"
+                + "\"deltas\":[\"d-a\",\"d-b\"],\"member\":\"etcd-0\",\"state\":\"RUNNING\"}"});
+        answers.put("GET /api/v1/drills/d2", new String[] {"200", "{\"id\":\"d2\",\"snapshot\":\"s1\",\"state\":\"FAILED\",\"stage\":\"replay\","
+                + "\"reason\":\"delta d-b cannot be read back\"}"});
+        Run run = run("drill", "run", "--cluster", "prod", "--to-revision", "95", "--wait");
+        assertEquals(CliException.FAILED, run.code());
+        assertTrue(requests.get(0).contains("\"toRevision\":95"), requests.get(0));
+        assertTrue(run.out().contains("drill d2 of snapshot s1 + 2 deltas (cluster prod, revision 90)"), run.out());
+        assertEquals("lifeboat: drill d2 failed at replay: delta d-b cannot be read back", run.err().strip());
+    }
+
+    @Test
     void clusterResumeSendsTheReasonAndARefusalWhileARestoreRunsExitsWithTwo() {
         answers.put("POST /api/v1/clusters/prod/resume", new String[] {"200", "{\"id\":\"prod\",\"paused\":false}"});
         Run run = run("cluster", "resume", "prod", "--reason", "members checked by hand");

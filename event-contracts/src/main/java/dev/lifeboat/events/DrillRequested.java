@@ -9,10 +9,22 @@ import java.time.Instant;
  * @param drillId   the same id twice is one drill
  * @param snapshot  a full snapshot's id, or {@code latest} (null means latest)
  * @param requester who asked, for the drill's record (e.g. {@code policy nightly-drill})
+ * @param toRevision for a point-in-time drill, the revision to reach: the drill replays the cluster's deltas onto their full
+ *                  snapshot up to the newest delta end at or before it whose keyspace hash capture recorded, and compares
+ *                  there; null for a drill of a full snapshot (then {@code snapshot} must be latest or absent when set)
  */
-public record DrillRequested(String drillId, String clusterId, String snapshot, String requester, Instant requestedAt) implements LifeboatEvent {
+public record DrillRequested(String drillId, String clusterId, String snapshot, String requester, Instant requestedAt, Long toRevision)
+        implements LifeboatEvent {
+
+    /** A drill of a full snapshot (and events written before point-in-time drills). */
+    public DrillRequested(String drillId, String clusterId, String snapshot, String requester, Instant requestedAt) {
+        this(drillId, clusterId, snapshot, requester, requestedAt, null);
+    }
 
     public DrillRequested {
+        if (toRevision != null && toRevision < 1) {
+            throw new IllegalArgumentException("toRevision must be a revision (1 or more), was " + toRevision);
+        }
         Ids.require(drillId, "drillId");
         Ids.require(clusterId, "clusterId");
         if (snapshot != null && !snapshot.isBlank() && !RestoreRequested.LATEST.equals(snapshot)) {

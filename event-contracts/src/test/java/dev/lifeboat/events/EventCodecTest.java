@@ -63,7 +63,10 @@ class EventCodecTest {
                 new DrillEnded("drill-1", "prod", "s9", true, null, null, 3500L, NOW),
                 new DrillEnded("drill-2", "prod", "s9", false, "timeout", "no etcd-agent answered", null, NOW),
                 new DrillRequested("policy-prod-nightly-1765000000", "prod", null, "policy nightly", NOW),
-                new DrillRequested("drill-5", "prod", "s9", "runbook", NOW))) {
+                new DrillRequested("drill-5", "prod", "s9", "runbook", NOW),
+                new DrillRequested("drill-7", "prod", null, "runbook", NOW, 90_000L),
+                new DrillEnded("drill-7", "prod", "s9", false, "replay", "delta d2 is damaged", null, NOW, List.of("d1", "d2")),
+                new RunDrill("drill-7", "prod", "etcd-0", "s9", 90_000, "ab".repeat(32), -1, expected, NOW, List.of("d1", "d2")))) {
             ConsumerRecord<String, byte[]> record = record(event.partitionKey(), EventCodec.encode(event));
             EventCodec.writeHeaders(record.headers(), UUID.randomUUID(), EventType.of(event), "lifeboat/etcd-agent", "prod", NOW);
             assertEquals(event, EventCodec.decode(record).payload());
@@ -79,9 +82,19 @@ class EventCodecTest {
         assertEquals(Topics.RESTORE_REQUESTS, EventType.DRILL_REQUESTED.topic(), "restore-service reads drill requests where it reads restore requests");
         e = assertThrows(IllegalArgumentException.class, () -> new DrillRequested("drill-6", "prod", "../../etc", "runbook", NOW));
         assertTrue(e.getMessage().contains("snapshot"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new RunDrill("drill-7", "prod", "etcd-0", "s9", 9, "ab", 1, null, null,
+                List.of("d1", "../../bucket")));
+        assertTrue(e.getMessage().contains("deltaIds"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new DrillRequested("drill-8", "prod", null, "runbook", NOW, 0L));
+        assertTrue(e.getMessage().contains("toRevision"), e.getMessage());
+        assertEquals(List.of(), new RunDrill("drill-1", "prod", "etcd-0", "s9", 4711, "ab", 1, null, null).deltaIds(), "a drill of the snapshot alone");
         assertFalse(new DrillEnded("drill-2", "prod", "s9", false, "timeout", "no etcd-agent answered", null, NOW).judgesSnapshot(),
                 "a drill no agent ran says nothing of the snapshot");
         assertTrue(new DrillEnded("drill-3", "prod", "s9", false, "verify", "the keyspace differs", null, NOW).judgesSnapshot());
+        assertFalse(new DrillEnded("drill-7", "prod", "s9", false, "verify", "the keyspace differs", null, NOW, List.of("d1")).judgesSnapshot(),
+                "a point-in-time drill that failed after fetching the snapshot may have failed on a delta");
+        assertTrue(new DrillEnded("drill-7", "prod", "s9", false, "fetch", "SHA-256 differs", null, NOW, List.of("d1")).judgesSnapshot());
+        assertTrue(new DrillEnded("drill-7", "prod", "s9", true, null, null, 100L, NOW, List.of("d1")).judgesSnapshot());
         e = assertThrows(IllegalArgumentException.class, () -> new DrillEnded("drill-4", "prod", "s9", false, null, "why", null, NOW));
         assertTrue(e.getMessage().contains("stage"), e.getMessage());
     }

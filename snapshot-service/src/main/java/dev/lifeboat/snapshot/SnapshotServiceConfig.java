@@ -68,6 +68,15 @@ public interface SnapshotServiceConfig {
         /** How long a stopping capture may take to write out what it buffered. */
         @WithDefault("30s")
         Duration stopTimeout();
+
+        /**
+         * A stored delta gets the source member's keyspace fingerprint at its last revision (etcd {@code HashKV} and the key
+         * count) when the last fingerprint of the capture was taken at least this long ago: the points a point-in-time
+         * restore drill can check. HashKV reads the member's whole keyspace (about 1 s per GB here), so it is not taken for
+         * every delta of a busy cluster; 0s takes one for every delta.
+         */
+        @WithDefault("5m")
+        Duration fingerprintEvery();
     }
 
     interface Snapshots {

@@ -62,6 +62,7 @@ public class Drills {
     private final AgentConfig config;
     private final SnapshotDownload download;
     private final RestoreTool tool;
+    private final DeltaReplay replay;
     private final Replies replies;
     private final ExecutorService worker = Executors.newSingleThreadExecutor(runnable -> {
         Thread thread = new Thread(runnable, "restore-drill");
@@ -70,10 +71,11 @@ public class Drills {
     });
     private final Set<String> queued = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    public Drills(AgentConfig config, SnapshotDownload download, RestoreTool tool, Replies replies) {
+    public Drills(AgentConfig config, SnapshotDownload download, RestoreTool tool, DeltaReplay replay, Replies replies) {
         this.config = config;
         this.download = download;
         this.tool = tool;
+        this.replay = replay;
         this.replies = replies;
     }
 
@@ -185,15 +187,19 @@ public class Drills {
                         + drill.rawSha256() + "): the stored object was changed or damaged after the backup");
             }
 
-            stage = "restore";
             // the restored data dir is about the db's size again (the size was not known before the fetch when rawSize is -1)
             noRoom = drill.rawSize() >= 0 ? null : DiskBudget.shortfall(work, measured.dbBytes, config.drillKeepFree().asLongValue());
             if (noRoom != null) {
                 return failed(drill, "no-room", noRoom, measured);
             }
+            begin = System.nanoTime();
+            if (!drill.deltaIds().isEmpty()) {
+                stage = "replay";
+                db = replayed(drill, db, work);
+            }
+            stage = "restore";
             int[] ports = ScratchEtcd.freePorts(Set.of(port(config.etcd().clientUrl()), port(config.etcd().peerUrl())));
             Path data = work.resolve("data");
-            begin = System.nanoTime();
             tool.restoreAlone(db, data, "drill", "http://127.0.0.1:" + ports[1], "drill-" + drill.drillId());
             measured.restore = millisSince(begin);
 
@@ -222,6 +228,29 @@ public class Drills {
         } finally {
             deleteTree(work);
         }
+    }
+
+    /**
+     * A point-in-time drill: the deltas fetched and replayed onto the fetched snapshot up to the drill's revision, exactly as a
+     * point-in-time REPLACE does it (keeping etcd's revisions, so HashKV can agree with the source's); the snapshot file of
+     * the result, which the snapshot's own file gives way to.
+     */
+    private Path replayed(RunDrill drill, Path snapshot, Path work) {
+        DeltaReplay.Outcome outcome;
+        try {
+            outcome = replay.replay(snapshot, drill.deltaIds(), drill.revision(), work.resolve("replay"), download::fetch);
+        } catch (EtcdProcessException | MemberRestoreException e) {
+            throw new DrillMismatch("the deltas of snapshot " + drill.snapshotId() + " up to revision " + drill.revision() + " could not be "
+                    + "replayed: " + e.getMessage());
+        }
+        if (outcome.revision() != drill.revision()) {
+            throw new DrillMismatch("the " + drill.deltaIds().size() + " deltas replayed onto snapshot " + drill.snapshotId() + " reach revision "
+                    + outcome.revision() + ", not " + drill.revision() + " where their last delta ends: a delta is missing changes");
+        }
+        deleteTree(snapshot);
+        Log.infof("restore drill %s: %d deltas replayed onto snapshot %s up to revision %d (%d changes in %.1f s)", drill.drillId(),
+                drill.deltaIds().size(), drill.snapshotId(), outcome.revision(), outcome.changes(), outcome.seconds());
+        return outcome.snapshot();
     }
 
     private DrillFailed failed(RunDrill drill, String stage, String reason, Measured measured) {

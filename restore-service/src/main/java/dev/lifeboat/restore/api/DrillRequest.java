@@ -9,8 +9,10 @@ import jakarta.validation.constraints.Size;
  * @param cluster  the cluster whose snapshot is drilled (required)
  * @param snapshot a full snapshot id, or {@code latest} (the default): the newest Completed full snapshot whose object is intact
  * @param drillId  your id for it; the same id twice is one drill (default: a new id)
+ * @param toRevision a point-in-time drill: the cluster's deltas replayed onto their full snapshot and compared at the newest
+ *                 delta end at or before this revision whose keyspace hash capture recorded (no {@code snapshot} then)
  */
-public record DrillRequest(@Size(max = 63) String cluster, @Size(max = 63) String snapshot, @Size(max = 63) String drillId) {
+public record DrillRequest(@Size(max = 63) String cluster, @Size(max = 63) String snapshot, @Size(max = 63) String drillId, Long toRevision) {
 
     String requireCluster() {
         if (cluster == null || cluster.isBlank()) {

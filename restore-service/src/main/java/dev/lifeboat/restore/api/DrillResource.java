@@ -44,7 +44,7 @@ public class DrillResource {
         }
         String cluster = body.requireCluster();
         access.require(cluster);
-        return drills.request(cluster, body.snapshot(), access.caller(), body.drillId())
+        return drills.request(cluster, body.snapshot(), access.caller(), body.drillId(), body.toRevision())
                 .map(drill -> Response.accepted(DrillView.of(drill)).location(URI.create("/api/v1/drills/" + drill.id)).build());
     }
 

@@ -4,9 +4,12 @@ import java.time.Instant;
 import java.util.List;
 
 import dev.lifeboat.events.DrillTimes;
+import dev.lifeboat.events.SnapshotCompleted.KeyspaceFingerprint;
+import dev.lifeboat.restore.saga.DeltaIds;
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
 import io.smallrye.mutiny.Uni;
 import jakarta.persistence.Column;
+import jakarta.persistence.Convert;
 import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
 import jakarta.persistence.Enumerated;
@@ -27,8 +30,18 @@ public class DrillRecord extends PanacheEntityBase {
     @Column(name = "snapshot_id", nullable = false)
     public String snapshotId;
 
+    /** Where the keyspace is compared: the snapshot's revision, or for a point-in-time drill the last delta's last revision. */
     @Column(nullable = false)
     public long revision;
+
+    /** For a point-in-time drill, the revision asked for ({@link #revision} is the nearest checkable point at or before it); else null. */
+    @Column(name = "to_revision")
+    public Long toRevision;
+
+    /** For a point-in-time drill, the deltas replayed onto the snapshot up to {@link #revision}, in chain order; else empty. */
+    @Convert(converter = DeltaIds.class)
+    @Column(name = "delta_ids")
+    public List<String> deltaIds;
 
     /** The member whose etcd-agent was sent the drill last. */
     @Column(name = "member_name", nullable = false)
@@ -57,6 +70,10 @@ public class DrillRecord extends PanacheEntityBase {
 
     @Column(name = "expected_keys")
     public Long expectedKeys;
+
+    /** The compaction {@link #expectedHash} was taken under; null for drills recorded before it was kept. */
+    @Column(name = "expected_compact_revision")
+    public Long expectedCompactRevision;
 
     @Column(name = "observed_hash")
     public Long observedHash;
@@ -100,6 +117,24 @@ public class DrillRecord extends PanacheEntityBase {
 
     @Column(name = "finished_at")
     public Instant finishedAt;
+
+    /** The deltas of a point-in-time drill; empty for a drill of the snapshot alone. */
+    public List<String> deltas() {
+        return deltaIds == null ? List.of() : deltaIds;
+    }
+
+    /** Records the fingerprint the drill compares against; null: none was recorded. */
+    void expect(KeyspaceFingerprint expected) {
+        expectedHash = expected == null ? null : expected.hash();
+        expectedKeys = expected == null ? null : expected.keys();
+        expectedCompactRevision = expected == null ? null : expected.compactRevision();
+    }
+
+    /** The fingerprint the drill compares against, as {@link #expect} recorded it; null when none. */
+    KeyspaceFingerprint expected() {
+        return expectedHash == null || expectedKeys == null || expectedCompactRevision == null ? null
+                : new KeyspaceFingerprint(expectedHash, expectedCompactRevision, expectedKeys);
+    }
 
     /** Records what the agent measured (all or part of it). */
     void measured(DrillTimes times) {

@@ -1,6 +1,7 @@
 package dev.lifeboat.restore.drill;
 
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
 
 import dev.lifeboat.events.ClusterSpec;
@@ -12,6 +13,8 @@ import dev.lifeboat.events.Ids;
 import dev.lifeboat.events.RestoreRequested;
 import dev.lifeboat.events.RunDrill;
 import dev.lifeboat.events.SnapshotCompleted.KeyspaceFingerprint;
+import dev.lifeboat.events.SnapshotKind;
+import dev.lifeboat.chains.RecoveryChains;
 import dev.lifeboat.events.outbox.Outbox;
 import dev.lifeboat.events.work.ClaimedWork;
 import dev.lifeboat.restore.RestoreMetrics;
@@ -58,10 +61,21 @@ public class Drills {
         this.metrics = metrics;
     }
 
-    /** Accepts a drill (the same drill id twice is one drill) or refuses it with {@link RestoreRefusedException}. */
-    public Uni<DrillRecord> request(String clusterId, String snapshot, String requester, String drillId) {
+    /**
+     * Accepts a drill (the same drill id twice is one drill) or refuses it with {@link RestoreRefusedException}. With
+     * {@code toRevision} it is a point-in-time drill: the deltas are replayed onto their full snapshot up to the newest
+     * delta end at or before that revision whose keyspace fingerprint capture recorded, and compared there.
+     */
+    public Uni<DrillRecord> request(String clusterId, String snapshot, String requester, String drillId, Long toRevision) {
         String id = drillId == null || drillId.isBlank() ? Ids.newId() : Ids.require(drillId, "drillId");
         String wanted = snapshot == null || snapshot.isBlank() ? RestoreRequested.LATEST : snapshot;
+        if (toRevision != null && !RestoreRequested.LATEST.equals(wanted)) {
+            throw new RestoreRefusedException(400, "snapshot", "a point-in-time drill starts from the full snapshot its deltas continue; "
+                    + "name toRevision or a snapshot, not both");
+        }
+        if (toRevision != null && toRevision < 1) {
+            throw new RestoreRefusedException(400, "toRevision", "toRevision must be a revision (1 or more), not " + toRevision);
+        }
         return Panache.withTransaction(() -> DrillRecord.<DrillRecord>findById(id).chain(existing -> existing != null ? Uni.createFrom().item(existing)
                 : ClusterRecord.<ClusterRecord>findById(clusterId).chain(cluster -> {
                     RestoreRules.requireCluster(cluster, clusterId, "cluster");
@@ -69,14 +83,55 @@ public class Drills {
                         throw new RestoreRefusedException(400, "cluster", "cluster '" + clusterId + "' has no members registered; a drill runs on "
                                 + "an etcd-agent of the cluster (register each member's name, peer and client URL, with an agent on it)");
                     }
-                    return chosen(clusterId, wanted).chain(chosen -> DrillRecord.runningOf(clusterId).chain(running -> {
+                    Uni<Target> target = toRevision == null ? chosen(clusterId, wanted).map(Target::of)
+                            : SnapshotRecord.kept(clusterId).map(rows -> pointInTime(clusterId, rows, toRevision));
+                    return target.chain(chosen -> DrillRecord.runningOf(clusterId).chain(running -> {
                         if (running != null) {
                             throw busy(clusterId, running.id);
                         }
-                        return start(id, cluster.spec().members(), chosen, requester);
+                        return start(id, cluster.spec().members(), chosen, requester, toRevision);
                     }));
                 })))
                 .onFailure(Drills::anotherWasAccepted).transform(e -> busy(clusterId, null));
+    }
+
+    /** What a drill restores and where it compares: a full snapshot, the deltas replayed onto it, and the fingerprint there. */
+    record Target(SnapshotRecord snapshot, List<String> deltaIds, long revision, KeyspaceFingerprint expected) {
+
+        static Target of(SnapshotRecord full) {
+            return new Target(full, List.of(), full.revision, full.fingerprint());
+        }
+    }
+
+    /**
+     * The point a point-in-time drill checks: the newest delta ending at or before {@code toRevision} with a recorded keyspace
+     * fingerprint, reached from its full snapshot by the deltas a point-in-time restore to that revision replays.
+     */
+    static Target pointInTime(String clusterId, List<SnapshotRecord> rows, long toRevision) {
+        List<RecoveryChains.Full> fulls = rows.stream().filter(r -> r.kind == SnapshotKind.FULL).map(SnapshotRecord::asFull).toList();
+        List<RecoveryChains.Delta> deltas = rows.stream().filter(r -> r.kind == SnapshotKind.DELTA && r.chainId != null)
+                .map(SnapshotRecord::asDelta).toList();
+        List<SnapshotRecord> ends = rows.stream().filter(r -> r.kind == SnapshotKind.DELTA && r.chainId != null && r.fingerprint() != null
+                && r.revision <= toRevision).sorted(Comparator.comparingLong((SnapshotRecord r) -> r.revision).thenComparing(r -> r.completedAt)
+                        .reversed()).toList();
+        for (SnapshotRecord end : ends) {
+            RecoveryChains.Plan plan;
+            try {
+                plan = RecoveryChains.forRevision(fulls, deltas, end.revision);
+            } catch (RecoveryChains.NotCoveredException e) {
+                continue;
+            }
+            List<String> replayed = plan.deltas().stream().map(RecoveryChains.Delta::id).toList();
+            if (!replayed.isEmpty() && replayed.get(replayed.size() - 1).equals(end.id)) {
+                SnapshotRecord full = rows.stream().filter(r -> r.id.equals(plan.full().id())).findFirst().orElseThrow();
+                return new Target(full, replayed, end.revision, end.fingerprint());
+            }
+        }
+        throw new RestoreRefusedException(400, "toRevision", "cluster '" + clusterId + "' has no point at or before revision " + toRevision
+                + " that a drill can check: a point-in-time drill compares the keyspace at the end of a delta whose keyspace hash delta "
+                + "capture recorded (lifeboat.capture.fingerprint-every), replayed from the full snapshot its chain starts at; "
+                + (ends.isEmpty() ? "no stored delta up to that revision has one" : "no full snapshot and unbroken deltas lead to one")
+                + " (a DELTA policy records them; or drill a full snapshot without toRevision)");
     }
 
     /**
@@ -85,7 +140,7 @@ public class Drills {
      * a restorable snapshot or members is a state a retry does not change (the alert on verified backups reports it).
      */
     public Uni<Void> requested(DrillRequested request) {
-        return request(request.clusterId(), request.snapshot(), request.requester(), request.drillId()).replaceWithVoid()
+        return request(request.clusterId(), request.snapshot(), request.requester(), request.drillId(), request.toRevision()).replaceWithVoid()
                 .onFailure(RestoreRefusedException.class).recoverWithItem(e -> {
                     RestoreRefusedException refused = (RestoreRefusedException) e;
                     metrics.drillRefused(refused.status());
@@ -110,7 +165,7 @@ public class Drills {
         DrillRecord drill = null;
         while (drill == null) {
             try {
-                drill = ClaimedWork.await(() -> request(clusterId, snapshotId, requester, drillId));
+                drill = ClaimedWork.await(() -> request(clusterId, snapshotId, requester, drillId, null));
             } catch (RestoreRefusedException e) {
                 if (e.status() != 409 || !"cluster".equals(e.field()) || Instant.now().isAfter(deadline)) {
                     throw new RestoreException("the restore drill before this REPLACE was refused: " + e.getMessage());
@@ -168,25 +223,27 @@ public class Drills {
         });
     }
 
-    private Uni<DrillRecord> start(String id, List<ClusterSpec.Member> members, SnapshotRecord snapshot, String requester) {
+    private Uni<DrillRecord> start(String id, List<ClusterSpec.Member> members, Target target, String requester, Long toRevision) {
+        SnapshotRecord snapshot = target.snapshot();
         DrillRecord drill = new DrillRecord();
         drill.id = id;
         drill.clusterId = snapshot.clusterId;
         drill.snapshotId = snapshot.id;
-        drill.revision = snapshot.revision;
+        drill.revision = target.revision();
+        drill.toRevision = toRevision;
+        drill.deltaIds = target.deltaIds();
         drill.requester = requester;
         drill.state = DrillState.RUNNING;
-        KeyspaceFingerprint expected = snapshot.fingerprint();
-        if (expected != null) {
-            drill.expectedHash = expected.hash();
-            drill.expectedKeys = expected.keys();
-        } else {
+        KeyspaceFingerprint expected = target.expected();
+        drill.expect(expected);
+        if (expected == null) {
             drill.note = "no keyspace fingerprint was recorded with snapshot " + snapshot.id + " (taken before fingerprints were kept, or "
                     + "its source member did not answer HashKV): the drill proves it restores and serves, without comparing a hash";
         }
         drill.createdAt = Instant.now();
-        Log.infof("drill %s: snapshot %s of cluster %s at revision %d%s", id, snapshot.id, snapshot.clusterId, snapshot.revision,
-                expected == null ? " (no recorded fingerprint)" : ", expecting HashKV " + expected.hash() + " and " + expected.keys() + " keys");
+        Log.infof("drill %s: snapshot %s of cluster %s%s at revision %d%s", id, snapshot.id, snapshot.clusterId, target.deltaIds().isEmpty() ? ""
+                : " + " + target.deltaIds().size() + " deltas", target.revision(), expected == null ? " (no recorded fingerprint)"
+                        : ", expecting HashKV " + expected.hash() + " and " + expected.keys() + " keys");
         RunDrill command = nextAttempt(drill, members, snapshot);
         return drill.persist().chain(() -> outbox.emit(command)).replaceWith(drill);
     }
@@ -198,8 +255,10 @@ public class Drills {
         drill.memberName = member.name();
         drill.updatedAt = Instant.now();
         drill.expiresAt = drill.updatedAt.plus(config.timeout());
-        return new RunDrill(drill.id, drill.clusterId, member.name(), snapshot.id, snapshot.revision, snapshot.rawSha256,
-                snapshot.rawSize == null ? -1 : snapshot.rawSize, snapshot.fingerprint(), drill.expiresAt);
+        // drills recorded before the expected compaction was kept take the snapshot's fingerprint, as they did
+        KeyspaceFingerprint expected = drill.expected() != null || !drill.deltas().isEmpty() ? drill.expected() : snapshot.fingerprint();
+        return new RunDrill(drill.id, drill.clusterId, member.name(), snapshot.id, drill.revision, snapshot.rawSha256,
+                snapshot.rawSize == null ? -1 : snapshot.rawSize, expected, drill.expiresAt, drill.deltas());
     }
 
     /** An etcd-agent's verdict (runs in the consumer's transaction); verdicts of drills not asked here, or already ended, are ignored. */
@@ -275,7 +334,7 @@ public class Drills {
         }
         metrics.drillEnded(drill);
         return outbox.emit(new DrillEnded(drill.id, drill.clusterId, drill.snapshotId, drill.state == DrillState.PASSED, stage, reason,
-                drill.recoveryMillis(), drill.finishedAt)).replaceWithVoid();
+                drill.recoveryMillis(), drill.finishedAt, drill.deltas())).replaceWithVoid();
     }
 
     /** Attempts past their deadline: sent again, or after the last one FAILED (each in the sweep's transaction). */

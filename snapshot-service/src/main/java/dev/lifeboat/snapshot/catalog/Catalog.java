@@ -164,11 +164,7 @@ public class Catalog {
         entry.storedSha256 = facts.storedSha256();
         entry.revision = facts.revision();
         entry.chainId = facts.chainId();
-        if (facts.keyspace() != null) {
-            entry.kvHash = facts.keyspace().hash();
-            entry.kvHashCompactRevision = facts.keyspace().compactRevision();
-            entry.keyCount = facts.keyspace().keys();
-        }
+        entry.keyspace(facts.keyspace());
         entry.uploadId = null;
         entry.claimedBy = null;
         entry.claimedUntil = null;

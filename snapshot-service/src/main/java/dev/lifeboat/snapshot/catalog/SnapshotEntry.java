@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
+import dev.lifeboat.events.SnapshotCompleted;
 import dev.lifeboat.events.SnapshotKind;
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
 import io.quarkus.panache.common.Parameters;
@@ -62,6 +63,15 @@ public class SnapshotEntry extends PanacheEntityBase {
     /** FULL: keys live at {@link #revision}. */
     @Column(name = "key_count")
     public Long keyCount;
+
+    /** Records the source member's keyspace fingerprint at {@link #revision}; null leaves none. */
+    public void keyspace(SnapshotCompleted.KeyspaceFingerprint fingerprint) {
+        if (fingerprint != null) {
+            kvHash = fingerprint.hash();
+            kvHashCompactRevision = fingerprint.compactRevision();
+            keyCount = fingerprint.keys();
+        }
+    }
     /** When a restore drill last proved this snapshot restorable (DrillEnded, passed); null: never. */
     @Column(name = "verified_at")
     public Instant verifiedAt;

@@ -226,6 +226,7 @@ public class Chains {
             entry.eventCount = delta.delta().events();
             entry.firstEventAt = delta.delta().firstEventAt();
             entry.lastEventAt = delta.delta().lastEventAt();
+            entry.keyspace(delta.keyspace());
             entry.attempts = 1;
             return entry.persist().chain(() -> outbox.emit(delta)).replaceWithVoid();
         }));

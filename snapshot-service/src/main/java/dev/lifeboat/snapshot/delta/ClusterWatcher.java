@@ -47,7 +47,8 @@ import io.quarkus.logging.Log;
 final class ClusterWatcher {
 
     /** What every watcher shares: where and how deltas are stored. */
-    record Settings(DeltaStore store, int flowControlWindow, Duration maxBackoff, SnapshotMetrics metrics, Tracer tracer) {
+    record Settings(DeltaStore store, int flowControlWindow, Duration maxBackoff, SnapshotMetrics metrics, Tracer tracer,
+            Duration fingerprintEvery) {
     }
 
     private static final int LEASE_CACHE = 10_000;
@@ -78,6 +79,8 @@ final class ClusterWatcher {
     private volatile Instant lastReceivedAt;
     private volatile Instant lastStoredAt;
     private volatile String lastError;
+    /** When the capture last recorded a keyspace fingerprint with a delta (null: not yet). */
+    private Instant lastFingerprintAt;
     /** etcd's cluster id as the first response reported it: a REPLACE restore gives the cluster a new one. */
     private long etcdClusterId;
     private DeltaStore.Open open;
@@ -190,7 +193,7 @@ final class ClusterWatcher {
                 WatchResponse response = watch.poll(Math.min(500, untilDue()));
                 if (response == null) {
                     if (due()) {
-                        store();
+                        store(watch);
                     }
                     if (System.nanoTime() - lastProgress > 1_000_000_000L) {
                         watch.requestProgress();
@@ -200,7 +203,7 @@ final class ClusterWatcher {
                 }
                 if (response.getCanceled()) {
                     if (response.getCompactRevision() > 0) {
-                        store();
+                        store(null);
                         String reason = "etcd compacted revisions up to " + response.getCompactRevision() + " before the capture read revision "
                                 + (receivedRevision + 1);
                         ClaimedWork.await(() -> chains.gap(chainId, response.getCompactRevision(), reason));
@@ -213,7 +216,8 @@ final class ClusterWatcher {
                             + response.getCancelReason(), null);
                 }
                 if (replaced(response.getHeader().getClusterId())) {
-                    store();
+                    // no fingerprint: the member now holds other data than the delta's revisions
+                    store(null);
                     String reason = "etcd's cluster id changed from " + Long.toHexString(etcdClusterId) + " to "
                             + Long.toHexString(response.getHeader().getClusterId()) + ": its data was replaced (a REPLACE restore?), and its "
                             + "revisions no longer continue the chain";
@@ -232,7 +236,7 @@ final class ClusterWatcher {
                     lastReceivedAt = now;
                 }
                 if (open != null && (open.rawBytes() >= maxBytes || due())) {
-                    store();
+                    store(watch);
                 }
                 watch.next();
             }
@@ -272,8 +276,11 @@ final class ClusterWatcher {
         receivedRevision = revision;
     }
 
-    /** Stores the open delta, if it has changes, and moves the chain on. */
-    private void store() throws IOException, InterruptedException {
+    /**
+     * Stores the open delta, if it has changes, and moves the chain on; with the keyspace fingerprint at its last revision
+     * from {@code member} when one is due (null: none, e.g. the member's data was replaced or the capture is stopping).
+     */
+    private void store(EtcdWatch member) throws IOException, InterruptedException {
         if (open == null || open.events() == 0) {
             return;
         }
@@ -290,8 +297,10 @@ final class ClusterWatcher {
             }
             span.setAttribute("lifeboat.snapshot.id", completed.snapshotId()).setAttribute("lifeboat.delta.first_revision", completed.firstRevision())
                     .setAttribute("lifeboat.snapshot.revision", completed.revision()).setAttribute("lifeboat.snapshot.bytes", completed.rawSize());
+            completed = withFingerprint(completed, member);
+            SnapshotCompleted announced = completed;
             try {
-                ClaimedWork.await(() -> chains.append(completed));
+                ClaimedWork.await(() -> chains.append(announced));
             } catch (Chains.ContinuityLostException e) {
                 settings.store().remove(completed);
                 throw e;
@@ -309,6 +318,28 @@ final class ClusterWatcher {
                 completed.storedSize());
         Log.debugf("delta %s of cluster %s: revisions %d-%d, %d changes", completed.snapshotId(), clusterId, completed.firstRevision(),
                 completed.revision(), completed.delta().events());
+    }
+
+    /**
+     * The delta with the member's keyspace fingerprint at its last revision, when the last one is {@code fingerprint-every}
+     * ago; without one when the member cannot give it (the revision was compacted already, etcd is busy): the delta is
+     * stored either way, and a point-in-time drill checks the nearest delta that has one.
+     */
+    private SnapshotCompleted withFingerprint(SnapshotCompleted completed, EtcdWatch member) {
+        Instant now = Instant.now();
+        if (member == null || lastFingerprintAt != null && now.isBefore(lastFingerprintAt.plus(settings.fingerprintEvery()))) {
+            return completed;
+        }
+        try {
+            SnapshotCompleted.KeyspaceFingerprint fingerprint = member.fingerprint(completed.revision());
+            lastFingerprintAt = now;
+            Span.current().setAttribute("lifeboat.snapshot.kv_hash", fingerprint.hash());
+            return completed.withKeyspace(fingerprint);
+        } catch (EtcdUnavailableException e) {
+            Log.warnf("delta %s of cluster %s: no keyspace fingerprint recorded at revision %d: %s", completed.snapshotId(), clusterId,
+                    completed.revision(), e.getMessage());
+            return completed;
+        }
     }
 
     private boolean due() {
@@ -341,7 +372,7 @@ final class ClusterWatcher {
     private void finishStopping() {
         try {
             if (!Thread.currentThread().isInterrupted() && state != CaptureState.GAP) {
-                store();
+                store(null);
             }
         } catch (Exception e) {
             Log.warnf("delta capture of cluster %s: the last delta could not be stored (%s); the next capture reads its changes again",

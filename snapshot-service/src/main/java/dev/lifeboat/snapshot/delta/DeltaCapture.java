@@ -68,7 +68,8 @@ public class DeltaCapture implements KafkaConsumerRebalanceListener {
         this.scheduler = scheduler;
         this.config = config;
         this.metrics = metrics;
-        this.settings = new ClusterWatcher.Settings(store, config.capture().flowControlWindow(), config.capture().maxBackoff(), metrics, tracer);
+        this.settings = new ClusterWatcher.Settings(store, config.capture().flowControlWindow(), config.capture().maxBackoff(), metrics, tracer,
+                config.capture().fingerprintEvery());
     }
 
     void onStart(@Observes StartupEvent event) {

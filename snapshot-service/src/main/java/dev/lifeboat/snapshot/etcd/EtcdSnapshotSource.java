@@ -15,11 +15,8 @@ import dev.lifeboat.access.etcd.EtcdUnavailableException;
 import dev.lifeboat.events.ClusterSpec;
 import dev.lifeboat.snapshot.SnapshotServiceConfig;
 import dev.lifeboat.events.SnapshotCompleted.KeyspaceFingerprint;
-import io.etcd.jetcd.api.HashKVRequest;
-import io.etcd.jetcd.api.HashKVResponse;
 import io.etcd.jetcd.api.KVGrpc;
 import io.etcd.jetcd.api.MaintenanceGrpc;
-import io.etcd.jetcd.api.RangeRequest;
 import io.etcd.jetcd.api.SnapshotRequest;
 import io.etcd.jetcd.api.SnapshotResponse;
 import io.etcd.jetcd.api.StatusRequest;
@@ -41,9 +38,6 @@ import jakarta.enterprise.context.ApplicationScoped;
  */
 @ApplicationScoped
 public class EtcdSnapshotSource {
-
-    /** HashKV reads the whole keyspace; etcd answers about 1 GB/s of db here, so a minute covers the 8 GB limit. */
-    private static final long FINGERPRINT_TIMEOUT_SECONDS = 60;
 
     private final SnapshotServiceConfig.Snapshots config;
 
@@ -198,18 +192,7 @@ public class EtcdSnapshotSource {
 
         @Override
         public KeyspaceFingerprint fingerprint(long revision) {
-            try {
-                HashKVResponse hash = member.maintenance.withDeadlineAfter(FINGERPRINT_TIMEOUT_SECONDS, TimeUnit.SECONDS)
-                        .hashKV(HashKVRequest.newBuilder().setRevision(revision).build());
-                long keys = member.kv.withDeadlineAfter(FINGERPRINT_TIMEOUT_SECONDS, TimeUnit.SECONDS).range(RangeRequest.newBuilder()
-                        .setKey(ByteString.copyFrom(new byte[] {0})).setRangeEnd(ByteString.copyFrom(new byte[] {0}))
-                        .setRevision(revision).setCountOnly(true).build()).getCount();
-                // etcd says -1 for a keyspace never compacted; 0 here, as the drill reads it
-                return new KeyspaceFingerprint(Integer.toUnsignedLong(hash.getHash()), Math.max(0, hash.getCompactRevision()), keys);
-            } catch (StatusRuntimeException e) {
-                throw new EtcdUnavailableException("etcd at " + member.endpoint + " gave no keyspace hash at revision " + revision + ": "
-                        + describe(e), e);
-            }
+            return KeyspaceFingerprints.at(member.endpoint, member.maintenance, member.kv, revision);
         }
 
         @Override

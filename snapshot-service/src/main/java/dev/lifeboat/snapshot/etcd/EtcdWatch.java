@@ -10,8 +10,10 @@ import dev.lifeboat.access.etcd.EtcdChannels;
 import dev.lifeboat.access.etcd.EtcdRejectedException;
 import dev.lifeboat.access.etcd.EtcdUnavailableException;
 import dev.lifeboat.events.ClusterSpec;
+import dev.lifeboat.events.SnapshotCompleted.KeyspaceFingerprint;
 import io.etcd.jetcd.api.KVGrpc;
 import io.etcd.jetcd.api.LeaseGrpc;
+import io.etcd.jetcd.api.MaintenanceGrpc;
 import io.etcd.jetcd.api.LeaseTimeToLiveRequest;
 import io.etcd.jetcd.api.RangeRequest;
 import io.etcd.jetcd.api.WatchCreateRequest;
@@ -136,6 +138,13 @@ public final class EtcdWatch implements AutoCloseable {
 
     public String endpoint() {
         return endpoint;
+    }
+
+    /** The watched member's keyspace fingerprint at {@code revision} (see {@link KeyspaceFingerprints}). */
+    public KeyspaceFingerprint fingerprint(long revision) {
+        MaintenanceGrpc.MaintenanceBlockingStub maintenance = token == null ? MaintenanceGrpc.newBlockingStub(channel)
+                : MaintenanceGrpc.newBlockingStub(channel).withInterceptors(token);
+        return KeyspaceFingerprints.at(endpoint, maintenance, kv(), revision);
     }
 
     private KVGrpc.KVBlockingStub kv() {
