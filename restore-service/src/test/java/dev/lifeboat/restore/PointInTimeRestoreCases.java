@@ -185,8 +185,64 @@ abstract class PointInTimeRestoreCases {
         given().get("/api/v1/clusters/nobody/recovery-window").then().statusCode(404);
     }
 
+    /**
+     * A point-in-time drill: the deltas replayed onto their full snapshot on the agent, in a scratch etcd, match the HashKV
+     * the source member gave when capture stored the last delta; a delta damaged in the bucket fails it at stage replay,
+     * naming the delta, and leaves the full snapshot's own verdict alone.
+     */
     @Test
     @Order(5)
+    void aPointInTimeDrillReplaysTheDeltasAndMatchesTheHashCaptureRecorded() throws Exception {
+        long third = REVISIONS.get("third");
+        assertTrue(support.count("select count(*) from snapshot where cluster_id = ? and kind = 'DELTA' and kv_hash is not null", CLUSTER) > 0,
+                "capture recorded keyspace fingerprints with its deltas");
+        JsonPath accepted = given().contentType(ContentType.JSON).body("{\"cluster\": \"pitr\", \"toRevision\": " + third + "}")
+                .post("/api/v1/drills").then().statusCode(202).extract().jsonPath();
+        List<String> deltas = accepted.getList("deltas");
+        assertFalse(deltas.isEmpty(), accepted.prettify());
+        JsonPath passed = RestoreTestSupport.awaitDrill(accepted.getString("id"));
+        assertEquals("PASSED", passed.getString("state"), passed.prettify());
+        assertEquals(third, passed.getLong("toRevision"));
+        assertEquals(third, passed.getLong("revision"), "capture's last delta before the policy was removed ends at the third point");
+        assertTrue(passed.getBoolean("hashCompared"), passed.prettify());
+        assertEquals(passed.getLong("expectedHash"), passed.getLong("observedHash"), "the replayed keyspace hashes as the source did");
+        assertEquals(STATES.get("third").size(), passed.getLong("observedKeys"), "the keys live at the third point");
+        assertTrue(passed.getInt("sampledKeys") > 0, passed.prettify());
+        String lastDelta = deltas.get(deltas.size() - 1);
+        RestoreTestSupport.awaitCatalog(passed.getString("snapshot"), passed.getString("id"));
+        assertEquals(1, support.count("select count(*) from snapshot where id = ? and revision = " + third + " and kv_hash = "
+                + passed.getLong("expectedHash"), lastDelta), "the expectation is the fingerprint recorded with the last delta");
+
+        given().contentType(ContentType.JSON).body("{\"cluster\": \"pitr\", \"toRevision\": 1}").post("/api/v1/drills").then().statusCode(400)
+                .body("field", equalTo("toRevision")).body("error", containsString("no point at or before revision 1"));
+        given().contentType(ContentType.JSON).body("{\"cluster\": \"pitr\", \"toRevision\": " + third + ", \"snapshot\": \""
+                + passed.getString("snapshot") + "\"}").post("/api/v1/drills").then().statusCode(400).body("field", equalTo("snapshot"));
+
+        // the last delta's stored object with one byte flipped: fetching it fails, and the drill says which delta
+        String bucket = support.ids("select bucket from snapshot where id = ?", lastDelta).get(0);
+        String key = support.ids("select object_key from snapshot where id = ?", lastDelta).get(0);
+        io.minio.MinioClient s3 = RestoreTestSupport.s3();
+        byte[] stored = RestoreTestSupport.readObject(s3, bucket, key);
+        byte[] damaged = stored.clone();
+        damaged[damaged.length / 2] ^= 0x10;
+        RestoreTestSupport.writeObject(s3, bucket, key, damaged);
+        try {
+            String damagedDrill = given().contentType(ContentType.JSON).body("{\"cluster\": \"pitr\", \"toRevision\": " + third + "}")
+                    .post("/api/v1/drills").then().statusCode(202).extract().path("id");
+            JsonPath failed = RestoreTestSupport.awaitDrill(damagedDrill);
+            assertEquals("FAILED", failed.getString("state"), failed.prettify());
+            assertEquals("replay", failed.getString("stage"), failed.prettify());
+            assertTrue(failed.getString("reason").contains(lastDelta), "the reason names the damaged delta: " + failed.getString("reason"));
+        } finally {
+            RestoreTestSupport.writeObject(s3, bucket, key, stored);
+        }
+        JsonPath full = given().baseUri(snapshotUrl).get("/api/v1/snapshots/" + passed.getString("snapshot")).then().statusCode(200).extract()
+                .jsonPath();
+        assertEquals(passed.getString("id"), full.getString("drill.id"), "a damaged delta is no verdict on the full snapshot: " + full.prettify());
+    }
+
+    @Test
+    @Order(6)
     void aReplaceRestoreToARevisionHoldsEveryKeyWithTheRevisionsEtcdGaveIt() throws Exception {
         long third = REVISIONS.get("third");
         String id = RestoreTestSupport.start("{\"cluster\": \"pitr\", \"toRevision\": " + third + ", \"mode\": \"REPLACE\"}");

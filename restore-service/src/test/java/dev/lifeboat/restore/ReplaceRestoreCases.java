@@ -367,7 +367,7 @@ abstract class ReplaceRestoreCases {
                 .extract().path("id");
         given().contentType(ContentType.JSON).body("{\"cluster\": \"heal\"}").post("/api/v1/drills").then().statusCode(409)
                 .body("error", containsString("drill " + good + " of cluster 'heal' is running"));
-        JsonPath passed = awaitDrill(good);
+        JsonPath passed = RestoreTestSupport.awaitDrill(good);
         assertEquals("PASSED", passed.getString("state"), passed.prettify());
         assertEquals(recorded.hash(), passed.getLong("expectedHash"));
         assertEquals(recorded.hash(), passed.getLong("observedHash"), "the scratch etcd's HashKV at the revision is the source's");
@@ -382,7 +382,7 @@ abstract class ReplaceRestoreCases {
         assertTrue(given().get("/q/metrics").then().statusCode(200).extract().asString()
                 .contains("lifeboat_snapshot_last_verified_timestamp_seconds{cluster=\"heal\"}"), "the verified time is a metric");
 
-        JsonPath catalogued = awaitCatalog(snapshot.snapshotId(), good);
+        JsonPath catalogued = RestoreTestSupport.awaitCatalog(snapshot.snapshotId(), good);
         assertEquals("PASSED", catalogued.getString("drill.verdict"), "the catalog records the verdict (DrillEnded): " + catalogued.prettify());
         assertTrue(catalogued.getString("verifiedAt") != null, catalogued.prettify());
 
@@ -396,15 +396,13 @@ abstract class ReplaceRestoreCases {
         assertTrue(mismatch.reason().contains("hashes to " + recorded.hash()) && mismatch.reason().contains("differ from what was backed up"),
                 mismatch.reason());
 
-        Config config = ConfigProvider.getConfig();
-        io.minio.MinioClient s3 = io.minio.MinioClient.builder().endpoint(config.getValue("lifeboat.s3.endpoint", String.class)).region("us-east-1")
-                .credentials(config.getValue("lifeboat.s3.access-key", String.class), config.getValue("lifeboat.s3.secret-key", String.class)).build();
-        byte[] stored = readObject(s3, snapshot);
+        io.minio.MinioClient s3 = RestoreTestSupport.s3();
+        byte[] stored = RestoreTestSupport.readObject(s3, snapshot.bucket(), snapshot.objectKey());
 
         // Another valid snapshot of the cluster (the later writes included) put in under this snapshot's name.
         SnapshotCompleted later = support.backUp("heal");
-        writeObject(s3, snapshot, readObject(s3, later));
-        JsonPath swapped = awaitDrill(requestDrill(snapshot.snapshotId()));
+        RestoreTestSupport.writeObject(s3, snapshot.bucket(), snapshot.objectKey(), RestoreTestSupport.readObject(s3, later.bucket(), later.objectKey()));
+        JsonPath swapped = RestoreTestSupport.awaitDrill(requestDrill(snapshot.snapshotId()));
         assertEquals("FAILED", swapped.getString("state"), swapped.prettify());
         assertEquals("fetch", swapped.getString("stage"));
         assertTrue(swapped.getString("reason").contains("snapshot " + snapshot.snapshotId()) && swapped.getString("reason").contains(
@@ -412,14 +410,14 @@ abstract class ReplaceRestoreCases {
 
         // One byte flipped inside the encrypted object: decryption refuses it, and snapshot-service says so.
         stored[stored.length / 2] ^= 0x40;
-        writeObject(s3, snapshot, stored);
+        RestoreTestSupport.writeObject(s3, snapshot.bucket(), snapshot.objectKey(), stored);
         String damagedId = requestDrill(snapshot.snapshotId());
-        JsonPath damaged = awaitDrill(damagedId);
+        JsonPath damaged = RestoreTestSupport.awaitDrill(damagedId);
         assertEquals("FAILED", damaged.getString("state"), damaged.prettify());
         assertEquals("fetch", damaged.getString("stage"));
         assertTrue(damaged.getString("reason").contains("snapshot " + snapshot.snapshotId()) && damaged.getString("reason").contains(
                 "cannot be read back from its stored object"), damaged.getString("reason"));
-        JsonPath failedInCatalog = awaitCatalog(snapshot.snapshotId(), damagedId);
+        JsonPath failedInCatalog = RestoreTestSupport.awaitCatalog(snapshot.snapshotId(), damagedId);
         assertEquals("FAILED", failedInCatalog.getString("drill.verdict"), failedInCatalog.prettify());
         assertTrue(failedInCatalog.getString("drill.reason").contains("cannot be read back"), failedInCatalog.prettify());
         assertEquals(catalogued.getString("verifiedAt"), failedInCatalog.getString("verifiedAt"), "verifiedAt stays the last drill that passed");
@@ -485,7 +483,7 @@ abstract class ReplaceRestoreCases {
         assertFalse(ProcessHandle.of(scratch).map(ProcessHandle::isAlive).orElse(false), "the restarted agent stopped the leftover scratch etcd");
         assertFalse(Files.exists(pidFile.getParent()), "and removed the interrupted drill's directory");
 
-        JsonPath retried = awaitDrill(id);
+        JsonPath retried = RestoreTestSupport.awaitDrill(id);
         assertEquals("PASSED", retried.getString("state"), retried.prettify());
         assertEquals(2, retried.getInt("attempts"));
         assertTrue(retried.getString("note").contains("sent again"), retried.getString("note"));
@@ -508,12 +506,10 @@ abstract class ReplaceRestoreCases {
 
         TreeMap<String, String> served = writeMixed(heal, "/registry/drill-first/", 21);
         SnapshotCompleted damaged = support.backUp("heal");
-        Config config = ConfigProvider.getConfig();
-        io.minio.MinioClient s3 = io.minio.MinioClient.builder().endpoint(config.getValue("lifeboat.s3.endpoint", String.class)).region("us-east-1")
-                .credentials(config.getValue("lifeboat.s3.access-key", String.class), config.getValue("lifeboat.s3.secret-key", String.class)).build();
-        byte[] stored = readObject(s3, damaged);
+        io.minio.MinioClient s3 = RestoreTestSupport.s3();
+        byte[] stored = RestoreTestSupport.readObject(s3, damaged.bucket(), damaged.objectKey());
         stored[stored.length / 3] ^= 0x01;
-        writeObject(s3, damaged, stored);
+        RestoreTestSupport.writeObject(s3, damaged.bucket(), damaged.objectKey(), stored);
         try (Client etcd = RestoreTestSupport.etcd(heal)) {
             served = everything(etcd);
         }
@@ -560,7 +556,7 @@ abstract class ReplaceRestoreCases {
         TestEvents.publish(kafka, "runbook", request);
         TestEvents.publish(kafka, "runbook", request);
         TestEvents.publish(kafka, "runbook", new DrillRequested("drill-of-nobody", "nowhere", null, "runbook", Instant.now()));
-        JsonPath passed = awaitDrill(awaitRow(runbook));
+        JsonPath passed = RestoreTestSupport.awaitDrill(awaitRow(runbook));
         assertEquals("PASSED", passed.getString("state"), passed.prettify());
         assertEquals("runbook nightly-check", passed.getString("requester"));
         assertEquals(snapshot.snapshotId(), passed.getString("snapshot"));
@@ -591,7 +587,7 @@ abstract class ReplaceRestoreCases {
             given().baseUri(schedulerUrl).delete("/api/v1/clusters/heal/policies/nightly-drill").then().statusCode(204);
         }
         assertTrue(fired.matches("policy-heal-nightly-drill-\\d+"), fired);
-        JsonPath scheduled = awaitDrill(fired);
+        JsonPath scheduled = RestoreTestSupport.awaitDrill(fired);
         assertEquals("PASSED", scheduled.getString("state"), scheduled.prettify());
         // the newest full snapshot: ours, or one the scheduler took after an earlier test's restore that completed later
         String newest = support.ids("select id from snapshot where cluster_id = ? and kind = 'FULL' and not deleted order by completed_at desc limit 1",
@@ -620,7 +616,7 @@ abstract class ReplaceRestoreCases {
         agents.restart(0, Map.of("lifeboat.agent.drill-keep-free", "100000G"));
         try {
             String id = requestDrill(snapshot.snapshotId());
-            JsonPath ended = awaitDrill(id);
+            JsonPath ended = RestoreTestSupport.awaitDrill(id);
             assertEquals("FAILED", ended.getString("state"), ended.prettify());
             assertEquals("timeout", ended.getString("stage"), "no room says nothing of the snapshot");
             assertTrue(ended.getString("reason").contains("did not run it: no room") && ended.getString("reason").contains("drill-keep-free"),
@@ -679,30 +675,6 @@ abstract class ReplaceRestoreCases {
                 .post("/api/v1/drills").then().statusCode(202).extract().path("id");
     }
 
-    /** The drill once it has a verdict (bounded wait). */
-    private static JsonPath awaitDrill(String id) throws InterruptedException {
-        Instant deadline = Instant.now().plus(RestoreTestSupport.WAIT);
-        JsonPath view = given().get("/api/v1/drills/" + id).then().statusCode(200).extract().jsonPath();
-        while ("RUNNING".equals(view.getString("state")) && Instant.now().isBefore(deadline)) {
-            Thread.sleep(200);
-            view = given().get("/api/v1/drills/" + id).then().statusCode(200).extract().jsonPath();
-        }
-        return view;
-    }
-
-    /** snapshot-service's view of the snapshot once it records the verdict of drill {@code drillId} (bounded wait). */
-    private static JsonPath awaitCatalog(String snapshotId, String drillId) throws InterruptedException {
-        String snapshots = ConfigProvider.getConfig().getValue("test.snapshot.url", String.class);
-        Instant deadline = Instant.now().plus(RestoreTestSupport.WAIT);
-        JsonPath view = given().baseUri(snapshots).get("/api/v1/snapshots/" + snapshotId).then().statusCode(200).extract().jsonPath();
-        while (!drillId.equals(view.getString("drill.id")) && Instant.now().isBefore(deadline)) {
-            Thread.sleep(200);
-            view = given().baseUri(snapshots).get("/api/v1/snapshots/" + snapshotId).then().statusCode(200).extract().jsonPath();
-        }
-        assertEquals(drillId, view.getString("drill.id"), view.prettify());
-        return view;
-    }
-
     private LifeboatEvent awaitAgentVerdict(String drillId) {
         return EventCodec.decode(TopicProbe.await(kafka, Topics.AGENT_EVENTS, r -> "heal/heal-0".equals(r.key())
                 && drillIdOf(EventCodec.decode(r).payload()).equals(drillId), 1, RestoreTestSupport.WAIT).get(0)).payload();
@@ -710,17 +682,6 @@ abstract class ReplaceRestoreCases {
 
     private static String drillIdOf(LifeboatEvent event) {
         return event instanceof DrillCompleted c ? c.drillId() : event instanceof DrillFailed f ? f.drillId() : "";
-    }
-
-    private static byte[] readObject(io.minio.MinioClient s3, SnapshotCompleted snapshot) throws Exception {
-        try (var in = s3.getObject(io.minio.GetObjectArgs.builder().bucket(snapshot.bucket()).object(snapshot.objectKey()).build())) {
-            return in.readAllBytes();
-        }
-    }
-
-    private static void writeObject(io.minio.MinioClient s3, SnapshotCompleted snapshot, byte[] bytes) throws Exception {
-        s3.putObject(io.minio.PutObjectArgs.builder().bucket(snapshot.bucket()).object(snapshot.objectKey())
-                .stream(new java.io.ByteArrayInputStream(bytes), bytes.length, -1).build());
     }
 
     /** Writes values that compress well and values that do not; returns everything the cluster serves then. */

@@ -59,6 +59,8 @@ public class RestoreStackResource extends LocalStackResource {
         peer.remove("local-stack.etcd-endpoints");
         Map<String, String> snapshots = new HashMap<>(peer);
         snapshots.put("lifeboat.capture.base-request-delay", "2s");
+        // every delta records the keyspace fingerprint at its end: the points point-in-time drills check
+        snapshots.put("lifeboat.capture.fingerprint-every", "0s");
         snapshots.put("lifeboat.encryption.active-key", "k1");
         snapshots.put("lifeboat.encryption.keys.k1.file", k1.toString());
         CompletableFuture<QuarkusService> scheduler = CompletableFuture.supplyAsync(() -> QuarkusService

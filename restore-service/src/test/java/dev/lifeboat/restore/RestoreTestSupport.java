@@ -285,4 +285,47 @@ final class RestoreTestSupport {
     static void assertPhases(JsonPath view, String... phases) {
         assertEquals(Arrays.asList(phases), List.copyOf(view.getMap("phases").keySet()), "phases: " + view.prettify());
     }
+
+    /** The drill once it has a verdict (bounded wait). */
+    static JsonPath awaitDrill(String id) throws InterruptedException {
+        Instant deadline = Instant.now().plus(WAIT);
+        JsonPath view = given().get("/api/v1/drills/" + id).then().statusCode(200).extract().jsonPath();
+        while ("RUNNING".equals(view.getString("state")) && Instant.now().isBefore(deadline)) {
+            Thread.sleep(200);
+            view = given().get("/api/v1/drills/" + id).then().statusCode(200).extract().jsonPath();
+        }
+        return view;
+    }
+
+    /** A client of the stack's S3, to read and alter stored objects as an attacker or a failing disk would. */
+    static io.minio.MinioClient s3() {
+        org.eclipse.microprofile.config.Config config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
+        return io.minio.MinioClient.builder().endpoint(config.getValue("lifeboat.s3.endpoint", String.class)).region("us-east-1")
+                .credentials(config.getValue("lifeboat.s3.access-key", String.class), config.getValue("lifeboat.s3.secret-key", String.class)).build();
+    }
+
+    static byte[] readObject(io.minio.MinioClient s3, String bucket, String key) throws Exception {
+        try (var in = s3.getObject(io.minio.GetObjectArgs.builder().bucket(bucket).object(key).build())) {
+            return in.readAllBytes();
+        }
+    }
+
+    static void writeObject(io.minio.MinioClient s3, String bucket, String key, byte[] bytes) throws Exception {
+        s3.putObject(io.minio.PutObjectArgs.builder().bucket(bucket).object(key).stream(new java.io.ByteArrayInputStream(bytes), bytes.length, -1)
+                .build());
+    }
+
+
+    /** snapshot-service's view of the snapshot once it records the verdict of drill {@code drillId} (bounded wait). */
+    static JsonPath awaitCatalog(String snapshotId, String drillId) throws InterruptedException {
+        String snapshots = org.eclipse.microprofile.config.ConfigProvider.getConfig().getValue("test.snapshot.url", String.class);
+        Instant deadline = Instant.now().plus(WAIT);
+        JsonPath view = given().baseUri(snapshots).get("/api/v1/snapshots/" + snapshotId).then().statusCode(200).extract().jsonPath();
+        while (!drillId.equals(view.getString("drill.id")) && Instant.now().isBefore(deadline)) {
+            Thread.sleep(200);
+            view = given().baseUri(snapshots).get("/api/v1/snapshots/" + snapshotId).then().statusCode(200).extract().jsonPath();
+        }
+        assertEquals(drillId, view.getString("drill.id"), view.prettify());
+        return view;
+    }
 }
