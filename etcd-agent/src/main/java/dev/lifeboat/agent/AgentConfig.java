@@ -115,7 +115,7 @@ public interface AgentConfig {
 
     /**
      * What a restore drill leaves free on the drill dir's file system: a drill needs the snapshot's db twice (the fetched
-     * file and the restored data dir) and is not run (stage {@code refused}, the next member is asked) when that would leave
+     * file and the restored data dir) and is not run (stage {@code no-room}, the next member is asked) when that would leave
      * less than this — the member's own etcd often shares the disk.
      */
     @WithDefault("1G")

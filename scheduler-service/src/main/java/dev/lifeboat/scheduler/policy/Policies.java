@@ -48,7 +48,7 @@ public class Policies {
                                             + "' has DELTA policy '" + other.id + "' already: one capture per cluster; change that policy instead")));
             return oneDeltaPolicy.chain(() -> PolicyRecord.<PolicyRecord>findById(new PolicyRecord.Key(clusterId, id))).chain(existing -> {
                 PolicyRecord policy = existing != null ? existing : new PolicyRecord();
-                boolean wasBackupPolicy = existing != null && PolicyKind.valueOf(existing.kind) != PolicyKind.DRILL;
+                boolean wasBackupPolicy = existing != null && PolicyKind.valueOf(existing.kind).isBackupPolicy();
                 policy.id = id;
                 policy.clusterId = clusterId;
                 policy.schedule = definition.schedule();
@@ -76,7 +76,7 @@ public class Policies {
      * backup policy of the same id is announced as that policy's deletion.
      */
     private Uni<Void> announce(PolicyRecord policy, Definition definition, boolean wasBackupPolicy) {
-        if (definition.kind() == PolicyKind.DRILL) {
+        if (!definition.kind().isBackupPolicy()) {
             return wasBackupPolicy ? outbox.emit(new BackupPolicyDeleted(policy.clusterId, policy.id)).replaceWithVoid() : Uni.createFrom().voidItem();
         }
         return outbox.emit(new BackupPolicySet(policy.clusterId, policy.id, policy.schedule, policy.timeZone, definition.kind().snapshotKind(),
@@ -93,7 +93,7 @@ public class Policies {
                         return Uni.createFrom().failure(new Clusters.RefusedException(Clusters.Refusal.UNKNOWN,
                                 "cluster '" + clusterId + "' has no policy '" + policyId + "'"));
                     }
-                    boolean backupPolicy = PolicyKind.valueOf(policy.kind) != PolicyKind.DRILL;
+                    boolean backupPolicy = PolicyKind.valueOf(policy.kind).isBackupPolicy();
                     return policy.delete().chain(() -> backupPolicy ? outbox.emit(new BackupPolicyDeleted(clusterId, policyId)).replaceWithVoid()
                             : Uni.createFrom().voidItem());
                 }));

@@ -13,7 +13,12 @@ public enum PolicyKind {
 
     /** The snapshot kind of a backup policy; null for DRILL. */
     public SnapshotKind snapshotKind() {
-        return this == DRILL ? null : SnapshotKind.valueOf(name());
+        return isBackupPolicy() ? SnapshotKind.valueOf(name()) : null;
+    }
+
+    /** A backup policy (FULL, DELTA): announced to the services that back up and prune. */
+    public boolean isBackupPolicy() {
+        return this != DRILL;
     }
 
     /** Fired at each due slot (FULL, DRILL), not running continuously (DELTA). */

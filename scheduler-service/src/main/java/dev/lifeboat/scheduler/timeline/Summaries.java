@@ -104,10 +104,12 @@ final class Summaries {
         } else if (event instanceof MemberSelfHealed e) {
             return "member " + e.memberName() + " could not self-heal from snapshot " + e.snapshotId() + ": " + e.reason();
         } else if (event instanceof DrillRequested e) {
-            return "drill " + e.drillId() + " of " + (e.snapshot() == null || RestoreRequested.LATEST.equals(e.snapshot()) ? "the newest full snapshot"
-                    : "snapshot " + e.snapshot()) + " asked for" + (e.requester() == null ? "" : " by " + e.requester());
+            return "drill " + e.drillId() + " of " + (e.toRevision() != null ? "the deltas up to revision " + e.toRevision()
+                    : e.snapshot() == null || RestoreRequested.LATEST.equals(e.snapshot()) ? "the newest full snapshot" : "snapshot " + e.snapshot())
+                    + " asked for" + (e.requester() == null ? "" : " by " + e.requester());
         } else if (event instanceof RunDrill e) {
-            return "member " + e.memberName() + " told to drill a restore of snapshot " + e.snapshotId();
+            return "member " + e.memberName() + " told to drill a restore of snapshot " + e.snapshotId() + (e.deltaIds().isEmpty() ? ""
+                    : " + " + e.deltaIds().size() + " deltas up to revision " + e.revision());
         } else if (event instanceof DrillCompleted e) {
             return "drill " + e.drillId() + ": snapshot " + e.snapshotId() + " restored and served its " + e.observed().keys() + " keys at revision "
                     + e.revision() + (e.hashCompared() ? " with the recorded keyspace hash" : " (no recorded hash to compare)")
@@ -115,7 +117,8 @@ final class Summaries {
         } else if (event instanceof DrillFailed e) {
             return "drill " + e.drillId() + ": snapshot " + e.snapshotId() + " failed at " + e.stage() + ": " + e.reason();
         } else if (event instanceof DrillEnded e) {
-            return "drill " + e.drillId() + " of snapshot " + e.snapshotId() + (e.passed() ? " PASSED: the snapshot is proven restorable"
+            return "drill " + e.drillId() + " of snapshot " + e.snapshotId() + (e.deltaIds().isEmpty() ? "" : " + " + e.deltaIds().size() + " deltas")
+                    + (e.passed() ? " PASSED: the snapshot is proven restorable"
                     + (e.recoveryMillis() == null ? "" : " (recovery " + e.recoveryMillis() + " ms)") : " FAILED at " + e.stage() + ": " + e.reason());
         } else if (event instanceof MemberRolledBack e) {
             return "member " + e.memberName() + (e.succeeded() ? " rolled back to its pre-restore data" : " could not roll back: " + e.reason());
