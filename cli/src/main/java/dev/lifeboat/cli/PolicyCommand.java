@@ -26,7 +26,10 @@ final class PolicyCommand extends Base {
             @Option(names = "--max-total-size", description = "stored bytes per cluster, oldest go first") Long maxTotalSize,
             @Option(names = "--exponential", description = "Gardener's thinning: hourly for 24 h, daily for 7 days, weekly for 4 weeks")
             boolean exponential,
-            @Option(names = "--delta-max-bytes", description = "DELTA: write a delta once this many bytes of changes accumulated") Long deltaMaxBytes) {
+            @Option(names = "--delta-max-bytes", description = "DELTA: write a delta once this many bytes of changes accumulated") Long deltaMaxBytes,
+            @Option(names = "--drill-snapshot", description = "DRILL: latest (default: the newest full snapshot) or undrilled (the oldest of "
+                    + "the last 24 h no drill judged yet: with a schedule at least as frequent as backups, each new full snapshot is drilled)")
+            String drillSnapshot) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("id", id);
         body.put("schedule", schedule);
@@ -34,6 +37,7 @@ final class PolicyCommand extends Base {
         body.put("kind", kind);
         body.put("jitter", jitter);
         body.put("deltaMaxBytes", deltaMaxBytes);
+        body.put("drillSnapshot", drillSnapshot);
         if (keepLast != null || maxAge != null || maxTotalSize != null || exponential) {
             Map<String, Object> retention = new LinkedHashMap<>();
             retention.put("keepLast", keepLast);
@@ -80,7 +84,8 @@ final class PolicyCommand extends Base {
             if (policy.hasNonNull("deltaMaxBytes")) {
                 keep.append("every ").append(Output.bytes(policy, "deltaMaxBytes")).append(" of changes");
             }
-            table.row(policy.path("id").asText(), policy.path("kind").asText(), policy.path("schedule").asText(), policy.path("timeZone").asText(),
+            String kind = policy.path("kind").asText() + (policy.hasNonNull("drillSnapshot") ? " (" + policy.path("drillSnapshot").asText() + ")" : "");
+            table.row(policy.path("id").asText(), kind, policy.path("schedule").asText(), policy.path("timeZone").asText(),
                     keep.toString().strip().isEmpty() ? null : keep.toString().strip(), Output.text(policy, "nextFireAt"));
         }
         table.print(out());

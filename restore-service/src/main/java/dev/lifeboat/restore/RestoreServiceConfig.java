@@ -78,6 +78,14 @@ public interface RestoreServiceConfig {
          */
         @WithDefault("false")
         boolean beforeReplace();
+
+        /**
+         * A drill of snapshot {@code undrilled} takes the oldest full snapshot completed within this window that no drill
+         * judged yet: a DRILL policy with it drills each new full snapshot within the window, as long as it fires at least as
+         * often as backups complete.
+         */
+        @WithDefault("24h")
+        Duration undrilledWindow();
     }
 
     /** Hooks run after the scheduler paused the cluster (before anything is fetched). */

@@ -631,6 +631,48 @@ abstract class ReplaceRestoreCases {
         }
     }
 
+    /**
+     * Each new full snapshot drilled: a DRILL policy with {@code drillSnapshot: undrilled}, firing often, drills the cluster's
+     * full snapshots of the last 24 h that no drill judged yet, oldest first, each once, until none is left; then there is
+     * nothing to drill.
+     */
+    @Test
+    @Order(21)
+    void aDrillPolicyForEachNewFullSnapshotDrillsEveryOneOnce() throws Exception {
+        registerHeal();
+        SnapshotCompleted newest = support.backUp("heal");
+        awaitNoRunningDrill();
+        String undrilled = """
+                select count(*) from snapshot s where s.cluster_id = ? and s.kind = 'FULL' and not s.deleted and not s.missing
+                and s.completed_at >= now() - interval '24 hours' and not exists (select 1 from drill d where d.snapshot_id = s.id
+                and d.delta_ids is null and (d.state = 'PASSED' or (d.state = 'FAILED' and d.stage <> 'timeout')))""";
+        assertTrue(support.count(undrilled, "heal") >= 1, "the new backup waits for its drill");
+        int before = support.count("select count(*) from drill where cluster_id = ? and requester = ?", "heal", "policy each-full");
+        given().baseUri(schedulerUrl).contentType(ContentType.JSON).body("{\"id\": \"each-full\", \"schedule\": \"@every 2s\", \"kind\": \"DRILL\", "
+                + "\"drillSnapshot\": \"undrilled\"}").post("/api/v1/clusters/heal/policies").then().statusCode(201)
+                .body("drillSnapshot", equalTo("undrilled"));
+        try {
+            Instant deadline = Instant.now().plus(RestoreTestSupport.WAIT.multipliedBy(3));
+            while ((support.count(undrilled, "heal") > 0 || support.count("select count(*) from drill where cluster_id = ? and state = 'RUNNING'",
+                    "heal") > 0) && Instant.now().isBefore(deadline)) {
+                Thread.sleep(500);
+            }
+            assertEquals(0, support.count(undrilled, "heal"), "every full snapshot of the last 24 h has a verdict");
+        } finally {
+            given().baseUri(schedulerUrl).delete("/api/v1/clusters/heal/policies/each-full").then().statusCode(204);
+        }
+        awaitNoRunningDrill();
+        List<String> drilled = support.ids("select d.snapshot_id from drill d join snapshot s on s.id = d.snapshot_id where d.cluster_id = ? "
+                + "and d.requester = ? order by d.created_at", "heal", "policy each-full");
+        assertTrue(drilled.size() > before && drilled.contains(newest.snapshotId()), "the policy drilled the new backup: " + drilled);
+        assertEquals(drilled.size(), drilled.stream().distinct().count(), "no snapshot was drilled twice: " + drilled);
+        List<String> oldestFirst = support.ids("select d.snapshot_id from drill d join snapshot s on s.id = d.snapshot_id where d.cluster_id = ? "
+                + "and d.requester = ? order by s.completed_at", "heal", "policy each-full");
+        assertEquals(oldestFirst, drilled, "oldest first");
+        given().contentType(ContentType.JSON).body("{\"cluster\": \"heal\", \"snapshot\": \"undrilled\"}").post("/api/v1/drills").then()
+                .statusCode(404).body("field", equalTo("snapshot")).body("error", containsString("nothing to drill"));
+    }
+
     /** The drill's id once restore-service stored it (bounded wait). */
     private String awaitRow(String drillId) throws Exception {
         Instant deadline = Instant.now().plus(RestoreTestSupport.WAIT);

@@ -173,7 +173,8 @@ class PolicyFiringIT {
         policy(cluster, "{\"id\": \"switch\", \"schedule\": \"@daily\"}");
         String drill = policy(cluster, "{\"id\": \"switch\", \"schedule\": \"@every 2s\", \"kind\": \"drill\"}");
         given().get("/api/v1/clusters/" + cluster + "/policies").then().statusCode(200)
-                .body("[0].kind", equalTo("DRILL")).body("[0].nextFireAt", org.hamcrest.Matchers.notNullValue());
+                .body("[0].kind", equalTo("DRILL")).body("[0].drillSnapshot", equalTo("latest"))
+                .body("[0].nextFireAt", org.hamcrest.Matchers.notNullValue());
 
         List<DrillRequested> fired = TopicProbe.await(bootstrap, Topics.RESTORE_REQUESTS,
                 r -> cluster.equals(r.key()) && EventType.DRILL_REQUESTED.ceType().equals(TopicProbe.header(r, EventCodec.H_TYPE)), 2,
@@ -191,9 +192,13 @@ class PolicyFiringIT {
         assertEquals(List.of(EventType.BACKUP_POLICY_SET.ceType(), EventType.BACKUP_POLICY_DELETED.ceType()), announced,
                 "the FULL policy was announced, and deleted when it became a DRILL policy");
 
-        // an id too long for a drill id (a DNS label) is shortened to a hash of cluster and policy, the slot kept
+        // an id too long for a drill id (a DNS label) is shortened to a hash of cluster and policy, the slot kept; this policy
+        // drills each new full snapshot (the oldest one no drill judged yet)
         String longId = "a-rather-long-policy-id-for-the-nightly-restore-drill-of-prod";
-        policy(cluster, "{\"id\": \"" + longId + "\", \"schedule\": \"@every 1h\", \"kind\": \"DRILL\", \"startingDeadlineSeconds\": 7200}");
+        policy(cluster, "{\"id\": \"" + longId + "\", \"schedule\": \"@every 1h\", \"kind\": \"DRILL\", \"startingDeadlineSeconds\": 7200, "
+                + "\"drillSnapshot\": \"undrilled\"}");
+        given().get("/api/v1/clusters/" + cluster + "/policies").then().statusCode(200)
+                .body("find { it.id == '" + longId + "' }.drillSnapshot", equalTo("undrilled"));
         makeDue(longId, "interval '10 minutes'");
         fire(Instant.now());
         List<DrillRequested> hashed = TopicProbe.await(bootstrap, Topics.RESTORE_REQUESTS,
@@ -202,6 +207,7 @@ class PolicyFiringIT {
                 .filter(r -> r.requester().equals("policy " + longId)).toList();
         assertEquals(1, hashed.size(), "the due slot fired once: " + hashed);
         assertTrue(hashed.get(0).drillId().matches("policy-[0-9a-f]{16}-\\d+"), hashed.get(0).drillId());
+        assertEquals("undrilled", hashed.get(0).snapshot());
 
         given().delete("/api/v1/clusters/" + cluster + "/policies/" + drill).then().statusCode(204);
         given().delete("/api/v1/clusters/" + cluster + "/policies/" + longId).then().statusCode(204);

@@ -7,7 +7,9 @@ import jakarta.validation.constraints.Size;
  * The body of {@code POST /api/v1/drills}.
  *
  * @param cluster  the cluster whose snapshot is drilled (required)
- * @param snapshot a full snapshot id, or {@code latest} (the default): the newest Completed full snapshot whose object is intact
+ * @param snapshot a full snapshot id, or {@code latest} (the default): the newest Completed full snapshot whose object is intact;
+ *                 or {@code undrilled}: the oldest intact full snapshot of the last {@code undrilled-window} (24 h) that no
+ *                 drill judged yet (404 when there is none)
  * @param drillId  your id for it; the same id twice is one drill (default: a new id)
  * @param toRevision a point-in-time drill: the cluster's deltas replayed onto their full snapshot and compared at the newest
  *                 delta end at or before this revision whose keyspace hash capture recorded (no {@code snapshot} then)

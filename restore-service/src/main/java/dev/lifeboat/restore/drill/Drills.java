@@ -47,6 +47,13 @@ public class Drills {
     private static final String ONE_RUNNING_PER_CLUSTER = "drill_one_running_per_cluster";
     private static final int LATEST_CANDIDATES = 50;
     private static final String SENT_AGAIN = ": sent again";
+    /** {@code undrilled}: the cluster's oldest intact full snapshot of the window without a verdict on it (a point-in-time drill's is none). */
+    private static final String UNDRILLED = """
+            clusterId = ?1 and kind = ?2 and deleted = false and missing = false and completedAt >= ?3 and id not in (
+                select d.snapshotId from DrillRecord d where d.clusterId = ?1 and d.deltaIds is null
+                and (d.state = ?4 or (d.state = ?5 and d.stage <> 'timeout')))
+            order by completedAt""";
+    private static final String NOTHING_UNDRILLED = "nothing to drill: every full snapshot of cluster '";
     private static final String OVERDUE = """
             select id from drill where state = 'RUNNING' and expires_at < now()
             order by expires_at limit 10 for update skip locked""";
@@ -143,6 +150,10 @@ public class Drills {
         return request(request.clusterId(), request.snapshot(), request.requester(), request.drillId(), request.toRevision()).replaceWithVoid()
                 .onFailure(RestoreRefusedException.class).recoverWithItem(e -> {
                     RestoreRefusedException refused = (RestoreRefusedException) e;
+                    if (refused.status() == 404 && refused.getMessage().startsWith(NOTHING_UNDRILLED)) {
+                        Log.infof("drill %s (asked by %s): %s", request.drillId(), request.requester(), refused.getMessage());
+                        return null;
+                    }
                     metrics.drillRefused(refused.status());
                     Log.warnf("drill %s of cluster %s (asked by %s) refused: %s", request.drillId(), request.clusterId(), request.requester(),
                             refused.getMessage());
@@ -208,7 +219,18 @@ public class Drills {
         return false;
     }
 
-    private static Uni<SnapshotRecord> chosen(String clusterId, String wanted) {
+    private Uni<SnapshotRecord> chosen(String clusterId, String wanted) {
+        if (DrillRequested.UNDRILLED.equals(wanted)) {
+            Instant since = Instant.now().minus(config.undrilledWindow());
+            return SnapshotRecord.<SnapshotRecord>find(UNDRILLED, clusterId, SnapshotKind.FULL, since, DrillState.PASSED, DrillState.FAILED)
+                    .firstResult().map(found -> {
+                        if (found == null) {
+                            throw new RestoreRefusedException(404, "snapshot", NOTHING_UNDRILLED + clusterId + "' completed since " + since
+                                    + " has a drill verdict");
+                        }
+                        return found;
+                    });
+        }
         if (RestoreRequested.LATEST.equals(wanted)) {
             return SnapshotRecord.newestFulls(clusterId, LATEST_CANDIDATES).map(rows -> RestoreRules.latest(clusterId, rows).snapshot());
         }

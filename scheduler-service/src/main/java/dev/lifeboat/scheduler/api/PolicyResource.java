@@ -8,10 +8,12 @@ import java.util.Locale;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
+import dev.lifeboat.events.DrillRequested;
 import dev.lifeboat.events.Durations;
 import dev.lifeboat.events.api.InvalidRequestException;
 import dev.lifeboat.events.security.ClusterAccess;
 import dev.lifeboat.events.security.Roles;
+import dev.lifeboat.events.RestoreRequested;
 import dev.lifeboat.events.RetentionSpec;
 import dev.lifeboat.scheduler.cluster.Clusters;
 import dev.lifeboat.scheduler.policy.Policies;
@@ -53,20 +55,24 @@ public class PolicyResource {
      * (IANA, default UTC), {@code kind} (FULL, DELTA or DRILL), optional {@code jitter} (e.g. {@code 30m}), optional
      * {@code startingDeadlineSeconds} (default 3600), optional {@code retention}. A DELTA policy turns on
      * continuous capture: its schedule is {@code @every <period>}, and {@code deltaMaxBytes} (default 100 MiB)
-     * writes a delta early when that many bytes of changes accumulated. A DRILL policy runs a restore drill of the newest
-     * full snapshot at each slot (no retention). The same {@code id} again replaces the policy.
+     * writes a delta early when that many bytes of changes accumulated. A DRILL policy runs a restore drill at each slot
+     * (no retention) of the full snapshot {@code drillSnapshot} names: {@code latest} (the default, the newest) or
+     * {@code undrilled} (the oldest of the last 24 h that no drill judged yet: fired at least as often as backups complete,
+     * it drills each new full snapshot). The same {@code id} again replaces the policy.
      */
     public record PolicyRequest(@Size(max = 63) String id, @NotBlank @Size(max = 200) String schedule, @Size(max = 64) String timeZone,
-            @Size(max = 16) String kind, @Size(max = 32) String jitter, Long startingDeadlineSeconds, RetentionSpec retention, Long deltaMaxBytes) {
+            @Size(max = 16) String kind, @Size(max = 32) String jitter, Long startingDeadlineSeconds, RetentionSpec retention, Long deltaMaxBytes,
+            @Size(max = 16) String drillSnapshot) {
     }
 
-    /** A policy as shown; {@code nextFireAt} is null for DELTA, which captures continuously. */
+    /** A policy as shown; {@code nextFireAt} is null for DELTA, which captures continuously; {@code drillSnapshot} for DRILL only. */
     public record PolicyView(String id, String cluster, String schedule, String timeZone, String kind, long jitterSeconds,
-            long startingDeadlineSeconds, RetentionSpec retention, Long deltaMaxBytes, Instant nextFireAt) {
+            long startingDeadlineSeconds, RetentionSpec retention, Long deltaMaxBytes, String drillSnapshot, Instant nextFireAt) {
 
         static PolicyView of(PolicyRecord p) {
+            PolicyKind kind = PolicyKind.valueOf(p.kind);
             return new PolicyView(p.id, p.clusterId, p.schedule, p.timeZone, p.kind, p.jitterSeconds, p.startingDeadlineSeconds,
-                    Policies.retention(p), p.deltaMaxBytes, PolicyKind.valueOf(p.kind).firesSlots() ? p.nextFireAt : null);
+                    Policies.retention(p), p.deltaMaxBytes, kind.isBackupPolicy() ? null : Policies.drillSnapshot(p), kind.firesSlots() ? p.nextFireAt : null);
         }
     }
 
@@ -123,7 +129,7 @@ public class PolicyResource {
         }
         checkRetention(request.retention());
         return new Policies.Definition(request.id(), request.schedule().trim(), zone, kind, request.jitter(), jitter, deadline, request.retention(),
-                deltaMaxBytes);
+                deltaMaxBytes, drillSnapshot(request, kind));
     }
 
     /** {@code read}'s value; its IllegalArgumentException becomes a 400 naming {@code field}. */
@@ -173,6 +179,25 @@ public class PolicyResource {
                     + "FULL policies (the newest verified full snapshot is always kept)");
         }
         return null;
+    }
+
+    /** A DRILL policy's snapshot selector: null for latest, or {@code undrilled}; refused on backup policies. */
+    private static String drillSnapshot(PolicyRequest request, PolicyKind kind) {
+        if (request.drillSnapshot() == null) {
+            return null;
+        }
+        if (kind.isBackupPolicy()) {
+            throw new InvalidRequestException("drillSnapshot", "drillSnapshot applies to DRILL policies only");
+        }
+        String selector = request.drillSnapshot().trim().toLowerCase(Locale.ROOT);
+        if (selector.equals(RestoreRequested.LATEST)) {
+            return null;
+        }
+        if (!selector.equals(DrillRequested.UNDRILLED)) {
+            throw new InvalidRequestException("drillSnapshot", "drillSnapshot must be latest (the newest full snapshot) or undrilled (the "
+                    + "oldest of the last 24 h that no drill judged yet), not '" + request.drillSnapshot() + "'");
+        }
+        return selector;
     }
 
     /** The jitter in seconds (0 without one), shorter than the schedule's period. */

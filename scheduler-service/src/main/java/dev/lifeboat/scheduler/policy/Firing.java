@@ -12,7 +12,6 @@ import java.util.concurrent.TimeUnit;
 import dev.lifeboat.events.DrillRequested;
 import dev.lifeboat.events.Ids;
 import dev.lifeboat.events.LifeboatEvent;
-import dev.lifeboat.events.RestoreRequested;
 import dev.lifeboat.events.SnapshotKind;
 import dev.lifeboat.events.SnapshotRequested;
 import dev.lifeboat.events.outbox.Outbox;
@@ -144,11 +143,11 @@ public class Firing {
                 .replaceWithVoid();
     }
 
-    /** What a slot asks for: a full snapshot, or a drill of the newest one. */
+    /** What a slot asks for: a full snapshot, or a drill of the one the DRILL policy names (the newest, or one not drilled yet). */
     private static LifeboatEvent request(Due slot, Instant now) {
         PolicyRecord policy = slot.policy();
         if (PolicyKind.valueOf(policy.kind) == PolicyKind.DRILL) {
-            return new DrillRequested(drillId(slot.requestId(), policy, slot.slot()), policy.clusterId, RestoreRequested.LATEST,
+            return new DrillRequested(drillId(slot.requestId(), policy, slot.slot()), policy.clusterId, Policies.drillSnapshot(policy),
                     "policy " + policy.id, now);
         }
         return new SnapshotRequested(slot.requestId(), policy.clusterId, SnapshotKind.FULL,

@@ -9,6 +9,7 @@ import dev.lifeboat.events.BackupPolicyDeleted;
 import dev.lifeboat.events.BackupPolicySet;
 import dev.lifeboat.events.EventCodec;
 import dev.lifeboat.events.Ids;
+import dev.lifeboat.events.RestoreRequested;
 import dev.lifeboat.events.RetentionSpec;
 import dev.lifeboat.events.outbox.Outbox;
 import dev.lifeboat.scheduler.cluster.ClusterRecord;
@@ -21,9 +22,12 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class Policies {
 
-    /** A validated policy, ready to store; {@code deltaMaxBytes} only for kind DELTA, {@code retention} not for DRILL. */
+    /**
+     * A validated policy, ready to store; {@code deltaMaxBytes} only for kind DELTA, {@code retention} not for DRILL,
+     * {@code drillSnapshot} (null: latest) only for DRILL.
+     */
     public record Definition(String id, String schedule, String timeZone, PolicyKind kind, String jitter, long jitterSeconds,
-            long startingDeadlineSeconds, RetentionSpec retention, Long deltaMaxBytes) {
+            long startingDeadlineSeconds, RetentionSpec retention, Long deltaMaxBytes, String drillSnapshot) {
     }
 
     /** A DELTA policy never fires a slot: delta capture runs continuously in snapshot-service. */
@@ -58,6 +62,7 @@ public class Policies {
                 policy.startingDeadlineSeconds = definition.startingDeadlineSeconds();
                 policy.retention = json(definition.retention());
                 policy.deltaMaxBytes = definition.deltaMaxBytes();
+                policy.drillSnapshot = definition.drillSnapshot();
                 Instant now = Instant.now();
                 Schedule schedule = Schedule.parse(policy.schedule, policy.timeZone);
                 policy.nextFireAt = !definition.kind().firesSlots() ? NEVER
@@ -97,6 +102,11 @@ public class Policies {
                     return policy.delete().chain(() -> backupPolicy ? outbox.emit(new BackupPolicyDeleted(clusterId, policyId)).replaceWithVoid()
                             : Uni.createFrom().voidItem());
                 }));
+    }
+
+    /** A DRILL policy's snapshot selector as its slots send it: {@code latest} unless {@code undrilled} was set. */
+    public static String drillSnapshot(PolicyRecord policy) {
+        return policy.drillSnapshot == null ? RestoreRequested.LATEST : policy.drillSnapshot;
     }
 
     public static RetentionSpec retention(PolicyRecord policy) {

@@ -62,6 +62,9 @@ public class PolicyRecord extends PanacheEntityBase {
     /** For kind DELTA: bytes of changes after which a delta is written before its period ends. */
     @Column(name = "delta_max_bytes")
     public Long deltaMaxBytes;
+    /** For kind DRILL: which full snapshot each slot drills, {@code latest} (null) or {@code undrilled}. */
+    @Column(name = "drill_snapshot")
+    public String drillSnapshot;
     @Column(name = "next_fire_at", nullable = false)
     public Instant nextFireAt;
     @Column(name = "created_at", nullable = false)
