@@ -47,7 +47,8 @@ public class Firing {
     /** Rows in one multi-row statement (PostgreSQL takes at most 65,535 parameters). */
     private static final int ROWS_PER_STATEMENT = 2000;
     private static final String DUE = """
-            select p.cluster_id, p.id, p.schedule, p.time_zone, p.kind, p.jitter_seconds, p.starting_deadline_seconds, c.paused
+            select p.cluster_id, p.id, p.schedule, p.time_zone, p.kind, p.jitter_seconds, p.starting_deadline_seconds, c.paused,
+            p.drill_snapshot
             from policy p join cluster c on c.id = p.cluster_id
             where p.next_fire_at <= ?1 and p.kind in ('FULL', 'DRILL') order by p.next_fire_at limit %d for update of p skip locked""".formatted(BATCH);
 
@@ -121,6 +122,7 @@ public class Firing {
             policy.jitterSeconds = ((Number) row[5]).longValue();
             policy.startingDeadlineSeconds = ((Number) row[6]).longValue();
             boolean paused = Boolean.TRUE.equals(row[7]);
+            policy.drillSnapshot = (String) row[8];
             policies.add(policy);
             Instant slot = advance(policy, now);
             if (slot != null && !paused) {
