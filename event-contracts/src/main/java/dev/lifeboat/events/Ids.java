@@ -27,6 +27,25 @@ public final class Ids {
         return id != null && LABEL.matcher(id).matches();
     }
 
+    /**
+     * An id made of others: {@code prefix} + the parts joined by '-' + {@code suffix} when that is a DNS label; when it is
+     * too long, {@code prefix} + 16 hex digits of the SHA-256 of the parts joined by '/' (unambiguous: no id holds a slash)
+     * + {@code suffix}. The same parts give the same id, so a derived id stays idempotent.
+     */
+    public static String derived(String prefix, String suffix, String... parts) {
+        String plain = prefix + String.join("-", parts) + suffix;
+        if (valid(plain)) {
+            return plain;
+        }
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(String.join("/", parts).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return require(prefix + java.util.HexFormat.of().formatHex(digest, 0, 8) + suffix, "derived id");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
     /** An id that breaks the rule: a malformed event, or a 400 naming the field. */
     public static final class InvalidIdException extends IllegalArgumentException {
 

@@ -201,8 +201,7 @@ public class Drills {
 
     /** The id of the drill a REPLACE with drillFirst asks for: the restore's own, as a drill id. */
     public static String forRestore(String restoreId) {
-        String id = "restore-" + restoreId;
-        return Ids.valid(id) ? id : "restore-" + Integer.toHexString(restoreId.hashCode()) + "-" + restoreId.length();
+        return Ids.derived("restore-", "", restoreId);
     }
 
     private static RestoreRefusedException busy(String clusterId, String runningId) {
