@@ -256,12 +256,14 @@ class PolicyFiringIT {
         return claimed;
     }
 
+    /** Moves the policy's next slot into the past, as if the scheduler had been down since, and tells the firing to look. */
     private void makeDue(String policy, String ago) throws Exception {
         try (Connection connection = db.getConnection();
                 PreparedStatement update = connection.prepareStatement("update policy set next_fire_at = now() - " + ago + " where id = ?")) {
             update.setString(1, policy);
             assertEquals(1, update.executeUpdate());
         }
+        firing.wake();
     }
 
     private int count(String sql, String parameter) throws Exception {

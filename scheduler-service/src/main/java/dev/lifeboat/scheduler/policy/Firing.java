@@ -5,9 +5,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 import dev.lifeboat.events.DrillRequested;
 import dev.lifeboat.events.Ids;
@@ -57,7 +54,13 @@ public class Firing {
 
     private final Outbox outbox;
     private final Tracer tracer;
-    private ScheduledExecutorService ticker;
+    /** The longest the firing thread sleeps without looking (see {@link #run}). */
+    static final Duration MAX_SLEEP = Duration.ofSeconds(10);
+
+    private final Object signal = new Object();
+    private boolean woken;
+    private volatile boolean stopping;
+    private Thread ticker;
 
     public Firing(Outbox outbox, Tracer tracer) {
         this.outbox = outbox;
@@ -65,29 +68,66 @@ public class Firing {
     }
 
     void onStart(@Observes StartupEvent event) {
-        ticker = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "policy-firing");
-            thread.setDaemon(true);
-            return thread;
-        });
-        ticker.scheduleWithFixedDelay(this::tick, 1000, 100, TimeUnit.MILLISECONDS);
+        ticker = new Thread(this::run, "policy-firing");
+        ticker.setDaemon(true);
+        ticker.start();
     }
 
     void onStop(@Observes ShutdownEvent event) {
+        stopping = true;
         if (ticker != null) {
-            ticker.shutdownNow();
+            ticker.interrupt();
         }
     }
 
-    private void tick() {
-        try {
-            int fired;
-            do {
-                fired = ClaimedWork.await(() -> fireDue(Instant.now()));
-            } while (fired == BATCH);
-        } catch (RuntimeException e) {
-            Log.warnf("policies could not be fired this second: %s", e.getMessage());
+    /**
+     * Wakes the firing thread to look again: a policy was set, and its first slot may come before the one it sleeps
+     * towards. Call it after the change committed.
+     */
+    public void wake() {
+        synchronized (signal) {
+            woken = true;
+            signal.notifyAll();
         }
+    }
+
+    /**
+     * Fires what is due, then sleeps until the next slot of any policy — at most {@link #MAX_SLEEP}, which bounds how late
+     * a slot that another replica's change brought forward is noticed here (that replica fires it itself) — or until
+     * {@link #wake}. An idle scheduler asks PostgreSQL twice per wake-up instead of ten times a second.
+     */
+    private void run() {
+        long waitMillis = 1000;
+        while (!stopping) {
+            try {
+                synchronized (signal) {
+                    if (!woken && waitMillis > 0) {
+                        signal.wait(waitMillis);
+                    }
+                    woken = false;
+                }
+                waitMillis = untilNext(tick());
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                Log.warnf("policies could not be fired just now (trying again in a second): %s", e.getMessage());
+                waitMillis = 1000;
+            }
+        }
+    }
+
+    /** Fires every due policy; returns when the next slot of any policy is. */
+    private Instant tick() {
+        int fired;
+        do {
+            fired = ClaimedWork.await(() -> fireDue(Instant.now()));
+        } while (fired == BATCH);
+        return ClaimedWork.await(() -> Panache.withSession(PolicyRecord::nextFireAt));
+    }
+
+    private static long untilNext(Instant next) {
+        long millis = next == null ? MAX_SLEEP.toMillis() : Duration.between(Instant.now(), next).toMillis();
+        return Math.max(0, Math.min(MAX_SLEEP.toMillis(), millis));
     }
 
     /**
@@ -149,7 +189,7 @@ public class Firing {
     private static LifeboatEvent request(Due slot, Instant now) {
         PolicyRecord policy = slot.policy();
         if (PolicyKind.valueOf(policy.kind) == PolicyKind.DRILL) {
-            return new DrillRequested(drillId(slot.requestId(), policy, slot.slot()), policy.clusterId, Policies.drillSnapshot(policy),
+            return new DrillRequested(drillId(policy, slot.slot()), policy.clusterId, Policies.drillSnapshot(policy),
                     "policy " + policy.id, now);
         }
         return new SnapshotRequested(slot.requestId(), policy.clusterId, SnapshotKind.FULL,
@@ -157,17 +197,8 @@ public class Firing {
     }
 
     /** The slot's request id as a drill id (a DNS label): as it is when it fits, else with a hash for cluster and policy. */
-    static String drillId(String requestId, PolicyRecord policy, Instant slot) {
-        if (Ids.valid(requestId)) {
-            return requestId;
-        }
-        try {
-            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
-                    .digest((policy.clusterId + "/" + policy.id).getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            return "policy-" + java.util.HexFormat.of().formatHex(digest, 0, 8) + "-" + slot.getEpochSecond();
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-        }
+    static String drillId(PolicyRecord policy, Instant slot) {
+        return Ids.derived("policy-", "-" + slot.getEpochSecond(), policy.clusterId, policy.id);
     }
 
     /** One trace per fired slot, starting here: the backup it asks for continues it in every service. */

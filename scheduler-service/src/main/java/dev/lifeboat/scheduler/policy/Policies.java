@@ -34,11 +34,14 @@ public class Policies {
     static final Instant NEVER = Instant.parse("9999-12-31T00:00:00Z");
 
     private final Outbox outbox;
+    private final Firing firing;
 
-    public Policies(Outbox outbox) {
+    public Policies(Outbox outbox, Firing firing) {
         this.outbox = outbox;
+        this.firing = firing;
     }
 
+    /** Stores the policy and announces it in one transaction; once committed, the firing looks again for its first slot. */
     public Uni<PolicyRecord> set(String clusterId, Definition definition) {
         return Panache.withTransaction(() -> ClusterRecord.<ClusterRecord>findById(clusterId).chain(cluster -> {
             if (cluster == null) {
@@ -73,7 +76,7 @@ public class Policies {
                 Uni<?> stored = existing == null ? policy.persist() : Uni.createFrom().item(policy);
                 return stored.chain(() -> announce(policy, definition, wasBackupPolicy)).replaceWith(policy);
             });
-        }));
+        })).invoke(firing::wake);
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.lifeboat.scheduler.policy;
 import java.time.Instant;
 import java.util.List;
 
+import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
 import io.quarkus.panache.common.Sort;
 import io.smallrye.mutiny.Uni;
@@ -83,6 +84,12 @@ public class PolicyRecord extends PanacheEntityBase {
     /** The cluster's policies, by id. */
     public static Uni<List<PolicyRecord>> ofCluster(String clusterId) {
         return list("clusterId", Sort.by("id"), clusterId);
+    }
+
+    /** When the next slot of any policy that fires slots is due; null without one. */
+    static Uni<Instant> nextFireAt() {
+        return Panache.getSession().chain(session -> session.createSelectionQuery(
+                "select min(p.nextFireAt) from PolicyRecord p where p.kind in ('FULL', 'DRILL')", Instant.class).getSingleResultOrNull());
     }
 
     /** The cluster's policy {@code id}, or null. */
