@@ -35,9 +35,16 @@ public interface EventsConfig {
         @WithDefault("true")
         boolean enabled();
 
-        /** How long the relay sleeps when it found nothing to publish. */
+        /**
+         * How long the relay sleeps when it found nothing to publish and cannot listen for commits (PostgreSQL's
+         * {@code LISTEN lifeboat_outbox} failed); while it listens it waits for a commit instead.
+         */
         @WithDefault("100ms")
         Duration pollInterval();
+
+        /** While listening for commits: the longest the relay waits without one before it looks at the table anyway. */
+        @WithDefault("5s")
+        Duration idleWait();
 
         /** Most rows published in one database transaction. */
         @WithDefault("500")

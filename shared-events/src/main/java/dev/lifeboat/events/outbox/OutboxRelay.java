@@ -7,6 +7,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -26,6 +27,8 @@ import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.SerializationException;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
 
 import dev.lifeboat.events.EventCodec;
 import dev.lifeboat.events.runtime.EventProducers;
@@ -51,6 +54,11 @@ import jakarta.enterprise.event.Observes;
  * restart: delivery is at least once, and consumers drop repeats by event id. A row Kafka can never take
  * ({@link #neverAccepted}: too large, an invalid topic; or an unknown type) is parked with its reason and the
  * rows after it go on; the {@code lifeboat.outbox.parked} gauge counts parked rows (alert on it).
+ *
+ * <p>Idle, it does not poll: a trigger on the outbox table notifies channel {@code lifeboat_outbox} at each commit that
+ * added events (V2026_12_07_0), and the relay waits on a connection that listens to it — at most {@code idle-wait} —
+ * so an event is published as soon as it is committed, by whichever replica, and an idle service costs no queries. If it
+ * cannot listen, it falls back to looking every {@code poll-interval}.
  */
 @ApplicationScoped
 public class OutboxRelay {
@@ -63,6 +71,7 @@ public class OutboxRelay {
             select count(*) filter (where parked_at is null), count(*) filter (where parked_at is not null)
             from outbox_event where sent_at is null""";
     private static final long BACKLOG_EVERY_NANOS = 5_000_000_000L;
+    private static final long WAIT_SLICE_MILLIS = 500;
 
     private final AgroalDataSource dataSource;
     private final EventsConfig.Relay config;
@@ -75,6 +84,8 @@ public class OutboxRelay {
     private Thread thread;
     private volatile boolean running;
     private KafkaProducer<String, byte[]> producer;
+    /** The connection that listens for commits to the outbox; null while none is open. */
+    private Connection listener;
 
     public OutboxRelay(AgroalDataSource dataSource, EventsConfig config,
             @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig, MeterRegistry registry) {
@@ -142,14 +153,23 @@ public class OutboxRelay {
 
     private void run() {
         Duration backoff = config.pollInterval();
+        try {
+            runListening(backoff);
+        } finally {
+            closeListener();
+        }
+    }
+
+    private void runListening(Duration backoff) {
         while (running) {
             try {
+                listen();
                 int sent = relayBatch();
                 published.increment(sent);
                 backoff = config.pollInterval();
                 countBacklog();
                 if (sent == 0) {
-                    Thread.sleep(config.pollInterval().toMillis());
+                    awaitCommit();
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -173,6 +193,66 @@ public class OutboxRelay {
                 backoff = Backoff.doubled(backoff, config.maxBackoff());
             }
         }
+    }
+
+    /** Opens the listening connection when none is open (before looking at the table, so no commit goes unnoticed). */
+    private void listen() {
+        if (listener != null) {
+            return;
+        }
+        try {
+            Connection connection = dataSource.getConnection();
+            try (Statement listen = connection.createStatement()) {
+                connection.setAutoCommit(true);
+                listen.execute("LISTEN lifeboat_outbox");
+                listener = connection;
+            } catch (SQLException e) {
+                connection.close();
+                throw e;
+            }
+        } catch (SQLException e) {
+            Log.debugf("outbox relay: cannot listen for commits (looking every %d ms instead): %s", config.pollInterval().toMillis(),
+                    e.getMessage());
+        }
+    }
+
+    /** Waits for a commit to the outbox (at most {@code idle-wait}); without a listening connection, {@code poll-interval}. */
+    private void awaitCommit() throws InterruptedException {
+        if (listener == null) {
+            Thread.sleep(config.pollInterval().toMillis());
+            return;
+        }
+        try {
+            // in slices, so that stopping never waits for the whole idle wait (the socket read does not see interrupts)
+            PGConnection connection = listener.unwrap(PGConnection.class);
+            long deadline = System.nanoTime() + config.idleWait().toNanos();
+            while (running && System.nanoTime() < deadline) {
+                PGNotification[] commits = connection.getNotifications(
+                        (int) Math.max(1, Math.min(WAIT_SLICE_MILLIS, (deadline - System.nanoTime()) / 1_000_000)));
+                if (commits != null && commits.length > 0) {
+                    break;
+                }
+            }
+        } catch (SQLException e) {
+            Log.debugf("outbox relay: the listening connection broke (opening another): %s", e.getMessage());
+            closeListener();
+            Thread.sleep(config.pollInterval().toMillis());
+        }
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+    }
+
+    private void closeListener() {
+        if (listener == null) {
+            return;
+        }
+        try {
+            listener.close();
+        } catch (SQLException e) {
+            Log.debugf("outbox relay: closing the listening connection: %s", e.getMessage());
+        }
+        listener = null;
     }
 
     /** Publishes one batch of pending rows; returns how many were published. */
