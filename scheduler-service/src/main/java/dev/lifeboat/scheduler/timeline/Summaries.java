@@ -105,7 +105,8 @@ final class Summaries {
             return "member " + e.memberName() + " could not self-heal from snapshot " + e.snapshotId() + ": " + e.reason();
         } else if (event instanceof DrillRequested e) {
             return "drill " + e.drillId() + " of " + (e.toRevision() != null ? "the deltas up to revision " + e.toRevision()
-                    : e.snapshot() == null || RestoreRequested.LATEST.equals(e.snapshot()) ? "the newest full snapshot" : "snapshot " + e.snapshot())
+                    : e.snapshot() == null || RestoreRequested.LATEST.equals(e.snapshot()) ? "the newest full snapshot"
+                    : DrillRequested.UNDRILLED.equals(e.snapshot()) ? "the oldest full snapshot not drilled yet" : "snapshot " + e.snapshot())
                     + " asked for" + (e.requester() == null ? "" : " by " + e.requester());
         } else if (event instanceof RunDrill e) {
             return "member " + e.memberName() + " told to drill a restore of snapshot " + e.snapshotId() + (e.deltaIds().isEmpty() ? ""

@@ -20,6 +20,8 @@ class SummariesTest {
     void drillsSayWhatIsDrilledAndWhetherDeltasAreReplayed() {
         assertEquals("drill d1 of the newest full snapshot asked for by policy nightly",
                 Summaries.of(new DrillRequested("d1", "prod", null, "policy nightly", NOW)));
+        assertEquals("drill d3 of the oldest full snapshot not drilled yet asked for by policy each-full",
+                Summaries.of(new DrillRequested("d3", "prod", DrillRequested.UNDRILLED, "policy each-full", NOW)));
         assertEquals("drill d2 of the deltas up to revision 900 asked for by runbook",
                 Summaries.of(new DrillRequested("d2", "prod", null, "runbook", NOW, 900L)));
         assertEquals("member etcd-0 told to drill a restore of snapshot s1 + 2 deltas up to revision 880",
