@@ -36,7 +36,8 @@ import io.etcd.jetcd.KV;
  * {@code make bench-replace}: a REPLACE restore of a ≥ 500 MB snapshot onto one member run by an
  * etcd-agent, against etcd's own way on the same machine in the same run: {@code etcdctl snapshot
  * restore} of the same snapshot from a local file, then etcd started on it until {@code /health} is
- * true. Three alternating rounds; medians. Prints two ratios: the member's replace (the saga's
+ * true. Five alternating rounds; medians. Before each measured step the page cache is written back ({@code sync}), so
+ * no step pays for the disk writes the one before it left behind. Prints two ratios: the member's replace (the saga's
  * RESTORING phase: the agent fetches the snapshot from snapshot-service — stored zstd and encrypted —
  * runs etcd's restore, swaps the data dir and starts etcd) and the whole saga (pause, fetch and decode
  * for verification, replace, key-by-key verification, resume). Each round also runs a restore drill of the same snapshot
@@ -47,6 +48,7 @@ public final class ReplaceBenchmark {
 
     private static final long TARGET_BYTES = 520L << 20;
     private static final int VALUE_BYTES = 128 << 10;
+    private static final int ROUNDS = 5;
 
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args.length > 0 ? args[0] : "restore-service/target/replace-benchmark").toAbsolutePath();
@@ -82,9 +84,12 @@ public final class ReplaceBenchmark {
                 double drillPeakRss = 0;
                 double drillPeakAnon = 0;
                 long agentPid = agent.agents().get(0).pid();
-                for (int round = 1; round <= 3; round++) {
+                for (int round = 1; round <= ROUNDS; round++) {
+                    run(dir, "sync");
                     double reference = etcdctlRestoreAndStart(dir, local, round);
+                    run(dir, "sync");
                     double[] drill = drill(restore.url(), snapshot.path("id").asText(), agentPid);
+                    run(dir, "sync");
                     double[] ours = replace(restore.url(), snapshot.path("id").asText());
                     etcdWay.add(reference);
                     replaces.add(ours[0]);
