@@ -72,7 +72,7 @@ class ReplaceRestoreIT extends ReplaceRestoreCases {
     }
 
     /**
-     * A keyspace of more than 100 MB that zstd shrinks more than tenfold (one 133 KB value under 700 keys,
+     * A keyspace of more than 100 MB that zstd shrinks more than tenfold (one 133 KB value under 780 keys,
      * beside 20 values of random bytes), through the agent, whose HTTP/2 client drains the content as fast as
      * it can write the file: snapshot-service decompresses far faster than that, and its direct memory is
      * 64 MB. The member then serves exactly the backed-up keyspace.
@@ -200,13 +200,13 @@ class ReplaceRestoreIT extends ReplaceRestoreCases {
         }
     }
 
-    /** 700 keys of one 133 KB base64 value (zstd finds the repeats) and 20 values of 100 KB random bytes. */
+    /** 780 keys of one 133 KB base64 value (zstd finds the repeats) and 20 values of 100 KB random bytes. */
     private static void putLargeKeyspace(Client etcd) throws Exception {
         Random random = new Random(16);
         byte[] noise = new byte[100_000];
         random.nextBytes(noise);
         ByteSequence repeated = ByteSequence.from(Base64.getEncoder().encode(noise));
-        for (int i = 0; i < 700; i++) {
+        for (int i = 0; i < 780; i++) {
             etcd.getKVClient().put(RestoreTestSupport.bytes(String.format("/large/repeated-%04d", i)), repeated).get(10, TimeUnit.SECONDS);
         }
         for (int i = 0; i < 20; i++) {
