@@ -417,7 +417,7 @@ class FaultInjectionIT {
         String marker = Long.toString(RANDOM.nextLong() & Long.MAX_VALUE);
         put(Map.of("/registry/marker", "snapshot-" + marker));
         TreeMap<String, String> snapshotted = everything();
-        JsonNode snapshot = awaitRequest(backUp());
+        JsonNode snapshot = awaitAnswer(backUp());
         assertEquals("COMPLETED", snapshot.path("phase").asText(), String.valueOf(snapshot));
         put(Map.of("/registry/marker", "after-" + marker, "/registry/after/" + marker, "written after the backup"));
         TreeMap<String, String> preRestore = everything();
@@ -626,6 +626,34 @@ class FaultInjectionIT {
             Thread.sleep(500);
         }
         return null;
+    }
+
+    /**
+     * The snapshot that answers a backup request: the request's own entry, or, when it was coalesced into a snapshot
+     * that started after it was made (a retry of an earlier faulted request can be running), that snapshot once it
+     * ended. Either one holds every write made before the request.
+     */
+    private static JsonNode awaitAnswer(String requestId) throws InterruptedException {
+        JsonNode ended = awaitRequest(requestId);
+        if (ended == null || !ended.path("phase").asText().equals("COALESCED")) {
+            return ended;
+        }
+        String into = ended.path("coalescedInto").asText();
+        Instant deadline = Instant.now().plus(WAIT);
+        while (Instant.now().isBefore(deadline)) {
+            try {
+                for (JsonNode snapshot : snapshots()) {
+                    if (into.equals(snapshot.path("id").asText())
+                            && Set.of("COMPLETED", "FAILED", "DELETED").contains(snapshot.path("phase").asText())) {
+                        return snapshot;
+                    }
+                }
+            } catch (IOException e) {
+                // snapshot-service is down or restarting: ask again
+            }
+            Thread.sleep(500);
+        }
+        return ended;
     }
 
     /** A restore once it ended and its rollback (if any) ended, or null. */
