@@ -503,9 +503,19 @@ class FaultInjectionIT {
         try (var files = Files.walk(bucketRoot)) {
             for (Path file : files.filter(Files::isRegularFile).toList()) {
                 String path = file.toString();
-                boolean backupFolder = path.contains("/" + CLUSTER + "/full/") || path.contains("/" + CLUSTER + "/delta/");
-                if (backupFolder && !completedObjects.contains(path)) {
-                    broken.add("object " + bucketRoot.relativize(file) + " looks like a backup but has no COMPLETED catalog entry");
+                // S3Proxy keeps an unfinished multipart upload in .mpus-* files: no object anybody can list or read.
+                boolean backupFolder = (path.contains("/" + CLUSTER + "/full/") || path.contains("/" + CLUSTER + "/delta/"))
+                        && !bucketRoot.relativize(file).toString().contains(".mpus-");
+                boolean manifest = path.endsWith(".manifest.json");
+                String object = manifest ? path.substring(0, path.length() - ".manifest.json".length()) : path;
+                if (backupFolder && !completedObjects.contains(object)) {
+                    broken.add((manifest ? "manifest " : "object ") + bucketRoot.relativize(file) + " looks like a backup but has no COMPLETED catalog entry");
+                }
+            }
+            for (String object : completedObjects) {
+                boolean named = object.matches(".*/\\d{8}T\\d{6}Z-[0-9a-f]{16}(-\\d+)?\\.(db|delta)[.a-z]*");
+                if (named && !Files.isRegularFile(Path.of(object + ".manifest.json"))) {
+                    broken.add("COMPLETED object " + bucketRoot.relativize(Path.of(object)) + " has no manifest");
                 }
             }
         }

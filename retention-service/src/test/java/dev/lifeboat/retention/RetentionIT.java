@@ -22,11 +22,14 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import dev.lifeboat.access.format.Compression;
+import dev.lifeboat.access.format.ObjectLayout;
 import dev.lifeboat.events.BackupPolicySet;
 import dev.lifeboat.events.ClusterRegistered;
 import dev.lifeboat.events.ClusterSpec;
 import dev.lifeboat.events.EventCodec;
 import dev.lifeboat.events.EventType;
+import dev.lifeboat.events.Ids;
 import dev.lifeboat.events.RestoreMode;
 import dev.lifeboat.events.RestorePhase;
 import dev.lifeboat.events.RestorePhaseChanged;
@@ -265,6 +268,56 @@ class RetentionIT {
                 && EventType.SNAPSHOT_FOUND.ceType().equals(TopicProbe.header(r, EventCodec.H_TYPE)), 1, WAIT).get(0)).payload();
         assertEquals(ids.get(0), found.snapshotId());
         assertEquals(new TreeSet<>(ids), objects(), "nothing was deleted");
+    }
+
+    /**
+     * Objects named by the current layout have a manifest beside them: without it a snapshot is MISSING (and Completed
+     * again once it is back); deleting a snapshot deletes both.
+     */
+    @Test
+    void aSnapshotIsCompleteOnlyWithItsManifestAndLeavesTheBucketWithIt() throws Exception {
+        List<String> keys = new ArrayList<>();
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            String id = Ids.newId();
+            Instant at = Instant.now().minus(Duration.ofHours(3 - i));
+            String key = ObjectLayout.full("lifeboat/" + cluster, at.minusSeconds(10), id, 1, Compression.NONE, null);
+            byte[] bytes = ("snapshot " + id).getBytes();
+            s3.putObject(PutObjectArgs.builder().bucket(bucket).object(key).stream(new ByteArrayInputStream(bytes), bytes.length, -1).build());
+            SnapshotCompleted completed = new SnapshotCompleted(id, "req-" + id, cluster, SnapshotKind.FULL, 100 + i, null, bucket, key, 1000,
+                    bytes.length, "a".repeat(64), "b".repeat(64), "none", null, "3.5.16", at.minusSeconds(10), at, null, null);
+            byte[] manifest = ObjectLayout.manifest(completed, "cdf818194e3a8c32");
+            s3.putObject(PutObjectArgs.builder().bucket(bucket).object(ObjectLayout.manifestOf(key))
+                    .stream(new ByteArrayInputStream(manifest), manifest.length, -1).build());
+            TestEvents.publish(bootstrap, "snapshot-service", completed);
+            keys.add(key);
+            ids.add(id);
+        }
+        awaitCount("select count(*) from snapshot where cluster_id = ?", cluster, 3);
+        given().post("/api/v1/clusters/" + cluster + "/retention/run").then().statusCode(200).body("missing", equalTo(List.of()))
+                .body("orphansDeleted", equalTo(List.of()));
+        assertEquals(List.of(), given().get("/api/v1/clusters/" + cluster + "/retention/preview").then().statusCode(200).extract().jsonPath()
+                .getList("orphans.objectKey"), "the manifests of catalogued snapshots are no orphans");
+
+        byte[] manifest = s3.getObject(io.minio.GetObjectArgs.builder().bucket(bucket).object(ObjectLayout.manifestOf(keys.get(0))).build())
+                .readAllBytes();
+        s3.removeObject(RemoveObjectArgs.builder().bucket(bucket).object(ObjectLayout.manifestOf(keys.get(0))).build());
+        given().post("/api/v1/clusters/" + cluster + "/retention/run").then().statusCode(200).body("missing", equalTo(List.of(ids.get(0))));
+        SnapshotMissing missing = (SnapshotMissing) EventCodec.decode(TopicProbe.await(bootstrap, Topics.SNAPSHOT_EVENTS, r -> cluster.equals(r.key())
+                && EventType.SNAPSHOT_MISSING.ceType().equals(TopicProbe.header(r, EventCodec.H_TYPE)), 1, WAIT).get(0)).payload();
+        assertEquals("its manifest " + ObjectLayout.manifestOf(keys.get(0)) + " is gone from the bucket: nothing marks the object a complete backup",
+                missing.reason());
+        s3.putObject(PutObjectArgs.builder().bucket(bucket).object(ObjectLayout.manifestOf(keys.get(0)))
+                .stream(new ByteArrayInputStream(manifest), manifest.length, -1).build());
+        given().post("/api/v1/clusters/" + cluster + "/retention/run").then().statusCode(200).body("missing", equalTo(List.of()));
+
+        policy(new RetentionSpec(1, null, null, null));
+        awaitCount("select count(*) from snapshot where cluster_id = ? and state = 'DELETED'", cluster, 2);
+        List<String> left = new ArrayList<>();
+        for (Result<Item> item : s3.listObjects(ListObjectsArgs.builder().bucket(bucket).prefix("lifeboat/" + cluster + "/").recursive(true).build())) {
+            left.add(item.get().objectName());
+        }
+        assertEquals(List.of(keys.get(2), ObjectLayout.manifestOf(keys.get(2))), left, "the deleted snapshots' objects went with their manifests");
     }
 
     @Test

@@ -26,6 +26,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import dev.lifeboat.access.format.ObjectLayout;
 import dev.lifeboat.access.store.S3Config;
 import dev.lifeboat.etcdsnapshot.DeltaEvent;
 import dev.lifeboat.etcdsnapshot.DeltaFile;
@@ -119,8 +120,14 @@ abstract class DeltaCaptureCases {
                 assertEquals(chain, delta.getString("chainId"), "one chain");
                 assertEquals(base.snapshotId(), delta.getString("baseSnapshotId"));
                 assertEquals(expectedFirst, delta.getLong("firstRevision"), "no hole, no overlap");
-                assertTrue(delta.getString("objectKey").matches("lifeboat/" + cluster + "/delta/\\d{8}T\\d{6}Z-r" + delta.getLong("firstRevision")
-                        + "-r" + delta.getLong("revision") + "-" + delta.getString("id") + "\\.delta\\.zst"), delta.getString("objectKey"));
+                assertTrue(delta.getString("objectKey").matches("lifeboat/" + cluster + "/delta/\\d{8}T\\d{6}Z-" + delta.getString("id")
+                        + "\\.delta\\.zst"), delta.getString("objectKey"));
+                com.fasterxml.jackson.databind.JsonNode manifest = EventCodec.json().readTree(support.minio().getObject(io.minio.GetObjectArgs
+                        .builder().bucket(s3.bucket()).object(ObjectLayout.manifestOf(delta.getString("objectKey"))).build()).readAllBytes());
+                assertEquals(delta.getLong("firstRevision"), manifest.path("firstRevision").asLong(), "the manifest holds the revisions");
+                assertEquals(delta.getLong("revision"), manifest.path("revision").asLong());
+                assertEquals(chain, manifest.path("chainId").asText());
+                assertEquals(base.snapshotId(), manifest.path("delta").path("baseSnapshotId").asText());
                 byte[] content = content(delta.getString("id"));
                 assertEquals(delta.getLong("rawSize"), content.length);
                 assertEquals(delta.getString("rawSha256"), sha256(content));

@@ -3,6 +3,7 @@ package dev.lifeboat.snapshot;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -18,8 +19,11 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.google.common.collect.HashMultimap;
 
+import dev.lifeboat.access.format.Compression;
+import dev.lifeboat.access.format.ObjectLayout;
 import dev.lifeboat.access.store.S3Config;
 import dev.lifeboat.events.ClusterPaused;
 import dev.lifeboat.events.ClusterResumed;
@@ -37,7 +41,9 @@ import dev.lifeboat.stack.LocalStack;
 import io.agroal.api.AgroalDataSource;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.minio.GetObjectArgs;
 import io.minio.MinioAsyncClient;
+import io.minio.PutObjectArgs;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -84,7 +90,7 @@ class SnapshotRecoveryIT {
 
         LifeboatEvent retried = support.awaitOutcome(support.request(cluster, "req-" + UUID.randomUUID()));
         assertTrue(retried instanceof SnapshotCompleted, "completed once S3 is back: " + retried);
-        assertEquals(List.of(((SnapshotCompleted) retried).objectKey()), support.objectsUnder("lifeboat/" + cluster + "/"));
+        assertEquals(SnapshotTestSupport.stored((SnapshotCompleted) retried), support.objectsUnder("lifeboat/" + cluster + "/"));
     }
 
     /** S3 gone for a few seconds in the middle of an upload: the snapshot is tried again and completes, once, whole. */
@@ -118,8 +124,8 @@ class SnapshotRecoveryIT {
             restarter.join(90_000);
         }
         assertTrue(outcome instanceof SnapshotCompleted, "a short S3 outage is waited out: " + outcome);
-        assertEquals(List.of(((SnapshotCompleted) outcome).objectKey()), support.objectsUnder("lifeboat/" + cluster + "/"),
-                "one whole object, nothing left of the interrupted try");
+        assertEquals(SnapshotTestSupport.stored((SnapshotCompleted) outcome), support.objectsUnder("lifeboat/" + cluster + "/"),
+                "one whole object and its manifest, nothing left of the interrupted try");
         assertEquals(((SnapshotCompleted) outcome).storedSize(), support.objectSize(((SnapshotCompleted) outcome).objectKey()));
     }
 
@@ -130,27 +136,16 @@ class SnapshotRecoveryIT {
         awaitClusterKnown(cluster);
         String bucket = s3.bucket();
         String snapshotId = "dead" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        String stagingKey = "lifeboat/" + cluster + "/.staging/" + snapshotId;
+        Instant startedAt = Instant.now().minus(Duration.ofMinutes(2));
+        String firstKey = ObjectLayout.full("lifeboat/" + cluster, startedAt, snapshotId, 1, Compression.ZSTD, null);
         MinioAsyncClient minio = MinioAsyncClient.builder().endpoint(s3.endpoint()).region(s3.region())
                 .credentials(s3.accessKey(), s3.secretKey()).build();
-        String uploadId = minio.createMultipartUploadAsync(bucket, s3.region(), stagingKey, HashMultimap.create(), null)
+        String uploadId = minio.createMultipartUploadAsync(bucket, s3.region(), firstKey, HashMultimap.create(), null)
                 .get(30, TimeUnit.SECONDS).result().uploadId();
-        minio.uploadPartAsync(bucket, s3.region(), stagingKey, new byte[1024], 1024, uploadId, 1, null, null).get(30, TimeUnit.SECONDS);
+        minio.uploadPartAsync(bucket, s3.region(), firstKey, new byte[1024], 1024, uploadId, 1, null, null).get(30, TimeUnit.SECONDS);
         String requestId = "req-" + UUID.randomUUID();
         // As an instance leaves it when killed mid-upload: RUNNING, its claim lapsed, an unfinished upload.
-        try (Connection connection = db.getConnection(); PreparedStatement insert = connection.prepareStatement("""
-                insert into snapshot (id, request_id, cluster_id, kind, phase, requested_at, started_at, attempts, claimed_by,
-                                      claimed_until, bucket, staging_key, upload_id)
-                values (?, ?, ?, 'FULL', 'RUNNING', now() - interval '2 minutes', now() - interval '2 minutes', 1,
-                        'killed-instance', now() - interval '1 minute', ?, ?, ?)""")) {
-            insert.setString(1, snapshotId);
-            insert.setString(2, requestId);
-            insert.setString(3, cluster);
-            insert.setString(4, bucket);
-            insert.setString(5, stagingKey);
-            insert.setString(6, uploadId);
-            insert.executeUpdate();
-        }
+        deadAttempt(cluster, snapshotId, requestId, startedAt, firstKey, uploadId);
         // Kafka redelivers the request after the crash: still one snapshot.
         support.request(cluster, requestId);
 
@@ -158,8 +153,10 @@ class SnapshotRecoveryIT {
 
         assertTrue(outcome instanceof SnapshotCompleted, "completed: " + outcome);
         assertEquals(snapshotId, ((SnapshotCompleted) outcome).snapshotId());
-        assertEquals(List.of(((SnapshotCompleted) outcome).objectKey()), support.objectsUnder("lifeboat/" + cluster + "/"),
-                "exactly one object: the staging upload is gone");
+        assertTrue(((SnapshotCompleted) outcome).objectKey().contains(snapshotId + "-2.db"), "the second attempt writes under its own name: "
+                + ((SnapshotCompleted) outcome).objectKey());
+        assertEquals(SnapshotTestSupport.stored((SnapshotCompleted) outcome), support.objectsUnder("lifeboat/" + cluster + "/"),
+                "exactly one object and its manifest: the first attempt's upload is gone");
         // S3Proxy keeps an unfinished upload as a stub file next to its parts; aborting removes it.
         try (var files = java.nio.file.Files.walk(LocalStack.shared(Topics.all()).s3().baseDir())) {
             assertEquals(List.of(), files.map(java.nio.file.Path::toString).filter(p -> p.contains(".mpus") && p.contains(snapshotId)).toList(),
@@ -174,6 +171,58 @@ class SnapshotRecoveryIT {
                 assertEquals(2, row.getInt(2));
                 assertEquals("COMPLETED", row.getString(3));
             }
+        }
+    }
+
+    /**
+     * An instance that died after it had completed the object and written the manifest, but before it recorded the
+     * snapshot Completed: the next attempt removes both and stores the backup once, under its own name.
+     */
+    @Test
+    void aBackupADeadInstanceStoredButNeverRecordedIsRemovedAndStoredOnce() throws Exception {
+        String cluster = "crash2-" + UUID.randomUUID().toString().substring(0, 8);
+        support.register(cluster, SnapshotTestSupport.spec(etcdEndpoints, null));
+        awaitClusterKnown(cluster);
+        String snapshotId = "dead" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        Instant startedAt = Instant.now().minus(Duration.ofMinutes(2));
+        String firstKey = ObjectLayout.full("lifeboat/" + cluster, startedAt, snapshotId, 1, Compression.NONE, null);
+        byte[] leftover = "the first attempt's object".getBytes(StandardCharsets.UTF_8);
+        support.minio().putObject(PutObjectArgs.builder().bucket(s3.bucket()).object(firstKey)
+                .stream(new ByteArrayInputStream(leftover), leftover.length, -1).build());
+        support.minio().putObject(PutObjectArgs.builder().bucket(s3.bucket()).object(ObjectLayout.manifestOf(firstKey))
+                .stream(new ByteArrayInputStream(leftover), leftover.length, -1).build());
+        String requestId = "req-" + UUID.randomUUID();
+        deadAttempt(cluster, snapshotId, requestId, startedAt, firstKey, "an-upload-that-completed");
+        support.request(cluster, requestId);
+
+        LifeboatEvent outcome = support.awaitOutcome(requestId);
+
+        assertTrue(outcome instanceof SnapshotCompleted, "completed: " + outcome);
+        SnapshotCompleted completed = (SnapshotCompleted) outcome;
+        assertEquals(SnapshotTestSupport.stored(completed), support.objectsUnder("lifeboat/" + cluster + "/"),
+                "the first attempt's object and manifest are gone; the backup is stored once");
+        JsonNode manifest = EventCodec.json().readTree(support.minio().getObject(GetObjectArgs.builder().bucket(s3.bucket())
+                .object(ObjectLayout.manifestOf(completed.objectKey())).build()).readAllBytes());
+        assertEquals(completed.revision(), manifest.path("revision").asLong());
+        assertEquals(completed.storedSha256(), manifest.path("storedSha256").asText());
+    }
+
+    /** A RUNNING entry as a killed instance leaves it: its claim lapsed a minute ago, its upload recorded. */
+    private void deadAttempt(String cluster, String snapshotId, String requestId, Instant startedAt, String key, String uploadId)
+            throws Exception {
+        try (Connection connection = db.getConnection(); PreparedStatement insert = connection.prepareStatement("""
+                insert into snapshot (id, request_id, cluster_id, kind, phase, requested_at, started_at, attempts, claimed_by,
+                                      claimed_until, bucket, staging_key, upload_id)
+                values (?, ?, ?, 'FULL', 'RUNNING', ?, ?, 1, 'killed-instance', now() - interval '1 minute', ?, ?, ?)""")) {
+            insert.setString(1, snapshotId);
+            insert.setString(2, requestId);
+            insert.setString(3, cluster);
+            insert.setObject(4, java.time.OffsetDateTime.ofInstant(startedAt, java.time.ZoneOffset.UTC));
+            insert.setObject(5, java.time.OffsetDateTime.ofInstant(startedAt, java.time.ZoneOffset.UTC));
+            insert.setString(6, s3.bucket());
+            insert.setString(7, key);
+            insert.setString(8, uploadId);
+            insert.executeUpdate();
         }
     }
 
@@ -199,7 +248,7 @@ class SnapshotRecoveryIT {
         assertEquals(List.of(requests.get(1), requests.get(2)), coalesced.stream().map(SnapshotCoalesced::requestId).sorted(
                 java.util.Comparator.comparing(requests::indexOf)).toList(), "the two later requests are answered by the one snapshot");
         assertTrue(coalesced.stream().allMatch(c -> c.intoSnapshotId().equals(completed.snapshotId())), coalesced.toString());
-        assertEquals(List.of(completed.objectKey()), support.objectsUnder("lifeboat/" + cluster + "/"), "one backup, one object");
+        assertEquals(SnapshotTestSupport.stored(completed), support.objectsUnder("lifeboat/" + cluster + "/"), "one backup, one object and its manifest");
         assertEquals(1, count("select count(*) from snapshot where cluster_id = ? and started_at is not null", cluster), "one snapshot ran");
         assertEquals(2, count("select count(*) from snapshot where cluster_id = ? and phase = 'COALESCED' and coalesced_into = '"
                 + completed.snapshotId() + "'", cluster));

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.lifeboat.access.format.ObjectLayout;
 import dev.lifeboat.access.store.S3Config;
 import dev.lifeboat.etcdsnapshot.EtcdSnapshot;
 import dev.lifeboat.etcdsnapshot.KeyValue;
@@ -87,8 +88,8 @@ abstract class SnapshotServiceCases {
         SnapshotCompleted completed = support.awaitCompleted(support.request(cluster));
 
         assertEquals(revision, completed.revision(), "the exact revision, read from the snapshot");
-        assertTrue(completed.objectKey().matches("lifeboat/" + cluster + "/full/\\d{8}T\\d{6}Z-r" + revision + "-"
-                + completed.snapshotId() + "\\.db\\.zst"), completed.objectKey());
+        assertTrue(completed.objectKey().matches("lifeboat/" + cluster + "/full/\\d{8}T\\d{6}Z-" + completed.snapshotId() + "\\.db\\.zst"),
+                "named by its start time and id, known before the first byte: " + completed.objectKey());
         assertEquals("zstd", completed.compression());
         assertTrue(completed.storedSize() < completed.rawSize(), "zstd made it smaller");
 
@@ -120,9 +121,21 @@ abstract class SnapshotServiceCases {
         StatObjectResponse object = support.minio().statObject(StatObjectArgs.builder().bucket(completed.bucket())
                 .object(completed.objectKey()).build());
         assertEquals(completed.storedSize(), object.size());
-        assertEquals(Long.toString(revision), object.userMetadata().get("lifeboat-revision"));
-        assertEquals(completed.rawSha256(), object.userMetadata().get("lifeboat-db-sha256"));
-        assertEquals(List.of(completed.objectKey()), support.objectsUnder("lifeboat/" + cluster + "/"), "only the snapshot; no staging object");
+        assertEquals(cluster, object.userMetadata().get("lifeboat-cluster"), "what is known at the start is on the object itself");
+        assertEquals(completed.snapshotId(), object.userMetadata().get("lifeboat-snapshot-id"));
+        assertEquals(completed.compression(), object.userMetadata().get("lifeboat-compression"));
+        assertEquals(SnapshotTestSupport.stored(completed), support.objectsUnder("lifeboat/" + cluster + "/"),
+                "the snapshot and its manifest; no other object (nothing staged, nothing copied)");
+        JsonNode manifest = EventCodec.json().readTree(support.minio().getObject(io.minio.GetObjectArgs.builder().bucket(completed.bucket())
+                .object(ObjectLayout.manifestOf(completed.objectKey())).build()).readAllBytes());
+        assertEquals(ObjectLayout.MANIFEST_FORMAT, manifest.path("format").asText());
+        assertEquals(revision, manifest.path("revision").asLong());
+        assertEquals(completed.rawSha256(), manifest.path("rawSha256").asText());
+        assertEquals(completed.storedSha256(), manifest.path("storedSha256").asText());
+        assertEquals(completed.storedSize(), manifest.path("storedSize").asLong());
+        assertEquals(completed.etcdVersion(), manifest.path("etcdVersion").asText());
+        assertFalse(manifest.path("etcdClusterId").asText().isBlank(), manifest.toString());
+        assertEquals(entry.path("etcdClusterId").asText(), manifest.path("etcdClusterId").asText());
         Files.delete(file);
     }
 
@@ -162,7 +175,7 @@ abstract class SnapshotServiceCases {
                 .as(JsonNode.class);
         assertEquals(1, list.size(), list.toString());
         assertEquals(1, support.snapshotEvents(cluster, EventType.SNAPSHOT_COMPLETED, Duration.ofSeconds(3)).size());
-        assertEquals(1, support.objectsUnder("lifeboat/" + cluster + "/").size());
+        assertEquals(2, support.objectsUnder("lifeboat/" + cluster + "/").size(), "one object and its manifest");
     }
 
     @Test

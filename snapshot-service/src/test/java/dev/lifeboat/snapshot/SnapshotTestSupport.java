@@ -12,6 +12,7 @@ import java.util.UUID;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
+import dev.lifeboat.access.format.ObjectLayout;
 import dev.lifeboat.access.store.S3Config;
 import dev.lifeboat.events.ClusterRegistered;
 import dev.lifeboat.events.ClusterSpec;
@@ -103,6 +104,11 @@ final class SnapshotTestSupport {
 
     long objectSize(String key) throws Exception {
         return minio().statObject(io.minio.StatObjectArgs.builder().bucket(s3.bucket()).object(key).build()).size();
+    }
+
+    /** What a stored backup is in the bucket: its object and the manifest beside it, in listing order. */
+    static List<String> stored(SnapshotCompleted completed) {
+        return List.of(completed.objectKey(), ObjectLayout.manifestOf(completed.objectKey()));
     }
 
     List<String> objectsUnder(String prefix) throws Exception {

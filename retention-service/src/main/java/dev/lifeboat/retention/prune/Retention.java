@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
+import dev.lifeboat.access.format.ObjectLayout;
 import dev.lifeboat.access.store.ObjectStore;
 import dev.lifeboat.access.store.S3Config;
 import dev.lifeboat.events.ClusterSpec;
@@ -223,8 +224,8 @@ public class Retention {
         Map<String, List<SnapshotRecord>> byBucket = deleting.stream().collect(Collectors.groupingBy(s -> s.bucket));
         List<String> done = new ArrayList<>();
         for (Map.Entry<String, List<SnapshotRecord>> bucket : byBucket.entrySet()) {
-            Set<String> failed = new HashSet<>(store.deleteAll(bucket.getKey(), bucket.getValue().stream().map(s -> s.objectKey).toList()));
-            List<String> ids = bucket.getValue().stream().filter(s -> !failed.contains(s.objectKey)).map(s -> s.id).toList();
+            Set<String> failed = new HashSet<>(store.deleteAll(bucket.getKey(), bucket.getValue().stream().flatMap(s -> storedKeys(s).stream()).toList()));
+            List<String> ids = bucket.getValue().stream().filter(s -> storedKeys(s).stream().noneMatch(failed::contains)).map(s -> s.id).toList();
             if (!failed.isEmpty()) {
                 Log.warnf("retention of cluster %s: %d objects could not be deleted; the next run tries again", clusterId, failed.size());
             }
@@ -246,6 +247,12 @@ public class Retention {
             }
         }
         return done;
+    }
+
+    /** What a snapshot has in the bucket: its object, and the manifest beside it where its layout writes one. */
+    private static List<String> storedKeys(SnapshotRecord snapshot) {
+        return ObjectLayout.hasManifest(snapshot.objectKey) ? List.of(snapshot.objectKey, ObjectLayout.manifestOf(snapshot.objectKey))
+                : List.of(snapshot.objectKey);
     }
 
     /**

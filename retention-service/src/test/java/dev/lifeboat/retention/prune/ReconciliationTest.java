@@ -75,6 +75,28 @@ class ReconciliationTest {
         assertEquals(List.of(), found.vanished());
     }
 
+    @Test
+    void aBackupNamedWithAManifestIsCompleteOnlyWithItAndItsManifestIsKnownNotAnOrphan() {
+        String marked = "lifeboat/c/full/20261205T110000Z-0123456789abcdef.db.zst";
+        String unmarked = "lifeboat/c/full/20261205T100000Z-fedcba9876543210-2.db.zst.enc";
+        String returned = "lifeboat/c/delta/20261205T090000Z-00000000000000aa.delta";
+        String legacy = "lifeboat/c/full/20261205T080000Z-r42-00000000000000bb.db";
+        SnapshotRecord complete = entry(marked, SnapshotRecord.State.COMPLETED);
+        SnapshotRecord manifestGone = entry(unmarked, SnapshotRecord.State.COMPLETED);
+        SnapshotRecord manifestBack = entry(returned, SnapshotRecord.State.MISSING);
+        SnapshotRecord old = entry(legacy, SnapshotRecord.State.COMPLETED);
+        String strayManifest = "lifeboat/c/full/20261205T070000Z-00000000000000cc.db.manifest.json";
+
+        Reconciliation found = Reconciliation.of(List.of(complete, manifestGone, manifestBack, old), List.of(),
+                objects(marked, marked + ".manifest.json", unmarked, returned, returned + ".manifest.json", legacy, strayManifest), NOW, GRACE);
+
+        assertEquals(List.of(new Reconciliation.Vanished(manifestGone, "its manifest " + unmarked + ".manifest.json is gone from the bucket: "
+                + "nothing marks the object a complete backup")), found.vanished(), "a legacy object has no manifest and needs none");
+        assertEquals(List.of(manifestBack), found.reappeared());
+        assertEquals(List.of(strayManifest), found.newOrphans().stream().map(StoredObject::key).toList(),
+                "a manifest whose object no entry claims is an orphan; the manifests of entries are not");
+    }
+
     private static SnapshotRecord entry(String key, SnapshotRecord.State state) {
         SnapshotRecord row = new SnapshotRecord();
         row.id = key;

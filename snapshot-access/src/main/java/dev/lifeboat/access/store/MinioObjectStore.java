@@ -10,11 +10,6 @@ import java.util.concurrent.TimeUnit;
 
 import com.google.common.collect.HashMultimap;
 
-import io.minio.ComposeObjectArgs;
-import io.minio.ComposeSource;
-import io.minio.CopyObjectArgs;
-import io.minio.CopySource;
-import io.minio.Directive;
 import io.minio.GetObjectArgs;
 import io.minio.MinioAsyncClient;
 import io.minio.ListObjectsArgs;
@@ -36,7 +31,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 public class MinioObjectStore implements ObjectStore {
 
     private static final long TIMEOUT_SECONDS = 300;
-    private static final long MAX_SINGLE_COPY = 5L << 30;
 
     private final MinioAsyncClient client;
     private final String region;
@@ -54,9 +48,11 @@ public class MinioObjectStore implements ObjectStore {
     }
 
     @Override
-    public String startUpload(String bucket, String key) {
+    public String startUpload(String bucket, String key, Map<String, String> metadata) {
+        HashMultimap<String, String> headers = HashMultimap.create();
+        metadata.forEach((name, value) -> headers.put("x-amz-meta-" + name, value));
         return call("start an upload of", bucket, key,
-                () -> client.createMultipartUploadAsync(bucket, region, key, HashMultimap.create(), null))
+                () -> client.createMultipartUploadAsync(bucket, region, key, headers, null))
                 .result().uploadId();
     }
 
@@ -85,20 +81,6 @@ public class MinioObjectStore implements ObjectStore {
             if (!(e.getCause() instanceof ErrorResponseException error && "NoSuchUpload".equals(error.errorResponse().code()))) {
                 throw e;
             }
-        }
-    }
-
-    /** One CopyObject up to 5 GiB (S3's limit for it); beyond, a multipart copy of ranges (UploadPartCopy). */
-    @Override
-    public void copy(String bucket, String from, String to, Map<String, String> metadata) {
-        if (size(bucket, from) <= MAX_SINGLE_COPY) {
-            call("copy " + from + " to", bucket, to, () -> client.copyObject(CopyObjectArgs.builder().bucket(bucket).object(to)
-                    .source(CopySource.builder().bucket(bucket).object(from).build())
-                    .userMetadata(metadata).metadataDirective(Directive.REPLACE).build()));
-        } else {
-            call("copy " + from + " to", bucket, to, () -> client.composeObject(ComposeObjectArgs.builder().bucket(bucket).object(to)
-                    .sources(List.of(ComposeSource.builder().bucket(bucket).object(from).build()))
-                    .userMetadata(metadata).build()));
         }
     }
 

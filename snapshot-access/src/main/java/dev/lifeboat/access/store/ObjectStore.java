@@ -13,8 +13,11 @@ public interface ObjectStore {
     /** Stores a small object in one request, with user metadata: it is visible whole or not at all. */
     void put(String bucket, String key, byte[] bytes, int length, Map<String, String> metadata);
 
-    /** Starts a multipart upload; returns its id. Nothing is visible until {@link #complete}. */
-    String startUpload(String bucket, String key);
+    /**
+     * Starts a multipart upload of an object with user metadata; returns its id. Nothing is visible until
+     * {@link #complete}.
+     */
+    String startUpload(String bucket, String key, Map<String, String> metadata);
 
     /** Uploads part {@code number} (1-based); returns its ETag. */
     String uploadPart(String bucket, String key, String uploadId, int number, byte[] bytes, int length);
@@ -24,9 +27,6 @@ public interface ObjectStore {
 
     /** Drops an upload and its parts; nothing becomes visible. Unknown uploads are ignored. */
     void abort(String bucket, String key, String uploadId);
-
-    /** Server-side copy to {@code to} with user metadata; no bytes pass through Lifeboat. */
-    void copy(String bucket, String from, String to, Map<String, String> metadata);
 
     /** Size of an object, or -1 when it does not exist. */
     long size(String bucket, String key);

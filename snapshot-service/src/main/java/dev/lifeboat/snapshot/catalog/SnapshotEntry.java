@@ -85,6 +85,7 @@ public class SnapshotEntry extends PanacheEntityBase {
     @Column(name = "drilled_at")
     public Instant drilledAt;
     public String bucket;
+    /** The key the running attempt uploads to, recorded before its first byte: its final name (a staging key before manifests). */
     @Column(name = "staging_key")
     public String stagingKey;
     @Column(name = "upload_id")

@@ -2,11 +2,11 @@ package dev.lifeboat.snapshot.delta;
 
 import java.io.IOException;
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.List;
 
 import dev.lifeboat.access.format.Compression;
 import dev.lifeboat.access.format.KeyRing;
+import dev.lifeboat.access.format.ObjectLayout;
 import dev.lifeboat.access.format.StoredFormat;
 import dev.lifeboat.access.store.ObjectStore;
 import dev.lifeboat.access.store.ObjectStoreException;
@@ -17,13 +17,15 @@ import dev.lifeboat.events.Ids;
 import dev.lifeboat.events.SnapshotCompleted;
 import dev.lifeboat.events.SnapshotKind;
 import dev.lifeboat.snapshot.SnapshotServiceConfig;
+import dev.lifeboat.snapshot.stream.Manifests;
 import dev.lifeboat.snapshot.stream.ObjectNames;
 import io.quarkus.logging.Log;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
- * Names, layers and stores deltas: {@code <prefix>/<cluster>/delta/<UTC time of its first change>-r<first>-r<last>-<id>.delta[.zst|.gz][.enc]},
- * compressed and encrypted like full snapshots (the active key), with its facts as user metadata.
+ * Names, layers and stores deltas: {@code <prefix>/<cluster>/delta/<UTC time of its first change>-<id>.delta[.zst|.gz][.enc]}
+ * ({@link ObjectLayout}), compressed and encrypted like full snapshots (the active key), with its facts (revisions,
+ * chain, base snapshot, sizes, SHA-256s) in the manifest beside it.
  */
 @ApplicationScoped
 public class DeltaStore {
@@ -33,13 +35,16 @@ public class DeltaStore {
     private final KeyRing keys;
     private final ObjectNames names;
     private final SnapshotServiceConfig config;
+    private final Manifests manifests;
 
-    public DeltaStore(ObjectStore store, StoredFormat format, KeyRing keys, ObjectNames names, SnapshotServiceConfig config) {
+    public DeltaStore(ObjectStore store, StoredFormat format, KeyRing keys, ObjectNames names, SnapshotServiceConfig config,
+            Manifests manifests) {
         this.store = store;
         this.format = format;
         this.keys = keys;
         this.names = names;
         this.config = config;
+        this.manifests = manifests;
     }
 
     /** A delta being written; {@code openedAt} is when its first change arrived, which starts its period. */
@@ -47,10 +52,13 @@ public class DeltaStore {
         return new Open(clusterId, spec, header, openedAt);
     }
 
-    /** Removes a stored delta that turned out not to continue its chain. */
+    /** Removes a stored delta that turned out not to continue its chain, and its manifest. */
     void remove(SnapshotCompleted delta) {
         try {
-            store.delete(delta.bucket(), delta.objectKey());
+            List<String> failed = store.deleteAll(delta.bucket(), List.of(delta.objectKey(), ObjectLayout.manifestOf(delta.objectKey())));
+            if (!failed.isEmpty()) {
+                Log.warnf("cannot remove %s of delta %s that no chain took (retention's reconciliation removes it)", failed, delta.snapshotId());
+            }
         } catch (ObjectStoreException e) {
             Log.warnf("cannot remove delta %s that no chain took (retention's reconciliation removes it): %s", delta.snapshotId(), e.getMessage());
         }
@@ -61,7 +69,7 @@ public class DeltaStore {
         private final String id = Ids.newId();
         private final String clusterId;
         private final String bucket;
-        private final String base;
+        private final String key;
         private final DeltaFile.Header header;
         private final Instant openedAt;
         private final Compression compression;
@@ -72,13 +80,14 @@ public class DeltaStore {
         private Open(String clusterId, ClusterSpec spec, DeltaFile.Header header, Instant openedAt) throws IOException {
             this.clusterId = clusterId;
             this.bucket = names.bucket(spec);
-            this.base = names.base(clusterId, spec);
             this.header = header;
             this.openedAt = openedAt;
             this.compression = config.snapshots().compression();
             this.keyId = keys.activeKey().orElse(null);
-            this.upload = new DeltaUpload(store, format, bucket, base + "/.staging/delta-" + id, header, compression,
-                    config.snapshots().zstdLevel(), keyId, config.capture().partSize());
+            this.key = ObjectLayout.delta(names.base(clusterId, spec), openedAt, id, compression, keyId);
+            this.upload = new DeltaUpload(store, format, bucket, key,
+                    ObjectNames.metadata(clusterId, id, "delta", compression, keyId), header, compression, config.snapshots().zstdLevel(), keyId,
+                    config.capture().partSize());
         }
 
         void write(DeltaEvent event) throws IOException {
@@ -102,17 +111,17 @@ public class DeltaStore {
             return openedAt;
         }
 
-        /** Stores the delta under its final name; returns its facts as the event that announces it. */
+        /** Stores the delta and its manifest; returns its facts as the event that announces it. */
         SnapshotCompleted finish(String baseSnapshotId) throws IOException {
             long first = header.afterRevision() + 1;
             long last = upload.lastRevision();
-            String key = base + "/delta/" + ObjectNames.time(openedAt) + "-r" + first + "-r" + last + "-" + id
-                    + StoredFormat.deltaSuffix(compression, keyId);
-            DeltaUpload.Stored stored = upload.finish(key, facts -> metadata(facts, baseSnapshotId));
-            return new SnapshotCompleted(id, "delta-" + id, clusterId, SnapshotKind.DELTA, last, first, bucket, key, stored.rawSize(),
-                    stored.storedSize(), stored.rawSha256(), stored.storedSha256(), compression.name().toLowerCase(), keyId, null, openedAt,
-                    Instant.now(), header.chainId(), new SnapshotCompleted.DeltaFacts(baseSnapshotId, stored.summary().events(), openedAt,
-                            lastEventAt));
+            DeltaUpload.Stored stored = upload.finish();
+            SnapshotCompleted completed = new SnapshotCompleted(id, "delta-" + id, clusterId, SnapshotKind.DELTA, last, first, bucket, key,
+                    stored.rawSize(), stored.storedSize(), stored.rawSha256(), stored.storedSha256(), compression.name().toLowerCase(), keyId,
+                    null, openedAt, Instant.now(), header.chainId(), new SnapshotCompleted.DeltaFacts(baseSnapshotId, stored.summary().events(),
+                            openedAt, lastEventAt));
+            manifests.write(completed, null);
+            return completed;
         }
 
         void abort() {
@@ -121,27 +130,6 @@ public class DeltaStore {
             } catch (ObjectStoreException e) {
                 Log.debugf("cannot abort the upload of delta %s: %s", id, e.getMessage());
             }
-        }
-
-        private Map<String, String> metadata(DeltaUpload.Stored facts, String baseSnapshotId) {
-            Map<String, String> metadata = new LinkedHashMap<>();
-            metadata.put("lifeboat-cluster", clusterId);
-            metadata.put("lifeboat-snapshot-id", id);
-            metadata.put("lifeboat-kind", "delta");
-            metadata.put("lifeboat-chain", header.chainId());
-            metadata.put("lifeboat-base-snapshot", baseSnapshotId);
-            metadata.put("lifeboat-first-revision", Long.toString(facts.summary().firstRevision()));
-            metadata.put("lifeboat-revision", Long.toString(facts.summary().lastRevision()));
-            metadata.put("lifeboat-events", Long.toString(facts.summary().events()));
-            metadata.put("lifeboat-delta-sha256", facts.rawSha256());
-            metadata.put("lifeboat-raw-size", Long.toString(facts.rawSize()));
-            metadata.put("lifeboat-stored-sha256", facts.storedSha256());
-            metadata.put("lifeboat-compression", compression.name().toLowerCase());
-            if (keyId != null) {
-                metadata.put("lifeboat-encryption", "tink-aes256-gcm-hkdf-1mb");
-                metadata.put("lifeboat-key-id", keyId);
-            }
-            return metadata;
         }
     }
 }

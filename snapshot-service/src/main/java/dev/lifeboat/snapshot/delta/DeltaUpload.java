@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 
 import dev.lifeboat.access.format.Compression;
 import dev.lifeboat.access.format.StoredFormat;
@@ -19,11 +18,11 @@ import dev.lifeboat.snapshot.stream.CountingDigestStream;
  * One delta on its way to the bucket, written as the changes arrive: delta file → SHA-256 of the plain
  * bytes → compression → encryption → SHA-256 of the stored bytes → a buffer of at most one part.
  *
- * <p>A delta that fits one part (most do) is stored with a single PUT under its final name, whole or
- * not at all. A larger one becomes a multipart upload under a staging key: a full part is uploaded at
- * once, on the capture's thread, so a slow S3 slows the capture (and etcd holds the changes) instead of
- * memory growing; at the end the upload is completed and copied to its final name, like a full
- * snapshot. Memory: one part buffer, grown only as far as needed.
+ * <p>The object's name is known from the start. A delta that fits one part (most do) is stored with a
+ * single PUT, whole or not at all. A larger one becomes a multipart upload to that name: a full part is
+ * uploaded at once, on the capture's thread, so a slow S3 slows the capture (and etcd holds the changes)
+ * instead of memory growing; at the end the upload is completed. Nothing is copied. The manifest that
+ * marks it complete is the caller's to write. Memory: one part buffer, grown only as far as needed.
  */
 final class DeltaUpload {
 
@@ -33,18 +32,20 @@ final class DeltaUpload {
 
     private final ObjectStore store;
     private final String bucket;
-    private final String stagingKey;
+    private final String key;
+    private final Map<String, String> metadata;
     private final PartSink parts;
     private final CountingDigestStream stored;
     private final CountingDigestStream raw;
     private final OutputStream layers;
     private final DeltaFile.Writer writer;
 
-    DeltaUpload(ObjectStore store, StoredFormat format, String bucket, String stagingKey, DeltaFile.Header header, Compression compression,
-            int zstdLevel, String keyId, int partSize) throws IOException {
+    DeltaUpload(ObjectStore store, StoredFormat format, String bucket, String key, Map<String, String> metadata, DeltaFile.Header header,
+            Compression compression, int zstdLevel, String keyId, int partSize) throws IOException {
         this.store = store;
         this.bucket = bucket;
-        this.stagingKey = stagingKey;
+        this.key = key;
+        this.metadata = metadata;
         this.parts = new PartSink(partSize);
         this.stored = new CountingDigestStream(parts);
         this.layers = format.writer(stored, compression, zstdLevel, 0, keyId);
@@ -69,13 +70,12 @@ final class DeltaUpload {
         return writer.bytes();
     }
 
-    /** Writes the trailer, ends the layers and stores the object under {@code finalKey} with the metadata made from its facts. */
-    Stored finish(String finalKey, Function<Stored, Map<String, String>> metadata) throws IOException {
+    /** Writes the trailer, ends the layers and makes the object visible; returns its facts. */
+    Stored finish() throws IOException {
         DeltaFile.Summary summary = writer.finish();
         layers.close();
-        Stored facts = new Stored(summary, raw.count(), raw.sha256(), stored.count(), stored.sha256());
-        parts.finish(finalKey, metadata.apply(facts));
-        return facts;
+        parts.finish();
+        return new Stored(summary, raw.count(), raw.sha256(), stored.count(), stored.sha256());
     }
 
     /** Drops an unfinished multipart upload; nothing becomes visible. */
@@ -121,29 +121,27 @@ final class DeltaUpload {
 
         private void uploadPart() {
             if (uploadId == null) {
-                uploadId = store.startUpload(bucket, stagingKey);
+                uploadId = store.startUpload(bucket, key, metadata);
             }
-            etags.add(store.uploadPart(bucket, stagingKey, uploadId, etags.size() + 1, buffer, filled));
+            etags.add(store.uploadPart(bucket, key, uploadId, etags.size() + 1, buffer, filled));
             filled = 0;
         }
 
-        void finish(String finalKey, Map<String, String> metadata) {
+        void finish() {
             if (uploadId == null) {
-                store.put(bucket, finalKey, buffer, filled, metadata);
+                store.put(bucket, key, buffer, filled, metadata);
                 return;
             }
             if (filled > 0) {
                 uploadPart();
             }
-            store.complete(bucket, stagingKey, uploadId, etags);
+            store.complete(bucket, key, uploadId, etags);
             uploadId = null;
-            store.copy(bucket, stagingKey, finalKey, metadata);
-            store.delete(bucket, stagingKey);
         }
 
         void abort() {
             if (uploadId != null) {
-                store.abort(bucket, stagingKey, uploadId);
+                store.abort(bucket, key, uploadId);
                 uploadId = null;
             }
         }

@@ -1,10 +1,10 @@
 package dev.lifeboat.snapshot.stream;
 
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
+import dev.lifeboat.access.format.Compression;
+import dev.lifeboat.access.format.ObjectLayout;
 import dev.lifeboat.access.store.S3Config;
 import dev.lifeboat.events.ClusterSpec;
 import dev.lifeboat.snapshot.SnapshotServiceConfig;
@@ -12,13 +12,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 /**
  * Where a cluster's objects go: its destination bucket (or {@code lifeboat.s3.bucket}) and
- * {@code <prefix>/<cluster>/} with {@code full/}, {@code delta/} and {@code .staging/} under it; names
- * carry the UTC time, so a listing sorts by time.
+ * {@code <prefix>/<cluster>/} with {@code full/} and {@code delta/} under it; the names themselves are
+ * {@link ObjectLayout}'s.
  */
 @ApplicationScoped
 public class ObjectNames {
-
-    private static final DateTimeFormatter NAME_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
     private final S3Config s3;
     private final String defaultPrefix;
@@ -38,8 +36,20 @@ public class ObjectNames {
         return prefix.isEmpty() ? clusterId : prefix + "/" + clusterId;
     }
 
-    /** {@code yyyyMMdd'T'HHmmss'Z'} of a time, in UTC. */
-    public static String time(Instant at) {
-        return NAME_TIME.format(at.truncatedTo(ChronoUnit.SECONDS));
+    /**
+     * The user metadata an object gets when its upload starts: what is known then. The facts known only at the end
+     * are in its manifest.
+     */
+    public static Map<String, String> metadata(String clusterId, String snapshotId, String kind, Compression compression, String keyId) {
+        Map<String, String> metadata = new LinkedHashMap<>();
+        metadata.put("lifeboat-cluster", clusterId);
+        metadata.put("lifeboat-snapshot-id", snapshotId);
+        metadata.put("lifeboat-kind", kind);
+        metadata.put("lifeboat-compression", compression.name().toLowerCase(java.util.Locale.ROOT));
+        if (keyId != null) {
+            metadata.put("lifeboat-encryption", ObjectLayout.ENCRYPTION);
+            metadata.put("lifeboat-key-id", keyId);
+        }
+        return metadata;
     }
 }

@@ -3,8 +3,7 @@ package dev.lifeboat.snapshot.stream;
 
 import java.io.IOException;
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.List;
 
 
 import dev.lifeboat.events.ClusterSpec;
@@ -14,10 +13,10 @@ import dev.lifeboat.snapshot.SnapshotServiceConfig;
 import dev.lifeboat.snapshot.catalog.Catalog;
 import dev.lifeboat.access.format.Compression;
 import dev.lifeboat.access.format.KeyRing;
+import dev.lifeboat.access.format.ObjectLayout;
 import dev.lifeboat.snapshot.etcd.EtcdSnapshotSource;
 import dev.lifeboat.access.store.ObjectStore;
 import dev.lifeboat.access.store.ObjectStoreException;
-import dev.lifeboat.access.format.StoredFormat;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.instrumentation.annotations.WithSpan;
 import io.quarkus.logging.Log;
@@ -25,10 +24,12 @@ import dev.lifeboat.events.work.ClaimedWork;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
- * Takes one full snapshot: streams it into a multipart upload under a staging key, completes the
- * upload only once the stream was verified, then copies it server-side to its final name — which, like
- * its user metadata, holds facts known only at the end of the stream (the exact revision, the SHA-256s) —
- * and removes the staging object. On any failure the upload is aborted: no partial object is visible.
+ * Takes one full snapshot: streams it into a multipart upload straight to its final name (time and snapshot id,
+ * known at the start: {@link ObjectLayout}), completes the upload only once the stream was verified, then writes the
+ * manifest beside it with the facts known only at the end (revision, sizes, SHA-256s, etcd version): nothing is copied
+ * server-side. The manifest marks the backup complete. On any failure the upload is aborted (or the completed object
+ * removed when its manifest cannot be written): no partial backup is visible. The catalog records the object's name
+ * before the first byte, so an attempt a crash interrupted is cleaned up by the next ({@link #cleanUpAfterCrash}).
  * An unreachable etcd or S3 is tried again by {@link SnapshotRunner} ({@code retry-for}).
  */
 @ApplicationScoped
@@ -41,9 +42,10 @@ public class SnapshotTaker {
     private final KeyRing keys;
     private final SnapshotServiceConfig config;
     private final ObjectNames names;
+    private final Manifests manifests;
 
     public SnapshotTaker(EtcdSnapshotSource etcd, SnapshotPipeline pipeline, ObjectStore store, Catalog catalog, KeyRing keys,
-            SnapshotServiceConfig config, ObjectNames names) {
+            SnapshotServiceConfig config, ObjectNames names, Manifests manifests) {
         this.etcd = etcd;
         this.pipeline = pipeline;
         this.store = store;
@@ -51,6 +53,7 @@ public class SnapshotTaker {
         this.keys = keys;
         this.config = config;
         this.names = names;
+        this.manifests = manifests;
     }
 
     @WithSpan("SnapshotTaker.take")
@@ -58,14 +61,14 @@ public class SnapshotTaker {
         Span.current().setAttribute("lifeboat.cluster.id", claim.clusterId()).setAttribute("lifeboat.snapshot.id", claim.snapshotId());
         ClusterSpec spec = claim.spec();
         String bucket = names.bucket(spec);
-        String base = names.base(claim.clusterId(), spec);
-        String stagingKey = base + "/.staging/" + claim.snapshotId();
         Compression compression = config.snapshots().compression();
         String keyId = keys.activeKey().orElse(null);
+        String objectKey = ObjectLayout.full(names.base(claim.clusterId(), spec), claim.startedAt(), claim.snapshotId(), claim.attempt(),
+                compression, keyId);
 
         long begin = System.nanoTime();
-        String uploadId = store.startUpload(bucket, stagingKey);
-        ClaimedWork.await(() -> catalog.recordUpload(claim.snapshotId(), owner, bucket, stagingKey, uploadId));
+        String uploadId = store.startUpload(bucket, objectKey, ObjectNames.metadata(claim.clusterId(), claim.snapshotId(), "full", compression, keyId));
+        ClaimedWork.await(() -> catalog.recordUpload(claim.snapshotId(), owner, bucket, objectKey, uploadId));
         SnapshotPipeline.Result result;
         String endpoint;
         String version;
@@ -76,42 +79,25 @@ public class SnapshotTaker {
             version = stream.etcdVersion();
             etcdClusterId = stream.etcdClusterId();
             ClaimedWork.await(() -> catalog.recordSource(claim.snapshotId(), stream.endpoint(), stream.etcdClusterId()));
-            result = pipeline.stream(stream.bytes(), bucket, stagingKey, uploadId, compression, keyId);
+            result = pipeline.stream(stream.bytes(), bucket, objectKey, uploadId, compression, keyId);
             keyspace = fingerprint(stream, claim, result.revision());
-            store.complete(bucket, stagingKey, uploadId, result.etags());
+            store.complete(bucket, objectKey, uploadId, result.etags());
         } catch (Throwable e) {
-            abortQuietly(bucket, stagingKey, uploadId);
+            abortQuietly(bucket, objectKey, uploadId);
             throw e;
         }
         long streamed = System.nanoTime();
-        Instant completedAt = Instant.now();
-        String objectKey = base + "/full/" + ObjectNames.time(claim.startedAt()) + "-r"
-                + result.revision() + "-" + claim.snapshotId() + StoredFormat.suffix(compression, keyId);
-        Map<String, String> metadata = new LinkedHashMap<>();
-        metadata.put("lifeboat-cluster", claim.clusterId());
-        metadata.put("lifeboat-snapshot-id", claim.snapshotId());
-        metadata.put("lifeboat-revision", Long.toString(result.revision()));
-        metadata.put("lifeboat-db-sha256", result.rawSha256());
-        metadata.put("lifeboat-raw-size", Long.toString(result.rawSize()));
-        metadata.put("lifeboat-stored-sha256", result.storedSha256());
-        metadata.put("lifeboat-compression", compression.name().toLowerCase());
-        metadata.put("lifeboat-etcd-version", version);
-        metadata.put("lifeboat-etcd-cluster-id", etcdClusterId);
-        if (keyId != null) {
-            metadata.put("lifeboat-encryption", "tink-aes256-gcm-hkdf-1mb");
-            metadata.put("lifeboat-key-id", keyId);
-        }
-        store.copy(bucket, stagingKey, objectKey, metadata);
-        store.delete(bucket, stagingKey);
-        long copied = System.nanoTime();
+        SnapshotCompleted completed = new SnapshotCompleted(claim.snapshotId(), claim.requestId(), claim.clusterId(), SnapshotKind.FULL,
+                result.revision(), null, bucket, objectKey, result.rawSize(), result.storedSize(), result.rawSha256(), result.storedSha256(),
+                compression.name().toLowerCase(), keyId, version, claim.startedAt(), Instant.now(), null, null, keyspace);
+        manifests.write(completed, etcdClusterId);
+        long marked = System.nanoTime();
         Span.current().setAttribute("lifeboat.snapshot.revision", result.revision())
                 .setAttribute("lifeboat.snapshot.bytes", result.rawSize());
         Log.infof("snapshot %s of cluster %s: revision %d, %d bytes (%d stored) at s3://%s/%s from %s; streamed in %.1f s, "
-                + "named in %.1f s", claim.snapshotId(), claim.clusterId(), result.revision(), result.rawSize(), result.storedSize(),
-                bucket, objectKey, endpoint, (streamed - begin) / 1e9, (copied - streamed) / 1e9);
-        return new SnapshotCompleted(claim.snapshotId(), claim.requestId(), claim.clusterId(), SnapshotKind.FULL, result.revision(),
-                null, bucket, objectKey, result.rawSize(), result.storedSize(), result.rawSha256(), result.storedSha256(),
-                compression.name().toLowerCase(), keyId, version, claim.startedAt(), completedAt, null, null, keyspace);
+                + "manifest in %.2f s", claim.snapshotId(), claim.clusterId(), result.revision(), result.rawSize(), result.storedSize(),
+                bucket, objectKey, endpoint, (streamed - begin) / 1e9, (marked - streamed) / 1e9);
+        return completed;
     }
 
     /**
@@ -131,8 +117,9 @@ public class SnapshotTaker {
     }
 
     /**
-     * Removes what a crashed earlier attempt left: the unfinished upload the catalog recorded (and any
-     * other the store lists for the staging key, where it can list them) and a staging object.
+     * Removes what a crashed earlier attempt left: the unfinished upload the catalog recorded (and any other the store
+     * lists for its key, where it can list them), and the object and manifest if that attempt got as far as completing
+     * them before it died without recording the snapshot Completed.
      */
     public void cleanUpAfterCrash(Catalog.Claim claim) {
         if (claim.bucket() == null || claim.stagingKey() == null) {
@@ -143,11 +130,20 @@ public class SnapshotTaker {
                 store.abort(claim.bucket(), claim.stagingKey(), claim.uploadId());
                 Log.infof("aborted the unfinished upload of snapshot %s left by an earlier attempt", claim.snapshotId());
             }
-            if (store.size(claim.bucket(), claim.stagingKey()) >= 0) {
-                store.delete(claim.bucket(), claim.stagingKey());
+        } catch (ObjectStoreException e) {
+            Log.warnf("cannot abort the upload of snapshot %s left by an earlier attempt: %s", claim.snapshotId(), e.getMessage());
+        }
+        try {
+            for (String key : List.of(claim.stagingKey(), ObjectLayout.manifestOf(claim.stagingKey()))) {
+                if (store.size(claim.bucket(), key) >= 0) {
+                    store.delete(claim.bucket(), key);
+                    Log.infof("removed s3://%s/%s, stored by an earlier attempt of snapshot %s that never recorded it", claim.bucket(), key,
+                            claim.snapshotId());
+                }
             }
         } catch (ObjectStoreException e) {
-            Log.warnf("cannot clean up after an earlier attempt of snapshot %s: %s", claim.snapshotId(), e.getMessage());
+            Log.warnf("cannot clean up after an earlier attempt of snapshot %s (retention's reconciliation removes what is left): %s",
+                    claim.snapshotId(), e.getMessage());
         }
         try {
             for (String upload : store.pendingUploads(claim.bucket(), claim.stagingKey())) {

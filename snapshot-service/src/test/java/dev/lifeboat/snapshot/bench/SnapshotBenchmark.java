@@ -34,14 +34,16 @@ import dev.lifeboat.stack.StackOptions;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
+import io.minio.DownloadObjectArgs;
 import io.minio.MinioClient;
 import io.minio.UploadObjectArgs;
 
 /**
  * {@code make bench-snapshot-service}: on one local etcd loaded with 520 MB, medians of 3 alternating
- * runs of (a) {@code etcdctl snapshot save} to a file, (b) the upload of that file to the same S3, and
+ * runs of (a) {@code etcdctl snapshot save} to a file, (b) the upload of the same stored bytes to the same S3
+ * (for compression none the saved file, for zstd the object a warm-up snapshot stored), and
  * (c) SnapshotRequested → SnapshotCompleted through snapshot-service (compression none, then zstd);
- * then snapshot-service's peak RSS during snapshots of 520 MB and of 2 GB.
+ * the P1 ratio is (c) / max((a), (b)). Then snapshot-service's peak RSS during snapshots of 520 MB and of 2 GB.
  */
 public final class SnapshotBenchmark {
 
@@ -80,15 +82,27 @@ public final class SnapshotBenchmark {
                 peakRss520 = service.peakRss();
             }
             List<Double> zstd = new ArrayList<>();
+            List<Double> saveZstd = new ArrayList<>();
+            List<Double> uploadZstd = new ArrayList<>();
             long storedZstd = 0;
             long raw = 0;
             try (Service service = Service.start(repo, stack, dir, "ZSTD")) {
+                // The reference upload moves the same stored bytes: the object a warm-up snapshot stored.
+                SnapshotCompleted warmUp = snapshot(bootstrap, cluster).completed;
+                Path stored = dir.resolve("stored.db.zst");
+                Files.deleteIfExists(stored);
+                minio.downloadObject(DownloadObjectArgs.builder().bucket(warmUp.bucket()).object(warmUp.objectKey()).filename(stored.toString())
+                        .build());
                 for (int i = 0; i < RUNS; i++) {
+                    saveZstd.add(time(() -> run("etcdctl", "--endpoints=" + etcd, "snapshot", "save", file.toString())));
+                    uploadZstd.add(time(() -> minio.uploadObject(UploadObjectArgs.builder().bucket(StackOptions.BUCKET)
+                            .object("bench/stored-" + UUID.randomUUID() + ".db.zst").filename(stored.toString()).build())));
                     Outcome outcome = snapshot(bootstrap, cluster);
                     zstd.add(outcome.seconds);
                     storedZstd = outcome.completed.storedSize();
                     raw = outcome.completed.rawSize();
-                    System.out.printf("run %d: Lifeboat (zstd) %.2f s, %d → %d bytes%n", i + 1, zstd.get(i), raw, storedZstd);
+                    System.out.printf("run %d: etcdctl save %.2f s, upload of %d zstd bytes %.2f s, Lifeboat (zstd) %.2f s, %d → %d bytes%n",
+                            i + 1, saveZstd.get(i), Files.size(stored), uploadZstd.get(i), zstd.get(i), raw, storedZstd);
                 }
             }
             System.out.println("loading etcd up to 2 GB ...");
@@ -111,7 +125,13 @@ public final class SnapshotBenchmark {
             System.out.printf(Locale.ROOT, "RESULT Lifeboat (none) / (etcdctl save + upload): %.2f (goal <= 0.6) [%.2f s / %.2f s]%n",
                     m / median(saveAndUpload), m, median(saveAndUpload));
             System.out.printf(Locale.ROOT, "RESULT Lifeboat (zstd) / etcdctl snapshot save: %.2f [%.2f s]; stored %d of %d bytes (%.1f%%)%n",
-                    median(zstd) / median(save), median(zstd), storedZstd, raw, 100.0 * storedZstd / raw);
+                    median(zstd) / median(saveZstd), median(zstd), storedZstd, raw, 100.0 * storedZstd / raw);
+            double slowestNone = Math.max(median(save), median(upload));
+            double slowestZstd = Math.max(median(saveZstd), median(uploadZstd));
+            System.out.printf(Locale.ROOT, "RESULT P1 (none): Lifeboat / max(etcdctl save, upload): %.2f (goal <= 1.1) [%.2f s / max(%.2f s, %.2f s)]%n",
+                    m / slowestNone, m, median(save), median(upload));
+            System.out.printf(Locale.ROOT, "RESULT P1 (zstd): Lifeboat / max(etcdctl save, upload of the stored bytes): %.2f (goal <= 1.1) "
+                    + "[%.2f s / max(%.2f s, %.2f s)]%n", median(zstd) / slowestZstd, median(zstd), median(saveZstd), median(uploadZstd));
             System.out.printf(Locale.ROOT, "RESULT snapshot-service peak RSS: %d MB during 520 MB snapshots, %d MB during a 2 GB snapshot (goal <= 350 MB, flat)%n",
                     peakRss520 >> 20, peakRss2g >> 20);
         }
