@@ -66,7 +66,11 @@ public final class IdleBenchmark {
                 }
                 pids.put("etcd-agent", agent.agents().get(0).pid());
                 Map<String, Long> before = new LinkedHashMap<>();
-                pids.forEach((name, pid) -> before.put(name, cpuTicks(pid)));
+                Map<String, Map<String, Long>> threadsBefore = new LinkedHashMap<>();
+                pids.forEach((name, pid) -> {
+                    before.put(name, cpuTicks(pid));
+                    threadsBefore.put(name, threadTicks(pid));
+                });
                 long start = System.nanoTime();
                 Thread.sleep(windowSeconds * 1000L);
                 double seconds = (System.nanoTime() - start) / 1e9;
@@ -76,6 +80,16 @@ public final class IdleBenchmark {
                     double share = 100.0 * (cpuTicks(entry.getValue()) - before.get(entry.getKey())) / TICKS_PER_SECOND / seconds;
                     total += share;
                     System.out.printf("%-20s %12.2f%n", entry.getKey(), share);
+                }
+                System.out.println("where it goes: the busiest threads of each process (ticks of 10 ms over the window; a JVM's"
+                        + " thread names repeat, so threads of one name are summed)");
+                for (Map.Entry<String, Long> entry : pids.entrySet()) {
+                    Map<String, Long> after = threadTicks(entry.getValue());
+                    Map<String, Long> was = threadsBefore.get(entry.getKey());
+                    String busiest = after.entrySet().stream().map(t -> Map.entry(t.getKey(), t.getValue() - was.getOrDefault(t.getKey(), 0L)))
+                            .filter(t -> t.getValue() > 0).sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(6)
+                            .map(t -> t.getKey() + " " + t.getValue()).collect(java.util.stream.Collectors.joining(", "));
+                    System.out.printf("  %-18s %s%n", entry.getKey(), busiest);
                 }
                 System.out.printf("RESULT idle over %.0f s: Lifeboat's services and agent together %.2f %% of one core (goal <= 2 %%: %s)%n", seconds,
                         total, total <= 2.0 ? "met" : "not met");
@@ -95,6 +109,26 @@ public final class IdleBenchmark {
         } catch (java.io.IOException e) {
             throw new IllegalStateException("process " + pid + " is gone: " + e.getMessage(), e);
         }
+    }
+
+    /** CPU ticks so far of each thread of a process, summed by thread name ({@code /proc/<pid>/task/<tid>/stat}). */
+    private static Map<String, Long> threadTicks(long pid) {
+        Map<String, Long> ticks = new java.util.TreeMap<>();
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    String stat = Files.readString(task.resolve("stat"));
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9]+", "#");
+                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    ticks.merge(name, Long.parseLong(fields[11]) + Long.parseLong(fields[12]), Long::sum);
+                } catch (java.io.IOException gone) {
+                    // the thread ended meanwhile
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("process " + pid + " is gone: " + e.getMessage(), e);
+        }
+        return ticks;
     }
 
     private static void awaitCapture(String snapshots) throws Exception {
