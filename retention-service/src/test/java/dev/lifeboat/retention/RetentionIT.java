@@ -312,6 +312,7 @@ class RetentionIT {
         given().post("/api/v1/clusters/" + cluster + "/retention/run").then().statusCode(200).body("missing", equalTo(List.of()));
 
         policy(new RetentionSpec(1, null, null, null));
+        given().post("/api/v1/clusters/" + cluster + "/retention/run").then().statusCode(200).body("deleted.size()", equalTo(2));
         awaitCount("select count(*) from snapshot where cluster_id = ? and state = 'DELETED'", cluster, 2);
         List<String> left = new ArrayList<>();
         for (Result<Item> item : s3.listObjects(ListObjectsArgs.builder().bucket(bucket).prefix("lifeboat/" + cluster + "/").recursive(true).build())) {
