@@ -7,7 +7,7 @@ ETCD_TLS ?= false
 # make run ETCD_ENDPOINTS=https://10.0.0.1:2379 backs up your etcd instead of a local one (see README).
 ETCD_ENDPOINTS ?=
 
-.PHONY: run test test-faults test-fast build bootstrap clean bench-snapshot-format bench-snapshot-service bench-scheduler bench-restore bench-retention bench-replace bench-delta bench-idle
+.PHONY: run test test-faults test-fast build bootstrap clean bench bench-snapshot-format bench-snapshot-service bench-scheduler bench-restore bench-retention bench-replace bench-delta bench-idle
 
 ## make run: build, start the local stack (etcd, Kafka, S3, PostgreSQL) and the four services; Ctrl-C stops all.
 run: bootstrap
@@ -33,6 +33,20 @@ test-faults: bootstrap
 FAST_TESTS := *Test,!EtcdAgent*Test,!LauncherErrorsTest,!KafkaClusterIdTest
 test-fast:
 	$(MVN) test -Dtest='$(FAST_TESTS)' -Dsurefire.failIfNoSpecifiedTests=false
+
+## make bench: every benchmark below that finishes within 15 minutes, one after the other, then one table of their figures
+## (measure, Lifeboat, peer, ratio, goal, met) and each service's RSS idle and under its heaviest benchmark; the table is
+## also in target/bench-table.md. A benchmark that fails is named, the others still run, and make bench fails.
+BENCHES := bench-snapshot-format bench-snapshot-service bench-scheduler bench-retention bench-restore bench-replace bench-delta bench-idle
+BENCH_TABLE := $(CURDIR)/target/bench-table.tsv
+bench: bootstrap
+	@mkdir -p target && rm -f $(BENCH_TABLE)
+	@failed=""; for b in $(BENCHES); do \
+		echo "=== $$b"; LIFEBOAT_BENCH_TABLE=$(BENCH_TABLE) $(MAKE) --no-print-directory $$b || failed="$$failed $$b"; \
+	done; \
+	$(MVN) -q install -DskipTests -pl deploy/local-stack -am; \
+	echo; java -cp deploy/local-stack/target/classes dev.lifeboat.stack.BenchTable $(BENCH_TABLE) | tee target/bench-table.md; \
+	if [ -n "$$failed" ]; then echo "failed:$$failed"; exit 1; fi
 
 ## make bench-snapshot-format: status of a >= 1 GB snapshot, ours vs etcdctl (ratio), and our peak heap.
 bench-snapshot-format: bootstrap

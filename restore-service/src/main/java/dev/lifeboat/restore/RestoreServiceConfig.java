@@ -35,8 +35,11 @@ public interface RestoreServiceConfig {
     @WithDefault("30s")
     Duration claimDuration();
 
-    /** How often idle instances look for restores to run or continue. */
-    @WithDefault("500ms")
+    /**
+     * How often idle instances look for work nobody woke them for: a restore whose claim lapsed because the
+     * instance driving it stopped. A restore or rollback asked for here wakes them at once.
+     */
+    @WithDefault("10s")
     Duration pollInterval();
 
     /** REPLACE: how long RESTORING waits for every etcd-agent's answer (fetch, etcd's restore, start). */

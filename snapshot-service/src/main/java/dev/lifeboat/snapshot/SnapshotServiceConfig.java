@@ -131,8 +131,11 @@ public interface SnapshotServiceConfig {
         @WithDefault("5m")
         Duration retryFor();
 
-        /** How often idle workers look for pending requests. */
-        @WithDefault("500ms")
+        /**
+         * How often idle workers look for work nobody woke them for: a claim lapsed by an instance that stopped,
+         * a request whose cluster stayed unknown past {@code unknown-cluster-grace}. New requests wake them at once.
+         */
+        @WithDefault("10s")
         Duration pollInterval();
 
         /** How long a request for a cluster this service has not heard of waits for its registration. */

@@ -1,5 +1,6 @@
 package dev.lifeboat.stack;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
@@ -11,15 +12,10 @@ public final class PeakRss implements AutoCloseable {
     private final Thread sampler;
 
     private PeakRss(long pid) {
-        Path status = Path.of("/proc", Long.toString(pid), "status");
         this.sampler = new Thread(() -> {
             while (!Thread.currentThread().isInterrupted()) {
                 try {
-                    for (String line : Files.readAllLines(status)) {
-                        if (line.startsWith("VmRSS:")) {
-                            peak.accumulateAndGet(Long.parseLong(line.replaceAll("[^0-9]", "")) << 10, Math::max);
-                        }
-                    }
+                    peak.accumulateAndGet(status(pid, "VmRSS"), Math::max);
                     Thread.sleep(50);
                 } catch (Exception e) {
                     return;
@@ -28,6 +24,19 @@ public final class PeakRss implements AutoCloseable {
         }, "rss-sampler-" + pid);
         sampler.setDaemon(true);
         sampler.start();
+    }
+
+    /**
+     * A memory field of {@code /proc/<pid>/status} now, in bytes: {@code VmRSS} (all resident pages) or {@code RssAnon}
+     * (heap, stacks, direct buffers: no mapped files).
+     */
+    public static long status(long pid, String field) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+            if (line.startsWith(field + ":")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) << 10;
+            }
+        }
+        throw new IOException("/proc/" + pid + "/status has no " + field);
     }
 
     public static PeakRss of(long pid) {

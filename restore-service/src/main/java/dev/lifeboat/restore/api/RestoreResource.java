@@ -11,6 +11,7 @@ import dev.lifeboat.restore.saga.RestoreRecord;
 import dev.lifeboat.restore.saga.MemberCommands;
 import dev.lifeboat.restore.saga.RestoreRequests;
 import dev.lifeboat.restore.saga.Restores;
+import dev.lifeboat.restore.saga.RestoreSaga;
 import dev.lifeboat.restore.saga.Rollbacks;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
@@ -36,8 +37,11 @@ public class RestoreResource {
     private final MemberCommands members;
     private final Rollbacks rollbacks;
     private final ClusterAccess access;
+    private final RestoreSaga saga;
 
-    public RestoreResource(Restores restores, RestoreRequests requests, MemberCommands members, Rollbacks rollbacks, ClusterAccess access) {
+    public RestoreResource(Restores restores, RestoreRequests requests, MemberCommands members, Rollbacks rollbacks, ClusterAccess access,
+            RestoreSaga saga) {
+        this.saga = saga;
         this.restores = restores;
         this.requests = requests;
         this.members = members;
@@ -57,7 +61,7 @@ public class RestoreResource {
         if (request.targetCluster() != null) {
             access.require(request.targetCluster());
         }
-        return requests.request(request).map(restore -> Response.accepted(RestoreView.of(restore))
+        return requests.request(request).invoke(saga::wake).map(restore -> Response.accepted(RestoreView.of(restore))
                 .location(URI.create("/api/v1/restores/" + restore.id)).build());
     }
 
@@ -77,6 +81,7 @@ public class RestoreResource {
     @RolesAllowed(Roles.RESTORER)
     public Uni<Response> rollback(@PathParam("id") String id) {
         return visible(id).invoke(restore -> access.require(restore.targetCluster)).chain(ignored -> rollbacks.requestRollback(id))
+                .invoke(saga::wake)
                 .chain(restore -> members.members(id).map(members -> Response.accepted(RestoreView.of(restore, members))
                         .location(URI.create("/api/v1/restores/" + id)).build()));
     }

@@ -23,6 +23,7 @@ import dev.lifeboat.restore.drill.Drills;
 import dev.lifeboat.restore.saga.RestoreRefusedException;
 import dev.lifeboat.restore.saga.MemberCommands;
 import dev.lifeboat.restore.saga.RestoreRequests;
+import dev.lifeboat.restore.saga.RestoreSaga;
 import dev.lifeboat.restore.saga.Restores;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -42,8 +43,11 @@ public class IncomingEvents {
     private final RestoreRequests requests;
     private final MemberCommands members;
     private final Drills drills;
+    private final RestoreSaga saga;
 
-    public IncomingEvents(EventConsumer events, Restores restores, RestoreRequests requests, MemberCommands members, Drills drills) {
+    public IncomingEvents(EventConsumer events, Restores restores, RestoreRequests requests, MemberCommands members, Drills drills,
+            RestoreSaga saga) {
+        this.saga = saga;
         this.drills = drills;
         this.events = events;
         this.restores = restores;
@@ -152,6 +156,6 @@ public class IncomingEvents {
             }
             return requests.request(request).replaceWithVoid()
                     .onFailure(RestoreRefusedException.class).recoverWithUni(e -> requests.recordRefusal(request, e.getMessage()));
-        });
+        }).invoke(saga::wake);
     }
 }

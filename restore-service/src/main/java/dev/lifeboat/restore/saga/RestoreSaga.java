@@ -73,7 +73,7 @@ public class RestoreSaga {
     private final Hooks hooks;
     private final RestoreServiceConfig config;
     private final String owner = ClaimedWork.ownerName("restore-service");
-    private ClaimedWork<RestoreRecord> work;
+    private volatile ClaimedWork<RestoreRecord> work;
 
     private final RestoreMetrics metrics;
     private final Tracer tracer;
@@ -97,6 +97,13 @@ public class RestoreSaga {
         work = ClaimedWork.start("restore", owner, CONCURRENT_RESTORES, config.pollInterval(), config.claimDuration(),
                 owner -> restores.claimNext(owner, config.claimDuration()),
                 (restore, owner) -> restores.extend(restore.id, owner, config.claimDuration()), restore -> drive(restore.id));
+    }
+
+    /** A restore or a rollback was asked for and committed: look for work now. */
+    public void wake() {
+        if (work != null) {
+            work.wake();
+        }
     }
 
     void onStop(@Observes ShutdownEvent event) {

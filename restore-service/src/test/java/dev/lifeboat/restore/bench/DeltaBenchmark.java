@@ -30,6 +30,7 @@ import dev.lifeboat.stack.EtcdAgents;
 import dev.lifeboat.stack.Dirs;
 import dev.lifeboat.stack.EtcdCluster;
 import dev.lifeboat.stack.LocalStack;
+import dev.lifeboat.stack.BenchTable;
 import dev.lifeboat.stack.PeakRss;
 import dev.lifeboat.stack.Ports;
 import dev.lifeboat.stack.QuarkusService;
@@ -140,6 +141,9 @@ public final class DeltaBenchmark {
                             + "the first %d s of it (make run's JVM options: %s); capture state %s%n", peakRss >> 20, (peakRss >> 20) / 350.0,
                             rssAt[0] >> 20, Math.min(30, seconds / 3), String.join(" ", QuarkusService.JVM_OPTIONS),
                             live.path("live").path("state").asText());
+                    BenchTable.row(String.format(Locale.ROOT, "delta capture lag after %d s at %.0f puts/s", seconds, achieved),
+                            String.format(Locale.ROOT, "%.3f s", lag), "goal 2 s", lag / 2, "< 2 s", lag < 2);
+                    BenchTable.memory("snapshot-service", "delta capture at 5,000 puts/s", peakRss);
                 }
 
                 List<JsonNode> deltas = awaitDeltas(snapshots, lastRevision);
@@ -167,6 +171,8 @@ public final class DeltaBenchmark {
                 double replay = (System.nanoTime() - begin) / 1e9;
                 System.out.printf(Locale.ROOT, "RESULT replay, API mode (snapshot + %d changes -> keyspace of revision %d, %d live keys): %.2f s = "
                         + "%.0f changes/s (goal >= 50,000: ratio %.2f)%n", applied, lastRevision, live, replay, applied / replay, applied / replay / 50_000);
+                BenchTable.row("point-in-time replay, API mode (" + applied + " changes)", String.format(Locale.ROOT, "%.0f changes/s", applied / replay),
+                        "goal 50,000 changes/s", applied / replay / 50_000, ">= 50,000/s (ratio >= 1)", applied / replay >= 50_000);
 
                 long baseRevision = deltas.get(0).path("firstRevision").asLong() - 1;
                 long target = replaceChanges >= lastRevision - baseRevision ? lastRevision : baseRevision + replaceChanges;

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -13,10 +14,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.lifeboat.events.Topics;
 import dev.lifeboat.restore.RestoreStackResource;
+import dev.lifeboat.stack.BenchTable;
 import dev.lifeboat.stack.Dirs;
 import dev.lifeboat.stack.EtcdAgents;
 import dev.lifeboat.stack.EtcdCluster;
 import dev.lifeboat.stack.LocalStack;
+import dev.lifeboat.stack.PeakRss;
 import dev.lifeboat.stack.Ports;
 import dev.lifeboat.stack.QuarkusService;
 import dev.lifeboat.stack.StackOptions;
@@ -75,10 +78,12 @@ public final class IdleBenchmark {
                 Thread.sleep(windowSeconds * 1000L);
                 double seconds = (System.nanoTime() - start) / 1e9;
                 double total = 0;
+                Map<String, Double> shares = new LinkedHashMap<>();
                 System.out.printf("%-20s %12s%n", "process", "% of a core");
                 for (Map.Entry<String, Long> entry : pids.entrySet()) {
                     double share = 100.0 * (cpuTicks(entry.getValue()) - before.get(entry.getKey())) / TICKS_PER_SECOND / seconds;
                     total += share;
+                    shares.put(entry.getKey(), share);
                     System.out.printf("%-20s %12.2f%n", entry.getKey(), share);
                 }
                 System.out.println("where it goes: the busiest threads of each process (ticks of 10 ms over the window; a JVM's"
@@ -93,6 +98,14 @@ public final class IdleBenchmark {
                 }
                 System.out.printf("RESULT idle over %.0f s: Lifeboat's services and agent together %.2f %% of one core (goal <= 2 %%: %s)%n", seconds,
                         total, total <= 2.0 ? "met" : "not met");
+                StringBuilder each = new StringBuilder();
+                for (Map.Entry<String, Long> entry : pids.entrySet()) {
+                    BenchTable.memory(entry.getKey(), "idle", PeakRss.status(entry.getValue(), "VmRSS"));
+                    each.append(each.length() == 0 ? "" : ", ").append(entry.getKey()).append(' ')
+                            .append(String.format(Locale.ROOT, "%.2f", shares.get(entry.getKey())));
+                }
+                BenchTable.row("idle CPU of the services and one agent over " + Math.round(seconds) + " s (" + each + ")",
+                        String.format(Locale.ROOT, "%.2f %% of a core", total), "goal 2 %", total / 2.0, "<= 2 %", total <= 2.0);
             }
         } finally {
             services.forEach(QuarkusService::close);

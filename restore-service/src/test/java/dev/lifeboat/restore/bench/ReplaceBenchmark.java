@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -22,10 +23,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.lifeboat.events.Topics;
 import dev.lifeboat.restore.RestoreStackResource;
 import dev.lifeboat.stack.EtcdAgents;
+import dev.lifeboat.stack.BenchTable;
 import dev.lifeboat.stack.Dirs;
 import dev.lifeboat.stack.EtcdCluster;
 import dev.lifeboat.stack.LocalStack;
 import dev.lifeboat.stack.Ports;
+import dev.lifeboat.stack.PeakRss;
 import dev.lifeboat.stack.QuarkusService;
 import dev.lifeboat.stack.StackOptions;
 import io.etcd.jetcd.ByteSequence;
@@ -84,6 +87,8 @@ public final class ReplaceBenchmark {
                 double drillPeakRss = 0;
                 double drillPeakAnon = 0;
                 long agentPid = agent.agents().get(0).pid();
+                PeakRss restoreRss = PeakRss.of(restore.pid());
+                PeakRss agentRss = PeakRss.of(agentPid);
                 for (int round = 1; round <= ROUNDS; round++) {
                     run(dir, "sync");
                     double reference = etcdctlRestoreAndStart(dir, local, round);
@@ -112,6 +117,16 @@ public final class ReplaceBenchmark {
                         + "from local disk + start %.2f s: ratio %.2f (goal <= 1.3)%n", median(replaces), reference, median(replaces) / reference);
                 System.out.printf("RESULT REPLACE whole saga (pause, fetch, replace, verify every key, resume) %.2f s: ratio %.2f%n", median(sagas),
                         median(sagas) / reference);
+                restoreRss.close();
+                agentRss.close();
+                String etcdWayText = String.format(Locale.ROOT, "etcdctl restore + start %.2f s", reference);
+                BenchTable.row("P4 REPLACE of one member, " + Math.round(snapshot.path("rawSize").asLong() / 1e6) + " MB (fetch, restore, swap, start)",
+                        String.format(Locale.ROOT, "%.2f s", median(replaces)), etcdWayText, median(replaces) / reference, "<= 1.3",
+                        median(replaces) / reference <= 1.3);
+                BenchTable.row("restore drill (fetch, restore, scratch etcd start)", String.format(Locale.ROOT, "%.2f s", median(drills)), etcdWayText,
+                        median(drills) / reference, "<= 1.5", median(drills) / reference <= 1.5);
+                BenchTable.memory("restore-service", "heaviest benchmark", restoreRss.peak());
+                BenchTable.memory("etcd-agent", "heaviest benchmark", agentRss.peak());
             }
         } finally {
             services.forEach(QuarkusService::close);
@@ -165,8 +180,8 @@ public final class ReplaceBenchmark {
         long peakAnonKb = 0;
         Instant deadline = Instant.now().plusSeconds(600);
         while (Instant.now().isBefore(deadline)) {
-            peakKb = Math.max(peakKb, statusKb(agentPid, "VmRSS"));
-            peakAnonKb = Math.max(peakAnonKb, statusKb(agentPid, "RssAnon"));
+            peakKb = Math.max(peakKb, PeakRss.status(agentPid, "VmRSS") >> 10);
+            peakAnonKb = Math.max(peakAnonKb, PeakRss.status(agentPid, "RssAnon") >> 10);
             JsonNode view = BenchSupport.get(restoreService + "/api/v1/drills/" + id);
             String state = view.path("state").asText();
             if ("FAILED".equals(state)) {
@@ -179,16 +194,6 @@ public final class ReplaceBenchmark {
             Thread.sleep(50);
         }
         throw new IllegalStateException("drill " + id + " gave no verdict within 10 minutes");
-    }
-
-    /** {@code /proc/<pid>/status}'s field in kB (VmRSS: all resident pages; RssAnon: heap, stacks, direct buffers). */
-    private static long statusKb(long pid, String field) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-            if (line.startsWith(field + ":")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-        }
-        return 0;
     }
 
     /** POST a REPLACE restore and wait for COMPLETED: the RESTORING phase's seconds and the whole saga's. */

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
@@ -37,6 +38,8 @@ import dev.lifeboat.events.Topics;
 import dev.lifeboat.events.testing.TopicProbe;
 import dev.lifeboat.stack.Dirs;
 import dev.lifeboat.stack.LocalStack;
+import dev.lifeboat.stack.BenchTable;
+import dev.lifeboat.stack.PeakRss;
 import dev.lifeboat.stack.QuarkusService;
 import dev.lifeboat.stack.StackOptions;
 import io.minio.ListObjectsArgs;
@@ -61,6 +64,7 @@ public final class PruneBenchmark {
                 Topics.all()));
                 QuarkusService retention = QuarkusService.startOnFreePort(repo, "retention-service", "retention-service", stack.quarkusConfig(),
                         stack.options().runDir()).awaitReady(Duration.ofSeconds(120))) {
+            PeakRss rss = PeakRss.of(retention.pid());
             String cluster = "bench";
             String bucket = StackOptions.BUCKET;
             MinioClient s3 = MinioClient.builder().endpoint(stack.s3().endpoint()).region("us-east-1")
@@ -120,6 +124,10 @@ public final class PruneBenchmark {
             System.out.printf("run: %d deleted, %d objects left, in %.2f s; all %d SnapshotDeleted on Kafka after %.2f s%n", deleted, left,
                     seconds, published, allPublished);
             System.out.printf("RESULT prune of %d snapshots: %.2f s, ratio to the goal of 30 s: %.2f%n", deleted, seconds, seconds / GOAL_SECONDS);
+            BenchTable.row("retention: prune " + deleted + " of " + SNAPSHOTS + " snapshots of one cluster", String.format(Locale.ROOT, "%.2f s", seconds),
+                    "goal 30 s", seconds / GOAL_SECONDS, "<= 30 s", seconds <= GOAL_SECONDS && deleted == SNAPSHOTS - 1 && left == 1);
+            rss.close();
+            BenchTable.memory("retention-service", "heaviest benchmark", rss.peak());
         }
     }
 

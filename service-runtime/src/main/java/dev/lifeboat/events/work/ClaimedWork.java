@@ -5,11 +5,13 @@ import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 import io.opentelemetry.context.Context;
@@ -20,10 +22,16 @@ import io.smallrye.mutiny.Uni;
 
 /**
  * The claim-and-run loop of a service whose work items are database rows with a claim (an owner and a
- * claimed-until time): every poll interval it claims items while it has free slots, runs each on a
- * worker thread (never an event loop), and renews the item's claim every third of the claim duration
- * while it runs. An instance that dies stops renewing; another instance claims the item once the claim
- * lapsed and continues it. What an item's run does, records and reports is the service's.
+ * claimed-until time): it claims items while it has free slots, runs each on a worker thread (never an
+ * event loop), and renews the item's claim every third of the claim duration while it runs. An instance
+ * that dies stops renewing; another instance claims the item once the claim lapsed and continues it.
+ * What an item's run does, records and reports is the service's.
+ * <p>
+ * It looks for work when it is told there is some: {@link #wake()} after the transaction that made an
+ * item claimable committed (a consumed request, a REST call), and by itself when a run ends (a slot came
+ * free; the run may have left more to do). Only what nobody in this instance announces — a claim lapsed
+ * by an instance that stopped, an item waiting for a fact with a deadline — is found by the slow fallback
+ * poll. An idle service therefore does not query its database several times a second.
  *
  * @param <T> what a claim returns: the item, or what the run needs of it
  */
@@ -53,6 +61,7 @@ public final class ClaimedWork<T> implements AutoCloseable {
     private final Runner<T> runner;
     private final ScheduledExecutorService scheduler;
     private final ExecutorService workers;
+    private final AtomicBoolean woken = new AtomicBoolean();
 
     private ClaimedWork(String name, String owner, int slots, Duration claimDuration, Claimer<T> claimer, Extender<T> extender,
             Runner<T> runner) {
@@ -68,14 +77,33 @@ public final class ClaimedWork<T> implements AutoCloseable {
     }
 
     /**
-     * Starts polling: up to {@code slots} items at once, claims held by {@code owner} (see
-     * {@link #ownerName}) for {@code claimDuration} and renewed while an item runs.
+     * Starts: looks for work at once, then when {@linkplain #wake() woken} and every {@code fallbackPoll};
+     * up to {@code slots} items at once, claims held by {@code owner} (see {@link #ownerName}) for
+     * {@code claimDuration} and renewed while an item runs.
      */
-    public static <T> ClaimedWork<T> start(String name, String owner, int slots, Duration pollInterval, Duration claimDuration,
+    public static <T> ClaimedWork<T> start(String name, String owner, int slots, Duration fallbackPoll, Duration claimDuration,
             Claimer<T> claimer, Extender<T> extender, Runner<T> runner) {
         ClaimedWork<T> work = new ClaimedWork<>(name, owner, slots, claimDuration, claimer, extender, runner);
-        work.scheduler.scheduleWithFixedDelay(work::claim, 0, pollInterval.toMillis(), TimeUnit.MILLISECONDS);
+        work.scheduler.scheduleWithFixedDelay(work::claim, 0, fallbackPoll.toMillis(), TimeUnit.MILLISECONDS);
         return work;
+    }
+
+    /**
+     * There may be work: looks for it now, on the claim thread (never the caller's). Call it after the
+     * transaction that made an item claimable committed; before, the claim would not see the item yet.
+     * Wakes that arrive while one is pending are one look.
+     */
+    public void wake() {
+        if (woken.compareAndSet(false, true)) {
+            try {
+                scheduler.execute(() -> {
+                    woken.set(false);
+                    claim();
+                });
+            } catch (RejectedExecutionException stopped) {
+                woken.set(false);
+            }
+        }
     }
 
     /** An owner name unique to this instance: host name and a random suffix. */
@@ -130,6 +158,7 @@ public final class ClaimedWork<T> implements AutoCloseable {
                         runClaimed(item);
                     } finally {
                         slots.release();
+                        wake();
                     }
                 });
             }

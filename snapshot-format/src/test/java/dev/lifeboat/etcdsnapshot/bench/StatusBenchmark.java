@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -16,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 
 import dev.lifeboat.etcdsnapshot.EtcdSnapshot;
 import dev.lifeboat.etcdsnapshot.SnapshotStatus;
+import dev.lifeboat.stack.BenchTable;
 import dev.lifeboat.stack.EtcdCluster;
 import dev.lifeboat.stack.StackOptions;
 import io.etcd.jetcd.ByteSequence;
@@ -50,6 +52,8 @@ public final class StatusBenchmark {
         }
         System.out.printf("snapshot: %s, %.1f MB%n", snapshot, Files.size(snapshot) / 1e6);
         List<Double> ratios = new ArrayList<>();
+        List<Double> oursMillis = new ArrayList<>();
+        List<Double> etcdctlMillis = new ArrayList<>();
         long peakHeap = 0;
         for (int i = 0; i < RUNS; i++) {
             long t0 = System.nanoTime();
@@ -62,6 +66,8 @@ public final class StatusBenchmark {
             double ours = (System.nanoTime() - t1) / 1e6;
             peakHeap = Math.max(peakHeap, Long.parseLong(measured[1]));
             ratios.add(ours / etcdctl);
+            oursMillis.add(ours);
+            etcdctlMillis.add(etcdctl);
             System.out.printf("run %d: etcdctl snapshot status %.0f ms, snapshot-format status %.0f ms (JVM start included; %s ms in status)%n",
                     i + 1, etcdctl, ours, measured[0]);
         }
@@ -70,6 +76,13 @@ public final class StatusBenchmark {
                 ratios.get(RUNS / 2));
         System.out.printf("RESULT peak heap of snapshot-format status: %.1f MB (goal < 64 MB; JVM run with -Xmx64m)%n",
                 peakHeap / 1048576.0);
+        Collections.sort(oursMillis);
+        Collections.sort(etcdctlMillis);
+        BenchTable.row(String.format(Locale.ROOT, "snapshot status of a %.1f GB snapshot (JVM start included)", Files.size(snapshot) / 1e9),
+                String.format(Locale.ROOT, "%.0f ms", oursMillis.get(RUNS / 2)), String.format(Locale.ROOT, "etcdctl %.0f ms", etcdctlMillis.get(RUNS / 2)),
+                ratios.get(RUNS / 2), "<= 2.0", ratios.get(RUNS / 2) <= 2.0);
+        BenchTable.row("snapshot status: peak heap", String.format(Locale.ROOT, "%.1f MB", peakHeap / 1048576.0), "goal 64 MB",
+                peakHeap / 1048576.0 / 64, "< 64 MB", peakHeap < 64L << 20);
     }
 
     private static void measure(Path snapshot) {

@@ -17,6 +17,7 @@ import dev.lifeboat.events.MalformedEventException;
 import dev.lifeboat.events.SnapshotDeleted;
 import dev.lifeboat.events.SnapshotKind;
 import dev.lifeboat.snapshot.delta.DeltaPolicyRecord;
+import dev.lifeboat.snapshot.stream.SnapshotRunner;
 import dev.lifeboat.events.SnapshotRequested;
 import dev.lifeboat.events.runtime.Traces;
 import dev.lifeboat.events.consumer.EventConsumer;
@@ -27,7 +28,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 /**
  * What snapshot-service hears: cluster facts, snapshot requests, and deletions by retention. Each
- * handler runs inside the idempotent consumer's transaction.
+ * handler runs inside the idempotent consumer's transaction; once a request (or a cluster fact that may
+ * free waiting requests: registered, resumed) committed, the runner is woken.
  */
 @ApplicationScoped
 public class IncomingEvents {
@@ -39,9 +41,11 @@ public class IncomingEvents {
     private static final String CONSUMER = "snapshot-service";
 
     private final EventConsumer events;
+    private final SnapshotRunner runner;
 
-    public IncomingEvents(EventConsumer events) {
+    public IncomingEvents(EventConsumer events, SnapshotRunner runner) {
         this.events = events;
+        this.runner = runner;
     }
 
     @Incoming(CLUSTER_EVENTS)
@@ -62,7 +66,7 @@ public class IncomingEvents {
                 return DeltaPolicyRecord.forget(deleted.clusterId(), deleted.policyId());
             }
             return ClusterProjection.apply(payload, ClusterRecord.class, ClusterRecord::new);
-        });
+        }).invoke(runner::wake);
     }
 
     /** The cluster's one DELTA policy: its period ({@code @every <duration>}) and size threshold. */
@@ -104,7 +108,7 @@ public class IncomingEvents {
                 entry.traceparent = Traces.current();
                 return entry.persist().replaceWithVoid();
             });
-        });
+        }).invoke(runner::wake);
     }
 
     /** restore-service's drill verdicts, recorded on the snapshot (a newer verdict wins; a drill no agent ran is none). */

@@ -27,8 +27,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
 /**
- * Works through the catalog: claims pending snapshots (and ones whose claim lapsed because the
- * instance running them died), runs up to {@code max-concurrent} at once on worker threads — never on
+ * Works through the catalog: claims pending snapshots when woken (and, on the slow fallback poll, ones
+ * whose claim lapsed because the instance running them died), runs up to {@code max-concurrent} at once on worker threads — never on
  * an event loop — keeps their claims alive, and records each outcome with its event.
  */
 @ApplicationScoped
@@ -38,7 +38,7 @@ public class SnapshotRunner {
     private final SnapshotTaker taker;
     private final SnapshotServiceConfig.Snapshots config;
     private final String owner = ClaimedWork.ownerName("snapshot-service");
-    private ClaimedWork<Catalog.Claim> work;
+    private volatile ClaimedWork<Catalog.Claim> work;
 
     private final SnapshotMetrics metrics;
 
@@ -56,6 +56,13 @@ public class SnapshotRunner {
         work = ClaimedWork.start("snapshot", owner, config.maxConcurrent(), config.pollInterval(), config.claimDuration(),
                 owner -> catalog.claimNext(owner, config.claimDuration(), config.unknownClusterGrace()),
                 (claim, owner) -> catalog.extend(claim.snapshotId(), owner, config.claimDuration()), this::run);
+    }
+
+    /** A request was committed, or a cluster fact that may free waiting ones: look for work now. */
+    public void wake() {
+        if (work != null) {
+            work.wake();
+        }
     }
 
     void onStop(@Observes ShutdownEvent event) {

@@ -28,6 +28,7 @@ import dev.lifeboat.events.testing.TestEvents;
 import dev.lifeboat.events.testing.TopicProbe;
 import dev.lifeboat.stack.Dirs;
 import dev.lifeboat.stack.LocalStack;
+import dev.lifeboat.stack.BenchTable;
 import dev.lifeboat.stack.PeakRss;
 import dev.lifeboat.stack.QuarkusService;
 import dev.lifeboat.stack.StackOptions;
@@ -134,7 +135,19 @@ public final class SnapshotBenchmark {
                     + "[%.2f s / max(%.2f s, %.2f s)]%n", median(zstd) / slowestZstd, median(zstd), median(saveZstd), median(uploadZstd));
             System.out.printf(Locale.ROOT, "RESULT snapshot-service peak RSS: %d MB during 520 MB snapshots, %d MB during a 2 GB snapshot (goal <= 350 MB, flat)%n",
                     peakRss520 >> 20, peakRss2g >> 20);
+            BenchTable.row("P1 backup, compression none: request to SnapshotCompleted, 520 MB", seconds(m),
+                    "max(etcdctl save " + seconds(median(save)) + ", upload " + seconds(median(upload)) + ")", m / slowestNone, "<= 1.1",
+                    m / slowestNone <= 1.1);
+            BenchTable.row("P1 backup, zstd", seconds(median(zstd)), "max(etcdctl save " + seconds(median(saveZstd)) + ", upload "
+                    + seconds(median(uploadZstd)) + ")", median(zstd) / slowestZstd, "<= 1.1", median(zstd) / slowestZstd <= 1.1);
+            BenchTable.row("snapshot-service peak RSS during a 2 GB snapshot", (peakRss2g >> 20) + " MB", "goal 350 MB", (peakRss2g >> 20) / 350.0,
+                    "<= 350 MB", (peakRss2g >> 20) <= 350);
+            BenchTable.memory("snapshot-service", "heaviest benchmark", Math.max(peakRss520, peakRss2g));
         }
+    }
+
+    private static String seconds(double value) {
+        return String.format(Locale.ROOT, "%.2f s", value);
     }
 
     private record Outcome(double seconds, SnapshotCompleted completed) {
