@@ -35,8 +35,12 @@ public interface SnapshotServiceConfig {
 
     interface Capture {
 
-        /** How often the capture compares what it watches with the policies, pauses and partition assignment. */
-        @WithDefault("1s")
+        /**
+         * How often the capture compares what it watches with the policies, pauses and partition assignment when
+         * nothing woke it: a processed cluster or snapshot event and a partition assignment wake it at once, so this
+         * is the fallback for what nobody announces (a watcher that gave up, a base request whose delay ran out).
+         */
+        @WithDefault("10s")
         Duration checkInterval();
 
         /**

@@ -29,7 +29,8 @@ public final class QuarkusService implements AutoCloseable {
      * compiler alone hashes ten times slower). Metaspace is capped well above the ≈ 113 MB snapshot-service
      * uses (23,000 classes); on JDK 17–20 it is also given back eagerly (that option is gone in 21). Where
      * the JDK can (17.0.9+, 21.0.1+, 22+), glibc is asked every second to give back the C heap the JVM has
-     * freed — after a snapshot, 30–40 MB of compiler arenas and stream buffers.
+     * freed — after a snapshot, 30–40 MB of compiler arenas and stream buffers. No hsperfdata file (jstat's
+     * counters): the JVM would otherwise sample them every 50 ms, idle or not ({@code jcmd <pid>} still works).
      */
     public static final List<String> JVM_OPTIONS = jvmOptions(Runtime.version().feature(), hasVmOption("TrimNativeHeapInterval"));
 
@@ -47,7 +48,7 @@ public final class QuarkusService implements AutoCloseable {
         List<String> options = new ArrayList<>(List.of("-Xms64m", "-Xmx128m", "-Xmn24m", "-XX:+UseSerialGC", "-XX:MinHeapFreeRatio=10",
                 "-XX:MaxHeapFreeRatio=40", "-XX:MaxDirectMemorySize=64m", "-XX:MaxMetaspaceSize=192m", "-XX:ReservedCodeCacheSize=64m",
                 "-XX:-TieredCompilation", "-Xss512k", "-Dio.netty.allocator.numDirectArenas=1",
-                "-Dio.netty.allocator.numHeapArenas=1"));
+                "-Dio.netty.allocator.numHeapArenas=1", "-XX:-UsePerfData"));
         if (jdk < 21) {
             options.add("-XX:MetaspaceReclaimPolicy=aggressive");
         }

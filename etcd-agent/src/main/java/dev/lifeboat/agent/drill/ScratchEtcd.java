@@ -91,18 +91,25 @@ final class ScratchEtcd implements AutoCloseable {
      * must never answer on the cluster's address, even for a moment.
      */
     static int[] freePorts(Set<Integer> taken) {
+        return freePorts(taken, () -> {
+            try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                return socket.getLocalPort();
+            } catch (IOException e) {
+                throw new EtcdProcessException("cannot find a free port for the drill's scratch etcd: " + e.getMessage());
+            }
+        });
+    }
+
+    /** Two different ports of {@code source} (the system's free ports) that are not in {@code taken} (the member's). */
+    static int[] freePorts(Set<Integer> taken, java.util.function.IntSupplier source) {
         int[] ports = new int[2];
         for (int i = 0, tries = 0; i < 2; tries++) {
             if (tries > 50) {
                 throw new EtcdProcessException("no two free ports on 127.0.0.1 for the drill's scratch etcd");
             }
-            try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                int port = socket.getLocalPort();
-                if (!taken.contains(port) && (i == 0 || port != ports[0])) {
-                    ports[i++] = port;
-                }
-            } catch (IOException e) {
-                throw new EtcdProcessException("cannot find a free port for the drill's scratch etcd: " + e.getMessage());
+            int port = source.getAsInt();
+            if (!taken.contains(port) && (i == 0 || port != ports[0])) {
+                ports[i++] = port;
             }
         }
         return ports;

@@ -5,13 +5,11 @@ import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 import io.opentelemetry.context.Context;
@@ -59,9 +57,9 @@ public final class ClaimedWork<T> implements AutoCloseable {
     private final Claimer<T> claimer;
     private final Extender<T> extender;
     private final Runner<T> runner;
-    private final ScheduledExecutorService scheduler;
+    private final ScheduledExecutorService heartbeats;
     private final ExecutorService workers;
-    private final AtomicBoolean woken = new AtomicBoolean();
+    private WakeableLoop claims;
 
     private ClaimedWork(String name, String owner, int slots, Duration claimDuration, Claimer<T> claimer, Extender<T> extender,
             Runner<T> runner) {
@@ -72,7 +70,7 @@ public final class ClaimedWork<T> implements AutoCloseable {
         this.claimer = claimer;
         this.extender = extender;
         this.runner = runner;
-        this.scheduler = Executors.newScheduledThreadPool(1, named(name + "-claims"));
+        this.heartbeats = Executors.newScheduledThreadPool(1, named(name + "-heartbeats"));
         this.workers = Executors.newFixedThreadPool(slots, named(name + "-worker"));
     }
 
@@ -84,26 +82,16 @@ public final class ClaimedWork<T> implements AutoCloseable {
     public static <T> ClaimedWork<T> start(String name, String owner, int slots, Duration fallbackPoll, Duration claimDuration,
             Claimer<T> claimer, Extender<T> extender, Runner<T> runner) {
         ClaimedWork<T> work = new ClaimedWork<>(name, owner, slots, claimDuration, claimer, extender, runner);
-        work.scheduler.scheduleWithFixedDelay(work::claim, 0, fallbackPoll.toMillis(), TimeUnit.MILLISECONDS);
+        work.claims = WakeableLoop.start(name + "-claims", Duration.ZERO, fallbackPoll, work::claim);
         return work;
     }
 
     /**
-     * There may be work: looks for it now, on the claim thread (never the caller's). Call it after the
+     * There may be work: looks for it soon, on the claim thread (never the caller's). Call it after the
      * transaction that made an item claimable committed; before, the claim would not see the item yet.
-     * Wakes that arrive while one is pending are one look.
      */
     public void wake() {
-        if (woken.compareAndSet(false, true)) {
-            try {
-                scheduler.execute(() -> {
-                    woken.set(false);
-                    claim();
-                });
-            } catch (RejectedExecutionException stopped) {
-                woken.set(false);
-            }
-        }
+        claims.wake();
     }
 
     /** An owner name unique to this instance: host name and a random suffix. */
@@ -170,7 +158,7 @@ public final class ClaimedWork<T> implements AutoCloseable {
 
     private void runClaimed(T item) {
         long beat = Math.max(1, claimDuration.toMillis() / 3);
-        ScheduledFuture<?> heartbeat = scheduler.scheduleWithFixedDelay(() -> {
+        ScheduledFuture<?> heartbeat = heartbeats.scheduleWithFixedDelay(() -> {
             try {
                 await(() -> extender.extend(item, owner));
             } catch (RuntimeException e) {
@@ -189,7 +177,8 @@ public final class ClaimedWork<T> implements AutoCloseable {
     /** Stops claiming and interrupts running items; their claims lapse and another instance continues them. */
     @Override
     public void close() {
-        scheduler.shutdownNow();
+        claims.close();
+        heartbeats.shutdownNow();
         workers.shutdownNow();
     }
 

@@ -16,6 +16,7 @@ import dev.lifeboat.events.LifeboatEvent;
 import dev.lifeboat.events.MalformedEventException;
 import dev.lifeboat.events.SnapshotDeleted;
 import dev.lifeboat.events.SnapshotKind;
+import dev.lifeboat.snapshot.delta.DeltaCapture;
 import dev.lifeboat.snapshot.delta.DeltaPolicyRecord;
 import dev.lifeboat.snapshot.stream.SnapshotRunner;
 import dev.lifeboat.events.SnapshotRequested;
@@ -28,8 +29,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 /**
  * What snapshot-service hears: cluster facts, snapshot requests, and deletions by retention. Each
- * handler runs inside the idempotent consumer's transaction; once a request (or a cluster fact that may
- * free waiting requests: registered, resumed) committed, the runner is woken.
+ * handler runs inside the idempotent consumer's transaction; once it committed, whoever may now have work is
+ * woken: the snapshot runner by a request or a cluster fact, the delta capture by a cluster fact or a snapshot event.
  */
 @ApplicationScoped
 public class IncomingEvents {
@@ -42,10 +43,18 @@ public class IncomingEvents {
 
     private final EventConsumer events;
     private final SnapshotRunner runner;
+    private final DeltaCapture capture;
 
-    public IncomingEvents(EventConsumer events, SnapshotRunner runner) {
+    public IncomingEvents(EventConsumer events, SnapshotRunner runner, DeltaCapture capture) {
         this.events = events;
         this.runner = runner;
+        this.capture = capture;
+    }
+
+    /** A cluster fact or policy committed: waiting snapshot requests and the delta capture may have something to do. */
+    private void clusterChanged() {
+        runner.wake();
+        capture.wake();
     }
 
     @Incoming(CLUSTER_EVENTS)
@@ -66,7 +75,7 @@ public class IncomingEvents {
                 return DeltaPolicyRecord.forget(deleted.clusterId(), deleted.policyId());
             }
             return ClusterProjection.apply(payload, ClusterRecord.class, ClusterRecord::new);
-        }).invoke(runner::wake);
+        }).invoke(this::clusterChanged);
     }
 
     /** The cluster's one DELTA policy: its period ({@code @every <duration>}) and size threshold. */
@@ -145,6 +154,6 @@ public class IncomingEvents {
                     entry.reason = deleted.reason();
                 }
             }).replaceWithVoid();
-        });
+        }).invoke(capture::wake); // a stored full snapshot may be the base a waiting chain needs
     }
 }

@@ -2,6 +2,7 @@ package dev.lifeboat.snapshot.delta;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashSet;
@@ -17,13 +18,12 @@ import org.apache.kafka.common.utils.Utils;
 
 import dev.lifeboat.events.Topics;
 import dev.lifeboat.events.work.ClaimedWork;
+import dev.lifeboat.events.work.WakeableLoop;
 import dev.lifeboat.snapshot.SnapshotMetrics;
 import dev.lifeboat.snapshot.SnapshotServiceConfig;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import io.quarkus.scheduler.Scheduled.ConcurrentExecution;
-import io.quarkus.scheduler.Scheduler;
 import io.smallrye.common.annotation.Identifier;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -37,7 +37,8 @@ import jakarta.enterprise.inject.Default;
  * on a rebalance a watcher stores what it buffered and stops while the new owner resumes from the chain's
  * last stored revision.
  *
- * <p>Every {@code check-interval} it compares what runs with what should: a cluster with a DELTA policy
+ * <p>When woken (a cluster event, a snapshot event or a partition assignment was processed) and every
+ * {@code check-interval} as a fallback, it compares what runs with what should: a cluster with a DELTA policy
  * gets a chain (WAITING for a base full snapshot, requested when needed), an ACTIVE chain gets a watcher;
  * a paused cluster's watcher stores its delta and ends the chain (the next chain starts from a full
  * snapshot taken after the pause); a removed policy or cluster ends it too.
@@ -46,8 +47,6 @@ import jakarta.enterprise.inject.Default;
 @Default
 @Identifier(DeltaCapture.REBALANCE_LISTENER)
 public class DeltaCapture implements KafkaConsumerRebalanceListener {
-
-    private static final String CHECK_JOB = "delta-capture-check";
 
     /** The name the cluster-events channel refers to in {@code consumer-rebalance-listener.name}. */
     public static final String REBALANCE_LISTENER = "delta-capture";
@@ -58,14 +57,12 @@ public class DeltaCapture implements KafkaConsumerRebalanceListener {
     private final Set<Integer> owned = ConcurrentHashMap.newKeySet();
     private final Map<String, ClusterWatcher> watchers = new ConcurrentHashMap<>();
     private volatile int partitions = Topics.PARTITIONS;
-    private final Scheduler scheduler;
+    private volatile WakeableLoop checks;
 
     private final SnapshotMetrics metrics;
 
-    public DeltaCapture(Chains chains, DeltaStore store, SnapshotServiceConfig config, SnapshotMetrics metrics, io.opentelemetry.api.trace.Tracer tracer,
-            Scheduler scheduler) {
+    public DeltaCapture(Chains chains, DeltaStore store, SnapshotServiceConfig config, SnapshotMetrics metrics, io.opentelemetry.api.trace.Tracer tracer) {
         this.chains = chains;
-        this.scheduler = scheduler;
         this.config = config;
         this.metrics = metrics;
         this.settings = new ClusterWatcher.Settings(store, config.capture().flowControlWindow(), config.capture().maxBackoff(), metrics, tracer,
@@ -73,14 +70,25 @@ public class DeltaCapture implements KafkaConsumerRebalanceListener {
     }
 
     void onStart(@Observes StartupEvent event) {
-        // Quarkus' scheduler, never two checks at once; the interval is Lifeboat's duration (500ms works too).
-        scheduler.newJob(CHECK_JOB).setInterval(config.capture().checkInterval().toString()).setDelayed("1s")
-                .setConcurrentExecution(ConcurrentExecution.SKIP).setTask(execution -> check()).schedule();
+        checks = WakeableLoop.start("delta-capture-check", Duration.ofSeconds(1), config.capture().checkInterval(), this::check);
     }
 
     void onStop(@Observes ShutdownEvent event) {
-        scheduler.unscheduleJob(CHECK_JOB);
+        if (checks != null) {
+            checks.close();
+        }
         stopAll(watchers.keySet(), null);
+    }
+
+    /**
+     * Something the capture follows changed (a cluster fact or policy, a snapshot stored, partitions assigned):
+     * compare what runs with what should, now rather than at the next fallback check.
+     */
+    public void wake() {
+        WakeableLoop loop = checks;
+        if (loop != null) {
+            loop.wake();
+        }
     }
 
     @Override
@@ -88,6 +96,7 @@ public class DeltaCapture implements KafkaConsumerRebalanceListener {
         assigned.stream().filter(p -> Topics.CLUSTER_EVENTS.equals(p.topic())).forEach(p -> owned.add(p.partition()));
         partitions = consumer.partitionsFor(Topics.CLUSTER_EVENTS).size();
         Log.debugf("delta capture owns partitions %s of %s", owned, Topics.CLUSTER_EVENTS);
+        wake();
     }
 
     /** Revoked partitions: their clusters' watchers store what they buffered and stop before the new owner starts. */
