@@ -1,6 +1,7 @@
 package dev.lifeboat.events.work;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -50,6 +51,16 @@ public final class WakeableLoop implements AutoCloseable {
             } catch (RejectedExecutionException closed) {
                 pending.set(false);
             }
+        }
+    }
+
+    /** Something becomes due at {@code at} (a delay that runs out): run the task then, besides the other runs. */
+    public void wakeAt(Instant at) {
+        long millis = Math.max(0, Duration.between(Instant.now(), at).toMillis());
+        try {
+            thread.schedule(this::wake, millis, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException closed) {
+            // stopped: nothing more runs
         }
     }
 

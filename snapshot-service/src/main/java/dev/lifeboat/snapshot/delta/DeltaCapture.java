@@ -161,10 +161,16 @@ public class DeltaCapture implements KafkaConsumerRebalanceListener {
             boolean afterPause = target.resumedAt() != null && target.resumedAt().isAfter(now.minus(config.capture().baseRetry()));
             Instant baseAfter = afterPause ? target.resumedAt() : now;
             ClaimedWork.await(() -> chains.open(cluster, baseAfter, afterPause ? now.plus(config.capture().baseRequestDelay()) : now));
+            wake(); // the new chain's base is looked for (or asked for) at once
             return;
         }
         if (chain.state == ChainRecord.State.WAITING) {
-            ClaimedWork.await(() -> chains.startOrRequestBase(chain.id, config.capture().baseRetry()));
+            ChainRecord after = ClaimedWork.await(() -> chains.startOrRequestBase(chain.id, config.capture().baseRetry()));
+            if (after != null && after.state == ChainRecord.State.ACTIVE) {
+                wake(); // its watcher starts at once
+            } else if (after != null && after.baseRequestedAt == null && after.requestAfter != null && after.requestAfter.isAfter(Instant.now())) {
+                checks.wakeAt(after.requestAfter); // the base is asked for when the delay after a pause ran out
+            }
             return;
         }
         if (watcher != null && (!watcher.alive() || !watcher.chainId().equals(chain.id))) {
