@@ -23,7 +23,7 @@ import io.micrometer.prometheus.PrometheusMeterRegistry;
 /**
  * The shipped Prometheus rules and Grafana panels ask for the drill metrics under the names restore-service exports: the
  * metrics of a passed and a failed drill, scraped from a Prometheus registry, against the expressions in
- * {@code deploy/prometheus/lifeboat-alerts.yml} and {@code deploy/grafana/lifeboat-dashboard.json}.
+ * {@code deploy/helm/lifeboat/files/lifeboat-alerts.yml} and {@code deploy/helm/lifeboat/files/lifeboat-dashboard.json}.
  */
 class DrillAlertsTest {
 
@@ -35,18 +35,23 @@ class DrillAlertsTest {
         RestoreMetrics metrics = new RestoreMetrics(registry);
         metrics.drillEnded(drill("d1", DrillState.PASSED, null));
         metrics.drillEnded(drill("d2", DrillState.FAILED, "verify"));
+        metrics.ended("prod", "REPLACE", false, false, java.time.Instant.now().minusSeconds(30));
         // The text format of this registry ends label sets with ",}"; the service's endpoint does not.
         String scraped = registry.scrape().replace(",}", "}");
         for (String series : List.of("lifeboat_snapshot_last_verified_timestamp_seconds{cluster=\"prod\"}",
                 "lifeboat_drill_last_recovery_seconds{cluster=\"prod\"} 3.5", "lifeboat_drill_failures_total{cluster=\"prod\",stage=\"verify\"} 1.0",
-                "lifeboat_drill_duration_seconds_count{cluster=\"prod\",verdict=\"passed\"} 1")) {
+                "lifeboat_drill_duration_seconds_count{cluster=\"prod\",verdict=\"passed\"} 1",
+                "lifeboat_restoration_duration_seconds_count{cluster=\"prod\",mode=\"REPLACE\",point_in_time=\"false\",succeeded=\"false\"} 1")) {
             assertTrue(scraped.contains(series), series + " is exported:\n" + scraped);
         }
 
         ObjectMapper yaml = new ObjectMapper(new YAMLFactory()).enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
-        JsonNode rules = yaml.readTree(DEPLOY.resolve("prometheus/lifeboat-alerts.yml").toFile());
+        JsonNode rules = yaml.readTree(DEPLOY.resolve("helm/lifeboat/files/lifeboat-alerts.yml").toFile());
         List<String> alerts = new ArrayList<>();
         for (JsonNode group : rules.path("groups")) {
+            if (!"lifeboat-restores".equals(group.path("name").asText())) {
+                continue; // the backup alerts ask for snapshot-service's metrics
+            }
             for (JsonNode rule : group.path("rules")) {
                 alerts.add(rule.path("alert").asText());
                 assertTrue(rule.path("expr").isTextual() && rule.path("annotations").path("summary").isTextual(), rule.toString());
@@ -54,9 +59,9 @@ class DrillAlertsTest {
                         + rule.path("expr").asText());
             }
         }
-        assertEquals(List.of("LifeboatNoVerifiedBackup", "LifeboatDrillFailed", "LifeboatDrillsNotRunning"), alerts);
+        assertEquals(List.of("LifeboatRestoreFailed", "LifeboatNoVerifiedBackup", "LifeboatDrillFailed", "LifeboatDrillsNotRunning"), alerts);
 
-        JsonNode dashboard = new ObjectMapper().readTree(DEPLOY.resolve("grafana/lifeboat-dashboard.json").toFile());
+        JsonNode dashboard = new ObjectMapper().readTree(DEPLOY.resolve("helm/lifeboat/files/lifeboat-dashboard.json").toFile());
         List<String> drillPanels = new ArrayList<>();
         for (JsonNode panel : dashboard.path("panels")) {
             for (JsonNode target : panel.path("targets")) {
