@@ -7,7 +7,7 @@ ETCD_TLS ?= false
 # make run ETCD_ENDPOINTS=https://10.0.0.1:2379 backs up your etcd instead of a local one (see README).
 ETCD_ENDPOINTS ?=
 
-.PHONY: run test test-faults test-fast build bootstrap clean bench bench-snapshot-format bench-snapshot-service bench-scheduler bench-restore bench-retention bench-replace bench-delta bench-idle
+.PHONY: run test test-faults test-fast build images bootstrap clean bench bench-snapshot-format bench-snapshot-service bench-scheduler bench-restore bench-retention bench-replace bench-delta bench-idle
 
 ## make run: build, start the local stack (etcd, Kafka, S3, PostgreSQL) and the four services; Ctrl-C stops all.
 run: bootstrap
@@ -108,6 +108,19 @@ bench-retention: bootstrap
 
 build: bootstrap
 	$(MVN) -q package -DskipTests
+
+## make images REGISTRY=registry.example.com/lifeboat TAG=1.0.0: the container images the Helm chart runs, one per
+## service and the etcd-agent (deploy/container/Dockerfile; needs docker or podman, which this build machine lacks).
+REGISTRY ?= localhost/lifeboat
+TAG ?= latest
+CONTAINER ?= docker
+IMAGES := scheduler-service:8081 snapshot-service:8082 retention-service:8083 restore-service:8084 etcd-agent:8085
+images: build
+	@for image in $(IMAGES); do module=$${image%%:*}; port=$${image##*:}; \
+		target=service; [ "$$module" = etcd-agent ] && target=etcd-agent; \
+		$(CONTAINER) build -f deploy/container/Dockerfile --target $$target --build-arg MODULE=$$module --build-arg PORT=$$port \
+			-t $(REGISTRY)/lifeboat-$$module:$(TAG) . || exit 1; \
+	done
 
 bootstrap:
 	@scripts/bootstrap.sh

@@ -18,6 +18,14 @@ public interface AgentConfig {
     /** The member's name: etcd's {@code --name}, and the name in the cluster's member list. */
     String memberName();
 
+    /**
+     * How the member's etcd runs: {@code process}, a child process of the agent (the only runtime of this version). A
+     * static-pod member (kubeadm: the kubelet runs etcd from a manifest) is refused at start, before the agent touches
+     * any etcd or data dir.
+     */
+    @WithDefault("process")
+    String runtime();
+
     /** The etcd process the agent supervises. */
     Etcd etcd();
 

@@ -19,15 +19,20 @@ import jakarta.enterprise.event.Observes;
 @ApplicationScoped
 public class AgentLifecycle {
 
+    static final String PROCESS_RUNTIME = "process";
+
     private final MemberRestorer restorer;
     private final EtcdSupervisor etcd;
+    private final AgentConfig config;
 
-    public AgentLifecycle(MemberRestorer restorer, EtcdSupervisor etcd) {
+    public AgentLifecycle(MemberRestorer restorer, EtcdSupervisor etcd, AgentConfig config) {
         this.restorer = restorer;
         this.etcd = etcd;
+        this.config = config;
     }
 
     void onStart(@Observes @Priority(1) StartupEvent event) {
+        checkRuntime(config.runtime());
         etcd.stopLeftover();
         restorer.recover();
     }
@@ -47,6 +52,17 @@ public class AgentLifecycle {
     void recordServed() {
         if (etcd.pid() > 0) {
             etcd.recordServed();
+        }
+    }
+
+    /**
+     * Only a member the agent runs itself: an agent told its etcd is a kubelet's static pod must not start, stop or
+     * restore anything, so it refuses to start and says why.
+     */
+    static void checkRuntime(String runtime) {
+        if (!PROCESS_RUNTIME.equals(runtime)) {
+            throw new IllegalStateException("lifeboat.agent.runtime is '" + runtime + "': this etcd-agent runs its member's etcd as its own "
+                    + "process ('" + PROCESS_RUNTIME + "') and knows no other runtime; it leaves this member's etcd and data dir untouched");
         }
     }
 
