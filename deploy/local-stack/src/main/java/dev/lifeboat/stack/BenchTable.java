@@ -39,7 +39,15 @@ public final class BenchTable {
 
     /** A service's resident memory (VmRSS) in a situation: "idle", or the benchmark that loads it most. */
     public static void memory(String service, String situation, long bytes) {
-        write(List.of(MEMORY, service, situation, Long.toString(bytes >> 20)));
+        write(List.of(MEMORY, service, situation, (bytes >> 20) + " MB"));
+    }
+
+    /**
+     * A service's resident memory and, beside it, its anonymous part (RssAnon: heap, stacks, buffers), for a process
+     * that maps files: their pages count in VmRSS but are the kernel's page cache to reclaim.
+     */
+    public static void memory(String service, String situation, long bytes, long anonymousBytes) {
+        write(List.of(MEMORY, service, situation, (bytes >> 20) + " MB (anon " + (anonymousBytes >> 20) + " MB)"));
     }
 
     private static void write(List<String> fields) {
@@ -74,7 +82,7 @@ public final class BenchTable {
             if (RATIO.equals(fields[0]) && fields.length == 7) {
                 ratios.append("| ").append(String.join(" | ", List.of(fields).subList(1, 7))).append(" |\n");
             } else if (MEMORY.equals(fields[0]) && fields.length == 4) {
-                memory.computeIfAbsent(fields[1], service -> new LinkedHashMap<>()).merge(fields[2], fields[3] + " MB", (a, b) -> b);
+                memory.computeIfAbsent(fields[1], service -> new LinkedHashMap<>()).merge(fields[2], fields[3], (a, b) -> b);
                 if (!situations.contains(fields[2])) {
                     situations.add(fields[2]);
                 }

@@ -5,10 +5,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** Samples a process's resident memory (VmRSS in /proc) every 50 ms and keeps the peak: for benchmarks. */
+/**
+ * Samples a process's resident memory every 50 ms and keeps the peaks: for benchmarks. VmRSS counts every resident
+ * page, a mapped file's too (the page cache of a snapshot a service maps to read it); RssAnon only what the process
+ * itself holds (heap, stacks, direct buffers).
+ */
 public final class PeakRss implements AutoCloseable {
 
     private final AtomicLong peak = new AtomicLong();
+    private final AtomicLong peakAnon = new AtomicLong();
     private final Thread sampler;
 
     private PeakRss(long pid) {
@@ -16,6 +21,7 @@ public final class PeakRss implements AutoCloseable {
             while (!Thread.currentThread().isInterrupted()) {
                 try {
                     peak.accumulateAndGet(status(pid, "VmRSS"), Math::max);
+                    peakAnon.accumulateAndGet(status(pid, "RssAnon"), Math::max);
                     Thread.sleep(50);
                 } catch (Exception e) {
                     return;
@@ -48,9 +54,15 @@ public final class PeakRss implements AutoCloseable {
         return peak.get();
     }
 
+    /** The highest anonymous resident memory (RssAnon) seen so far, in bytes. */
+    public long peakAnon() {
+        return peakAnon.get();
+    }
+
     /** Starts over from now. */
     public void reset() {
         peak.set(0);
+        peakAnon.set(0);
     }
 
     @Override

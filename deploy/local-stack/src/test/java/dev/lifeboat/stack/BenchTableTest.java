@@ -14,10 +14,10 @@ class BenchTableTest {
     void ratiosAreOneTableAndMemoryIsAServiceBySituationTable() {
         String table = BenchTable.render(List.of(
                 "ratio\tP1 backup, none\t13.02 s\tupload 10.77 s\t1.21\t<= 1.1\tno",
-                "memory\tsnapshot-service\tidle\t210",
-                "memory\trestore-service\tidle\t190",
+                "memory\tsnapshot-service\tidle\t210 MB",
+                "memory\trestore-service\tidle\t190 MB (anon 150 MB)",
                 "ratio\tidle CPU\t9.80 %\t2 %\t4.90\t<= 2 %\tno",
-                "memory\tsnapshot-service\tbench-snapshot-service (2 GB)\t349",
+                "memory\tsnapshot-service\tbench-snapshot-service (2 GB)\t349 MB",
                 ""));
         assertEquals("""
                 | measure | Lifeboat | peer | ratio | goal | met |
@@ -28,7 +28,7 @@ class BenchTableTest {
                 | service (RSS) | idle | bench-snapshot-service (2 GB) |
                 |---|---|---|
                 | snapshot-service | 210 MB | 349 MB |
-                | restore-service | 190 MB |  |
+                | restore-service | 190 MB (anon 150 MB) |  |
                 """, table);
     }
 

@@ -100,7 +100,7 @@ public final class IdleBenchmark {
                         total, total <= 2.0 ? "met" : "not met");
                 StringBuilder each = new StringBuilder();
                 for (Map.Entry<String, Long> entry : pids.entrySet()) {
-                    BenchTable.memory(entry.getKey(), "idle", PeakRss.status(entry.getValue(), "VmRSS"));
+                    BenchTable.memory(entry.getKey(), "idle", PeakRss.status(entry.getValue(), "VmRSS"), PeakRss.status(entry.getValue(), "RssAnon"));
                     each.append(each.length() == 0 ? "" : ", ").append(entry.getKey()).append(' ')
                             .append(String.format(Locale.ROOT, "%.2f", shares.get(entry.getKey())));
                 }

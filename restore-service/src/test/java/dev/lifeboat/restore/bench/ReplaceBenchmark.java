@@ -125,8 +125,8 @@ public final class ReplaceBenchmark {
                         median(replaces) / reference <= 1.3);
                 BenchTable.row("restore drill (fetch, restore, scratch etcd start)", String.format(Locale.ROOT, "%.2f s", median(drills)), etcdWayText,
                         median(drills) / reference, "<= 1.5", median(drills) / reference <= 1.5);
-                BenchTable.memory("restore-service", "heaviest benchmark", restoreRss.peak());
-                BenchTable.memory("etcd-agent", "heaviest benchmark", agentRss.peak());
+                BenchTable.memory("restore-service", "heaviest benchmark", restoreRss.peak(), restoreRss.peakAnon());
+                BenchTable.memory("etcd-agent", "heaviest benchmark", agentRss.peak(), agentRss.peakAnon());
             }
         } finally {
             services.forEach(QuarkusService::close);
