@@ -59,7 +59,7 @@ public final class ClaimedWork<T> implements AutoCloseable {
     private final Runner<T> runner;
     private final ScheduledExecutorService heartbeats;
     private final ExecutorService workers;
-    private WakeableLoop claims;
+    private volatile WakeableLoop claims;
 
     private ClaimedWork(String name, String owner, int slots, Duration claimDuration, Claimer<T> claimer, Extender<T> extender,
             Runner<T> runner) {
@@ -91,7 +91,10 @@ public final class ClaimedWork<T> implements AutoCloseable {
      * transaction that made an item claimable committed; before, the claim would not see the item yet.
      */
     public void wake() {
-        claims.wake();
+        WakeableLoop loop = claims; // null only while start() is still handing it over; its first look runs anyway
+        if (loop != null) {
+            loop.wake();
+        }
     }
 
     /** An owner name unique to this instance: host name and a random suffix. */
