@@ -46,6 +46,7 @@ import dev.lifeboat.events.Topics;
 import dev.lifeboat.events.testing.TestEvents;
 import dev.lifeboat.events.testing.TopicProbe;
 import dev.lifeboat.stack.LocalStack;
+import io.agroal.api.AgroalDataSource;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
@@ -72,11 +73,13 @@ abstract class DeltaCaptureCases {
     String etcdEndpoints;
     @Inject
     S3Config s3;
+    @Inject
+    AgroalDataSource db;
     SnapshotTestSupport support;
 
     @BeforeEach
     void connect() {
-        support = new SnapshotTestSupport(bootstrap, s3);
+        support = new SnapshotTestSupport(bootstrap, s3, db);
     }
 
     @Test

@@ -25,7 +25,6 @@ import org.junit.jupiter.api.Test;
 
 import dev.lifeboat.access.store.S3Config;
 import dev.lifeboat.etcdsnapshot.EtcdSnapshot;
-import dev.lifeboat.events.ClusterRegistered;
 import dev.lifeboat.events.ClusterSpec;
 import dev.lifeboat.events.EventCodec;
 import dev.lifeboat.events.EventType;
@@ -37,6 +36,7 @@ import dev.lifeboat.events.testing.LocalStackResource;
 import dev.lifeboat.events.testing.TestEvents;
 import dev.lifeboat.events.testing.TopicProbe;
 import dev.lifeboat.access.format.KeyRing;
+import io.agroal.api.AgroalDataSource;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.minio.GetObjectArgs;
@@ -80,6 +80,8 @@ class EncryptedSnapshotIT {
     String etcdEndpoints;
     @Inject
     S3Config s3;
+    @Inject
+    AgroalDataSource db;
 
     @Test
     void storedEncryptedAndServedPlain() throws Exception {
@@ -89,8 +91,8 @@ class EncryptedSnapshotIT {
             etcd.getKVClient().put(ByteSequence.from("/registry/secrets/" + cluster, StandardCharsets.UTF_8),
                     ByteSequence.from(secretValue, StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
         }
-        TestEvents.publish(bootstrap, "lifeboat/scheduler-service", new ClusterRegistered(cluster,
-                new ClusterSpec("enc", List.of(etcdEndpoints.split(",")), null, null, null, List.of(), false, false)));
+        new SnapshotTestSupport(bootstrap, s3, db).register(cluster,
+                new ClusterSpec("enc", List.of(etcdEndpoints.split(",")), null, null, null, List.of(), false, false));
         String requestId = "req-" + UUID.randomUUID();
         TestEvents.publish(bootstrap, "lifeboat/scheduler-service",
                 new SnapshotRequested(requestId, cluster, SnapshotKind.FULL, "test", null, Instant.now()));

@@ -67,7 +67,7 @@ class SnapshotRecoveryIT {
 
     @BeforeEach
     void connect() {
-        support = new SnapshotTestSupport(bootstrap, s3);
+        support = new SnapshotTestSupport(bootstrap, s3, db);
     }
 
     @Test

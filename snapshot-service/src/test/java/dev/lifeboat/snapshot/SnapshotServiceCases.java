@@ -38,6 +38,7 @@ import dev.lifeboat.stack.EtcdCluster;
 import dev.lifeboat.stack.EtcdRelease;
 import dev.lifeboat.stack.Ports;
 import dev.lifeboat.stack.StackOptions;
+import io.agroal.api.AgroalDataSource;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.minio.StatObjectArgs;
@@ -62,11 +63,13 @@ abstract class SnapshotServiceCases {
     String etcdVersion;
     @Inject
     S3Config s3;
+    @Inject
+    AgroalDataSource db;
     SnapshotTestSupport support;
 
     @BeforeEach
     void connect() {
-        support = new SnapshotTestSupport(bootstrap, s3);
+        support = new SnapshotTestSupport(bootstrap, s3, db);
     }
 
     @Test

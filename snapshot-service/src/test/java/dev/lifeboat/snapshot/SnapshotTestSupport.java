@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -26,6 +29,7 @@ import dev.lifeboat.events.SnapshotRequested;
 import dev.lifeboat.events.Topics;
 import dev.lifeboat.events.testing.TestEvents;
 import dev.lifeboat.events.testing.TopicProbe;
+import io.agroal.api.AgroalDataSource;
 import io.minio.ListObjectsArgs;
 import io.minio.MinioClient;
 import io.minio.Result;
@@ -39,10 +43,12 @@ final class SnapshotTestSupport {
 
     private final String bootstrap;
     private final S3Config s3;
+    private final AgroalDataSource db;
 
-    SnapshotTestSupport(String bootstrap, S3Config s3) {
+    SnapshotTestSupport(String bootstrap, S3Config s3, AgroalDataSource db) {
         this.bootstrap = bootstrap;
         this.s3 = s3;
+        this.db = db;
     }
 
     static String cluster(String purpose) {
@@ -54,8 +60,34 @@ final class SnapshotTestSupport {
         return new ClusterSpec("test", List.of(endpoints.split(",")), null, auth, null, List.of(), false, auth != null);
     }
 
+    /**
+     * Publishes a ClusterRegistered and waits until the service has stored that spec, as the scheduler's
+     * registration comes before its first request: a request made before would only test the unknown-cluster grace.
+     */
     void register(String cluster, ClusterSpec spec) {
         TestEvents.publish(bootstrap, SOURCE, new ClusterRegistered(cluster, spec));
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!stored(cluster, spec)) {
+            assertTrue(System.nanoTime() < deadline, "snapshot-service stored the registration of " + cluster + " within " + WAIT);
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    private boolean stored(String cluster, ClusterSpec spec) {
+        try (Connection connection = db.getConnection();
+                PreparedStatement query = connection.prepareStatement("select spec from cluster where id = ? and not deleted")) {
+            query.setString(1, cluster);
+            try (ResultSet row = query.executeQuery()) {
+                return row.next() && spec.equals(EventCodec.json().readValue(row.getString(1), ClusterSpec.class));
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("could not read snapshot-service's cluster table", e);
+        }
     }
 
     /** Publishes a SnapshotRequested with a fresh request id; returns the id. */
