@@ -19,12 +19,16 @@ public interface AgentConfig {
     String memberName();
 
     /**
-     * How the member's etcd runs: {@code process}, a child process of the agent (the only runtime of this version). A
-     * static-pod member (kubeadm: the kubelet runs etcd from a manifest) is refused at start, before the agent touches
-     * any etcd or data dir.
+     * How the member's etcd runs: {@code process}, a child process of the agent (VMs, {@code make run}); or
+     * {@code static-pod}, the kubelet runs it from a static pod manifest (kubeadm) and the agent stops and starts it by
+     * moving the manifest out of the kubelet's folder and back ({@link #staticPod()}). Anything else is refused at start,
+     * before the agent touches any etcd or data dir.
      */
     @WithDefault("process")
     String runtime();
+
+    /** The static-pod runtime: where the kubelet's manifests are, and which ones stop with etcd. */
+    StaticPod staticPod();
 
     /** The etcd process the agent supervises. */
     Etcd etcd();
@@ -179,6 +183,31 @@ public interface AgentConfig {
          * (health, status) present the same certificate. The URLs are then https.
          */
         Tls tls();
+    }
+
+    interface StaticPod {
+
+        /** The kubelet's {@code staticPodPath}, mounted into the agent at the same path. */
+        @WithDefault("/etc/kubernetes/manifests")
+        String manifestsDir();
+
+        /** etcd's manifest there; its {@code --data-dir} must be {@code lifeboat.agent.etcd.data-dir}. */
+        @WithDefault("etcd.yaml")
+        String etcdManifest();
+
+        /**
+         * Manifests of components stopped before etcd and started again only once etcd serves the restored data: the API
+         * server, so that it neither fails against a member being replaced nor keeps serving from a cache of the old data.
+         */
+        @WithDefault("kube-apiserver.yaml")
+        List<String> pauseManifests();
+
+        /** Where manifests wait while they are out of the kubelet's folder; default {@code <state-dir>/manifests-aside}. */
+        Optional<String> asideDir();
+
+        /** How long the kubelet may take to stop etcd after its manifest left the folder before the restore fails. */
+        @WithDefault("2m")
+        Duration stopTimeout();
     }
 
     interface Tls {

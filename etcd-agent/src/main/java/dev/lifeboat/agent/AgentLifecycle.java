@@ -14,12 +14,13 @@ import jakarta.enterprise.event.Observes;
 /**
  * Start: stop an etcd an earlier agent left running, finish or undo what a crash interrupted, then run etcd (without waiting for it to be healthy:
  * a member whose data is broken still needs its agent to take the restore). Every minute: remove
- * pre-restore data dirs whose time is up. Every 30 s: record what etcd serves, for the data dir check. Stop: stop etcd with the agent, which is its supervisor.
+ * pre-restore data dirs whose time is up. Every 30 s: record what etcd serves, for the data dir check. Stop: stop etcd with the agent when the agent runs it as its process.
  */
 @ApplicationScoped
 public class AgentLifecycle {
 
     static final String PROCESS_RUNTIME = "process";
+    static final java.util.List<String> RUNTIMES = java.util.List.of(PROCESS_RUNTIME, EtcdSupervisor.STATIC_POD);
 
     private final MemberRestorer restorer;
     private final EtcdSupervisor etcd;
@@ -33,6 +34,7 @@ public class AgentLifecycle {
 
     void onStart(@Observes @Priority(1) StartupEvent event) {
         checkRuntime(config.runtime());
+        etcd.validateRuntime();
         etcd.stopLeftover();
         restorer.recover();
     }
@@ -50,23 +52,26 @@ public class AgentLifecycle {
     /** Every 30 s: while etcd runs, what it serves is recorded, so that a data dir that loses it is not started empty. */
     @Scheduled(identity = "member-served", every = "30s", delayed = "5s", concurrentExecution = ConcurrentExecution.SKIP)
     void recordServed() {
-        if (etcd.pid() > 0) {
+        if (etcd.shouldServe()) {
             etcd.recordServed();
         }
     }
 
     /**
-     * Only a member the agent runs itself: an agent told its etcd is a kubelet's static pod must not start, stop or
-     * restore anything, so it refuses to start and says why.
+     * Only a runtime the agent knows: told anything else, it refuses to start and says why, before it touches any etcd
+     * or data dir.
      */
     static void checkRuntime(String runtime) {
-        if (!PROCESS_RUNTIME.equals(runtime)) {
-            throw new IllegalStateException("lifeboat.agent.runtime is '" + runtime + "': this etcd-agent runs its member's etcd as its own "
-                    + "process ('" + PROCESS_RUNTIME + "') and knows no other runtime; it leaves this member's etcd and data dir untouched");
+        if (!RUNTIMES.contains(runtime)) {
+            throw new IllegalStateException("lifeboat.agent.runtime is '" + runtime + "': this etcd-agent knows " + RUNTIMES
+                    + "; it leaves this member's etcd and data dir untouched");
         }
     }
 
+    /** An etcd the agent runs as its process stops with it; a kubelet's static pod is none of its business when it stops. */
     void onStop(@Observes ShutdownEvent event) {
-        etcd.stop();
+        if (etcd.ownsProcess()) {
+            etcd.stop();
+        }
     }
 }

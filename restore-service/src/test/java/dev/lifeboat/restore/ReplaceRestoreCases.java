@@ -198,6 +198,95 @@ abstract class ReplaceRestoreCases {
         given().post("/api/v1/restores/" + id + "/rollback").then().statusCode(202).body("rollback.state", equalTo("ROLLED_BACK"));
     }
 
+    /**
+     * A kubeadm member: the kubelet (a stand-in that runs static pod manifests as processes) runs etcd and the API server;
+     * the agent stops them by moving their manifests aside (the API server first), swaps the data dir, puts etcd's back,
+     * and the API server's only once etcd serves the snapshot. The rollback goes through the kubelet the same way.
+     */
+    @Test
+    @Order(2)
+    void aStaticPodMemberIsReplacedThroughTheKubeletWithTheApiServerStoppedMeanwhile() throws Exception {
+        Config config = ConfigProvider.getConfig();
+        String kube = config.getValue("test.etcd.kube", String.class);
+        Path manifests = Path.of(config.getValue("test.kube.manifests", String.class));
+        dev.lifeboat.stack.KubeletStandIn kubelet = ReplaceStackResource.kubelet();
+        register("kube", kube, config.getValue("test.members.kube", String.class));
+        TreeMap<String, String> snapshotted;
+        try (Client etcd = RestoreTestSupport.etcd(kube)) {
+            put(etcd, numbered("/registry/configmaps/", 120, "v1"));
+            snapshotted = everything(etcd);
+        }
+        SnapshotCompleted snapshot = support.backUp("kube");
+        TreeMap<String, String> changed;
+        try (Client etcd = RestoreTestSupport.etcd(kube)) {
+            put(etcd, numbered("/registry/configmaps/", 30, "v2"));
+            put(etcd, Map.of("/registry/secrets/after-backup", "x"));
+            changed = everything(etcd);
+        }
+        long etcdPid = kubelet.pid("etcd.yaml");
+        long apiServerPid = kubelet.pid("kube-apiserver.yaml");
+        assertTrue(etcdPid > 0 && apiServerPid > 0, "the kubelet runs both pods: " + kubelet.events());
+        int eventsBefore = kubelet.events().size();
+
+        String id = RestoreTestSupport.start("{\"cluster\": \"kube\", \"snapshot\": \"" + snapshot.snapshotId() + "\", \"mode\": \"REPLACE\"}");
+        JsonPath view = RestoreTestSupport.awaitEnd(id);
+
+        assertEquals("COMPLETED", view.getString("phase"), view.prettify());
+        try (Client etcd = RestoreTestSupport.etcd(kube)) {
+            assertEquals(snapshotted, everything(etcd), "the kubelet's etcd serves exactly the snapshot's keyspace");
+        }
+        List<String> order = kubeletSteps(kubelet, eventsBefore, etcdPid, apiServerPid);
+        assertEquals(List.of("kube-apiserver.yaml stopped", "etcd.yaml stopped", "etcd.yaml started", "kube-apiserver.yaml started"), order,
+                "the API server stops before etcd and starts after it: " + kubelet.events());
+        assertTrue(Files.exists(manifests.resolve("etcd.yaml")) && Files.exists(manifests.resolve("kube-apiserver.yaml")),
+                "both manifests are back where the kubelet reads them");
+        awaitPid(kubelet, "kube-apiserver.yaml");
+        try (var aside = Files.list(Path.of(agentsDir, "kube-0.agent", "manifests-aside"))) {
+            assertEquals(List.of(), aside.map(path -> path.getFileName().toString()).toList(), "nothing is left aside");
+        }
+
+        int eventsBeforeRollback = kubelet.events().size();
+        long restoredEtcdPid = kubelet.pid("etcd.yaml");
+        long restoredApiServerPid = kubelet.pid("kube-apiserver.yaml");
+        given().post("/api/v1/restores/" + id + "/rollback").then().statusCode(202);
+        JsonPath rolledBack = awaitRollback(id);
+        assertEquals("ROLLED_BACK", rolledBack.getString("rollback.state"), rolledBack.prettify());
+        try (Client etcd = RestoreTestSupport.etcd(kube)) {
+            assertEquals(changed, everything(etcd), "the rollback brings back the data the REPLACE replaced");
+        }
+        assertEquals(List.of("kube-apiserver.yaml stopped", "etcd.yaml stopped", "etcd.yaml started", "kube-apiserver.yaml started"),
+                kubeletSteps(kubelet, eventsBeforeRollback, restoredEtcdPid, restoredApiServerPid), "the rollback stops and starts them the same way: "
+                        + kubelet.events());
+    }
+
+    /** The kubelet's starts and stops since event {@code from}, in order; the stops of the pods that ran before, the first start of each. */
+    private static List<String> kubeletSteps(dev.lifeboat.stack.KubeletStandIn kubelet, int from, long etcdPid, long apiServerPid) throws Exception {
+        Instant deadline = Instant.now().plus(RestoreTestSupport.WAIT);
+        while (true) {
+            List<dev.lifeboat.stack.KubeletStandIn.Event> events = kubelet.events();
+            List<String> steps = new java.util.ArrayList<>();
+            java.util.Set<String> started = new java.util.HashSet<>();
+            for (dev.lifeboat.stack.KubeletStandIn.Event event : events.subList(from, events.size())) {
+                boolean oldPod = event.pid() == etcdPid || event.pid() == apiServerPid;
+                if (event.what().equals("stopped") && oldPod || event.what().equals("started") && started.add(event.manifest())) {
+                    steps.add(event.manifest() + " " + event.what());
+                }
+            }
+            if (steps.size() >= 4 || Instant.now().isAfter(deadline)) {
+                return steps;
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    private static void awaitPid(dev.lifeboat.stack.KubeletStandIn kubelet, String manifest) throws InterruptedException {
+        Instant deadline = Instant.now().plus(RestoreTestSupport.WAIT);
+        while (kubelet.pid(manifest) < 0 && Instant.now().isBefore(deadline)) {
+            Thread.sleep(100);
+        }
+        assertTrue(kubelet.pid(manifest) > 0, manifest + " runs again: " + kubelet.events());
+    }
+
     /** All or nothing: an etcd restore tool that fails on one member of three puts the two that restored back too. */
     @Test
     @Order(10)

@@ -13,6 +13,8 @@ import java.util.stream.Collectors;
 import dev.lifeboat.stack.EtcdAgents;
 import dev.lifeboat.stack.EtcdCluster;
 import dev.lifeboat.stack.EtcdRelease;
+import dev.lifeboat.stack.EtcdTls;
+import dev.lifeboat.stack.KubeletStandIn;
 import dev.lifeboat.stack.LocalStack;
 import dev.lifeboat.stack.Ports;
 
@@ -28,11 +30,15 @@ import dev.lifeboat.stack.Ports;
  * whose restore fails after its data dir was swapped). trio-1's data dir lives on a small filesystem of its own
  * ({@code test.small-fs}, a 1 GB tmpfs) that a test can fill, so its agent meets a full disk. 1 GB, not less: every data
  * dir etcd runs on holds 128 MB of preallocated WAL files, and the agent keeps the data dirs earlier restores replaced.
+ *
+ * <p>Cluster {@code kube} (one member) is a kubeadm control plane in miniature: a {@link KubeletStandIn} runs etcd from
+ * the static pod manifest {@code etcd.yaml} and a stand-in API server from {@code kube-apiserver.yaml} in
+ * {@code test.kube.manifests}; its agent runs with {@code lifeboat.agent.runtime=static-pod}.
  */
 public class ReplaceStackResource extends RestoreStackResource {
 
     /** Clusters run by agents; {@code test.etcd.<cluster>} in the test's config holds their members' client URLs. */
-    public static final List<String> CLUSTERS = List.of("solo", "trio", "pitr", "heal");
+    public static final List<String> CLUSTERS = List.of("solo", "trio", "pitr", "heal", "kube");
     public static final String BREAK_TRIO_2 = "test.break-trio-2";
     public static final String FAIL_SOLO_0 = "test.fail-solo-0";
     /** The small filesystem trio-1's data dir is on, or {@code unavailable: <why>}. */
@@ -40,6 +46,12 @@ public class ReplaceStackResource extends RestoreStackResource {
 
     private static final Map<String, EtcdAgents> AGENTS = new java.util.concurrent.ConcurrentHashMap<>();
     private static Path smallFs;
+    private static KubeletStandIn kubelet;
+
+    /** The kubelet stand-in of cluster {@code kube}. */
+    public static KubeletStandIn kubelet() {
+        return kubelet;
+    }
 
     /** The agents of one of {@link #CLUSTERS}, for tests that kill and restart one. */
     public static EtcdAgents agents(String cluster) {
@@ -64,9 +76,20 @@ public class ReplaceStackResource extends RestoreStackResource {
                 members.add(new EtcdCluster.Member(name, Ports.free(), Ports.free(), dataDir, stack.options().etcdTls()));
             }
             EtcdRelease release = stack.options().etcdRelease();
+            Path manifests = root.resolve("kube-manifests");
+            if (cluster.equals("kube")) {
+                EtcdCluster.Member member = members.get(0);
+                writeManifests(manifests, member, release, member.tls() ? stack.options().etcdTlsFiles() : null);
+                kubelet = KubeletStandIn.start(manifests, root.resolve("kubelet-logs"));
+                config.put("test.kube.manifests", manifests.toString());
+            }
             AGENTS.put(cluster, EtcdAgents.start(repo, cluster, EtcdCluster.planned(members), stack, config.get("test.snapshot.url"),
                     i -> Ports.free(), member -> {
                         Map<String, String> agent = new HashMap<>(Map.of("lifeboat.agent.health-timeout", "20s"));
+                        if (member.name().equals("kube-0")) {
+                            agent.putAll(Map.of("lifeboat.agent.runtime", "static-pod", "lifeboat.agent.static-pod.manifests-dir",
+                                    manifests.toString(), "lifeboat.agent.static-pod.stop-timeout", "60s"));
+                        }
                         if (member.name().equals("heal-0")) {
                             agent.putAll(Map.of("lifeboat.agent.self-heal", "true", "lifeboat.agent.self-heal-retry", "5s"));
                         }
@@ -105,10 +128,40 @@ public class ReplaceStackResource extends RestoreStackResource {
         }
     }
 
+    /**
+     * kubeadm's two manifests: etcd with the member's flags (as {@code --flag=value}, kubeadm's form) and a stand-in API
+     * server, a process that only lives, so a test can see when the kubelet stops and starts it.
+     */
+    private static void writeManifests(Path manifests, EtcdCluster.Member member, EtcdRelease release, EtcdTls tls) {
+        List<String> etcd = new ArrayList<>(List.of(release.etcd().toString(), "--name=" + member.name(),
+                "--data-dir=" + member.dataDir(), "--listen-client-urls=" + member.clientUrl(), "--advertise-client-urls=" + member.clientUrl(),
+                "--listen-peer-urls=" + member.peerUrl(), "--initial-advertise-peer-urls=" + member.peerUrl(),
+                "--initial-cluster=" + member.name() + "=" + member.peerUrl(), "--initial-cluster-token=kube-initial",
+                "--initial-cluster-state=new", "--quota-backend-bytes=" + (8L << 30)));
+        if (tls != null) {
+            List<String> flags = tls.memberFlags();
+            for (int i = 0; i < flags.size(); i++) {
+                boolean valued = i + 1 < flags.size() && !flags.get(i + 1).startsWith("--");
+                etcd.add(valued ? flags.get(i) + "=" + flags.get(++i) : flags.get(i));
+            }
+        }
+        try {
+            Files.createDirectories(manifests);
+            Files.writeString(manifests.resolve("etcd.yaml"), KubeletStandIn.manifest("etcd", etcd));
+            Files.writeString(manifests.resolve("kube-apiserver.yaml"), KubeletStandIn.manifest("kube-apiserver", List.of("sleep", "86400")));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     @Override
     public void stop() {
         AGENTS.values().forEach(EtcdAgents::close);
         AGENTS.clear();
+        if (kubelet != null) {
+            kubelet.close();
+            kubelet = null;
+        }
         if (smallFs != null) {
             try {
                 new ProcessBuilder("umount", smallFs.toString()).inheritIO().start().waitFor();

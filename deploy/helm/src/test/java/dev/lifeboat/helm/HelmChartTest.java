@@ -128,17 +128,22 @@ class HelmChartTest {
                 hostPaths.put(volume.getName(), volume.getHostPath().getPath());
             }
         }
-        assertEquals(Map.of("etcd-data", "/var/lib/etcd", "manifests", "/etc/kubernetes/manifests", "etcd-pki", "/etc/kubernetes/pki/etcd",
+        assertEquals(Map.of("etcd-data-parent", "/var/lib", "manifests", "/etc/kubernetes/manifests", "etcd-pki", "/etc/kubernetes/pki/etcd",
                 "agent-state", "/var/lib/lifeboat-agent"), hostPaths);
         Container container = pod.getContainers().get(0);
         Map<String, VolumeMount> mounts = new LinkedHashMap<>();
         container.getVolumeMounts().forEach(mount -> mounts.put(mount.getName(), mount));
         assertTrue(mounts.get("etcd-pki").getReadOnly(), "the agent only reads etcd's certificates");
         assertEquals("/etc/kubernetes/manifests", mounts.get("manifests").getMountPath());
+        assertEquals("/var/lib", mounts.get("etcd-data-parent").getMountPath(), "the data dir is renamed within its parent on a REPLACE");
         assertTrue(container.getSecurityContext().getReadOnlyRootFilesystem());
         assertEquals(List.of("ALL"), container.getSecurityContext().getCapabilities().getDrop());
         Map<String, EnvVar> env = env(container);
         assertEquals("prod-eu-1", env.get("LIFEBOAT_AGENT_CLUSTER_ID").getValue());
+        assertEquals("static-pod", env.get("LIFEBOAT_AGENT_RUNTIME").getValue());
+        assertEquals("etcd.yaml", env.get("LIFEBOAT_AGENT_STATIC_POD_ETCD_MANIFEST").getValue());
+        assertEquals("kube-apiserver.yaml", env.get("LIFEBOAT_AGENT_STATIC_POD_PAUSE_MANIFESTS").getValue());
+        assertEquals("/var/lib/etcd", env.get("LIFEBOAT_AGENT_ETCD_DATA_DIR").getValue());
         assertEquals("$(NODE_NAME)", env.get("LIFEBOAT_AGENT_MEMBER_NAME").getValue(), "kubeadm names each member after its node");
         assertEquals("/etc/kubernetes/pki/etcd/server.key", env.get("LIFEBOAT_AGENT_ETCD_TLS_KEY_FILE").getValue());
         assertEquals("http://lifeboat-snapshot-service.lifeboat.svc:8082", env.get("LIFEBOAT_AGENT_SNAPSHOT_SERVICE_URL").getValue());

@@ -28,6 +28,11 @@ import jakarta.enterprise.context.ApplicationScoped;
  * Runs the member's etcd process: starts it with its flags, stops it (SIGTERM, then SIGKILL), and
  * restarts it with back-off when it exits on its own while it should run. Whoever wants etcd down
  * (a restore) says so with {@link #stop()}; {@link #start()} wants it up again.
+ *
+ * <p>With {@code lifeboat.agent.runtime=static-pod} the kubelet runs etcd and the agent never starts or signals a
+ * process: {@link #stop()} moves the manifests aside and waits until etcd is gone, {@link #start()} moves etcd's back
+ * (after the same data dir check), and the paused components (the API server) come back once etcd serves
+ * ({@link StaticPods}).
  */
 @ApplicationScoped
 public class EtcdSupervisor {
@@ -44,14 +49,41 @@ public class EtcdSupervisor {
     private Instant startedAt;
     private String lastExit;
     private Thread watcher;
+    /** The static-pod runtime; null when the agent runs etcd as its own process. */
+    private final StaticPods pods;
 
     public EtcdSupervisor(AgentConfig config, DataDirGuard guard) {
         this.config = config;
         this.guard = guard;
         this.etcd = config.etcd();
+        this.pods = STATIC_POD.equals(config.runtime()) ? staticPods(config) : null;
         HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2));
         tlsFiles().ifPresent(files -> client.sslContext(PemTls.clientContext(files[0], files[1], files[2])));
         this.http = client.build();
+    }
+
+    /** The runtime name of a member the kubelet runs from a static pod manifest. */
+    public static final String STATIC_POD = "static-pod";
+
+    private static StaticPods staticPods(AgentConfig config) {
+        AgentConfig.StaticPod pod = config.staticPod();
+        Path stateDir = Path.of(config.stateDir().orElse(config.etcd().dataDir() + ".agent"));
+        List<String> paused = pod.pauseManifests().stream().filter(name -> !name.equals("none")).toList();
+        return new StaticPods(Path.of(pod.manifestsDir()), pod.etcdManifest(), paused,
+                pod.asideDir().map(Path::of).orElse(stateDir.resolve("manifests-aside")), pod.stopTimeout(), config.etcd().clientUrl(),
+                Path.of(config.etcd().dataDir()));
+    }
+
+    /** The static-pod runtime's checks at start (see {@link StaticPods#validate}); nothing for the process runtime. */
+    public void validateRuntime() {
+        if (pods != null) {
+            pods.validate(dataDir());
+        }
+    }
+
+    /** Whether the agent runs etcd itself (and so stops it when the agent stops); false for a kubelet's static pod. */
+    public boolean ownsProcess() {
+        return pods == null;
     }
 
     /**
@@ -75,12 +107,18 @@ public class EtcdSupervisor {
      */
     public synchronized void start() {
         wanted = true;
-        if (process != null && process.isAlive()) {
+        if (pods != null) {
+            // An etcd the kubelet runs already (its manifest in place) is left alone: the check is for the agent's own starts.
+            if (!pods.etcdInPlace()) {
+                checkAndLaunch();
+            }
+        } else if (process != null && process.isAlive()) {
             return;
+        } else {
+            checkAndLaunch();
         }
-        checkAndLaunch();
         if (watcher == null) {
-            watcher = new Thread(this::watch, "etcd-watcher");
+            watcher = new Thread(pods != null ? this::watchStaticPod : this::watch, "etcd-watcher");
             watcher.setDaemon(true);
             watcher.start();
         }
@@ -107,7 +145,12 @@ public class EtcdSupervisor {
             Log.infof("etcd member %s: the data dir passes its check now; starting etcd", config.memberName());
         }
         refusal = null;
-        launch();
+        if (pods != null) {
+            pods.startEtcd();
+            startedAt = Instant.now();
+        } else {
+            launch();
+        }
     }
 
     /** Why etcd is kept from starting (the data dir check), or null. */
@@ -150,6 +193,9 @@ public class EtcdSupervisor {
      * anything else at start.
      */
     public void stopLeftover() {
+        if (pods != null) {
+            return;
+        }
         Path pidFile = pidFile();
         if (!Files.exists(pidFile)) {
             return;
@@ -180,6 +226,12 @@ public class EtcdSupervisor {
             wanted = false;
             running = process;
         }
+        if (pods != null) {
+            pods.stop();
+            lastExit = "stopped by the agent (manifest aside) at " + Instant.now();
+            Log.infof("etcd member %s stopped: the kubelet removed its static pod", config.memberName());
+            return;
+        }
         if (running == null || !running.isAlive()) {
             return;
         }
@@ -194,6 +246,61 @@ public class EtcdSupervisor {
             running.destroyForcibly();
         }
         Log.infof("etcd member %s stopped", config.memberName());
+    }
+
+    /**
+     * The static-pod runtime's watcher: while the data dir check keeps etcd's manifest aside, checks again with
+     * back-off; while paused manifests wait for etcd, puts them back once it serves. Sleeps otherwise.
+     */
+    private void watchStaticPod() {
+        Duration backoff = config.restartBackoff();
+        while (true) {
+            try {
+                Thread.sleep(backoff.toMillis());
+                boolean refused;
+                synchronized (this) {
+                    if (wanted && refusal != null) {
+                        checkAndLaunch();
+                    }
+                    refused = refusal != null;
+                }
+                backoff = refused ? Backoff.doubled(backoff, config.restartMaxBackoff()) : config.restartBackoff();
+                if (!refused && isWanted() && !pods.paused().isEmpty() && healthy()) {
+                    synchronized (this) {
+                        if (wanted) {
+                            pods.resumePaused();
+                        }
+                    }
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                Log.errorf("etcd member %s: %s", config.memberName(), e.getMessage());
+                try {
+                    Thread.sleep(config.restartMaxBackoff().toMillis());
+                } catch (InterruptedException interrupted) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private synchronized boolean isWanted() {
+        return wanted;
+    }
+
+    /** One look at etcd's {@code /health}. */
+    private boolean healthy() {
+        try {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(etcd.clientUrl() + "/health")).timeout(Duration.ofSeconds(2))
+                    .GET().build(), HttpResponse.BodyHandlers.ofString());
+            return response.statusCode() == 200 && response.body().contains("\"health\":\"true\"");
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /** Restarts an etcd that exited while it should run, waiting longer after each exit in a row. */
@@ -275,7 +382,7 @@ public class EtcdSupervisor {
             synchronized (this) {
                 current = process;
             }
-            if (current != null && !current.isAlive() && !wanted) {
+            if ((current != null && !current.isAlive() || pods != null) && !isWanted()) {
                 throw new EtcdProcessException("etcd is stopped");
             }
             String stop = giveUp.get();
@@ -291,8 +398,20 @@ public class EtcdSupervisor {
                 throw new EtcdProcessException("etcd was not started: " + refused);
             }
         }, last -> "etcd member " + config.memberName() + " was not healthy within " + within.toSeconds() + " s (" + last + "; "
-                + (lastExit == null ? "" : "last exit: " + lastExit + "; ") + "log: " + logFile() + ")");
+                + (lastExit == null ? "" : "last exit: " + lastExit + "; ") + (pods != null ? "the kubelet runs it" : "log: " + logFile()) + ")");
+        if (pods != null) {
+            synchronized (this) {
+                if (wanted) {
+                    pods.resumePaused();
+                }
+            }
+        }
         recordServed();
+    }
+
+    /** Whether etcd should be serving now: its process runs, or its static pod manifest is in the kubelet's folder. */
+    public synchronized boolean shouldServe() {
+        return pods != null ? wanted && pods.etcdInPlace() : process != null && process.isAlive();
     }
 
     /** Records that etcd serves the member's data (for the data dir check); a status that cannot be read is left for next time. */
@@ -330,7 +449,11 @@ public class EtcdSupervisor {
     /** What the agent's REST API shows about the process. */
     public synchronized Map<String, Object> describe() {
         Map<String, Object> view = new java.util.LinkedHashMap<>();
-        view.put("running", process != null && process.isAlive());
+        view.put("runtime", pods != null ? STATIC_POD : "process");
+        if (pods != null) {
+            view.putAll(pods.describe());
+        }
+        view.put("running", pods != null ? wanted && pods.etcdInPlace() : process != null && process.isAlive());
         view.put("wanted", wanted);
         view.put("pid", process != null && process.isAlive() ? process.pid() : null);
         view.put("restarts", restarts);
