@@ -161,6 +161,9 @@ abstract class DeltaCaptureCases {
             assertNull(base.chainId(), "the base completed before its chain started");
             String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
             assertTrue(metrics.contains("lifeboat_delta_lag_revisions{cluster=\"" + cluster + "\"}"), "the capture's lag is a metric");
+            assertTrue(metrics.contains("lifeboat_snapshot_latest_timestamp{cluster=\"" + cluster + "\",kind=\"full\"}"),
+                    "the newest full snapshot's time, which LifeboatNoRecentBackup asks for, is a metric");
+            assertBackupAlertsAskForExportedMetrics(metrics);
             java.util.regex.Matcher counted = java.util.regex.Pattern.compile("lifeboat_snapshot_duration_seconds_count\\{cluster=\"" + cluster
                     + "\",kind=\"delta\",succeeded=\"true\"} ([0-9.]+)").matcher(metrics);
             assertTrue(counted.find() && Double.parseDouble(counted.group(1)) >= deltas.size(), "every stored delta is counted");
@@ -168,6 +171,24 @@ abstract class DeltaCaptureCases {
             assertEquals(chain, during.chainId(), "a full snapshot taken while the chain captures names it: its deltas extend it");
             stopCapture(cluster);
         }
+    }
+
+    /**
+     * The shipped backup alerts ({@code lifeboat-backups} in the chart's {@code files/lifeboat-alerts.yml}) name only
+     * metrics this service exports: a renamed metric would leave an alert that never fires.
+     */
+    private static void assertBackupAlertsAskForExportedMetrics(String metrics) throws Exception {
+        String rules = java.nio.file.Files.readString(java.nio.file.Path.of("..", "deploy", "helm", "lifeboat", "files", "lifeboat-alerts.yml"));
+        int start = rules.indexOf("- name: lifeboat-backups");
+        int end = rules.indexOf("- name:", start + 1);
+        assertTrue(start >= 0, "the alerts file has the group lifeboat-backups");
+        java.util.regex.Matcher names = java.util.regex.Pattern.compile("expr: .*?(lifeboat_[a-z_]+)").matcher(rules.substring(start, end < 0 ? rules.length() : end));
+        java.util.List<String> asked = new java.util.ArrayList<>();
+        while (names.find()) {
+            asked.add(names.group(1));
+            assertTrue(metrics.contains(names.group(1) + "{"), names.group(1) + ", which a backup alert asks for, is exported");
+        }
+        assertEquals(java.util.List.of("lifeboat_snapshot_latest_timestamp", "lifeboat_delta_lag_seconds"), asked);
     }
 
     @Test
