@@ -143,30 +143,25 @@ public final class StaticPods {
 
     /** Starts the member: etcd's manifest goes back into the kubelet's folder (the paused ones wait for {@link #resumePaused()}). */
     public void startEtcd() {
-        Path from = aside(etcdManifest);
-        if (Files.exists(from)) {
-            if (Files.exists(inPlace(etcdManifest))) {
-                delete(from);
-            } else {
-                move(from, inPlace(etcdManifest));
-                Log.infof("moved etcd's static pod manifest %s back into %s: the kubelet starts etcd", etcdManifest, manifestsDir);
-            }
-        }
+        putBack(etcdManifest, "the kubelet starts etcd");
     }
 
     /** Puts the paused components' manifests back; called once etcd serves. */
     public void resumePaused() {
-        for (String name : pauseManifests) {
-            Path from = aside(name);
-            if (!Files.exists(from)) {
-                continue;
-            }
-            if (Files.exists(inPlace(name))) {
-                delete(from);
-            } else {
-                move(from, inPlace(name));
-                Log.infof("moved static pod manifest %s back into %s: etcd serves again", name, manifestsDir);
-            }
+        pauseManifests.forEach(name -> putBack(name, "etcd serves again"));
+    }
+
+    /** A manifest aside goes back into the folder; when a crash left it in both places, the copy aside goes. */
+    private void putBack(String name, String why) {
+        Path from = aside(name);
+        if (!Files.exists(from)) {
+            return;
+        }
+        if (Files.exists(inPlace(name))) {
+            delete(from);
+        } else {
+            move(from, inPlace(name));
+            Log.infof("moved static pod manifest %s back into %s: %s", name, manifestsDir, why);
         }
     }
 
