@@ -104,9 +104,10 @@ public class RestoreMetrics {
 
     /**
      * The last passed drill per registered cluster, from the drills table (so every replica, and one just started, reports
-     * it); 0 for a cluster no drill has verified yet.
+     * it); 0 for a cluster no drill has verified yet. At start and every 5 minutes: a drill this replica ends updates
+     * them at once ({@link #drillEnded}); the refresh brings in other replicas' drills and new clusters.
      */
-    @Scheduled(identity = "drill-metrics", every = "30s", delayed = "3s", concurrentExecution = ConcurrentExecution.SKIP)
+    @Scheduled(identity = "drill-metrics", every = "5m", delayed = "3s", concurrentExecution = ConcurrentExecution.SKIP)
     void refresh() {
         try {
             List<Object[]> rows = ClaimedWork.await(() -> Panache.withSession(() -> Panache.getSession()

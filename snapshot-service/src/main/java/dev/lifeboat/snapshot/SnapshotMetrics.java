@@ -55,6 +55,11 @@ public class SnapshotMetrics {
         timer(cluster, kind, true).record(took);
         size(cluster, kind, "raw").record(rawBytes);
         size(cluster, kind, "stored").record(storedBytes);
+        catalogChanged();
+    }
+
+    /** The catalog changed (a snapshot completed or was deleted, here or on another replica): the newest-snapshot gauges are read again. */
+    public void catalogChanged() {
         Infrastructure.getDefaultWorkerPool().execute(this::refresh);
     }
 
@@ -106,8 +111,12 @@ public class SnapshotMetrics {
                 .tags("cluster", cluster, "kind", kind, "layer", layer).register(registry);
     }
 
-    /** The newest Completed snapshot per cluster and kind, from the catalog. */
-    @Scheduled(identity = "snapshot-metrics", every = "15s", delayed = "2s", concurrentExecution = ConcurrentExecution.SKIP)
+    /**
+     * The newest Completed snapshot per cluster and kind, from the catalog: at start, after every change of the catalog
+     * ({@link #catalogChanged()}), and every 5 minutes in case a change went unseen — not at a fixed rate while nothing
+     * changes (an idle service sleeps).
+     */
+    @Scheduled(identity = "snapshot-metrics", every = "5m", delayed = "2s", concurrentExecution = ConcurrentExecution.SKIP)
     void refresh() {
         try (Connection connection = db.getConnection(); PreparedStatement query = connection.prepareStatement(LATEST);
                 ResultSet rows = query.executeQuery()) {

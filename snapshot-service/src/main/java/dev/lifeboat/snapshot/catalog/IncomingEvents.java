@@ -16,6 +16,7 @@ import dev.lifeboat.events.LifeboatEvent;
 import dev.lifeboat.events.MalformedEventException;
 import dev.lifeboat.events.SnapshotDeleted;
 import dev.lifeboat.events.SnapshotKind;
+import dev.lifeboat.snapshot.SnapshotMetrics;
 import dev.lifeboat.snapshot.delta.DeltaCapture;
 import dev.lifeboat.snapshot.delta.DeltaPolicyRecord;
 import dev.lifeboat.snapshot.stream.SnapshotRunner;
@@ -44,11 +45,13 @@ public class IncomingEvents {
     private final EventConsumer events;
     private final SnapshotRunner runner;
     private final DeltaCapture capture;
+    private final SnapshotMetrics metrics;
 
-    public IncomingEvents(EventConsumer events, SnapshotRunner runner, DeltaCapture capture) {
+    public IncomingEvents(EventConsumer events, SnapshotRunner runner, DeltaCapture capture, SnapshotMetrics metrics) {
         this.events = events;
         this.runner = runner;
         this.capture = capture;
+        this.metrics = metrics;
     }
 
     /** A cluster fact or policy committed: waiting snapshot requests and the delta capture may have something to do. */
@@ -154,6 +157,7 @@ public class IncomingEvents {
                     entry.reason = deleted.reason();
                 }
             }).replaceWithVoid();
-        }).invoke(capture::wake); // a stored full snapshot may be the base a waiting chain needs
+        }).invoke(capture::wake) // a stored full snapshot may be the base a waiting chain needs
+                .invoke(metrics::catalogChanged); // completed or deleted, maybe by another replica
     }
 }
