@@ -574,7 +574,9 @@ abstract class ReplaceRestoreCases {
 
         JsonPath retried = RestoreTestSupport.awaitDrill(id);
         assertEquals("PASSED", retried.getString("state"), retried.prettify());
-        assertEquals(2, retried.getInt("attempts"));
+        // 2, or 3 when the restarted agent (JVM start, sweep, then the drill) took longer than the second attempt's 25 s on a
+        // loaded machine: each late attempt is sent again, and the agent runs the drill id once.
+        assertTrue(retried.getInt("attempts") >= 2 && retried.getInt("attempts") <= 3, retried.prettify());
         assertTrue(retried.getString("note").contains("sent again"), retried.getString("note"));
         try (var left = Files.list(Path.of(agentsDir, "heal-0.drills"))) {
             assertEquals(List.of(), left.toList(), "the retry left nothing either");
