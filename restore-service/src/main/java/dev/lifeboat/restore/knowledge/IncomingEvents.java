@@ -17,6 +17,7 @@ import dev.lifeboat.events.SnapshotCompleted;
 import dev.lifeboat.events.SnapshotDeleted;
 import dev.lifeboat.events.SnapshotFound;
 import dev.lifeboat.events.SnapshotMissing;
+import dev.lifeboat.events.Topics;
 import dev.lifeboat.events.consumer.EventConsumer;
 import dev.lifeboat.events.projection.ClusterProjection;
 import dev.lifeboat.restore.drill.Drills;
@@ -55,8 +56,19 @@ public class IncomingEvents {
         this.members = members;
     }
 
-    @Incoming("cluster-events")
-    public Uni<Void> onClusterEvent(ConsumerRecord<String, byte[]> record) {
+    /** Every record of the topics restore-service follows, through one consumer ({@link EventConsumer#CHANNEL}). */
+    @Incoming(EventConsumer.CHANNEL)
+    public Uni<Void> onEvent(ConsumerRecord<String, byte[]> record) {
+        return switch (record.topic()) {
+            case Topics.CLUSTER_EVENTS -> onClusterEvent(record);
+            case Topics.SNAPSHOT_EVENTS -> onSnapshotEvent(record);
+            case Topics.AGENT_EVENTS -> onAgentEvent(record);
+            case Topics.RESTORE_REQUESTS -> onRestoreRequested(record);
+            default -> EventConsumer.notFollowed(CONSUMER, record);
+        };
+    }
+
+    Uni<Void> onClusterEvent(ConsumerRecord<String, byte[]> record) {
         return events.consume(CONSUMER, record, event -> {
             if (event.payload() instanceof ClusterPaused paused && paused.restoreId() != null) {
                 return restores.acknowledge(paused.restoreId(), true);
@@ -68,8 +80,7 @@ public class IncomingEvents {
         });
     }
 
-    @Incoming("snapshot-events")
-    public Uni<Void> onSnapshotEvent(ConsumerRecord<String, byte[]> record) {
+    Uni<Void> onSnapshotEvent(ConsumerRecord<String, byte[]> record) {
         return events.consume(CONSUMER, record, event -> {
             if (event.payload() instanceof SnapshotCompleted completed) {
                 return SnapshotRecord.<SnapshotRecord>findById(completed.snapshotId()).chain(existing -> {
@@ -121,8 +132,7 @@ public class IncomingEvents {
     }
 
     /** The etcd-agents' answers to RestoreMember and RollbackMember, which the saga waits for, and their drill verdicts. */
-    @Incoming("agent-events")
-    public Uni<Void> onAgentEvent(ConsumerRecord<String, byte[]> record) {
+    Uni<Void> onAgentEvent(ConsumerRecord<String, byte[]> record) {
         return events.consume(CONSUMER, record, event -> {
             if (event.payload() instanceof MemberRestored restored) {
                 return members.memberAnswered(restored.restoreId(), restored.memberName(), true, restored.revision(), restored.revisionBumped(),
@@ -145,8 +155,7 @@ public class IncomingEvents {
         });
     }
 
-    @Incoming("restore-requests")
-    public Uni<Void> onRestoreRequested(ConsumerRecord<String, byte[]> record) {
+    Uni<Void> onRestoreRequested(ConsumerRecord<String, byte[]> record) {
         return events.consume(CONSUMER, record, event -> {
             if (event.payload() instanceof DrillRequested drill) {
                 return drills.requested(drill);

@@ -14,6 +14,7 @@ import dev.lifeboat.events.DrillEnded;
 import dev.lifeboat.events.RestorePhaseChanged;
 import dev.lifeboat.events.SnapshotCompleted;
 import dev.lifeboat.events.SnapshotDeleted;
+import dev.lifeboat.events.Topics;
 import dev.lifeboat.events.consumer.EventConsumer;
 import dev.lifeboat.events.projection.ClusterProjection;
 import dev.lifeboat.retention.prune.RetentionRunner;
@@ -38,8 +39,18 @@ public class IncomingEvents {
         this.runner = runner;
     }
 
-    @Incoming("cluster-events")
-    public Uni<Void> onClusterEvent(ConsumerRecord<String, byte[]> record) {
+    /** Every record of the topics retention-service follows, through one consumer ({@link EventConsumer#CHANNEL}). */
+    @Incoming(EventConsumer.CHANNEL)
+    public Uni<Void> onEvent(ConsumerRecord<String, byte[]> record) {
+        return switch (record.topic()) {
+            case Topics.CLUSTER_EVENTS -> onClusterEvent(record);
+            case Topics.SNAPSHOT_EVENTS -> onSnapshotEvent(record);
+            case Topics.RESTORE_EVENTS -> onRestoreEvent(record);
+            default -> EventConsumer.notFollowed(CONSUMER, record);
+        };
+    }
+
+    Uni<Void> onClusterEvent(ConsumerRecord<String, byte[]> record) {
         return events.consume(CONSUMER, record, event -> {
             if (event.payload() instanceof BackupPolicySet set) {
                 String json;
@@ -65,8 +76,7 @@ public class IncomingEvents {
         });
     }
 
-    @Incoming("snapshot-events")
-    public Uni<Void> onSnapshotEvent(ConsumerRecord<String, byte[]> record) {
+    Uni<Void> onSnapshotEvent(ConsumerRecord<String, byte[]> record) {
         return events.consume(CONSUMER, record, event -> {
             if (event.payload() instanceof SnapshotCompleted completed) {
                 return SnapshotRecord.<SnapshotRecord>findById(completed.snapshotId()).chain(existing -> {
@@ -89,8 +99,7 @@ public class IncomingEvents {
         });
     }
 
-    @Incoming("restore-events")
-    public Uni<Void> onRestoreEvent(ConsumerRecord<String, byte[]> record) {
+    Uni<Void> onRestoreEvent(ConsumerRecord<String, byte[]> record) {
         return events.consume(CONSUMER, record, event -> {
             if (event.payload() instanceof DrillEnded drill && drill.passed()) {
                 return SnapshotRecord.<SnapshotRecord>findById(drill.snapshotId()).invoke(snapshot -> {

@@ -16,6 +16,7 @@ import dev.lifeboat.events.RestorePhaseChanged;
 import dev.lifeboat.events.LifeboatEvent;
 import dev.lifeboat.events.SnapshotKind;
 import dev.lifeboat.events.SnapshotRequested;
+import dev.lifeboat.events.Topics;
 import dev.lifeboat.events.consumer.EventConsumer;
 import dev.lifeboat.events.outbox.Outbox;
 import io.smallrye.mutiny.Uni;
@@ -29,9 +30,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class IncomingEvents {
 
-    public static final String BACKUP_REQUESTS = "backup-requests";
-    public static final String CLUSTER_COMMANDS = "cluster-commands";
-    public static final String RESTORE_EVENTS = "restore-events";
     private static final String CONSUMER = "scheduler-service";
 
     private final EventConsumer events;
@@ -47,8 +45,18 @@ public class IncomingEvents {
      * without one, from the event's id), so the same request twice is one backup; an unknown or paused
      * cluster gets a BackupRejected and nothing else.
      */
-    @Incoming(BACKUP_REQUESTS)
-    public Uni<Void> onBackupRequested(ConsumerRecord<String, byte[]> record) {
+    /** Every record of the topics scheduler-service follows, through one consumer ({@link EventConsumer#CHANNEL}). */
+    @Incoming(EventConsumer.CHANNEL)
+    public Uni<Void> onEvent(ConsumerRecord<String, byte[]> record) {
+        return switch (record.topic()) {
+            case Topics.BACKUP_REQUESTS -> onBackupRequested(record);
+            case Topics.CLUSTER_COMMANDS -> onClusterCommand(record);
+            case Topics.RESTORE_EVENTS -> onRestoreEvent(record);
+            default -> EventConsumer.notFollowed(CONSUMER, record);
+        };
+    }
+
+    Uni<Void> onBackupRequested(ConsumerRecord<String, byte[]> record) {
         return events.consume(CONSUMER, record, event -> {
             if (!(event.payload() instanceof BackupRequested request)) {
                 return Uni.createFrom().voidItem();
@@ -75,8 +83,7 @@ public class IncomingEvents {
     }
 
     /** Pauses and resumes clusters for restores, and acknowledges it. */
-    @Incoming(CLUSTER_COMMANDS)
-    public Uni<Void> onClusterCommand(ConsumerRecord<String, byte[]> record) {
+    Uni<Void> onClusterCommand(ConsumerRecord<String, byte[]> record) {
         return events.consume(CONSUMER, record, this::applyCommand);
     }
 
@@ -106,8 +113,7 @@ public class IncomingEvents {
     }
 
     /** Keeps the newest phase of every restore; an ended restore stays ended. */
-    @Incoming(RESTORE_EVENTS)
-    public Uni<Void> onRestoreEvent(ConsumerRecord<String, byte[]> record) {
+    Uni<Void> onRestoreEvent(ConsumerRecord<String, byte[]> record) {
         return events.consume(CONSUMER, record, event -> {
             if (!(event.payload() instanceof RestorePhaseChanged changed)) {
                 return Uni.createFrom().voidItem();

@@ -43,6 +43,13 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class EventConsumer {
 
+    /**
+     * A service's one incoming channel: every topic it follows through one Kafka consumer
+     * ({@code mp.messaging.incoming.events.topics}), its handler choosing by the record's topic. A consumer per
+     * topic polled, heartbeated and committed on its own threads, idle or not (README, "Benchmarks").
+     */
+    public static final String CHANNEL = "events";
+
     /** After this long on one record a consumer reports itself not ready. */
     public static final Duration STALLED_AFTER = Duration.ofSeconds(10);
     private static final Duration RETRY_FIRST_PAUSE = Duration.ofMillis(200);
@@ -90,6 +97,16 @@ public class EventConsumer {
                 .onFailure(failure -> !(failure instanceof MalformedEventException)).retry()
                 .withBackOff(RETRY_FIRST_PAUSE, RETRY_LONGEST_PAUSE).indefinitely()
                 .invoke(() -> done(stallKey(consumer, record)));
+    }
+
+    /**
+     * A record of a topic none of the service's handlers follows: its {@code topics} list and its handlers
+     * disagree. The record is skipped with a warning naming the topic: it was not meant for this service.
+     */
+    public static Uni<Void> notFollowed(String consumer, ConsumerRecord<?, ?> record) {
+        Log.warnf("%s: no handler for topic %s (record %s-%d@%d skipped); check mp.messaging.incoming.%s.topics", consumer, record.topic(),
+                record.topic(), record.partition(), record.offset(), CHANNEL);
+        return Uni.createFrom().voidItem();
     }
 
     /** The consumers waiting on a record now, by {@code consumer@topic-partition}: one partition's wait is not hidden by another's progress. */

@@ -21,6 +21,7 @@ import dev.lifeboat.snapshot.delta.DeltaCapture;
 import dev.lifeboat.snapshot.delta.DeltaPolicyRecord;
 import dev.lifeboat.snapshot.stream.SnapshotRunner;
 import dev.lifeboat.events.SnapshotRequested;
+import dev.lifeboat.events.Topics;
 import dev.lifeboat.events.runtime.Traces;
 import dev.lifeboat.events.consumer.EventConsumer;
 import dev.lifeboat.events.projection.ClusterProjection;
@@ -36,10 +37,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class IncomingEvents {
 
-    public static final String CLUSTER_EVENTS = "cluster-events";
-    public static final String SNAPSHOT_REQUESTS = "snapshot-requests";
-    public static final String SNAPSHOT_EVENTS = "snapshot-events";
-    public static final String RESTORE_EVENTS = "restore-events";
     private static final String CONSUMER = "snapshot-service";
 
     private final EventConsumer events;
@@ -60,8 +57,19 @@ public class IncomingEvents {
         capture.wake();
     }
 
-    @Incoming(CLUSTER_EVENTS)
-    public Uni<Void> onClusterEvent(ConsumerRecord<String, byte[]> record) {
+    /** Every record of the topics snapshot-service follows, through one consumer ({@link EventConsumer#CHANNEL}). */
+    @Incoming(EventConsumer.CHANNEL)
+    public Uni<Void> onEvent(ConsumerRecord<String, byte[]> record) {
+        return switch (record.topic()) {
+            case Topics.CLUSTER_EVENTS -> onClusterEvent(record);
+            case Topics.SNAPSHOT_REQUESTS -> onSnapshotRequested(record);
+            case Topics.SNAPSHOT_EVENTS -> onSnapshotEvent(record);
+            case Topics.RESTORE_EVENTS -> onRestoreEvent(record);
+            default -> EventConsumer.notFollowed(CONSUMER, record);
+        };
+    }
+
+    Uni<Void> onClusterEvent(ConsumerRecord<String, byte[]> record) {
         return events.consume(CONSUMER, record, event -> {
             LifeboatEvent payload = event.payload();
             if (payload instanceof ClusterPaused paused) {
@@ -99,8 +107,7 @@ public class IncomingEvents {
         });
     }
 
-    @Incoming(SNAPSHOT_REQUESTS)
-    public Uni<Void> onSnapshotRequested(ConsumerRecord<String, byte[]> record) {
+    Uni<Void> onSnapshotRequested(ConsumerRecord<String, byte[]> record) {
         return events.consume(CONSUMER, record, event -> {
             if (!(event.payload() instanceof SnapshotRequested request)) {
                 return Uni.createFrom().voidItem();
@@ -124,8 +131,7 @@ public class IncomingEvents {
     }
 
     /** restore-service's drill verdicts, recorded on the snapshot (a newer verdict wins; a drill no agent ran is none). */
-    @Incoming(RESTORE_EVENTS)
-    public Uni<Void> onRestoreEvent(ConsumerRecord<String, byte[]> record) {
+    Uni<Void> onRestoreEvent(ConsumerRecord<String, byte[]> record) {
         return events.consume(CONSUMER, record, event -> {
             if (!(event.payload() instanceof DrillEnded drill) || !drill.judgesSnapshot()) {
                 return Uni.createFrom().voidItem();
@@ -145,8 +151,7 @@ public class IncomingEvents {
         });
     }
 
-    @Incoming(SNAPSHOT_EVENTS)
-    public Uni<Void> onSnapshotEvent(ConsumerRecord<String, byte[]> record) {
+    Uni<Void> onSnapshotEvent(ConsumerRecord<String, byte[]> record) {
         return events.consume(CONSUMER, record, event -> {
             if (!(event.payload() instanceof SnapshotDeleted deleted)) {
                 return Uni.createFrom().voidItem();

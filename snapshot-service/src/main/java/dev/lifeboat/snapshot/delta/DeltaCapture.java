@@ -48,7 +48,7 @@ import jakarta.enterprise.inject.Default;
 @Identifier(DeltaCapture.REBALANCE_LISTENER)
 public class DeltaCapture implements KafkaConsumerRebalanceListener {
 
-    /** The name the cluster-events channel refers to in {@code consumer-rebalance-listener.name}. */
+    /** The name the events channel refers to in {@code consumer-rebalance-listener.name}; only lifeboat.cluster-events counts. */
     public static final String REBALANCE_LISTENER = "delta-capture";
 
     private final Chains chains;
