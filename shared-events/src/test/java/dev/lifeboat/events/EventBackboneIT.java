@@ -93,7 +93,11 @@ class EventBackboneIT {
     @Test
     void eventCommittedWhileRelayIsDownIsPublishedAfterRestartAndAppliedOnce() throws Throwable {
         String cluster = cluster("relay");
+        long stopping = System.nanoTime();
         relay.stop();
+        Duration stopped = Duration.ofNanos(System.nanoTime() - stopping);
+        // idle, the relay waits for a commit up to idle-wait (30 s) in one read; stop() ends that wait with a notification
+        assertTrue(stopped.compareTo(Duration.ofSeconds(10)) < 0, "the relay stopped after " + stopped.toMillis() + " ms");
         try {
             run(() -> notes.register(cluster, false));
             assertEquals(1, count("select count(*) from outbox_event where cluster_id = ? and sent_at is null", cluster));

@@ -42,8 +42,11 @@ public interface EventsConfig {
         @WithDefault("100ms")
         Duration pollInterval();
 
-        /** While listening for commits: the longest the relay waits without one before it looks at the table anyway. */
-        @WithDefault("5s")
+        /**
+         * While listening for commits: the longest the relay waits without one before it looks at the table anyway (a
+         * notification is not lost while the connection lives; a broken connection ends the wait at once).
+         */
+        @WithDefault("30s")
         Duration idleWait();
 
         /** Most rows published in one database transaction. */

@@ -71,7 +71,8 @@ public class OutboxRelay {
             select count(*) filter (where parked_at is null), count(*) filter (where parked_at is not null)
             from outbox_event where sent_at is null""";
     private static final long BACKLOG_EVERY_NANOS = 5_000_000_000L;
-    private static final long WAIT_SLICE_MILLIS = 500;
+    /** What {@link #stop()} sends on the channel the relay listens to, so that its wait ends at once. */
+    private static final String WAKE_TO_STOP = "select pg_notify('lifeboat_outbox', 'stop')";
 
     private final AgroalDataSource dataSource;
     private final EventsConfig.Relay config;
@@ -136,6 +137,7 @@ public class OutboxRelay {
         }
         running = false;
         thread.interrupt();
+        wakeListener();
         try {
             thread.join(TimeUnit.SECONDS.toMillis(30));
         } catch (InterruptedException e) {
@@ -223,16 +225,10 @@ public class OutboxRelay {
             return;
         }
         try {
-            // in slices, so that stopping never waits for the whole idle wait (the socket read does not see interrupts)
+            // one read for the whole wait: the socket read does not see interrupts, so stop() ends it with a notification
             PGConnection connection = listener.unwrap(PGConnection.class);
-            long deadline = System.nanoTime() + config.idleWait().toNanos();
-            while (running && System.nanoTime() < deadline) {
-                PGNotification[] commits = connection.getNotifications(
-                        (int) Math.max(1, Math.min(WAIT_SLICE_MILLIS, (deadline - System.nanoTime()) / 1_000_000)));
-                if (commits != null && commits.length > 0) {
-                    break;
-                }
-            }
+            PGNotification[] commits = connection.getNotifications((int) Math.max(1, config.idleWait().toMillis()));
+            Log.tracef("outbox relay: %d notifications", commits == null ? 0 : commits.length);
         } catch (SQLException e) {
             Log.debugf("outbox relay: the listening connection broke (opening another): %s", e.getMessage());
             closeListener();
@@ -240,6 +236,20 @@ public class OutboxRelay {
         }
         if (Thread.interrupted()) {
             throw new InterruptedException();
+        }
+    }
+
+    /**
+     * Ends the relay's wait for a commit (stopping): every listener of the channel is told, which costs a replica
+     * that is not stopping one look at its outbox. Without PostgreSQL the wait ends by itself, within idle-wait.
+     */
+    private void wakeListener() {
+        try (Connection connection = dataSource.getConnection(); Statement wake = connection.createStatement()) {
+            connection.setAutoCommit(true);
+            wake.execute(WAKE_TO_STOP);
+        } catch (SQLException e) {
+            Log.debugf("outbox relay: cannot wake the listening connection to stop (it stops within %s): %s", config.idleWait(),
+                    e.getMessage());
         }
     }
 

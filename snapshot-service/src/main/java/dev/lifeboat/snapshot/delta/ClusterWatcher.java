@@ -52,6 +52,8 @@ final class ClusterWatcher {
     }
 
     private static final int LEASE_CACHE = 10_000;
+    /** How long an idle watcher waits for a response before it looks whether a delta is due and asks etcd how far it is. */
+    private static final long IDLE_WAIT_MILLIS = 5_000;
 
     private final String clusterId;
     private final ClusterSpec spec;
@@ -65,6 +67,8 @@ final class ClusterWatcher {
         }
     };
 
+    /** The open watch, to wake when stopping; null between watches. */
+    private volatile EtcdWatch current;
     private volatile String chainId;
     private volatile String baseSnapshotId;
     private volatile Duration period;
@@ -125,6 +129,10 @@ final class ClusterWatcher {
     void stop(String endReason, Duration wait) {
         this.endReason = endReason;
         this.stopping = true;
+        EtcdWatch watching = current;
+        if (watching != null) {
+            watching.wake();
+        }
         try {
             thread.join(wait.toMillis());
         } catch (InterruptedException e) {
@@ -185,17 +193,20 @@ final class ClusterWatcher {
     private boolean watch() throws IOException, InterruptedException {
         try (EtcdWatch watch = EtcdWatch.open(clusterId, spec, receivedRevision + 1, settings.flowControlWindow())) {
             endpoint = watch.endpoint();
+            current = watch; // set before the loop reads stopping: a stop() that saw null is seen there
             state = CaptureState.WATCHING;
             lastError = null;
             Log.infof("delta capture of cluster %s: chain %s watches %s from revision %d", clusterId, chainId, endpoint, receivedRevision + 1);
             long lastProgress = System.nanoTime();
             while (!stopping) {
-                WatchResponse response = watch.poll(Math.min(500, untilDue()));
+                // Idle, the watcher wakes every IDLE_WAIT (stop() wakes it at once): a delta falls due, or it asks etcd how far
+                // the watch is. Under writes, responses come far more often and no progress is asked for.
+                WatchResponse response = watch.poll(Math.min(IDLE_WAIT_MILLIS, untilDue()));
                 if (response == null) {
                     if (due()) {
                         store(watch);
                     }
-                    if (System.nanoTime() - lastProgress > 1_000_000_000L) {
+                    if (System.nanoTime() - lastProgress >= IDLE_WAIT_MILLIS * 1_000_000L) {
                         watch.requestProgress();
                         lastProgress = System.nanoTime();
                     }

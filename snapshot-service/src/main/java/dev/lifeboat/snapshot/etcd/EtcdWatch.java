@@ -37,6 +37,8 @@ public final class EtcdWatch implements AutoCloseable {
 
     private static final ByteString ALL_KEYS = ByteString.copyFrom(new byte[] {0});
     private static final Object END = new Object();
+    /** Put by {@link #wake()}: a waiting {@link #poll} returns at once, with nothing. */
+    private static final Object WAKE = new Object();
 
     private final String clusterId;
     private final String endpoint;
@@ -99,7 +101,7 @@ public final class EtcdWatch implements AutoCloseable {
      */
     public WatchResponse poll(long timeoutMillis) throws InterruptedException {
         Object item = responses.poll(Math.max(0, timeoutMillis), TimeUnit.MILLISECONDS);
-        if (item == null) {
+        if (item == null || item == WAKE) {
             return null;
         }
         if (item instanceof Throwable failure) {
@@ -112,6 +114,11 @@ public final class EtcdWatch implements AutoCloseable {
             throw new EtcdUnavailableException("etcd at " + endpoint + " ended the watch of cluster '" + clusterId + "'", null);
         }
         return (WatchResponse) item;
+    }
+
+    /** Ends the wait of a {@link #poll} now or next (it returns null): whoever polls is stopping. */
+    public void wake() {
+        responses.offer(WAKE);
     }
 
     /** Lets etcd send the next response. */
