@@ -83,13 +83,14 @@ bench-replace: bootstrap
 	java -cp restore-service/target/test-classes:restore-service/target/classes:$$(cat restore-service/target/bench.classpath) \
 		dev.lifeboat.restore.bench.ReplaceBenchmark restore-service/target/replace-benchmark .
 
-## make bench-idle: the CPU Lifeboat's four services and an etcd-agent use with nothing to do (one cluster, a FULL policy, an active DELTA capture), per process, over IDLE_SECONDS; goal: together <= 2 % of one core.
+## make bench-idle: the CPU Lifeboat's four services and an etcd-agent use with nothing to do (one cluster, a FULL policy, an active DELTA capture), per process, over IDLE_SECONDS after IDLE_SETTLE_SECONDS; goal: together <= 2 % of one core.
 IDLE_SECONDS ?= 60
+IDLE_SETTLE_SECONDS ?= 60
 bench-idle: bootstrap
 	$(MVN) -q install -DskipTests -pl restore-service,retention-service,etcd-agent,scheduler-service,snapshot-service -am
 	$(MVN) -q -pl restore-service dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath
 	java -cp restore-service/target/test-classes:restore-service/target/classes:$$(cat restore-service/target/bench.classpath) \
-		dev.lifeboat.restore.bench.IdleBenchmark restore-service/target/idle-benchmark . $(IDLE_SECONDS)
+		dev.lifeboat.restore.bench.IdleBenchmark restore-service/target/idle-benchmark . $(IDLE_SECONDS) $(IDLE_SETTLE_SECONDS)
 
 ## make bench-delta: delta capture under >= 5,000 puts/s for 5 minutes (lag, RSS), then replaying the deltas (API and REPLACE): changes/s.
 DELTA_SECONDS ?= 300

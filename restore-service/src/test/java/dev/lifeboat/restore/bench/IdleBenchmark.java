@@ -27,7 +27,7 @@ import dev.lifeboat.stack.StackOptions;
 /**
  * {@code make bench-idle}: what Lifeboat's own processes cost while there is nothing to do — the four services and one
  * etcd-agent, with one registered cluster, a FULL policy ({@code @daily}) and an active DELTA capture, and no writes.
- * After a settling minute it reads each process's CPU time ({@code /proc/<pid>/stat}: user + system) at the start and
+ * After settling (a minute unless told) it reads each process's CPU time ({@code /proc/<pid>/stat}: user + system) at the start and
  * end of the window and prints the share of one core per service, the total, and the goal (all together ≤ 2 % of one
  * core, #22). etcd, Kafka, PostgreSQL and S3 are not Lifeboat's and are not counted.
  */
@@ -40,6 +40,7 @@ public final class IdleBenchmark {
         Path dir = Path.of(args.length > 0 ? args[0] : "restore-service/target/idle-benchmark").toAbsolutePath();
         Path repo = Path.of(args.length > 1 ? args[1] : ".").toAbsolutePath().normalize();
         int windowSeconds = args.length > 2 ? Integer.parseInt(args[2]) : 60;
+        int settleSeconds = args.length > 3 ? Integer.parseInt(args[3]) : 60;
         Dirs.fresh(dir);
         List<QuarkusService> services = new CopyOnWriteArrayList<>();
         try (LocalStack stack = LocalStack.start(StackOptions.forTests(dir.resolve("stack"), Topics.all()))) {
@@ -60,8 +61,8 @@ public final class IdleBenchmark {
                 BenchSupport.post(scheduler + "/api/v1/clusters/idle/policies", "{\"id\": \"deltas\", \"kind\": \"DELTA\", \"schedule\": \"@every 1m\"}",
                         201);
                 awaitCapture(snapshots);
-                System.out.println("one cluster, a FULL policy, an active DELTA capture; settling for 60 s");
-                Thread.sleep(60_000);
+                System.out.println("one cluster, a FULL policy, an active DELTA capture; settling for " + settleSeconds + " s");
+                Thread.sleep(settleSeconds * 1000L);
 
                 Map<String, Long> pids = new LinkedHashMap<>();
                 for (QuarkusService service : services) {
