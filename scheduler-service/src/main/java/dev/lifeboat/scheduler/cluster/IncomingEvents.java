@@ -19,6 +19,7 @@ import dev.lifeboat.events.SnapshotRequested;
 import dev.lifeboat.events.Topics;
 import dev.lifeboat.events.consumer.EventConsumer;
 import dev.lifeboat.events.outbox.Outbox;
+import dev.lifeboat.scheduler.timeline.Timeline;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -34,10 +35,12 @@ public class IncomingEvents {
 
     private final EventConsumer events;
     private final Outbox outbox;
+    private final Timeline timeline;
 
-    public IncomingEvents(EventConsumer events, Outbox outbox) {
+    public IncomingEvents(EventConsumer events, Outbox outbox, Timeline timeline) {
         this.events = events;
         this.outbox = outbox;
+        this.timeline = timeline;
     }
 
     /**
@@ -45,15 +48,19 @@ public class IncomingEvents {
      * without one, from the event's id), so the same request twice is one backup; an unknown or paused
      * cluster gets a BackupRejected and nothing else.
      */
-    /** Every record of the topics scheduler-service follows, through one consumer ({@link EventConsumer#CHANNEL}). */
+    /**
+     * Every record of every Lifeboat topic, through one consumer ({@link EventConsumer#CHANNEL}): the scheduler's own
+     * topics are handled first, then each record goes into the timeline.
+     */
     @Incoming(EventConsumer.CHANNEL)
     public Uni<Void> onEvent(ConsumerRecord<String, byte[]> record) {
-        return switch (record.topic()) {
+        Uni<Void> handled = switch (record.topic()) {
             case Topics.BACKUP_REQUESTS -> onBackupRequested(record);
             case Topics.CLUSTER_COMMANDS -> onClusterCommand(record);
             case Topics.RESTORE_EVENTS -> onRestoreEvent(record);
-            default -> EventConsumer.notFollowed(CONSUMER, record);
+            default -> Uni.createFrom().voidItem(); // only the timeline's
         };
+        return handled.chain(() -> timeline.record(record));
     }
 
     Uni<Void> onBackupRequested(ConsumerRecord<String, byte[]> record) {

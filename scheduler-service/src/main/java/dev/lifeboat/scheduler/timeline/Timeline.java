@@ -1,12 +1,12 @@
 package dev.lifeboat.scheduler.timeline;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
-import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 import dev.lifeboat.events.EventCodec;
 import dev.lifeboat.events.LifeboatEvent;
@@ -24,7 +24,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class Timeline {
 
-    public static final String CHANNEL = "timeline";
+    private static final Duration RETRY_FIRST_PAUSE = Duration.ofMillis(200);
+    private static final Duration RETRY_LONGEST_PAUSE = Duration.ofSeconds(30);
     private static final String INSERT = """
             insert into timeline_event (event_id, cluster_id, type, source, occurred_at, trace_id, summary, topic, kafka_partition, kafka_offset)
             values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) on conflict (event_id) do nothing""";
@@ -33,13 +34,16 @@ public class Timeline {
     public record Entry(String eventId, String clusterId, String type, String source, Instant time, String traceId, String summary) {
     }
 
-    @Incoming(CHANNEL)
+    /**
+     * Records one event of any topic (the scheduler's consumer hands it every record after its own handling). A malformed
+     * record is skipped: the topic's own consumers dead-letter it. PostgreSQL unreachable: tried again with back-off
+     * until it succeeds, like the idempotent consumer, so that no event is missing from the timeline.
+     */
     public Uni<Void> record(ConsumerRecord<String, byte[]> record) {
         ReceivedEvent<LifeboatEvent> event;
         try {
             event = EventCodec.decode(record);
         } catch (MalformedEventException e) {
-            // The topic's own consumer dead-letters it; the timeline only shows events.
             Log.debugf("timeline skips a malformed record at %s-%d@%d: %s", record.topic(), record.partition(), record.offset(),
                     e.getMessage());
             return Uni.createFrom().voidItem();
@@ -55,7 +59,10 @@ public class Timeline {
                 .setParameter(8, record.topic())
                 .setParameter(9, record.partition())
                 .setParameter(10, record.offset())
-                .executeUpdate())).replaceWithVoid();
+                .executeUpdate())).replaceWithVoid()
+                .onFailure().invoke(failure -> Log.warnf("timeline: event %s at %s-%d@%d not recorded yet (tried again with back-off): %s",
+                        event.id(), record.topic(), record.partition(), record.offset(), failure.getMessage()))
+                .onFailure().retry().withBackOff(RETRY_FIRST_PAUSE, RETRY_LONGEST_PAUSE).indefinitely();
     }
 
     /** The cluster's events since {@code since} (inclusive), oldest first, at most {@code limit}. */
