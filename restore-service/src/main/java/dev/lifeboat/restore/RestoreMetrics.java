@@ -8,16 +8,19 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 import dev.lifeboat.events.work.ClaimedWork;
+import dev.lifeboat.events.work.WakeableLoop;
 import dev.lifeboat.restore.drill.DrillRecord;
 import dev.lifeboat.restore.drill.DrillState;
+
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.logging.Log;
-import io.quarkus.scheduler.Scheduled;
-import io.quarkus.scheduler.Scheduled.ConcurrentExecution;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 
 /**
  * restore-service's metrics: {@code lifeboat_restoration_duration_seconds{cluster,mode,succeeded,point_in_time}},
@@ -45,6 +48,7 @@ public class RestoreMetrics {
     private final MeterRegistry registry;
     private final Map<String, AtomicLong> lastVerified = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> lastRecovery = new ConcurrentHashMap<>();
+    private volatile WakeableLoop refreshes;
 
     public RestoreMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -107,7 +111,17 @@ public class RestoreMetrics {
      * it); 0 for a cluster no drill has verified yet. At start and every 5 minutes: a drill this replica ends updates
      * them at once ({@link #drillEnded}); the refresh brings in other replicas' drills and new clusters.
      */
-    @Scheduled(identity = "drill-metrics", every = "5m", delayed = "3s", concurrentExecution = ConcurrentExecution.SKIP)
+    void onStart(@Observes StartupEvent event) {
+        refreshes = WakeableLoop.start("drill-metrics", Duration.ofSeconds(3), Duration.ofMinutes(5), this::refresh);
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        WakeableLoop loop = refreshes;
+        if (loop != null) {
+            loop.close();
+        }
+    }
+
     void refresh() {
         try {
             List<Object[]> rows = ClaimedWork.await(() -> Panache.withSession(() -> Panache.getSession()

@@ -8,16 +8,17 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
+import dev.lifeboat.events.work.WakeableLoop;
 import io.agroal.api.AgroalDataSource;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.logging.Log;
-import io.quarkus.scheduler.Scheduled;
-import io.quarkus.scheduler.Scheduled.ConcurrentExecution;
-import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 
 /**
  * snapshot-service's metrics, per cluster, named like Gardener's etcd-backup-restore ({@code etcdbr_*})
@@ -44,6 +45,7 @@ public class SnapshotMetrics {
     private final MeterRegistry registry;
     private final AgroalDataSource db;
     private final Map<String, AtomicLong[]> latest = new ConcurrentHashMap<>();
+    private volatile WakeableLoop refreshes;
 
     public SnapshotMetrics(MeterRegistry registry, AgroalDataSource db) {
         this.registry = registry;
@@ -60,7 +62,10 @@ public class SnapshotMetrics {
 
     /** The catalog changed (a snapshot completed or was deleted, here or on another replica): the newest-snapshot gauges are read again. */
     public void catalogChanged() {
-        Infrastructure.getDefaultWorkerPool().execute(this::refresh);
+        WakeableLoop loop = refreshes;
+        if (loop != null) {
+            loop.wake();
+        }
     }
 
     /** Delta capture of a cluster lost changes (a recorded gap). */
@@ -116,7 +121,17 @@ public class SnapshotMetrics {
      * ({@link #catalogChanged()}), and every 5 minutes in case a change went unseen — not at a fixed rate while nothing
      * changes (an idle service sleeps).
      */
-    @Scheduled(identity = "snapshot-metrics", every = "5m", delayed = "2s", concurrentExecution = ConcurrentExecution.SKIP)
+    void onStart(@Observes StartupEvent event) {
+        refreshes = WakeableLoop.start("snapshot-metrics", Duration.ofSeconds(2), Duration.ofMinutes(5), this::refresh);
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        WakeableLoop loop = refreshes;
+        if (loop != null) {
+            loop.close();
+        }
+    }
+
     void refresh() {
         try (Connection connection = db.getConnection(); PreparedStatement query = connection.prepareStatement(LATEST);
                 ResultSet rows = query.executeQuery()) {

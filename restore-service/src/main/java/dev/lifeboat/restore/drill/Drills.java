@@ -1,35 +1,39 @@
 package dev.lifeboat.restore.drill;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 
+import dev.lifeboat.chains.RecoveryChains;
 import dev.lifeboat.events.ClusterSpec;
 import dev.lifeboat.events.DrillCompleted;
 import dev.lifeboat.events.DrillEnded;
-import dev.lifeboat.events.DrillRequested;
 import dev.lifeboat.events.DrillFailed;
+import dev.lifeboat.events.DrillRequested;
 import dev.lifeboat.events.Ids;
 import dev.lifeboat.events.RestoreRequested;
 import dev.lifeboat.events.RunDrill;
 import dev.lifeboat.events.SnapshotCompleted.KeyspaceFingerprint;
 import dev.lifeboat.events.SnapshotKind;
-import dev.lifeboat.chains.RecoveryChains;
 import dev.lifeboat.events.outbox.Outbox;
 import dev.lifeboat.events.work.ClaimedWork;
+import dev.lifeboat.events.work.WakeableLoop;
 import dev.lifeboat.restore.RestoreMetrics;
 import dev.lifeboat.restore.RestoreServiceConfig;
-import dev.lifeboat.restore.knowledge.ClusterRecord;
 import dev.lifeboat.restore.etcd.RestoreException;
+import dev.lifeboat.restore.knowledge.ClusterRecord;
 import dev.lifeboat.restore.knowledge.SnapshotRecord;
 import dev.lifeboat.restore.saga.RestoreRefusedException;
 import dev.lifeboat.restore.saga.RestoreRules;
+
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.logging.Log;
-import io.quarkus.scheduler.Scheduled;
-import io.quarkus.scheduler.Scheduled.ConcurrentExecution;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 
 /**
  * Restore drills, asked for over REST or Kafka ({@link DrillRequested}, e.g. by a DRILL policy): the snapshot is chosen (a named full one, or {@code latest}) and one of the
@@ -61,6 +65,7 @@ public class Drills {
     private final Outbox outbox;
     private final RestoreServiceConfig.Drill config;
     private final RestoreMetrics metrics;
+    private volatile WakeableLoop deadlines;
 
     public Drills(Outbox outbox, RestoreServiceConfig config, RestoreMetrics metrics) {
         this.outbox = outbox;
@@ -358,9 +363,18 @@ public class Drills {
                 drill.recoveryMillis(), drill.finishedAt, drill.deltas())).replaceWithVoid();
     }
 
+    void onStart(@Observes StartupEvent event) {
+        deadlines = WakeableLoop.start("drill-deadlines", Duration.ofSeconds(5), config.checkEvery(), this::checkDeadlines);
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        WakeableLoop loop = deadlines;
+        if (loop != null) {
+            loop.close();
+        }
+    }
+
     /** Attempts past their deadline: sent again, or after the last one FAILED (each in the sweep's transaction). */
-    @Scheduled(identity = "drill-deadlines", every = "${lifeboat.restore.drill.check-every:10s}", delayed = "5s",
-            concurrentExecution = ConcurrentExecution.SKIP)
     void checkDeadlines() {
         try {
             ClaimedWork.await(this::retryOverdue);

@@ -4,15 +4,19 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.time.Instant;
 
 import dev.lifeboat.events.work.Failures;
+import dev.lifeboat.events.work.WakeableLoop;
+
 import io.agroal.api.AgroalDataSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
-import io.quarkus.scheduler.Scheduled;
-import io.quarkus.scheduler.Scheduled.ConcurrentExecution;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 
 /**
  * Keeps the event log bounded: published outbox rows and the record of processed events older than
@@ -33,6 +37,7 @@ public class EventLogRetention {
     private final AgroalDataSource db;
     private final EventsConfig config;
     private final MeterRegistry registry;
+    private volatile WakeableLoop pruning;
 
     public EventLogRetention(AgroalDataSource db, EventsConfig config, MeterRegistry registry) {
         this.db = db;
@@ -40,7 +45,17 @@ public class EventLogRetention {
         this.registry = registry;
     }
 
-    @Scheduled(identity = "event-log-retention", every = "1h", delayed = "1m", concurrentExecution = ConcurrentExecution.SKIP)
+    void onStart(@Observes StartupEvent event) {
+        pruning = WakeableLoop.start("event-log-retention", Duration.ofMinutes(1), Duration.ofHours(1), this::scheduled);
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        WakeableLoop loop = pruning;
+        if (loop != null) {
+            loop.close();
+        }
+    }
+
     void scheduled() {
         try {
             prune(Instant.now().minus(config.retention().keep()));
