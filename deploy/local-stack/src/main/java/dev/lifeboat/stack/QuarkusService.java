@@ -28,8 +28,9 @@ public final class QuarkusService implements AutoCloseable {
      * of the compiler's arenas, while SHA-256 and the other hot loops still get C2's intrinsics (the client
      * compiler alone hashes ten times slower). Metaspace is capped well above the ≈ 113 MB snapshot-service
      * uses (23,000 classes); on JDK 17–20 it is also given back eagerly (that option is gone in 21). Where
-     * the JDK can (17.0.9+, 21.0.1+, 22+), glibc is asked every 10 s to give back the C heap the JVM has freed (every second
-     * cost 4 of bench-idle's 10 ms ticks a minute per service) — after a snapshot, 30–40 MB of compiler arenas and stream buffers. No hsperfdata file (jstat's
+     * the JDK can (17.0.9+, 21.0.1+, 22+), glibc is asked every 10 s to give back the C heap
+     * the JVM has freed — after a snapshot, 30–40 MB of compiler arenas and stream buffers (every second cost 4 of
+     * bench-idle's 10 ms ticks a minute per service). No hsperfdata file (jstat's
      * counters): the JVM would otherwise sample them every 50 ms, idle or not ({@code jcmd <pid>} still works).
      */
     public static final List<String> JVM_OPTIONS = jvmOptions(Runtime.version().feature(), hasVmOption("TrimNativeHeapInterval"));

@@ -67,7 +67,7 @@ final class ClusterWatcher {
         }
     };
 
-    /** The open watch, to wake when stopping; null between watches. */
+    /** The watch opened last (null before the first), which stop() wakes; waking one already closed does nothing. */
     private volatile EtcdWatch current;
     private volatile String chainId;
     private volatile String baseSnapshotId;
