@@ -98,78 +98,94 @@ abstract class DeltaCaptureCases {
                     checkpoints.add(revision(etcd));
                 }
             }
+            // Granted for 60 s, revoked before the test ends: the etcd is shared by the test JVM, and keys expiring
+            // later would move the revision under another test that reads it exactly.
             long lease = etcd.getLeaseClient().grant(60).get(10, TimeUnit.SECONDS).getID();
-            for (int i = 0; i < 5; i++) {
-                etcd.getKVClient().put(bytes(prefix + "leased" + i), bytes("l" + i), PutOption.builder().withLeaseId(lease).build())
-                        .get(10, TimeUnit.SECONDS);
-            }
-            etcd.getKVClient().txn().Then(Op.put(bytes(prefix + "t1"), bytes("a"), PutOption.DEFAULT),
-                    Op.put(bytes(prefix + "t2"), bytes("b"), PutOption.DEFAULT),
-                    Op.delete(bytes(prefix + "k1"), DeleteOption.DEFAULT)).commit().get(10, TimeUnit.SECONDS);
-            checkpoints.add(revision(etcd));
-            for (int i = 0; i < 8; i++) {
-                put(etcd, prefix + "big" + i, "x".repeat(20_000) + i);
-            }
-            etcd.getKVClient().delete(bytes(prefix + "k"), DeleteOption.builder().isPrefix(true).build()).get(10, TimeUnit.SECONDS);
-            long last = revision(etcd);
-            checkpoints.add(last);
-
-            List<JsonPath> deltas = awaitDeltasUpTo(cluster, last);
-            assertTrue(deltas.size() >= 2, "the size threshold and the period cut several deltas: " + deltas.size());
-            String chain = deltas.get(0).getString("chainId");
-            long expectedFirst = base.revision() + 1;
-            List<DeltaEvent> events = new ArrayList<>();
-            for (JsonPath delta : deltas) {
-                assertEquals(chain, delta.getString("chainId"), "one chain");
-                assertEquals(base.snapshotId(), delta.getString("baseSnapshotId"));
-                assertEquals(expectedFirst, delta.getLong("firstRevision"), "no hole, no overlap");
-                assertTrue(delta.getString("objectKey").matches("lifeboat/" + cluster + "/delta/\\d{8}T\\d{6}Z-" + delta.getString("id")
-                        + "\\.delta\\.zst"), delta.getString("objectKey"));
-                com.fasterxml.jackson.databind.JsonNode manifest = EventCodec.json().readTree(support.minio().getObject(io.minio.GetObjectArgs
-                        .builder().bucket(s3.bucket()).object(ObjectLayout.manifestOf(delta.getString("objectKey"))).build()).readAllBytes());
-                assertEquals(delta.getLong("firstRevision"), manifest.path("firstRevision").asLong(), "the manifest holds the revisions");
-                assertEquals(delta.getLong("revision"), manifest.path("revision").asLong());
-                assertEquals(chain, manifest.path("chainId").asText());
-                assertEquals(base.snapshotId(), manifest.path("delta").path("baseSnapshotId").asText());
-                byte[] content = content(delta.getString("id"));
-                assertEquals(delta.getLong("rawSize"), content.length);
-                assertEquals(delta.getString("rawSha256"), sha256(content));
-                try (DeltaFile.Reader reader = new DeltaFile.Reader(new ByteArrayInputStream(content))) {
-                    assertEquals(new DeltaFile.Header(cluster, chain, expectedFirst - 1), reader.header());
-                    DeltaFile.Summary summary = reader.readAll(events::add);
-                    assertEquals(delta.getLong("revision"), summary.lastRevision());
-                    assertEquals(delta.getLong("events"), summary.events());
+            try {
+                for (int i = 0; i < 5; i++) {
+                    etcd.getKVClient().put(bytes(prefix + "leased" + i), bytes("l" + i), PutOption.builder().withLeaseId(lease).build())
+                            .get(10, TimeUnit.SECONDS);
                 }
-                expectedFirst = delta.getLong("revision") + 1;
-            }
-            assertTrue(deltas.stream().anyMatch(d -> d.getLong("rawSize") >= 64 * 1024), "a delta closed by its size threshold");
+                etcd.getKVClient().txn().Then(Op.put(bytes(prefix + "t1"), bytes("a"), PutOption.DEFAULT),
+                        Op.put(bytes(prefix + "t2"), bytes("b"), PutOption.DEFAULT),
+                        Op.delete(bytes(prefix + "k1"), DeleteOption.DEFAULT)).commit().get(10, TimeUnit.SECONDS);
+                checkpoints.add(revision(etcd));
+                for (int i = 0; i < 8; i++) {
+                    put(etcd, prefix + "big" + i, "x".repeat(20_000) + i);
+                }
+                etcd.getKVClient().delete(bytes(prefix + "k"), DeleteOption.builder().isPrefix(true).build()).get(10, TimeUnit.SECONDS);
+                long last = revision(etcd);
+                checkpoints.add(last);
 
-            List<DeltaEvent> leased = events.stream().filter(e -> e.keyUtf8().startsWith(prefix + "leased")).toList();
-            assertEquals(5, leased.size());
-            leased.forEach(e -> {
-                assertEquals(lease, e.lease());
-                assertEquals(60, e.leaseTtl());
-            });
-            DeltaEvent txnDelete = events.stream().filter(e -> e.keyUtf8().equals(prefix + "k1") && e.op() == DeltaEvent.Op.DELETE)
-                    .reduce((a, b) -> b).orElseThrow();
-            assertEquals(3, events.stream().filter(e -> e.revision() == txnDelete.revision()).count(), "one transaction, one revision");
+                List<JsonPath> deltas = awaitDeltasUpTo(cluster, last);
+                assertTrue(deltas.size() >= 2, "the size threshold and the period cut several deltas: " + deltas.size());
+                String chain = deltas.get(0).getString("chainId");
+                long expectedFirst = base.revision() + 1;
+                List<DeltaEvent> events = new ArrayList<>();
+                for (JsonPath delta : deltas) {
+                    assertEquals(chain, delta.getString("chainId"), "one chain");
+                    assertEquals(base.snapshotId(), delta.getString("baseSnapshotId"));
+                    assertEquals(expectedFirst, delta.getLong("firstRevision"), "no hole, no overlap");
+                    assertTrue(delta.getString("objectKey").matches("lifeboat/" + cluster + "/delta/\\d{8}T\\d{6}Z-" + delta.getString("id")
+                            + "\\.delta\\.zst"), delta.getString("objectKey"));
+                    com.fasterxml.jackson.databind.JsonNode manifest = EventCodec.json().readTree(support.minio().getObject(io.minio.GetObjectArgs
+                            .builder().bucket(s3.bucket()).object(ObjectLayout.manifestOf(delta.getString("objectKey"))).build()).readAllBytes());
+                    assertEquals(delta.getLong("firstRevision"), manifest.path("firstRevision").asLong(), "the manifest holds the revisions");
+                    assertEquals(delta.getLong("revision"), manifest.path("revision").asLong());
+                    assertEquals(chain, manifest.path("chainId").asText());
+                    assertEquals(base.snapshotId(), manifest.path("delta").path("baseSnapshotId").asText());
+                    byte[] content = content(delta.getString("id"));
+                    assertEquals(delta.getLong("rawSize"), content.length);
+                    assertEquals(delta.getString("rawSha256"), sha256(content));
+                    try (DeltaFile.Reader reader = new DeltaFile.Reader(new ByteArrayInputStream(content))) {
+                        assertEquals(new DeltaFile.Header(cluster, chain, expectedFirst - 1), reader.header());
+                        DeltaFile.Summary summary = reader.readAll(events::add);
+                        assertEquals(delta.getLong("revision"), summary.lastRevision());
+                        assertEquals(delta.getLong("events"), summary.events());
+                    }
+                    expectedFirst = delta.getLong("revision") + 1;
+                }
+                assertTrue(deltas.stream().anyMatch(d -> d.getLong("rawSize") >= 64 * 1024), "a delta closed by its size threshold");
 
-            TreeMap<String, String> start = keyspace(base.snapshotId());
-            for (long checkpoint : checkpoints) {
-                assertEquals(history(etcd, checkpoint), replay(start, events, checkpoint), "the keyspace at revision " + checkpoint);
+                List<DeltaEvent> leased = events.stream().filter(e -> e.keyUtf8().startsWith(prefix + "leased")).toList();
+                assertEquals(5, leased.size());
+                leased.forEach(e -> {
+                    assertEquals(lease, e.lease());
+                    assertEquals(60, e.leaseTtl());
+                });
+                DeltaEvent txnDelete = events.stream().filter(e -> e.keyUtf8().equals(prefix + "k1") && e.op() == DeltaEvent.Op.DELETE)
+                        .reduce((a, b) -> b).orElseThrow();
+                assertEquals(3, events.stream().filter(e -> e.revision() == txnDelete.revision()).count(), "one transaction, one revision");
+
+                TreeMap<String, String> start = keyspace(base.snapshotId());
+                for (long checkpoint : checkpoints) {
+                    assertEquals(history(etcd, checkpoint), replay(start, events, checkpoint), "the keyspace at revision " + checkpoint);
+                }
+                assertNull(base.chainId(), "the base completed before its chain started");
+                String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+                assertTrue(metrics.contains("lifeboat_delta_lag_revisions{cluster=\"" + cluster + "\"}"), "the capture's lag is a metric");
+                assertTrue(metrics.contains("lifeboat_snapshot_latest_timestamp{cluster=\"" + cluster + "\",kind=\"full\"}"),
+                        "the newest full snapshot's time, which LifeboatNoRecentBackup asks for, is a metric");
+                assertBackupAlertsAskForExportedMetrics(metrics);
+                java.util.regex.Matcher counted = java.util.regex.Pattern.compile("lifeboat_snapshot_duration_seconds_count\\{cluster=\"" + cluster
+                        + "\",kind=\"delta\",succeeded=\"true\"} ([0-9.]+)").matcher(metrics);
+                assertTrue(counted.find() && Double.parseDouble(counted.group(1)) >= deltas.size(), "every stored delta is counted");
+                SnapshotCompleted during = support.awaitCompleted(support.request(cluster));
+                assertEquals(chain, during.chainId(), "a full snapshot taken while the chain captures names it: its deltas extend it");
+            } finally {
+                revokeUnlessExpired(etcd, lease);
             }
-            assertNull(base.chainId(), "the base completed before its chain started");
-            String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
-            assertTrue(metrics.contains("lifeboat_delta_lag_revisions{cluster=\"" + cluster + "\"}"), "the capture's lag is a metric");
-            assertTrue(metrics.contains("lifeboat_snapshot_latest_timestamp{cluster=\"" + cluster + "\",kind=\"full\"}"),
-                    "the newest full snapshot's time, which LifeboatNoRecentBackup asks for, is a metric");
-            assertBackupAlertsAskForExportedMetrics(metrics);
-            java.util.regex.Matcher counted = java.util.regex.Pattern.compile("lifeboat_snapshot_duration_seconds_count\\{cluster=\"" + cluster
-                    + "\",kind=\"delta\",succeeded=\"true\"} ([0-9.]+)").matcher(metrics);
-            assertTrue(counted.find() && Double.parseDouble(counted.group(1)) >= deltas.size(), "every stored delta is counted");
-            SnapshotCompleted during = support.awaitCompleted(support.request(cluster));
-            assertEquals(chain, during.chainId(), "a full snapshot taken while the chain captures names it: its deltas extend it");
             stopCapture(cluster);
+        }
+    }
+
+    private static void revokeUnlessExpired(Client etcd, long lease) throws Exception {
+        try {
+            etcd.getLeaseClient().revoke(lease).get(10, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (!String.valueOf(e.getCause().getMessage()).contains("lease not found")) {
+                throw e;
+            }
         }
     }
 

@@ -1,7 +1,6 @@
 package dev.lifeboat.scheduler.timeline;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
@@ -12,6 +11,7 @@ import dev.lifeboat.events.EventCodec;
 import dev.lifeboat.events.LifeboatEvent;
 import dev.lifeboat.events.MalformedEventException;
 import dev.lifeboat.events.ReceivedEvent;
+import dev.lifeboat.events.consumer.EventConsumer;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
@@ -24,20 +24,27 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class Timeline {
 
-    private static final Duration RETRY_FIRST_PAUSE = Duration.ofMillis(200);
-    private static final Duration RETRY_LONGEST_PAUSE = Duration.ofSeconds(30);
+    /** The name its waits are reported under (warning, {@code lifeboat_events_consumer_stalled_seconds}, readiness). */
+    static final String CONSUMER = "scheduler-timeline";
     private static final String INSERT = """
             insert into timeline_event (event_id, cluster_id, type, source, occurred_at, trace_id, summary, topic, kafka_partition, kafka_offset)
             values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) on conflict (event_id) do nothing""";
+
+    private final EventConsumer consumer;
 
     /** One line of the timeline. */
     public record Entry(String eventId, String clusterId, String type, String source, Instant time, String traceId, String summary) {
     }
 
+    public Timeline(EventConsumer consumer) {
+        this.consumer = consumer;
+    }
+
     /**
      * Records one event of any topic (the scheduler's consumer hands it every record after its own handling). A malformed
      * record is skipped: the topic's own consumers dead-letter it. PostgreSQL unreachable: tried again with back-off
-     * until it succeeds, like the idempotent consumer, so that no event is missing from the timeline.
+     * until it succeeds, and the wait reported, exactly as the idempotent consumer does ({@link EventConsumer#untilDone}),
+     * so that no event is missing from the timeline.
      */
     public Uni<Void> record(ConsumerRecord<String, byte[]> record) {
         ReceivedEvent<LifeboatEvent> event;
@@ -48,21 +55,19 @@ public class Timeline {
                     e.getMessage());
             return Uni.createFrom().voidItem();
         }
-        return Panache.withTransaction(() -> Panache.getSession().chain(session -> session.createNativeQuery(INSERT)
-                .setParameter(1, event.id())
-                .setParameter(2, event.subject())
-                .setParameter(3, event.type().ceType())
-                .setParameter(4, event.source())
-                .setParameter(5, event.time())
-                .setParameter(6, traceId(record))
-                .setParameter(7, Summaries.of(event.payload()))
-                .setParameter(8, record.topic())
-                .setParameter(9, record.partition())
-                .setParameter(10, record.offset())
-                .executeUpdate())).replaceWithVoid()
-                .onFailure().invoke(failure -> Log.warnf("timeline: event %s at %s-%d@%d not recorded yet (tried again with back-off): %s",
-                        event.id(), record.topic(), record.partition(), record.offset(), failure.getMessage()))
-                .onFailure().retry().withBackOff(RETRY_FIRST_PAUSE, RETRY_LONGEST_PAUSE).indefinitely();
+        return consumer.untilDone(CONSUMER, record, event.type().ceType() + " " + event.id(), () -> Panache.withTransaction(() -> Panache
+                .getSession().chain(session -> session.createNativeQuery(INSERT)
+                        .setParameter(1, event.id())
+                        .setParameter(2, event.subject())
+                        .setParameter(3, event.type().ceType())
+                        .setParameter(4, event.source())
+                        .setParameter(5, event.time())
+                        .setParameter(6, traceId(record))
+                        .setParameter(7, Summaries.of(event.payload()))
+                        .setParameter(8, record.topic())
+                        .setParameter(9, record.partition())
+                        .setParameter(10, record.offset())
+                        .executeUpdate())).replaceWithVoid());
     }
 
     /** The cluster's events since {@code since} (inclusive), oldest first, at most {@code limit}. */

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
@@ -80,7 +81,7 @@ public class EventConsumer {
                     record.partition(), record.offset(), e.getMessage());
             return Uni.createFrom().failure(e);
         }
-        return Panache.withTransaction(() -> Panache.getSession()
+        return untilDone(consumer, record, event.type().ceType() + " " + event.id(), () -> Panache.withTransaction(() -> Panache.getSession()
                 .chain(session -> session.createNativeQuery(RECORD_PROCESSED)
                         .setParameter(1, consumer)
                         .setParameter(2, event.id())
@@ -92,8 +93,20 @@ public class EventConsumer {
                         return Uni.createFrom().voidItem();
                     }
                     return handler.apply(event);
-                }))
-                .onFailure(failure -> !(failure instanceof MalformedEventException)).invoke(failure -> waiting(consumer, record, event, failure))
+                })));
+    }
+
+    /**
+     * Runs {@code attempt} for one record until it succeeds: a failure other than {@link MalformedEventException} is
+     * tried again with back-off (0.2 s doubling up to 30 s), and the wait shows as described above (warning, retries
+     * counter, stalled gauge, readiness). {@link #consume} applies it to the idempotent transaction; a projection that
+     * reads the same records without the processed-event record (the scheduler's timeline) applies it to its own write.
+     *
+     * @param what names the record in the warning, e.g. its type and event id
+     */
+    public Uni<Void> untilDone(String consumer, ConsumerRecord<?, ?> record, String what, Supplier<Uni<? extends Void>> attempt) {
+        return Uni.createFrom().<Void>deferred(attempt)
+                .onFailure(failure -> !(failure instanceof MalformedEventException)).invoke(failure -> waiting(consumer, record, what, failure))
                 .onFailure(failure -> !(failure instanceof MalformedEventException)).retry()
                 .withBackOff(RETRY_FIRST_PAUSE, RETRY_LONGEST_PAUSE).indefinitely()
                 .invoke(() -> done(stallKey(consumer, record)));
@@ -114,7 +127,7 @@ public class EventConsumer {
         return Map.copyOf(stalled);
     }
 
-    private void waiting(String consumer, ConsumerRecord<?, byte[]> record, ReceivedEvent<LifeboatEvent> event, Throwable failure) {
+    private void waiting(String consumer, ConsumerRecord<?, ?> record, String what, Throwable failure) {
         String reason = Failures.reason(failure, java.util.List.of());
         Instant now = Instant.now();
         String key = stallKey(consumer, record);
@@ -125,8 +138,8 @@ public class EventConsumer {
         }).tags("consumer", consumer, "partition", record.topic() + "-" + record.partition())
                 .description("How long the consumer has been waiting to process one record of the partition (0: not waiting)").register(registry);
         registry.counter("lifeboat.events.consumer.retries", "consumer", consumer).increment();
-        Log.warnf("%s: %s %s at %s-%d@%d could not be processed (waiting %d s, tried again with back-off, never dead-lettered): %s", consumer,
-                event.type().ceType(), event.id(), record.topic(), record.partition(), record.offset(),
+        Log.warnf("%s: %s at %s-%d@%d could not be processed (waiting %d s, tried again with back-off, never dead-lettered): %s", consumer,
+                what, record.topic(), record.partition(), record.offset(),
                 Duration.between(stall.since(), Instant.now()).toSeconds(), reason);
     }
 
@@ -137,7 +150,7 @@ public class EventConsumer {
         }
     }
 
-    private static String stallKey(String consumer, ConsumerRecord<?, byte[]> record) {
+    private static String stallKey(String consumer, ConsumerRecord<?, ?> record) {
         return consumer + "@" + record.topic() + "-" + record.partition();
     }
 }

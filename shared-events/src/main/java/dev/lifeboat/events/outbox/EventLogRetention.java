@@ -46,7 +46,7 @@ public class EventLogRetention {
     }
 
     void onStart(@Observes StartupEvent event) {
-        pruning = WakeableLoop.start("event-log-retention", Duration.ofMinutes(1), Duration.ofHours(1), this::scheduled);
+        pruning = WakeableLoop.start("event-log-retention", Duration.ofMinutes(1), Duration.ofHours(1), this::pruneExpired);
     }
 
     void onStop(@Observes ShutdownEvent event) {
@@ -56,7 +56,8 @@ public class EventLogRetention {
         }
     }
 
-    void scheduled() {
+    /** One hourly round: prunes what is older than the configured keep; a failure waits for the next round. */
+    void pruneExpired() {
         try {
             prune(Instant.now().minus(config.retention().keep()));
         } catch (SQLException e) {
