@@ -55,12 +55,14 @@ bench-snapshot-format: bootstrap
 	java -cp snapshot-format/target/test-classes:snapshot-format/target/classes:$$(cat snapshot-format/target/bench.classpath) \
 		dev.lifeboat.etcdsnapshot.bench.StatusBenchmark snapshot-format/target/status-benchmark
 
-## make bench-snapshot-service: Lifeboat's snapshot time vs etcdctl save (and save + upload), zstd, peak RSS.
+## make bench-snapshot-service: Lifeboat's snapshot time vs etcdctl save (and save + upload), zstd at ZSTD_LEVEL, the CPU
+## seconds each side costs, peak RSS.
+ZSTD_LEVEL ?= 1
 bench-snapshot-service: bootstrap
 	$(MVN) -q install -DskipTests -pl snapshot-service -am
 	$(MVN) -q -pl snapshot-service dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath
 	java -cp snapshot-service/target/test-classes:$$(cat snapshot-service/target/bench.classpath) \
-		dev.lifeboat.snapshot.bench.SnapshotBenchmark .
+		dev.lifeboat.snapshot.bench.SnapshotBenchmark . $(ZSTD_LEVEL)
 
 ## make bench-scheduler: 10,000 policies @every 1m on one replica: slot-to-emit delay p50/p99 and throughput.
 bench-scheduler: bootstrap

@@ -1,5 +1,6 @@
 package dev.lifeboat.snapshot.bench;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,7 +45,10 @@ import io.minio.UploadObjectArgs;
  * runs of (a) {@code etcdctl snapshot save} to a file, (b) the upload of the same stored bytes to the same S3
  * (for compression none the saved file, for zstd the object a warm-up snapshot stored), and
  * (c) SnapshotRequested → SnapshotCompleted through snapshot-service (compression none, then zstd);
- * the P1 ratio is (c) / max((a), (b)). Then snapshot-service's peak RSS during snapshots of 520 MB and of 2 GB.
+ * the P1 ratio is (c) / max((a), (b)). For zstd (level: the second argument, default 1 as the service's) it also prints
+ * the CPU seconds every process spent on (a), (b) and (c), and the time (c)'s CPU needs at least on this machine's
+ * cores: the references each run alone, a backup does their work and compresses on the same cores. Then
+ * snapshot-service's peak RSS during snapshots of 520 MB and of 2 GB.
  */
 public final class SnapshotBenchmark {
 
@@ -55,7 +59,9 @@ public final class SnapshotBenchmark {
     public static void main(String[] args) throws Exception {
         Path repo = Path.of(args.length > 0 ? args[0] : ".").toAbsolutePath().normalize();
         Path dir = Dirs.fresh(repo.resolve("snapshot-service/target/snapshot-benchmark"));
-        try (LocalStack stack = LocalStack.start(StackOptions.forTests(dir.resolve("stack"), Topics.all()))) {
+        int zstdLevel = args.length > 1 ? Integer.parseInt(args[1]) : 1;
+        StackOptions options = StackOptions.forTests(dir.resolve("stack"), Topics.all());
+        try (LocalStack stack = LocalStack.start(options)) {
             String etcd = stack.etcd().endpoints();
             String bootstrap = stack.kafka().bootstrapServers();
             System.out.println("loading etcd with 520 MB ...");
@@ -71,7 +77,7 @@ public final class SnapshotBenchmark {
             List<Double> upload = new ArrayList<>();
             List<Double> none = new ArrayList<>();
             long peakRss520;
-            try (Service service = Service.start(repo, stack, dir, "NONE")) {
+            try (Service service = Service.start(repo, stack, dir, "NONE", zstdLevel)) {
                 for (int i = 0; i < RUNS; i++) {
                     save.add(time(() -> run("etcdctl", "--endpoints=" + etcd, "snapshot", "save", file.toString())));
                     upload.add(time(() -> minio.uploadObject(UploadObjectArgs.builder().bucket(StackOptions.BUCKET)
@@ -87,7 +93,11 @@ public final class SnapshotBenchmark {
             List<Double> uploadZstd = new ArrayList<>();
             long storedZstd = 0;
             long raw = 0;
-            try (Service service = Service.start(repo, stack, dir, "ZSTD")) {
+            List<Cpu.Use> cpuSave = new ArrayList<>();
+            List<Cpu.Use> cpuUpload = new ArrayList<>();
+            List<Cpu.Use> cpuZstd = new ArrayList<>();
+            try (Service service = Service.start(repo, stack, dir, "ZSTD", zstdLevel)) {
+                Cpu cpu = Cpu.of(options.runDir(), service.pid());
                 // The reference upload moves the same stored bytes: the object a warm-up snapshot stored.
                 SnapshotCompleted warmUp = snapshot(bootstrap, cluster).completed;
                 Path stored = dir.resolve("stored.db.zst");
@@ -95,22 +105,30 @@ public final class SnapshotBenchmark {
                 minio.downloadObject(DownloadObjectArgs.builder().bucket(warmUp.bucket()).object(warmUp.objectKey()).filename(stored.toString())
                         .build());
                 for (int i = 0; i < RUNS; i++) {
+                    Cpu.Sample before = cpu.sample();
                     saveZstd.add(time(() -> run("etcdctl", "--endpoints=" + etcd, "snapshot", "save", file.toString())));
+                    Cpu.Sample saved = cpu.sample();
                     uploadZstd.add(time(() -> minio.uploadObject(UploadObjectArgs.builder().bucket(StackOptions.BUCKET)
                             .object("bench/stored-" + UUID.randomUUID() + ".db.zst").filename(stored.toString()).build())));
+                    Cpu.Sample uploaded = cpu.sample();
                     Outcome outcome = snapshot(bootstrap, cluster);
+                    Cpu.Sample snapshotted = cpu.sample();
+                    cpuSave.add(saved.since(before));
+                    cpuUpload.add(uploaded.since(saved));
+                    cpuZstd.add(snapshotted.since(uploaded));
                     zstd.add(outcome.seconds);
                     storedZstd = outcome.completed.storedSize();
                     raw = outcome.completed.rawSize();
                     System.out.printf("run %d: etcdctl save %.2f s, upload of %d zstd bytes %.2f s, Lifeboat (zstd) %.2f s, %d → %d bytes%n",
                             i + 1, saveZstd.get(i), Files.size(stored), uploadZstd.get(i), zstd.get(i), raw, storedZstd);
+                    System.out.printf("  CPU seconds: save %s; upload %s; Lifeboat %s%n", cpuSave.get(i), cpuUpload.get(i), cpuZstd.get(i));
                 }
             }
             System.out.println("loading etcd up to 2 GB ...");
             load(etcd, 520L << 20, 2048L << 20);
             long peakRss2g;
             double seconds2g;
-            try (Service service = Service.start(repo, stack, dir, "NONE")) {
+            try (Service service = Service.start(repo, stack, dir, "NONE", zstdLevel)) {
                 Outcome outcome = snapshot(bootstrap, cluster);
                 seconds2g = outcome.seconds;
                 peakRss2g = service.peakRss();
@@ -133,6 +151,12 @@ public final class SnapshotBenchmark {
                     m / slowestNone, m, median(save), median(upload));
             System.out.printf(Locale.ROOT, "RESULT P1 (zstd): Lifeboat / max(etcdctl save, upload of the stored bytes): %.2f (goal <= 1.1) "
                     + "[%.2f s / max(%.2f s, %.2f s)]%n", median(zstd) / slowestZstd, median(zstd), median(saveZstd), median(uploadZstd));
+            double cores = Runtime.getRuntime().availableProcessors();
+            double cpuFloor = median(cpuZstd.stream().map(Cpu.Use::total).toList()) / cores;
+            System.out.printf(Locale.ROOT, "RESULT P1 (zstd level %d), CPU: the snapshot costs etcd, S3Proxy, snapshot-service and the rest %.2f CPU s, "
+                    + "at least %.2f s on %.0f cores; Lifeboat / that floor: %.2f [save alone %.2f CPU s, upload alone %.2f CPU s]%n", zstdLevel,
+                    cpuFloor * cores, cpuFloor, cores, median(zstd) / cpuFloor, median(cpuSave.stream().map(Cpu.Use::total).toList()),
+                    median(cpuUpload.stream().map(Cpu.Use::total).toList()));
             System.out.printf(Locale.ROOT, "RESULT snapshot-service peak RSS: %d MB during 520 MB snapshots, %d MB during a 2 GB snapshot (goal <= 350 MB, flat)%n",
                     peakRss520 >> 20, peakRss2g >> 20);
             BenchTable.row("P1 backup, compression none: request to SnapshotCompleted, 520 MB", seconds(m),
@@ -202,9 +226,10 @@ public final class SnapshotBenchmark {
             this.rss = PeakRss.of(service.pid());
         }
 
-        static Service start(Path repo, LocalStack stack, Path dir, String compression) {
+        static Service start(Path repo, LocalStack stack, Path dir, String compression, int zstdLevel) {
             Map<String, String> config = new HashMap<>(stack.quarkusConfig());
             config.put("lifeboat.snapshots.compression", compression);
+            config.put("lifeboat.snapshots.zstd-level", Integer.toString(zstdLevel));
             return new Service(QuarkusService.startOnFreePort(repo, "snapshot-service", "snapshot-service-" + compression.toLowerCase(Locale.ROOT),
                     config, dir.resolve("run")).awaitReady(Duration.ofSeconds(120)));
         }
@@ -213,10 +238,70 @@ public final class SnapshotBenchmark {
             return rss.peak();
         }
 
+        long pid() {
+            return service.pid();
+        }
+
         @Override
         public void close() {
             rss.close();
             service.close();
+        }
+    }
+
+    /**
+     * CPU time of the processes on this machine that a measurement moves: the stack's servers (pid files in its run
+     * directory: etcd, S3Proxy, Kafka, PostgreSQL), snapshot-service, and this JVM with the children it waited for
+     * (etcdctl). From {@code /proc/<pid>/stat}: utime + stime (+ cutime + cstime for this JVM), in clock ticks of 1/100 s.
+     */
+    private record Cpu(Map<String, Long> pids) {
+
+        static Cpu of(Path runDir, long servicePid) throws IOException {
+            Map<String, Long> pids = new java.util.TreeMap<>();
+            try (var files = Files.list(runDir)) {
+                for (Path file : files.filter(f -> f.getFileName().toString().endsWith(".pid")).toList()) {
+                    pids.put(file.getFileName().toString().replace(".pid", ""), Long.parseLong(Files.readString(file).trim()));
+                }
+            }
+            pids.put("snapshot-service", servicePid);
+            pids.put("bench+etcdctl", ProcessHandle.current().pid());
+            return new Cpu(pids);
+        }
+
+        Sample sample() throws IOException {
+            Map<String, Double> seconds = new java.util.TreeMap<>();
+            for (Map.Entry<String, Long> pid : pids.entrySet()) {
+                String stat = Files.readString(Path.of("/proc", pid.getValue().toString(), "stat"));
+                String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                // fields[0] is the state (field 3 of stat); utime, stime, cutime, cstime are fields 14-17
+                long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+                if (pid.getValue() == ProcessHandle.current().pid()) {
+                    ticks += Long.parseLong(fields[13]) + Long.parseLong(fields[14]);
+                }
+                seconds.put(pid.getKey(), ticks / 100.0);
+            }
+            return new Sample(seconds);
+        }
+
+        record Sample(Map<String, Double> seconds) {
+            Use since(Sample before) {
+                Map<String, Double> used = new java.util.TreeMap<>();
+                seconds.forEach((name, value) -> used.put(name, value - before.seconds.getOrDefault(name, 0.0)));
+                return new Use(used);
+            }
+        }
+
+        record Use(Map<String, Double> seconds) {
+            double total() {
+                return seconds.values().stream().mapToDouble(Double::doubleValue).sum();
+            }
+
+            @Override
+            public String toString() {
+                StringBuilder text = new StringBuilder(String.format(Locale.ROOT, "%.2f (", total()));
+                seconds.forEach((name, value) -> text.append(String.format(Locale.ROOT, "%s %.2f, ", name, value)));
+                return text.substring(0, text.length() - 2) + ")";
+            }
         }
     }
 
