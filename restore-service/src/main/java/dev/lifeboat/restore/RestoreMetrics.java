@@ -116,10 +116,7 @@ public class RestoreMetrics {
     }
 
     void onStop(@Observes ShutdownEvent event) {
-        WakeableLoop loop = refreshes;
-        if (loop != null) {
-            loop.close();
-        }
+        WakeableLoop.closeIfStarted(refreshes);
     }
 
     void refresh() {

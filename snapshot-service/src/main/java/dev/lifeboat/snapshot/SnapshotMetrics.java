@@ -126,10 +126,7 @@ public class SnapshotMetrics {
     }
 
     void onStop(@Observes ShutdownEvent event) {
-        WakeableLoop loop = refreshes;
-        if (loop != null) {
-            loop.close();
-        }
+        WakeableLoop.closeIfStarted(refreshes);
     }
 
     void refresh() {

@@ -368,10 +368,7 @@ public class Drills {
     }
 
     void onStop(@Observes ShutdownEvent event) {
-        WakeableLoop loop = deadlines;
-        if (loop != null) {
-            loop.close();
-        }
+        WakeableLoop.closeIfStarted(deadlines);
     }
 
     /** Attempts past their deadline: sent again, or after the last one FAILED (each in the sweep's transaction). */

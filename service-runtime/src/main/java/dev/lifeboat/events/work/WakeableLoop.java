@@ -40,6 +40,13 @@ public final class WakeableLoop implements AutoCloseable {
         return loop;
     }
 
+    /** Stops {@code loop} if it was started: for a bean's shutdown observer, which may run before its startup one did. */
+    public static void closeIfStarted(WakeableLoop loop) {
+        if (loop != null) {
+            loop.close();
+        }
+    }
+
     /** Something changed: run the task soon, on the loop's thread (never the caller's). */
     public void wake() {
         if (pending.compareAndSet(false, true)) {

@@ -50,10 +50,7 @@ public class EventLogRetention {
     }
 
     void onStop(@Observes ShutdownEvent event) {
-        WakeableLoop loop = pruning;
-        if (loop != null) {
-            loop.close();
-        }
+        WakeableLoop.closeIfStarted(pruning);
     }
 
     /** One hourly round: prunes what is older than the configured keep; a failure waits for the next round. */

@@ -74,9 +74,7 @@ public class DeltaCapture implements KafkaConsumerRebalanceListener {
     }
 
     void onStop(@Observes ShutdownEvent event) {
-        if (checks != null) {
-            checks.close();
-        }
+        WakeableLoop.closeIfStarted(checks);
         stopAll(watchers.keySet(), null);
     }
 
