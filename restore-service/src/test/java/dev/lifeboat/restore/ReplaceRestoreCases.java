@@ -764,6 +764,42 @@ abstract class ReplaceRestoreCases {
                 .statusCode(404).body("field", equalTo("snapshot")).body("error", containsString("nothing to drill"));
     }
 
+    /**
+     * An etcd-agent that was down while a REPLACE failed hears its RestoreMember only after the saga ended the restore.
+     * Its peers are put back, so a quorum for the restored data never comes: the agent must not wait for one until the
+     * command expires (the member timeout, 120 s here) while the rollback waits for it. Depending on whether it hears
+     * the restore's FAILED before or after it runs the command, it leaves its data alone or stops and is rolled back;
+     * either way it says why, the rollback ends well within the member timeout and every member serves its
+     * pre-restore data.
+     */
+    @Test
+    @Order(22)
+    void anAgentThatHearsItsCommandAfterTheRestoreFailedLeavesItsDataAlone() throws Exception {
+        TreeMap<String, String> before = writeToTrio("/registry/late/", "t22");
+        Path fail = Path.of(agentsDir, "fail-trio-1");
+        String id;
+        ReplaceStackResource.agents("trio").kill(0);
+        try {
+            Files.writeString(fail, "on");
+            id = startTrioReplace(trioSnapshot());
+            JsonPath failed = RestoreTestSupport.awaitEnd(id);
+            assertEquals("FAILED", failed.getString("phase"), failed.prettify());
+            assertEquals("COMMANDED", member(failed, "trio-0", "state"), "trio-0's agent is down: " + failed.prettify());
+        } finally {
+            Files.deleteIfExists(fail);
+            ReplaceStackResource.agents("trio").restart(0);
+        }
+        // awaitRollback gives up after 90 s, before trio-0's command expires: a rollback that waited for it stays REQUESTED.
+        JsonPath view = awaitRollback(id);
+        assertEquals("ROLLED_BACK", view.getString("rollback.state"), view.prettify());
+        String reason = member(view, "trio-0", "reason");
+        assertTrue(reason != null && (reason.contains("had already failed when its command reached the etcd-agent of member trio-0")
+                || reason.contains("restore " + id + " failed on another member")), "trio-0 stopped because the restore had failed: " + view.prettify());
+        assertEquals(List.of("ROLLED_BACK", "ROLLED_BACK", "ROLLED_BACK"), view.getList("members.rollbackState"), view.prettify());
+        assertEveryTrioMemberServes(before);
+        assertFalse(support.paused("trio"));
+    }
+
     /** The drill's id once restore-service stored it (bounded wait). */
     private String awaitRow(String drillId) throws Exception {
         Instant deadline = Instant.now().plus(RestoreTestSupport.WAIT);

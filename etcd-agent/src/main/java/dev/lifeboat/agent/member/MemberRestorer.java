@@ -48,6 +48,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class MemberRestorer {
 
+    private static final int FAILED_KEPT = 1000;
     private static final DateTimeFormatter ASIDE_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
     private final AgentConfig config;
@@ -59,9 +60,22 @@ public class MemberRestorer {
     private final DeltaReplay replay;
     private final PreRestoreCopies copies;
     private final ReentrantLock lock = new ReentrantLock();
-    /** The restore running now, and whether its saga has failed meanwhile (heard on the restore events, outside the lock). */
+    /** Restores the saga reported COMPLETED that are not yet on their state files (see {@link #sagaCompleted}). */
+    private final java.util.Map<String, Instant> completions = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The restore running now (read outside the lock, for the log). */
     private volatile String running;
-    private volatile boolean sagaFailed;
+    /**
+     * Restores whose saga this agent heard FAILED (on the restore events, outside the lock), the newest {@value #FAILED_KEPT}: a
+     * command that reaches the agent after its restore failed elsewhere — the agent was down or its consumer waited for
+     * Kafka — is not run, and one running stops before the swap or stops waiting for its peers' quorum.
+     */
+    private final java.util.Set<String> failedSagas = java.util.Collections.synchronizedSet(java.util.Collections.newSetFromMap(
+            new java.util.LinkedHashMap<>() {
+                @Override
+                protected boolean removeEldestEntry(java.util.Map.Entry<String, Boolean> eldest) {
+                    return size() > FAILED_KEPT;
+                }
+            }));
 
     public MemberRestorer(AgentConfig config, EtcdSupervisor etcd, RestoreTool tool, SnapshotDownload download, StateFiles states,
             Replies replies, DeltaReplay replay, PreRestoreCopies copies) {
@@ -103,7 +117,7 @@ public class MemberRestorer {
             restore(command, refusal, snapshotRevision);
             return states.find(command.restoreId());
         } finally {
-            lock.unlock();
+            endOperation();
         }
     }
 
@@ -144,7 +158,6 @@ public class MemberRestorer {
                 return;
             }
             running = state.restoreId;
-            sagaFailed = false;
             Log.infof("restore %s: replacing member %s's data with snapshot %s", state.restoreId, state.memberName, state.snapshotId);
             try {
                 prepareAndSwap(state);
@@ -156,28 +169,32 @@ public class MemberRestorer {
             releaseCopies();
         } finally {
             running = null;
-            lock.unlock();
+            endOperation();
         }
     }
 
     /**
      * The saga reported the restore FAILED (another member failed, or did not answer): if it is the one running here,
-     * it stops before replacing the data dir, or stops waiting for its peers' quorum; the rollback that follows puts
-     * the member's data back.
+     * it stops before replacing the data dir, or stops waiting for its peers' quorum; if its command has not been run
+     * yet, it never runs. The rollback that follows puts the member's data back.
      */
     public void sagaFailed(String restoreId) {
+        failedSagas.add(restoreId);
         if (restoreId.equals(running)) {
-            sagaFailed = true;
             Log.infof("restore %s failed on another member; member %s stops it here", restoreId, config.memberName());
         }
     }
 
-    /** Why the restore running here should stop (its saga failed), or null. */
+    /** Why the restore should stop (its saga failed), or null. */
     private String abandoned(RestoreState state) {
-        return sagaFailed && state.restoreId.equals(running) ? "restore " + state.restoreId + " failed on another member" : null;
+        return failedSagas.contains(state.restoreId) ? "restore " + state.restoreId + " failed on another member" : null;
     }
 
     private void prepareAndSwap(RestoreState state) {
+        if (abandoned(state) != null) {
+            throw new MemberRestoreException("restore " + state.restoreId + " had already failed when its command reached the etcd-agent of member "
+                    + state.memberName + "; not run");
+        }
         Path staging = staging(state);
         Path db = snapshotFile(state);
         deleteTree(staging);
@@ -369,7 +386,7 @@ public class MemberRestorer {
             states.save(state);
             completeRollback(state);
         } finally {
-            lock.unlock();
+            endOperation();
         }
     }
 
@@ -446,18 +463,41 @@ public class MemberRestorer {
             }
             etcd.start();
         } finally {
-            lock.unlock();
+            endOperation();
         }
     }
 
-    /** The saga reported the restore COMPLETED: the clock on its pre-restore data dir starts. */
+    /**
+     * The saga reported the restore COMPLETED: the clock on its pre-restore data dir starts. Recorded now when no operation
+     * holds the member, else by the operation when it ends: the restore events must never wait for a restore that runs
+     * (a restarted agent reads the completions it missed right before the FAILED of the restore it is running).
+     */
     public void sagaCompleted(String restoreId, Instant at) {
-        lock.lock();
+        completions.putIfAbsent(restoreId, at);
+        if (lock.tryLock()) {
+            endOperation();
+        }
+    }
+
+    /** Under the lock: records the completions heard meanwhile on their state files. */
+    private void recordCompletions() {
+        for (var completion : java.util.List.copyOf(completions.entrySet())) {
+            try {
+                states.find(completion.getKey()).filter(state -> state.sagaCompletedAt == null).ifPresent(state -> {
+                    state.sagaCompletedAt = completion.getValue();
+                    states.save(state);
+                });
+                completions.remove(completion.getKey());
+            } catch (RuntimeException e) {
+                Log.warnf("restore %s: cannot record that it completed: %s", completion.getKey(), reason(e));
+            }
+        }
+    }
+
+    /** Ends an operation on the member: records the completions heard meanwhile, then lets the next one run. */
+    private void endOperation() {
         try {
-            states.find(restoreId).filter(state -> state.sagaCompletedAt == null).ifPresent(state -> {
-                state.sagaCompletedAt = at;
-                states.save(state);
-            });
+            recordCompletions();
         } finally {
             lock.unlock();
         }
@@ -471,7 +511,7 @@ public class MemberRestorer {
         try {
             copies.release();
         } finally {
-            lock.unlock();
+            endOperation();
         }
     }
 
