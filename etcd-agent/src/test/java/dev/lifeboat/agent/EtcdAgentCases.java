@@ -235,6 +235,55 @@ abstract class EtcdAgentCases {
                 "the data the rollback replaced (the restored data and the write after it) is set aside, not deleted: " + after.replacedReleased);
     }
 
+    /**
+     * A member of several whose agent crashed right after the swap: restarted, the agent starts etcd on the restored data
+     * and waits for its peers' quorum on a thread of its own, so its start is not held up; when the saga reports the
+     * restore FAILED meanwhile (its peers are being put back, the quorum never comes) it stops waiting at once instead of
+     * at the command's expiry, answers FAILED, and the rollback puts the member's data back.
+     */
+    @Test
+    void aRestoreOfSeveralMembersInterruptedAfterTheSwapStopsWaitingForQuorumWhenTheSagaFails() throws Exception {
+        etcd.awaitHealthy();
+        Etcdctl.run(endpoint, "put", "/before/quorum", "kept");
+        Path dataDir = etcd.dataDir();
+        Path snapshot = dataDir.resolveSibling("quorum-snapshot.db");
+        Files.deleteIfExists(snapshot);
+        Etcdctl.run(endpoint, "snapshot", "save", snapshot.toString());
+        // Restored for three members, two of which never come: etcd on it has no leader.
+        String absent1 = "http://127.0.0.1:" + dev.lifeboat.stack.Ports.free();
+        String absent2 = "http://127.0.0.1:" + dev.lifeboat.stack.Ports.free();
+        RestoreState state = state("crash-quorum", RestoreState.Step.RESTORED);
+        state.members = List.of(new ClusterSpec.Member(AgentTestResource.MEMBER, peerUrl, endpoint),
+                new ClusterSpec.Member("absent-1", absent1, "http://127.0.0.1:" + dev.lifeboat.stack.Ports.free()),
+                new ClusterSpec.Member("absent-2", absent2, "http://127.0.0.1:" + dev.lifeboat.stack.Ports.free()));
+        state.expiresAt = Instant.now().plus(Duration.ofMinutes(10));
+        Path staging = dataDir.resolveSibling(dataDir.getFileName() + ".restoring-crash-quorum");
+        Etcdctl.run(endpoint, "snapshot", "restore", snapshot.toString(), "--name", AgentTestResource.MEMBER, "--data-dir", staging.toString(),
+                "--initial-cluster", AgentTestResource.MEMBER + "=" + peerUrl + ",absent-1=" + absent1 + ",absent-2=" + absent2,
+                "--initial-cluster-token", "quorum", "--initial-advertise-peer-urls", peerUrl);
+        Files.delete(snapshot);
+        etcd.stop();
+        state.asideDir = dataDir.resolveSibling(dataDir.getFileName() + ".pre-restore-quorum").toString();
+        Files.move(dataDir, Path.of(state.asideDir));
+        Files.move(staging, dataDir);
+        states.save(state);
+
+        restorer.recover();
+
+        assertEquals(RestoreState.Step.RESTORED, states.find("crash-quorum").orElseThrow().step, "waiting for the peers' quorum");
+        TestEvents.publish(kafka, "test", new RestorePhaseChanged("crash-quorum", AgentTestResource.CLUSTER, "snap-crash-quorum", RestoreMode.REPLACE,
+                RestorePhase.FAILED, RestorePhase.RESTORING, "member restore failed", Instant.now()));
+        MemberRestoreFailed failed = (MemberRestoreFailed) answer("crash-quorum", EventType.MEMBER_RESTORE_FAILED);
+        assertTrue(failed.reason().contains("restore crash-quorum failed on another member"), failed.reason());
+        // answer() waits at most a minute: the command expires in ten.
+        assertTrue(failed.dataChanged(), "the restored data dir was in place: " + failed.reason());
+
+        TestEvents.publish(kafka, "test", new RollbackMember("crash-quorum", AgentTestResource.CLUSTER, AgentTestResource.MEMBER, null));
+        assertTrue(rolledBack("crash-quorum", true).succeeded());
+        etcd.awaitHealthy();
+        assertEquals("kept", Etcdctl.get(endpoint, "/before/quorum"), "the pre-restore data is back");
+    }
+
     @Test
     void keptCopiesOfTheMembersDataStayWithinTheirSizeLimitOldestReleasedFirst() throws Exception {
         // pre-restore-max-size is 200M in tests: three 80 MB copies are 40 MB too many.

@@ -431,9 +431,12 @@ public class MemberRestorer {
 
     /**
      * After a start: finishes or undoes whatever a crash interrupted, answers what was never answered,
-     * then makes sure etcd runs. Called before the agent takes commands.
+     * then makes sure etcd runs. Called before the agent takes commands. A restore interrupted after its swap is finished
+     * on a thread of its own that holds the member before any command can: a member of several waits there for its
+     * peers' quorum, and must hear meanwhile (on the restore events, which start after this) when the saga fails.
      */
     public void recover() {
+        List<String> interrupted = new java.util.ArrayList<>();
         lock.lock();
         try {
             for (RestoreState state : states.all()) {
@@ -444,7 +447,7 @@ public class MemberRestorer {
                     }
                     case RESTORED -> {
                         Log.warnf("restore %s was interrupted after the data dir was replaced; starting etcd on it", state.restoreId);
-                        finish(state);
+                        interrupted.add(state.restoreId);
                     }
                     case ROLLING_BACK -> {
                         if (state.rollbackFailure == null) {
@@ -462,6 +465,32 @@ public class MemberRestorer {
                 }
             }
             etcd.start();
+            if (!interrupted.isEmpty()) {
+                Thread finishing = new Thread(() -> finishInterrupted(interrupted), "restore-recovery");
+                finishing.setDaemon(true);
+                finishing.start();
+            }
+        } finally {
+            endOperation();
+        }
+    }
+
+    /** Finishes restores interrupted after their swap (see {@link #recover()}), unless a command changed them meanwhile. */
+    private void finishInterrupted(List<String> restoreIds) {
+        lock.lock();
+        try {
+            for (String restoreId : restoreIds) {
+                states.find(restoreId).filter(state -> state.step == RestoreState.Step.RESTORED).ifPresent(state -> {
+                    running = restoreId;
+                    try {
+                        finish(state);
+                    } finally {
+                        running = null;
+                    }
+                });
+            }
+        } catch (RuntimeException e) {
+            Log.errorf("cannot finish the restores %s interrupted after their swap: %s", restoreIds, reason(e));
         } finally {
             endOperation();
         }
