@@ -421,8 +421,14 @@ class FaultInjectionIT {
         assertEquals("COMPLETED", snapshot.path("phase").asText(), String.valueOf(snapshot));
         put(Map.of("/registry/marker", "after-" + marker, "/registry/after/" + marker, "written after the backup"));
         TreeMap<String, String> preRestore = everything();
-        HttpResponse<String> started = call("POST", "restore-service", "/api/v1/restores", "{\"cluster\": \"" + CLUSTER + "\", \"snapshot\": \""
-                + snapshot.path("id").asText() + "\", \"mode\": \"REPLACE\"}");
+        // restore-service learns of the snapshot from Kafka; killed in the fault before, its consumer may still be rejoining.
+        String body = "{\"cluster\": \"" + CLUSTER + "\", \"snapshot\": \"" + snapshot.path("id").asText() + "\", \"mode\": \"REPLACE\"}";
+        HttpResponse<String> started = call("POST", "restore-service", "/api/v1/restores", body);
+        Instant known = Instant.now().plus(WAIT);
+        while (started.statusCode() == 404 && started.body().contains("is not a completed snapshot Lifeboat knows") && Instant.now().isBefore(known)) {
+            Thread.sleep(500);
+            started = call("POST", "restore-service", "/api/v1/restores", body);
+        }
         assertEquals(202, started.statusCode(), started.body());
         String id = JSON.readTree(started.body()).path("id").asText();
         fault.inject(id);
