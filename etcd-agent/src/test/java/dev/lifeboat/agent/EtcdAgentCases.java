@@ -184,21 +184,10 @@ abstract class EtcdAgentCases {
         etcd.awaitHealthy();
         Etcdctl.run(endpoint, "put", "/in/snapshot", "1");
         Path dataDir = etcd.dataDir();
-        Path snapshot = dataDir.resolveSibling("test-snapshot.db");
-        Files.deleteIfExists(snapshot);
-        Etcdctl.run(endpoint, "snapshot", "save", snapshot.toString());
+        Path snapshot = savedSnapshot("test-snapshot.db");
         Etcdctl.run(endpoint, "put", "/after/snapshot", "2");
-        // What a crash right after the swap leaves: the restored data dir in place, the old one aside, state RESTORED.
-        RestoreState state = state("crash-restored", RestoreState.Step.RESTORED);
-        Path staging = dataDir.resolveSibling(dataDir.getFileName() + ".restoring-crash-restored");
-        Etcdctl.run(endpoint, "snapshot", "restore", snapshot.toString(), "--name", AgentTestResource.MEMBER, "--data-dir", staging.toString(),
-                "--initial-cluster", AgentTestResource.MEMBER + "=" + peerUrl, "--initial-cluster-token", "restored",
-                "--initial-advertise-peer-urls", peerUrl);
-        etcd.stop();
-        state.asideDir = dataDir.resolveSibling(dataDir.getFileName() + ".pre-restore-test2").toString();
-        Files.move(dataDir, Path.of(state.asideDir));
-        Files.move(staging, dataDir);
-        states.save(state);
+        RestoreState state = crashedAfterTheSwap(state("crash-restored", RestoreState.Step.RESTORED), snapshot,
+                AgentTestResource.MEMBER + "=" + peerUrl);
 
         restorer.recover();
 
@@ -245,10 +234,7 @@ abstract class EtcdAgentCases {
     void aRestoreOfSeveralMembersInterruptedAfterTheSwapStopsWaitingForQuorumWhenTheSagaFails() throws Exception {
         etcd.awaitHealthy();
         Etcdctl.run(endpoint, "put", "/before/quorum", "kept");
-        Path dataDir = etcd.dataDir();
-        Path snapshot = dataDir.resolveSibling("quorum-snapshot.db");
-        Files.deleteIfExists(snapshot);
-        Etcdctl.run(endpoint, "snapshot", "save", snapshot.toString());
+        Path snapshot = savedSnapshot("quorum-snapshot.db");
         // Restored for three members, two of which never come: etcd on it has no leader.
         String absent1 = "http://127.0.0.1:" + dev.lifeboat.stack.Ports.free();
         String absent2 = "http://127.0.0.1:" + dev.lifeboat.stack.Ports.free();
@@ -257,16 +243,8 @@ abstract class EtcdAgentCases {
                 new ClusterSpec.Member("absent-1", absent1, "http://127.0.0.1:" + dev.lifeboat.stack.Ports.free()),
                 new ClusterSpec.Member("absent-2", absent2, "http://127.0.0.1:" + dev.lifeboat.stack.Ports.free()));
         state.expiresAt = Instant.now().plus(Duration.ofMinutes(10));
-        Path staging = dataDir.resolveSibling(dataDir.getFileName() + ".restoring-crash-quorum");
-        Etcdctl.run(endpoint, "snapshot", "restore", snapshot.toString(), "--name", AgentTestResource.MEMBER, "--data-dir", staging.toString(),
-                "--initial-cluster", AgentTestResource.MEMBER + "=" + peerUrl + ",absent-1=" + absent1 + ",absent-2=" + absent2,
-                "--initial-cluster-token", "quorum", "--initial-advertise-peer-urls", peerUrl);
+        crashedAfterTheSwap(state, snapshot, AgentTestResource.MEMBER + "=" + peerUrl + ",absent-1=" + absent1 + ",absent-2=" + absent2);
         Files.delete(snapshot);
-        etcd.stop();
-        state.asideDir = dataDir.resolveSibling(dataDir.getFileName() + ".pre-restore-quorum").toString();
-        Files.move(dataDir, Path.of(state.asideDir));
-        Files.move(staging, dataDir);
-        states.save(state);
 
         restorer.recover();
 
@@ -388,6 +366,31 @@ abstract class EtcdAgentCases {
         restorer.sweep();
         assertFalse(Files.exists(aside), "removed keep-pre-restore (5 s here) after the restore completed");
         assertTrue(states.find("completed-one").orElseThrow().asideRemoved);
+    }
+
+    /** A snapshot of the member as it is now, saved beside its data dir. */
+    private Path savedSnapshot(String name) throws Exception {
+        Path snapshot = etcd.dataDir().resolveSibling(name);
+        Files.deleteIfExists(snapshot);
+        Etcdctl.run(endpoint, "snapshot", "save", snapshot.toString());
+        return snapshot;
+    }
+
+    /**
+     * What a crash right after the swap leaves: {@code snapshot} restored for {@code initialCluster} as the member's data dir,
+     * the old one aside, the state file saying RESTORED.
+     */
+    private RestoreState crashedAfterTheSwap(RestoreState state, Path snapshot, String initialCluster) throws Exception {
+        Path dataDir = etcd.dataDir();
+        Path staging = dataDir.resolveSibling(dataDir.getFileName() + ".restoring-" + state.restoreId);
+        Etcdctl.run(endpoint, "snapshot", "restore", snapshot.toString(), "--name", AgentTestResource.MEMBER, "--data-dir", staging.toString(),
+                "--initial-cluster", initialCluster, "--initial-cluster-token", "restored-" + state.restoreId, "--initial-advertise-peer-urls", peerUrl);
+        etcd.stop();
+        state.asideDir = dataDir.resolveSibling(dataDir.getFileName() + ".pre-restore-" + state.restoreId).toString();
+        Files.move(dataDir, Path.of(state.asideDir));
+        Files.move(staging, dataDir);
+        states.save(state);
+        return state;
     }
 
     private static RestoreState state(String id, RestoreState.Step step) {
