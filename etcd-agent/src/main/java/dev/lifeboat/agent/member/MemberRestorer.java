@@ -498,7 +498,7 @@ public class MemberRestorer {
 
     /**
      * The saga reported the restore COMPLETED: the clock on its pre-restore data dir starts. Recorded now when no operation
-     * holds the member, else by the operation when it ends: the restore events must never wait for a restore that runs
+     * holds the member, else when the operation holding it ends (at the latest by the sweep a minute later): the restore events must never wait for a restore that runs
      * (a restarted agent reads the completions it missed right before the FAILED of the restore it is running).
      */
     public void sagaCompleted(String restoreId, Instant at) {
