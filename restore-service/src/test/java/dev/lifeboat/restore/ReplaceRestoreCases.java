@@ -774,7 +774,7 @@ abstract class ReplaceRestoreCases {
      */
     @Test
     @Order(22)
-    void anAgentThatHearsItsCommandAfterTheRestoreFailedLeavesItsDataAlone() throws Exception {
+    void anAgentThatHearsItsCommandAfterTheRestoreFailedDoesNotHoldUpTheRollback() throws Exception {
         TreeMap<String, String> before = writeToTrio("/registry/late/", "t22");
         Path fail = Path.of(agentsDir, "fail-trio-1");
         String id;
