@@ -26,6 +26,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
 import dev.lifeboat.events.app.NoteService;
+import dev.lifeboat.events.consumer.EventConsumer;
 import dev.lifeboat.events.deadletter.DeadLetters;
 import dev.lifeboat.events.outbox.EventLogRetention;
 import dev.lifeboat.events.outbox.OutboxRelay;
@@ -230,11 +231,17 @@ class EventBackboneIT {
         try {
             id = TestEvents.publish(bootstrap, "lifeboat/test", new ClusterRegistered(cluster,
                     new ClusterSpec("test", List.of("http://127.0.0.1:2379"), null, null, null, List.of(), false, false)));
-            Thread.sleep(12_000);
+            // Readiness turns DOWN once the consumer has waited STALLED_AFTER (10 s) on the record, longer than the
+            // old retry budget. Polled: the consumer's first join of its group can take seconds when this test runs first.
+            Instant deadline = Instant.now().plus(WAIT).plus(EventConsumer.STALLED_AFTER);
+            String readiness;
+            do {
+                Thread.sleep(500);
+                readiness = RestAssured.given().get("/q/health/ready").then().statusCode(503).extract().asString();
+            } while (!readiness.contains("waiting") && Instant.now().isBefore(deadline));
+            assertTrue(readiness.contains("event consumers") && readiness.contains("events-test") && readiness.contains("waiting"), readiness);
             assertEquals(0, TopicProbe.await(bootstrap, DEAD_LETTER, keyed(cluster), 1, Duration.ofSeconds(1)).size(),
                     "an event that failed only because PostgreSQL was down is not dead-lettered");
-            String readiness = RestAssured.given().get("/q/health/ready").then().statusCode(503).extract().asString();
-            assertTrue(readiness.contains("event consumers") && readiness.contains("events-test") && readiness.contains("waiting"), readiness);
         } finally {
             PostgresServer.setReachable(jdbcUrl, user, password.orElse(""), true);
         }

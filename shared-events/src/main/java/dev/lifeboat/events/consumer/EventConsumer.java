@@ -36,8 +36,8 @@ import jakarta.enterprise.context.ApplicationScoped;
  * <p>Any other failure — PostgreSQL or another dependency unreachable, a conflict — is not the record's
  * fault, and a record is never dead-lettered for it: dead-lettering a SnapshotCompleted would make
  * retention treat its object as an orphan. The record is tried again with back-off (0.2 s doubling up to
- * 30 s) until it succeeds. Its channel waits meanwhile (records of a partition stay in order), and the wait
- * shows: a warning each time, {@code lifeboat_events_consumer_retries_total{consumer}} and
+ * 10 s, so it is applied within about 10 s of the end of an outage) until it succeeds. Its channel waits
+ * meanwhile (records of a partition stay in order), and the wait shows: a warning each time, {@code lifeboat_events_consumer_retries_total{consumer}} and
  * {@code lifeboat_events_consumer_stalled_seconds{consumer,partition}}, and the readiness check
  * ({@link ConsumersHealth}) once a consumer has waited longer than {@link #STALLED_AFTER}.
  */
@@ -54,7 +54,12 @@ public class EventConsumer {
     /** After this long on one record a consumer reports itself not ready. */
     public static final Duration STALLED_AFTER = Duration.ofSeconds(10);
     private static final Duration RETRY_FIRST_PAUSE = Duration.ofMillis(200);
-    private static final Duration RETRY_LONGEST_PAUSE = Duration.ofSeconds(30);
+    /**
+     * The longest pause between two attempts, and so the longest a record waits after PostgreSQL is back. One
+     * attempt per stalled partition every 10 s costs next to nothing; with 30 s a record could wait half a
+     * minute after the database was back.
+     */
+    private static final Duration RETRY_LONGEST_PAUSE = Duration.ofSeconds(10);
     private static final String RECORD_PROCESSED = """
             insert into processed_event (consumer, event_id, type, processed_at) values (?1, ?2, ?3, now())
             on conflict do nothing""";
@@ -98,7 +103,7 @@ public class EventConsumer {
 
     /**
      * Runs {@code attempt} for one record until it succeeds: a failure other than {@link MalformedEventException} is
-     * tried again with back-off (0.2 s doubling up to 30 s), and the wait shows as described above (warning, retries
+     * tried again with back-off (0.2 s doubling up to 10 s), and the wait shows as described above (warning, retries
      * counter, stalled gauge, readiness). {@link #consume} applies it to the idempotent transaction; a projection that
      * reads the same records without the processed-event record (the scheduler's timeline) applies it to its own write.
      *
