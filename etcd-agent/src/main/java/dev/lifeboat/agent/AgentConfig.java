@@ -77,6 +77,14 @@ public interface AgentConfig {
     Duration commandMaxAge();
 
     /**
+     * Before a new restore command runs, the agent reads every restore outcome Kafka has, waiting at most this long
+     * ({@link dev.lifeboat.agent.messaging.RestoreEventsGate}): a command whose restore already failed on another
+     * member is refused instead of run. After the wait the command runs anyway, with a warning.
+     */
+    @WithDefault("30s")
+    Duration restoreEventsCatchUp();
+
+    /**
      * Point-in-time REPLACE: the directory under which the replay writes the snapshot at the target
      * revision and keeps the delta it is reading ({@code replay-<restore id>}); default beside the data
      * dir. It needs room for the snapshot's db once more.

@@ -331,6 +331,27 @@ abstract class EtcdAgentCases {
         etcd.awaitHealthy();
     }
 
+    /**
+     * The restore failed on another member, and its command reaches this agent after the FAILED was published. The
+     * agent reads every restore outcome Kafka has before it runs a new restore, so it refuses the command and
+     * touches nothing. Without that wait, its two consumers raced, and the command could run first.
+     */
+    @Test
+    void aRestoreCommandThatArrivesAfterItsRestoreFailedIsRefusedAndChangesNothing() throws Exception {
+        etcd.awaitHealthy();
+        Etcdctl.run(endpoint, "put", "/untouched/late", "still");
+        TestEvents.publish(kafka, "test", new RestorePhaseChanged("failed-first", AgentTestResource.CLUSTER, "snap-y", RestoreMode.REPLACE,
+                RestorePhase.FAILED, RestorePhase.RESTORING, "member restore failed", Instant.now()));
+        TestEvents.publish(kafka, "test", new RestoreMember("failed-first", AgentTestResource.CLUSTER, AgentTestResource.MEMBER, "snap-y",
+                List.of(new ClusterSpec.Member(AgentTestResource.MEMBER, peerUrl, endpoint)), "token", 0, null, Instant.now().plusSeconds(120)));
+        MemberRestoreFailed refused = (MemberRestoreFailed) answer("failed-first", EventType.MEMBER_RESTORE_FAILED);
+        assertTrue(refused.reason().contains("had already failed when its command reached the etcd-agent of member " + AgentTestResource.MEMBER),
+                refused.reason());
+        assertEquals(Boolean.FALSE, refused.dataChanged(), "nothing was changed: " + refused.reason());
+        etcd.awaitHealthy();
+        assertEquals("still", Etcdctl.get(endpoint, "/untouched/late"));
+    }
+
     @Test
     void aRestoreWhoseSnapshotCannotBeFetchedLeavesTheMemberAsItWas() throws Exception {
         etcd.awaitHealthy();

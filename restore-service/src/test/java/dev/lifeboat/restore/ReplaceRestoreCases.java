@@ -793,11 +793,67 @@ abstract class ReplaceRestoreCases {
         JsonPath view = awaitRollback(id);
         assertEquals("ROLLED_BACK", view.getString("rollback.state"), view.prettify());
         String reason = member(view, "trio-0", "reason");
-        assertTrue(reason != null && (reason.contains("had already failed when its command reached the etcd-agent of member trio-0")
-                || reason.contains("restore " + id + " failed on another member")), "trio-0 stopped because the restore had failed: " + view.prettify());
+        // The restarted agent reads the FAILED before it runs the command (RestoreEventsGate): refused, never swapped.
+        assertTrue(reason != null && reason.contains("had already failed when its command reached the etcd-agent of member trio-0"),
+                "trio-0 refused the command because the restore had failed: " + view.prettify());
         assertEquals(List.of("ROLLED_BACK", "ROLLED_BACK", "ROLLED_BACK"), view.getList("members.rollbackState"), view.prettify());
         assertEveryTrioMemberServes(before);
         assertFalse(support.paused("trio"));
+    }
+
+    /**
+     * trio-0's agent read a restore's FAILED and committed it, then was killed and restarted: the set of failed
+     * restores it kept in memory is gone. It reads the restore events of the last command-max-age again when it
+     * starts, so a late command of that restore is refused, naming why, and the member is left as it was. Without the
+     * look-back the agent would try to run it (here: it would fail to fetch a snapshot that does not exist).
+     */
+    @Test
+    @Order(23)
+    void anAgentRestartedAfterItHeardARestoreFailStillRefusesThatRestoresLateCommand() throws Exception {
+        TreeMap<String, String> before = writeToTrio("/registry/relearn/", "t23");
+        String id = "relearn-" + java.util.UUID.randomUUID();
+        org.apache.kafka.clients.producer.RecordMetadata failed;
+        dev.lifeboat.events.RestorePhaseChanged changed = new dev.lifeboat.events.RestorePhaseChanged(id, "trio", "snap-relearn",
+                dev.lifeboat.events.RestoreMode.REPLACE, dev.lifeboat.events.RestorePhase.FAILED, dev.lifeboat.events.RestorePhase.RESTORING,
+                "member restore failed", Instant.now());
+        dev.lifeboat.events.EventType type = dev.lifeboat.events.EventType.of(changed);
+        var record = new org.apache.kafka.clients.producer.ProducerRecord<String, byte[]>(type.topic(), changed.partitionKey(), EventCodec.encode(changed));
+        EventCodec.writeHeaders(record.headers(), java.util.UUID.randomUUID(), type, "test", changed.clusterId(), Instant.now());
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, byte[]>(Map.of("bootstrap.servers", kafka),
+                new org.apache.kafka.common.serialization.StringSerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            failed = producer.send(record).get();
+        }
+        awaitAgentCommitted("lifeboat-agent.trio.trio-0", new org.apache.kafka.common.TopicPartition(failed.topic(), failed.partition()), failed.offset() + 1);
+        ReplaceStackResource.agents("trio").kill(0);
+        ReplaceStackResource.agents("trio").restart(0);
+
+        TestEvents.publish(kafka, "test", new RestoreMember(id, "trio", "trio-0", "snap-relearn",
+                List.of(new dev.lifeboat.events.ClusterSpec.Member("trio-0", "http://127.0.0.1:1", "http://127.0.0.1:2")), "token", 0, null,
+                Instant.now().plusSeconds(120)));
+        LifeboatEvent answer = EventCodec.decode(TopicProbe.await(kafka, Topics.AGENT_EVENTS, r -> "trio/trio-0".equals(r.key())
+                && EventCodec.decode(r).payload() instanceof dev.lifeboat.events.MemberRestoreFailed f && f.restoreId().equals(id), 1,
+                RestoreTestSupport.WAIT).get(0)).payload();
+        dev.lifeboat.events.MemberRestoreFailed refused = (dev.lifeboat.events.MemberRestoreFailed) answer;
+        assertTrue(refused.reason().contains("restore " + id + " had already failed when its command reached the etcd-agent of member trio-0"),
+                refused.reason());
+        assertEquals(Boolean.FALSE, refused.dataChanged(), refused.reason());
+        assertEveryTrioMemberServes(before);
+    }
+
+    /** Waits until the agent's consumer group committed {@code offset} on {@code partition} (bounded). */
+    private void awaitAgentCommitted(String group, org.apache.kafka.common.TopicPartition partition, long offset) throws Exception {
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers", kafka))) {
+            Instant deadline = Instant.now().plus(RestoreTestSupport.WAIT);
+            long committed = -1;
+            while (committed < offset && Instant.now().isBefore(deadline)) {
+                var offsets = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+                committed = offsets.containsKey(partition) && offsets.get(partition) != null ? offsets.get(partition).offset() : -1;
+                if (committed < offset) {
+                    Thread.sleep(200);
+                }
+            }
+            assertTrue(committed >= offset, group + " committed " + committed + " on " + partition + ", expected at least " + offset);
+        }
     }
 
     /** The drill's id once restore-service stored it (bounded wait). */

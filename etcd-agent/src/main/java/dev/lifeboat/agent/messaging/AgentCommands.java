@@ -42,11 +42,13 @@ public class AgentCommands {
     private final MemberRestorer restorer;
     private final Replies replies;
     private final Drills drills;
+    private final RestoreEventsGate restoreEvents;
 
     private final Tracer tracer;
 
-    public AgentCommands(AgentConfig config, MemberRestorer restorer, Replies replies, Drills drills, Tracer tracer) {
+    public AgentCommands(AgentConfig config, MemberRestorer restorer, Replies replies, Drills drills, RestoreEventsGate restoreEvents, Tracer tracer) {
         this.config = config;
+        this.restoreEvents = restoreEvents;
         this.drills = drills;
         this.restorer = restorer;
         this.replies = replies;
@@ -85,8 +87,12 @@ public class AgentCommands {
 
     private void handle(Instant sentAt, LifeboatEvent command) {
         if (command instanceof RestoreMember restore && mine(restore.clusterId(), restore.memberName())) {
-            String stale = restorer.knows(restore.restoreId()) ? null : stale(sentAt, restore.expiresAt(), restore.restoreId());
+            boolean known = restorer.knows(restore.restoreId());
+            String stale = known ? null : stale(sentAt, restore.expiresAt(), restore.restoreId());
             if (stale == null) {
+                if (!known) {
+                    catchUp(restore.restoreId());
+                }
                 restorer.restore(restore);
             } else {
                 replies.send(new MemberRestoreFailed(restore.restoreId(), restore.clusterId(), restore.memberName(), stale, false, Instant.now()),
@@ -100,6 +106,17 @@ public class AgentCommands {
                 replies.send(new MemberRolledBack(rollback.restoreId(), rollback.clusterId(), rollback.memberName(), false, stale, Instant.now()),
                         rollback.restoreId() + "/" + rollback.memberName() + "/stale-rollback");
             }
+        }
+    }
+
+    /**
+     * Before a new restore runs: every restore outcome Kafka has is heard first ({@link RestoreEventsGate}), so a
+     * command whose restore already failed is refused, not run.
+     */
+    private void catchUp(String restoreId) {
+        String behind = restoreEvents.awaitCaughtUp(config.restoreEventsCatchUp());
+        if (behind != null) {
+            Log.warnf("restore %s: runs without knowing every restore outcome (waited %s): %s", restoreId, config.restoreEventsCatchUp(), behind);
         }
     }
 
@@ -118,15 +135,16 @@ public class AgentCommands {
     @Incoming("restore-events")
     @Blocking(ordered = true)
     public void onRestoreEvent(ConsumerRecord<String, byte[]> record) {
-        if (!config.clusterId().equals(record.key())) {
-            return;
-        }
-        if (EventCodec.decode(record).payload() instanceof RestorePhaseChanged changed) {
-            if (changed.phase() == RestorePhase.COMPLETED) {
-                restorer.sagaCompleted(changed.restoreId(), changed.at());
-            } else if (changed.phase() == RestorePhase.FAILED) {
-                restorer.sagaFailed(changed.restoreId());
+        try {
+            if (config.clusterId().equals(record.key()) && EventCodec.decode(record).payload() instanceof RestorePhaseChanged changed) {
+                if (changed.phase() == RestorePhase.COMPLETED) {
+                    restorer.sagaCompleted(changed.restoreId(), changed.at());
+                } else if (changed.phase() == RestorePhase.FAILED) {
+                    restorer.sagaFailed(changed.restoreId());
+                }
             }
+        } finally {
+            restoreEvents.handled(record);
         }
     }
 
