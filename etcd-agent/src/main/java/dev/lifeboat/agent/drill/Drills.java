@@ -70,6 +70,8 @@ public class Drills {
         return thread;
     });
     private final Set<String> queued = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Whether this run removed what interrupted drills left ({@link #sweepOnce}). */
+    private boolean swept;
 
     public Drills(AgentConfig config, SnapshotDownload download, RestoreTool tool, DeltaReplay replay, Replies replies) {
         this.config = config;
@@ -85,7 +87,20 @@ public class Drills {
     }
 
     void onStart(@Observes StartupEvent event) {
-        sweep();
+        sweepOnce();
+    }
+
+    /**
+     * Removes an earlier run's leftovers once, before this run's first drill, whichever comes first: the startup event, or
+     * the first drill on the worker (a restarted agent takes its partitions back at once, so a drill command can be
+     * delivered before the startup event's sweep; a sweep after it started deleted the running drill's directory and
+     * stopped its scratch etcd).
+     */
+    private synchronized void sweepOnce() {
+        if (!swept) {
+            sweep();
+            swept = true;
+        }
     }
 
     void onStop(@Observes ShutdownEvent event) {
@@ -93,7 +108,7 @@ public class Drills {
     }
 
     /** Removes what interrupted drills left: their scratch etcd (if that pid is still an etcd) and their directory. */
-    public void sweep() {
+    private void sweep() {
         Path root = dir();
         if (!Files.isDirectory(root)) {
             return;
@@ -139,6 +154,7 @@ public class Drills {
         }
         worker.submit(() -> {
             try {
+                sweepOnce();
                 LifeboatEvent verdict = run(drill);
                 replies.send(verdict, replySeed(drill, verdict instanceof DrillFailed failed ? failed.stage() : "completed"));
             } catch (RuntimeException e) {
