@@ -85,6 +85,16 @@ public interface AgentConfig {
     Duration restoreEventsCatchUp();
 
     /**
+     * How far back the agent reads the restore events again when it starts
+     * ({@link dev.lifeboat.agent.messaging.RestoreEventsGate}); never less than {@link #commandMaxAge()}. A restore
+     * command that may still run longer than this after it was created (its {@code expiresAt}: a restore-service
+     * {@code member-timeout} above it) is refused: after a restart the agent could no longer learn that its restore
+     * had failed. Restore events are few (a handful per restore), so reading a day of them costs next to nothing.
+     */
+    @WithDefault("24h")
+    Duration restoreEventsLookBack();
+
+    /**
      * Point-in-time REPLACE: the directory under which the replay writes the snapshot at the target
      * revision and keeps the delta it is reading ({@code replay-<restore id>}); default beside the data
      * dir. It needs room for the snapshot's db once more.

@@ -11,13 +11,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -313,13 +308,7 @@ abstract class EtcdAgentCases {
         // the relay sent it just now; nor one the saga stopped waiting for.
         RestoreMember old = new RestoreMember("too-old", AgentTestResource.CLUSTER, AgentTestResource.MEMBER, "some-snapshot",
                 List.of(new ClusterSpec.Member(AgentTestResource.MEMBER, peerUrl, endpoint)), "token", 0, null, null);
-        EventType type = EventType.of(old);
-        ProducerRecord<String, byte[]> record = new ProducerRecord<>(type.topic(), old.partitionKey(), EventCodec.encode(old));
-        EventCodec.writeHeaders(record.headers(), java.util.UUID.randomUUID(), type, "test", old.clusterId(), Instant.now().minus(Duration.ofHours(2)));
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", kafka), new StringSerializer(),
-                new ByteArraySerializer())) {
-            producer.send(record).get();
-        }
+        TestEvents.publish(kafka, "test", old, Instant.now().minus(Duration.ofHours(2)));
         MemberRestoreFailed failed = (MemberRestoreFailed) answer("too-old", EventType.MEMBER_RESTORE_FAILED);
         assertTrue(failed.reason().contains("command-max-age") && failed.reason().contains("not run"), failed.reason());
         assertTrue(states.find("too-old").isEmpty(), "nothing was started for it");
@@ -350,6 +339,25 @@ abstract class EtcdAgentCases {
         assertEquals(Boolean.FALSE, refused.dataChanged(), "nothing was changed: " + refused.reason());
         etcd.awaitHealthy();
         assertEquals("still", Etcdctl.get(endpoint, "/untouched/late"));
+    }
+
+    /**
+     * A restore command the saga would wait for longer than the agent reads restore events back on start (a
+     * restore-service member-timeout of a day and more) is refused: after a restart the agent could no longer learn
+     * that such a restore had failed, and would run its late command.
+     */
+    @Test
+    void aRestoreCommandThatOutlivesTheRestoreEventsLookBackIsRefusedAndChangesNothing() throws Exception {
+        etcd.awaitHealthy();
+        Etcdctl.run(endpoint, "put", "/untouched/horizon", "still");
+        TestEvents.publish(kafka, "test", new RestoreMember("far-horizon", AgentTestResource.CLUSTER, AgentTestResource.MEMBER, "snap-z",
+                List.of(new ClusterSpec.Member(AgentTestResource.MEMBER, peerUrl, endpoint)), "token", 0, null, Instant.now().plus(Duration.ofHours(25))));
+        MemberRestoreFailed refused = (MemberRestoreFailed) answer("far-horizon", EventType.MEMBER_RESTORE_FAILED);
+        assertTrue(refused.reason().contains("restore-events-look-back of PT24H") && refused.reason().contains("not run"), refused.reason());
+        assertEquals(Boolean.FALSE, refused.dataChanged(), refused.reason());
+        assertTrue(states.find("far-horizon").isEmpty(), "nothing was started for it");
+        etcd.awaitHealthy();
+        assertEquals("still", Etcdctl.get(endpoint, "/untouched/horizon"));
     }
 
     @Test

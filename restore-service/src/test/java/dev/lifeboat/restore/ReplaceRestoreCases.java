@@ -16,7 +16,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.UUID;
 
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -26,7 +30,14 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
+import dev.lifeboat.events.ClusterSpec;
 import dev.lifeboat.events.EventCodec;
+import dev.lifeboat.events.EventType;
+import dev.lifeboat.events.MemberRestoreFailed;
+import dev.lifeboat.events.MemberSelfHealed;
+import dev.lifeboat.events.RestoreMode;
+import dev.lifeboat.events.RestorePhase;
+import dev.lifeboat.events.RestorePhaseChanged;
 import dev.lifeboat.events.RestoreMember;
 import dev.lifeboat.events.SnapshotCompleted;
 import dev.lifeboat.events.DrillCompleted;
@@ -399,7 +410,7 @@ abstract class ReplaceRestoreCases {
         loseDisk(dataDir, false);
         ReplaceStackResource.agents("heal").restart(0);
         assertEquals(backedUp, awaitServes(heal, backedUp), "the member serves its newest snapshot; the writes after it went with the disk");
-        dev.lifeboat.events.MemberSelfHealed healed = awaitSelfHealed(first);
+        MemberSelfHealed healed = awaitSelfHealed(first);
         assertTrue(healed.succeeded(), healed.toString());
         assertTrue(healed.refusal().contains("has no database (member/snap/db)"), healed.refusal());
         assertTrue(healed.revision() >= healed.snapshotRevision(), healed.toString());
@@ -417,7 +428,7 @@ abstract class ReplaceRestoreCases {
         Files.move(oldCopy, dataDir);
         ReplaceStackResource.agents("heal").restart(0);
         assertEquals(later, awaitServes(heal, later), "the member serves the newest snapshot, not the older copy of its disk");
-        dev.lifeboat.events.MemberSelfHealed older = awaitSelfHealed(afterCopy);
+        MemberSelfHealed older = awaitSelfHealed(afterCopy);
         assertTrue(older.succeeded(), older.toString());
         assertTrue(older.refusal().contains("older than snapshot " + afterCopy) && older.refusal().contains("writes were lost"), older.refusal());
 
@@ -426,7 +437,7 @@ abstract class ReplaceRestoreCases {
         loseDisk(dataDir, true);
         ReplaceStackResource.agents("heal").restart(0);
         assertEquals(second, awaitServes(heal, second), "a fresh volume under a cluster with backups is restored from the newest");
-        dev.lifeboat.events.MemberSelfHealed again = awaitSelfHealed(newest);
+        MemberSelfHealed again = awaitSelfHealed(newest);
         assertTrue(again.succeeded(), again.toString());
         assertTrue(again.refusal().contains("has backups (newest: snapshot " + newest), again.refusal());
     }
@@ -810,7 +821,7 @@ abstract class ReplaceRestoreCases {
 
     /**
      * trio-0's agent read a restore's FAILED and committed it, then was killed and restarted: the set of failed
-     * restores it kept in memory is gone. It reads the restore events of the last command-max-age again when it
+     * restores it kept in memory is gone. It reads the restore events of the last restore-events-look-back again when it
      * starts, so a late command of that restore is refused, naming why, and the member is left as it was. Without the
      * look-back the agent would try to run it (here: it would fail to fetch a snapshot that does not exist).
      */
@@ -818,29 +829,20 @@ abstract class ReplaceRestoreCases {
     @Order(23)
     void anAgentRestartedAfterItHeardARestoreFailStillRefusesThatRestoresLateCommand() throws Exception {
         TreeMap<String, String> before = writeToTrio("/registry/relearn/", "t23");
-        String id = "relearn-" + java.util.UUID.randomUUID();
-        org.apache.kafka.clients.producer.RecordMetadata failed;
-        dev.lifeboat.events.RestorePhaseChanged changed = new dev.lifeboat.events.RestorePhaseChanged(id, "trio", "snap-relearn",
-                dev.lifeboat.events.RestoreMode.REPLACE, dev.lifeboat.events.RestorePhase.FAILED, dev.lifeboat.events.RestorePhase.RESTORING,
-                "member restore failed", Instant.now());
-        dev.lifeboat.events.EventType type = dev.lifeboat.events.EventType.of(changed);
-        var record = new org.apache.kafka.clients.producer.ProducerRecord<String, byte[]>(type.topic(), changed.partitionKey(), EventCodec.encode(changed));
-        EventCodec.writeHeaders(record.headers(), java.util.UUID.randomUUID(), type, "test", changed.clusterId(), Instant.now());
-        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, byte[]>(Map.of("bootstrap.servers", kafka),
-                new org.apache.kafka.common.serialization.StringSerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
-            failed = producer.send(record).get();
-        }
-        awaitAgentCommitted("lifeboat-agent.trio.trio-0", new org.apache.kafka.common.TopicPartition(failed.topic(), failed.partition()), failed.offset() + 1);
+        String id = "relearn-" + UUID.randomUUID();
+        RecordMetadata failed = TestEvents.publish(kafka, "test", new RestorePhaseChanged(id, "trio", "snap-relearn", RestoreMode.REPLACE,
+                RestorePhase.FAILED, RestorePhase.RESTORING, "member restore failed", Instant.now()), Instant.now());
+        awaitAgentCommitted("lifeboat-agent.trio.trio-0", new TopicPartition(failed.topic(), failed.partition()), failed.offset() + 1);
         ReplaceStackResource.agents("trio").kill(0);
         ReplaceStackResource.agents("trio").restart(0);
 
         TestEvents.publish(kafka, "test", new RestoreMember(id, "trio", "trio-0", "snap-relearn",
-                List.of(new dev.lifeboat.events.ClusterSpec.Member("trio-0", "http://127.0.0.1:1", "http://127.0.0.1:2")), "token", 0, null,
+                List.of(new ClusterSpec.Member("trio-0", "http://127.0.0.1:1", "http://127.0.0.1:2")), "token", 0, null,
                 Instant.now().plusSeconds(120)));
         LifeboatEvent answer = EventCodec.decode(TopicProbe.await(kafka, Topics.AGENT_EVENTS, r -> "trio/trio-0".equals(r.key())
-                && EventCodec.decode(r).payload() instanceof dev.lifeboat.events.MemberRestoreFailed f && f.restoreId().equals(id), 1,
+                && EventCodec.decode(r).payload() instanceof MemberRestoreFailed f && f.restoreId().equals(id), 1,
                 RestoreTestSupport.WAIT).get(0)).payload();
-        dev.lifeboat.events.MemberRestoreFailed refused = (dev.lifeboat.events.MemberRestoreFailed) answer;
+        MemberRestoreFailed refused = (MemberRestoreFailed) answer;
         assertTrue(refused.reason().contains("restore " + id + " had already failed when its command reached the etcd-agent of member trio-0"),
                 refused.reason());
         assertEquals(Boolean.FALSE, refused.dataChanged(), refused.reason());
@@ -848,8 +850,8 @@ abstract class ReplaceRestoreCases {
     }
 
     /** Waits until the agent's consumer group committed {@code offset} on {@code partition} (bounded). */
-    private void awaitAgentCommitted(String group, org.apache.kafka.common.TopicPartition partition, long offset) throws Exception {
-        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers", kafka))) {
+    private void awaitAgentCommitted(String group, TopicPartition partition, long offset) throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka))) {
             Instant deadline = Instant.now().plus(RestoreTestSupport.WAIT);
             long committed = -1;
             while (committed < offset && Instant.now().isBefore(deadline)) {
@@ -993,10 +995,10 @@ abstract class ReplaceRestoreCases {
         return served;
     }
 
-    private dev.lifeboat.events.MemberSelfHealed awaitSelfHealed(String snapshotId) {
-        return (dev.lifeboat.events.MemberSelfHealed) EventCodec.decode(TopicProbe.await(kafka, Topics.AGENT_EVENTS,
-                r -> "heal/heal-0".equals(r.key()) && dev.lifeboat.events.EventType.MEMBER_SELF_HEALED.ceType().equals(
-                        TopicProbe.header(r, EventCodec.H_TYPE)) && snapshotId.equals(((dev.lifeboat.events.MemberSelfHealed) EventCodec.decode(r)
+    private MemberSelfHealed awaitSelfHealed(String snapshotId) {
+        return (MemberSelfHealed) EventCodec.decode(TopicProbe.await(kafka, Topics.AGENT_EVENTS,
+                r -> "heal/heal-0".equals(r.key()) && EventType.MEMBER_SELF_HEALED.ceType().equals(
+                        TopicProbe.header(r, EventCodec.H_TYPE)) && snapshotId.equals(((MemberSelfHealed) EventCodec.decode(r)
                                 .payload()).snapshotId()), 1, RestoreTestSupport.WAIT).get(0)).payload();
     }
 

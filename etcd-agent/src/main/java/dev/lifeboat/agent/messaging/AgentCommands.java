@@ -89,6 +89,12 @@ public class AgentCommands {
         if (command instanceof RestoreMember restore && mine(restore.clusterId(), restore.memberName())) {
             boolean known = restorer.knows(restore.restoreId());
             String stale = known ? null : stale(sentAt, restore.expiresAt(), restore.restoreId());
+            if (stale == null && !known) {
+                stale = RestoreEventsGate.outlivesLookBack(config, restore.restoreId(), sentAt, restore.expiresAt());
+                if (stale != null) {
+                    Log.warnf("%s", stale);
+                }
+            }
             if (stale == null) {
                 if (!known) {
                     catchUp(restore.restoreId());
@@ -152,7 +158,6 @@ public class AgentCommands {
         return config.clusterId().equals(clusterId) && config.memberName().equals(memberName);
     }
 
-    /** A command older than command-max-age is never run: a restore must not replay onto a member later. */
     /**
      * Why a command arrived too late to run, or null when it may run: after its {@code expiresAt} (the saga no longer
      * waits for it), or — for a command without one — more than {@code command-max-age} after it was created

@@ -38,9 +38,11 @@ import jakarta.enterprise.event.Observes;
  * FAILED waited behind other restore events. Two rules close both gaps:
  * <ol>
  * <li><b>Look back on assignment.</b> When the restore events' partitions are assigned (the agent starts), they
- * are read again from {@code command-max-age} ago. That is the oldest a command can be and still run. A
- * FAILED that an earlier run of the agent read and committed is heard again, because the set of failed
- * restores lives in memory only. Reading a COMPLETED twice changes nothing.</li>
+ * are read again from {@link #lookBack} ago ({@code restore-events-look-back}, at least {@code command-max-age}).
+ * No command older than that runs: one without {@code expiresAt} is refused after {@code command-max-age}, one
+ * whose {@code expiresAt} lies further out is refused at once ({@link #outlivesLookBack}). A FAILED that an
+ * earlier run of the agent read and committed is heard again, because the set of failed restores lives in memory
+ * only. Reading a COMPLETED twice changes nothing.</li>
  * <li><b>Catch up before a restore.</b> Before a new restore command runs, {@link #awaitCaughtUp} asks Kafka for
  * the end of each partition and waits until the consumer has handled everything before it, up to
  * {@code restore-events-catch-up}. If Kafka cannot say in time, the command runs and a warning says so. The
@@ -69,13 +71,32 @@ public class RestoreEventsGate implements KafkaConsumerRebalanceListener {
         this.kafka = kafka;
     }
 
-    /** On the consumer's polling thread: reads the assigned partitions again from {@code command-max-age} ago. */
+    /** How far back the restore events are read on start: {@code restore-events-look-back}, at least {@code command-max-age}. */
+    static Duration lookBack(AgentConfig config) {
+        return config.restoreEventsLookBack().compareTo(config.commandMaxAge()) >= 0 ? config.restoreEventsLookBack() : config.commandMaxAge();
+    }
+
+    /**
+     * Why a new restore command must not run because it may run later than the look-back reaches (created at
+     * {@code createdAt}, valid until {@code expiresAt}), or null.
+     */
+    static String outlivesLookBack(AgentConfig config, String restoreId, Instant createdAt, Instant expiresAt) {
+        Duration lookBack = lookBack(config);
+        if (expiresAt == null || !expiresAt.isAfter(createdAt.plus(lookBack))) {
+            return null;
+        }
+        return "the command of restore " + restoreId + " may run until " + expiresAt + ", more than the etcd-agent's restore-events-look-back of "
+                + lookBack + " after it was created (" + createdAt + "): after a restart the agent could not learn whether that restore had"
+                + " failed; not run (raise lifeboat.agent.restore-events-look-back above restore-service's member-timeout)";
+    }
+
+    /** On the consumer's polling thread: reads the assigned partitions again from {@link #lookBack} ago. */
     @Override
     public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> assigned) {
         if (assigned.isEmpty()) {
             return;
         }
-        Instant since = Instant.now().minus(config.commandMaxAge());
+        Instant since = Instant.now().minus(lookBack(config));
         Map<TopicPartition, Long> query = assigned.stream().collect(Collectors.toMap(p -> p, p -> since.toEpochMilli()));
         Map<TopicPartition, OffsetAndTimestamp> found = consumer.offsetsForTimes(query);
         for (TopicPartition partition : assigned) {
