@@ -306,6 +306,7 @@ abstract class ReplaceRestoreCases {
         JsonPath view = rolledBackWhileFlagged(trioSnapshot(), "fail-trio-1");
         String reason = member(view, "trio-1", "reason");
         assertTrue(reason.contains("restore tool failure injected by the test") && reason.contains("the member's data was not changed"), reason);
+        assertEquals("NOT_NEEDED", member(view, "trio-1", "rollbackState"), "trio-1 had its data, so no rollback was sent to it: " + view.prettify());
         assertTrue(view.getString("error").contains("trio-1: "), view.getString("error"));
         assertEveryTrioMemberServes(before);
         assertFalse(support.paused("trio"));
@@ -352,6 +353,7 @@ abstract class ReplaceRestoreCases {
         JsonPath view = rolledBackAutomatically(id);
         String reason = member(view, "trio-1", "reason");
         assertTrue(reason.contains("the etcd-agent stopped during step PREPARING") && reason.contains("the member's data was not changed"), reason);
+        assertEquals("NOT_NEEDED", member(view, "trio-1", "rollbackState"), "trio-1 had its data, so no rollback was sent to it: " + view.prettify());
         assertEveryTrioMemberServes(before);
         assertFalse(support.paused("trio"));
     }
@@ -380,6 +382,7 @@ abstract class ReplaceRestoreCases {
             JsonPath view = rolledBackAutomatically(startTrioReplace(snapshot));
             String reason = member(view, "trio-1", "reason");
             assertTrue(reason.contains("No space left on device") && reason.contains("the member's data was not changed"), reason);
+            assertEquals("NOT_NEEDED", member(view, "trio-1", "rollbackState"), "trio-1 had its data, so no rollback was sent to it: " + view.prettify());
         } finally {
             Files.deleteIfExists(filler);
         }
@@ -814,7 +817,7 @@ abstract class ReplaceRestoreCases {
         // The restarted agent reads the FAILED before it runs the command (RestoreEventsGate): refused, never swapped.
         assertTrue(reason != null && reason.contains("had already failed when its command reached the etcd-agent of member trio-0"),
                 "trio-0 refused the command because the restore had failed: " + view.prettify());
-        assertEquals(List.of("ROLLED_BACK", "ROLLED_BACK", "ROLLED_BACK"), view.getList("members.rollbackState"), view.prettify());
+        assertEveryMemberHasItsDataBack(view, id);
         assertEveryTrioMemberServes(before);
         assertFalse(support.paused("trio"));
     }
@@ -832,7 +835,7 @@ abstract class ReplaceRestoreCases {
         String id = "relearn-" + UUID.randomUUID();
         RecordMetadata failed = TestEvents.publish(kafka, "test", new RestorePhaseChanged(id, "trio", "snap-relearn", RestoreMode.REPLACE,
                 RestorePhase.FAILED, RestorePhase.RESTORING, "member restore failed", Instant.now()), Instant.now());
-        awaitAgentCommitted("lifeboat-agent.trio.trio-0", new TopicPartition(failed.topic(), failed.partition()), failed.offset() + 1);
+        awaitAgentCommitted("lifeboat-agent.trio.trio-0.restore-events", new TopicPartition(failed.topic(), failed.partition()), failed.offset() + 1);
         ReplaceStackResource.agents("trio").kill(0);
         ReplaceStackResource.agents("trio").restart(0);
 
@@ -1057,18 +1060,23 @@ abstract class ReplaceRestoreCases {
         JsonPath view = awaitRollback(id);
         assertEquals("ROLLED_BACK", view.getString("rollback.state"), view.prettify());
         assertTrue(view.getBoolean("rollback.automatic"), view.prettify());
+        assertEveryMemberHasItsDataBack(view, id);
+        return view;
+    }
+
+    /** Every member of the trio was rolled back, or needed no rollback because its restore failed before its data dir was touched. */
+    private static void assertEveryMemberHasItsDataBack(JsonPath view, String id) {
         List<Map<String, Object>> members = view.getList("members");
         assertEquals(3, members.size(), view.prettify());
         for (Map<String, Object> member : members) {
             boolean untouched = "FAILED".equals(member.get("state")) && Boolean.FALSE.equals(member.get("dataChanged"));
             String reason = String.valueOf(member.get("rollbackReason"));
-            // A member whose restore failed before its data dir was touched has its data already; if its agent could not even
-            // record the restore (its disk was full), it answers the rollback with "no record", which the saga accepts.
+            // A member whose restore failed before its data dir was touched has its data already: no rollback is sent to it.
+            // (Had its answer come only after the rollback was sent, its agent may have rolled it back all the same.)
             assertTrue("ROLLED_BACK".equals(member.get("rollbackState"))
-                    || untouched && "FAILED".equals(member.get("rollbackState")) && reason.contains("has no record of restore " + id),
-                    member.get("name") + " rolled back: " + view.prettify());
+                    || untouched && "NOT_NEEDED".equals(member.get("rollbackState")) && reason.contains("before its data dir was touched"),
+                    member.get("name") + " of restore " + id + " rolled back: " + view.prettify());
         }
-        return view;
     }
 
     private static String member(JsonPath view, String name, String field) {

@@ -120,9 +120,12 @@ public class AgentCommands {
      * command whose restore already failed is refused, not run.
      */
     private void catchUp(String restoreId) {
+        long start = System.nanoTime();
         String behind = restoreEvents.awaitCaughtUp(config.restoreEventsCatchUp());
         if (behind != null) {
             Log.warnf("restore %s: runs without knowing every restore outcome (waited %s): %s", restoreId, config.restoreEventsCatchUp(), behind);
+        } else if (System.nanoTime() - start > 1_000_000_000L) {
+            Log.infof("restore %s: waited %d ms for the restore events published before its command", restoreId, (System.nanoTime() - start) / 1_000_000);
         }
     }
 

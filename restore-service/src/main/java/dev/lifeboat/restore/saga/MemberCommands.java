@@ -91,6 +91,9 @@ public class MemberCommands {
             row.reason = reason;
             row.dataChanged = dataChanged;
             row.updatedAt = Instant.now();
+            if (row.unchanged() && row.rollbackState == MemberState.FAILED) {
+                row.rollbackNotNeeded(row.rollbackReason);
+            }
             return Uni.createFrom().voidItem();
         });
     }
@@ -100,6 +103,10 @@ public class MemberCommands {
         return MemberRecord.<MemberRecord>findById(new MemberRecord.Key(restoreId, memberName)).chain(row -> {
             if (row == null || row.rollbackState == null) {
                 Log.warnf("an etcd-agent answered a rollback for member %s of restore %s, which was not asked; ignored", memberName, restoreId);
+                return Uni.createFrom().voidItem();
+            }
+            if (!succeeded && row.unchanged()) {
+                row.rollbackNotNeeded(reason);
                 return Uni.createFrom().voidItem();
             }
             row.rollbackState = succeeded ? MemberState.ROLLED_BACK : MemberState.FAILED;

@@ -5,6 +5,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 
+import org.hibernate.annotations.DynamicUpdate;
+
+import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
 import io.smallrye.mutiny.Uni;
 import jakarta.persistence.Column;
@@ -21,7 +24,7 @@ import jakarta.persistence.Table;
  * row at the same time, and neither may undo the other.
  */
 @Entity
-@org.hibernate.annotations.DynamicUpdate
+@DynamicUpdate
 @Table(name = "restore_member")
 @IdClass(MemberRecord.Key.class)
 public class MemberRecord extends PanacheEntityBase {
@@ -55,7 +58,7 @@ public class MemberRecord extends PanacheEntityBase {
     @Column(name = "data_changed")
     public Boolean dataChanged;
 
-    /** Null, or COMMANDED, then ROLLED_BACK or FAILED. */
+    /** Null, or COMMANDED, then ROLLED_BACK or FAILED; NOT_NEEDED when the member's data was never touched. */
     @Enumerated(EnumType.STRING)
     @Column(name = "rollback_state")
     public MemberState rollbackState;
@@ -92,6 +95,27 @@ public class MemberRecord extends PanacheEntityBase {
     /** Whether the member's agent answered that its restore failed before the data dir was touched: it has its pre-restore data. */
     public boolean unchanged() {
         return state == MemberState.FAILED && Boolean.FALSE.equals(dataChanged);
+    }
+
+    /**
+     * The member's data was never touched ({@link #unchanged()}), so it needs no rollback. {@code agentAnswer}: what
+     * its etcd-agent answered to a rollback that was sent before its restore's answer came, or null.
+     */
+    public void rollbackNotNeeded(String agentAnswer) {
+        rollbackState = MemberState.NOT_NEEDED;
+        rollbackReason = "its restore failed before its data dir was touched, so it serves its pre-restore data"
+                + (agentAnswer == null ? "" : " (its etcd-agent answered the rollback: " + agentAnswer + ")");
+        updatedAt = Instant.now();
+    }
+
+    /**
+     * Makes the current session write its changes one statement at a time. With {@link DynamicUpdate} two rows changed
+     * in one flush may update different columns (one row's reason was already null, another's is set), and Hibernate
+     * Reactive 3.2 batches such statements under the first one's SQL ("the number of parameters … should be
+     * consistent"). Call it before changing several members' rows in one transaction.
+     */
+    public static Uni<Void> unbatched() {
+        return Panache.getSession().invoke(session -> session.setBatchSize(1)).replaceWithVoid();
     }
 
     /** The members of a REPLACE restore, by name. */

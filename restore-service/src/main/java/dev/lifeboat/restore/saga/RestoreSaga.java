@@ -356,8 +356,9 @@ public class RestoreSaga {
      * A rollback of a REPLACE restore — asked for over REST, or started by {@link #failed} when the restore failed
      * after some member's data was replaced: RollbackMember to every member that was commanded (once), wait for
      * all answers, then hand the cluster back (resume hooks, resume) when every member has its pre-restore data
-     * again. A member whose restore failed before its data dir was touched has it already, whatever its agent
-     * answers to the rollback (an agent that refused the stale restore command has no record of it).
+     * again. A member whose restore failed before its data dir was touched has it already: its rollback is
+     * NOT_NEEDED, also when its restore's answer came only after the rollback was sent to it (an agent that refused
+     * the restore command before writing anything has no record of it).
      */
     private void rollBack(RestoreRecord restore) throws InterruptedException {
         String id = restore.id;
@@ -366,7 +367,7 @@ public class RestoreSaga {
                 run(() -> rollbacks.commandRollback(id, owner, Instant.now().plus(config.memberTimeout())));
             }
             List<MemberRecord> members = awaitMembers(id, restore.updatedAt, row -> row.rollbackState, false);
-            List<String> failures = members.stream().filter(row -> row.rollbackState != MemberState.ROLLED_BACK && !row.unchanged())
+            List<String> failures = members.stream().filter(row -> row.rollbackState != MemberState.ROLLED_BACK && row.rollbackState != MemberState.NOT_NEEDED)
                     .map(row -> row.memberName + ": " + (row.rollbackReason == null ? "no answer" : row.rollbackReason)).toList();
             if (!failures.isEmpty()) {
                 String error = "rollback failed — " + String.join("; ", failures);

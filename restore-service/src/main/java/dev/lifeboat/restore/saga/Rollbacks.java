@@ -54,11 +54,18 @@ public class Rollbacks {
         return restore;
     }
 
-    /** One RollbackMember to every member that was commanded, once. */
+    /**
+     * One RollbackMember to every member that was commanded, once — except a member whose restore failed before its
+     * data dir was touched: it serves its pre-restore data, and its rollback is NOT_NEEDED.
+     */
     public Uni<Void> commandRollback(String id, String owner, Instant expiresAt) {
-        return restores.changeRollback(id, owner, restore -> MemberRecord.ofRestore(id).chain(rows -> {
+        return restores.changeRollback(id, owner, restore -> MemberRecord.unbatched().chain(() -> MemberRecord.ofRestore(id)).chain(rows -> {
             List<LifeboatEvent> commands = new ArrayList<>();
             for (MemberRecord row : rows) {
+                if (row.unchanged()) {
+                    row.rollbackNotNeeded(null);
+                    continue;
+                }
                 row.rollbackState = MemberState.COMMANDED;
                 row.rollbackReason = null;
                 row.updatedAt = Instant.now();
