@@ -164,7 +164,17 @@ public class ReplaceStackResource extends RestoreStackResource {
         }
         if (smallFs != null) {
             try {
-                new ProcessBuilder("umount", smallFs.toString()).inheritIO().start().waitFor();
+                // etcd of trio-1 may still be closing its files there: try again, then detach it (umount -l) so the
+                // directory can be removed
+                for (int attempt = 0; attempt < 5; attempt++) {
+                    if (new ProcessBuilder("umount", smallFs.toString()).inheritIO().start().waitFor() == 0) {
+                        break;
+                    }
+                    Thread.sleep(1000);
+                    if (attempt == 4) {
+                        new ProcessBuilder("umount", "-l", smallFs.toString()).inheritIO().start().waitFor();
+                    }
+                }
             } catch (IOException e) {
                 System.err.println("cannot unmount " + smallFs + ": " + e.getMessage());
             } catch (InterruptedException e) {
