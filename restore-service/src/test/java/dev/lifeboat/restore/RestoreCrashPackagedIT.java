@@ -92,6 +92,7 @@ class RestoreCrashPackagedIT {
         config.put("lifeboat.restore.claim-duration", "5s");
         // the killed instance keeps its partitions until its Kafka session times out (45 s by default)
         config.put("mp.messaging.connector.smallrye-kafka.session.timeout.ms", "10000");
+        config.put("mp.messaging.connector.smallrye-kafka.heartbeat.interval.ms", "3000");
         Map<String, String> slow = new HashMap<>(config);
         // one key a transaction, one at a time: 20,000 keys take long enough that the kill lands in the middle on any machine
         slow.put("lifeboat.restore.txn-max-ops", "1");
@@ -143,6 +144,7 @@ class RestoreCrashPackagedIT {
         config.remove("local-stack.etcd-endpoints");
         config.put("lifeboat.restore.claim-duration", "5s");
         config.put("mp.messaging.connector.smallrye-kafka.session.timeout.ms", "10000");
+        config.put("mp.messaging.connector.smallrye-kafka.heartbeat.interval.ms", "3000");
         Path repo = Path.of("..").toAbsolutePath().normalize();
         // An agent whose restore tool takes 8 s more than the release's own: the service is killed while it works.
         Path slowTool = slowRestoreTool(stack, "slow-restore-tool.sh", 8);

@@ -31,7 +31,10 @@ public final class QuarkusService implements AutoCloseable {
      * the JDK can (17.0.9+, 21.0.1+, 22+), glibc is asked every 10 s to give back the C heap
      * the JVM has freed — after a snapshot, 30–40 MB of compiler arenas and stream buffers (every second cost 4 of
      * bench-idle's 10 ms ticks a minute per service). No hsperfdata file (jstat's
-     * counters): the JVM would otherwise sample them every 50 ms, idle or not ({@code jcmd <pid>} still works).
+     * counters): the JVM would otherwise sample them every 50 ms, idle or not ({@code jcmd <pid>} still works). No
+     * safepoint forced every second for housekeeping (newer JDKs, 25 among them, force none by default), and idle locks' monitors looked at every
+     * 10 s instead of every 250 ms: on JDK 17 the monitor-deflation thread was among each idle service's busiest
+     * ({@code make bench-idle}); both options are diagnostic ones, hence the unlock, and exist in JDK 17 to 25.
      */
     public static final List<String> JVM_OPTIONS = jvmOptions(Runtime.version().feature(), hasVmOption("TrimNativeHeapInterval"));
 
@@ -49,7 +52,8 @@ public final class QuarkusService implements AutoCloseable {
         List<String> options = new ArrayList<>(List.of("-Xms64m", "-Xmx128m", "-Xmn24m", "-XX:+UseSerialGC", "-XX:MinHeapFreeRatio=10",
                 "-XX:MaxHeapFreeRatio=40", "-XX:MaxDirectMemorySize=64m", "-XX:MaxMetaspaceSize=192m", "-XX:ReservedCodeCacheSize=64m",
                 "-XX:-TieredCompilation", "-Xss512k", "-Dio.netty.allocator.numDirectArenas=1",
-                "-Dio.netty.allocator.numHeapArenas=1", "-XX:-UsePerfData"));
+                "-Dio.netty.allocator.numHeapArenas=1", "-XX:-UsePerfData", "-XX:+UnlockDiagnosticVMOptions",
+                "-XX:GuaranteedSafepointInterval=0", "-XX:AsyncDeflationInterval=10000"));
         if (jdk < 21) {
             options.add("-XX:MetaspaceReclaimPolicy=aggressive");
         }

@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -43,5 +46,18 @@ class JvmOptionsTest {
         // the services run with it exactly when this JDK has it (this machine's 17.0.15 and 25 do)
         assertEquals(QuarkusService.hasVmOption("TrimNativeHeapInterval"), QuarkusService.JVM_OPTIONS.contains("-XX:TrimNativeHeapInterval=10000"),
                 QuarkusService.JVM_OPTIONS.toString());
+    }
+
+    @Test
+    void theHelmChartGivesThePodsTheSameOptions() throws Exception {
+        String values = Files.readString(Path.of("../helm/lifeboat/values.yaml"));
+        int start = values.indexOf("javaOptions: >-");
+        assertTrue(start >= 0, "values.yaml has javaOptions");
+        List<String> chart = new ArrayList<>();
+        for (String line : values.substring(start).lines().skip(1).takeWhile(line -> line.startsWith("  ")).toList()) {
+            chart.addAll(Arrays.asList(line.trim().split("\\s+")));
+        }
+        // the image's JDK decides about the two JDK-dependent options; every other one must be the same
+        assertEquals(QuarkusService.jvmOptions(21, false), chart, "deploy/helm/lifeboat/values.yaml javaOptions");
     }
 }

@@ -1,5 +1,6 @@
 package dev.lifeboat.agent.member;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -11,10 +12,10 @@ import dev.lifeboat.agent.etcd.DataDirGuard;
 import dev.lifeboat.agent.etcd.EtcdSupervisor;
 import dev.lifeboat.events.ClusterSpec;
 import dev.lifeboat.events.RestoreMember;
+import dev.lifeboat.events.work.WakeableLoop;
 import io.quarkus.logging.Log;
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import io.quarkus.scheduler.Scheduled;
-import io.quarkus.scheduler.Scheduled.ConcurrentExecution;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
@@ -39,6 +40,7 @@ public class SelfHealer {
     private final SnapshotDownload catalog;
     private final MemberRestorer restorer;
     private volatile Instant nextAttempt = Instant.EPOCH;
+    private WakeableLoop checks;
 
     public SelfHealer(AgentConfig config, EtcdSupervisor etcd, DataDirGuard guard, SnapshotDownload catalog, MemberRestorer restorer) {
         this.config = config;
@@ -54,10 +56,16 @@ public class SelfHealer {
                     + "snapshot (that would split it from its peers); it stays refused until restored or re-added", config.memberName(),
                     config.etcd().initialCluster().orElse(""));
         }
+        if (guard.selfHealing()) {
+            checks = WakeableLoop.start("self-heal", Duration.ofSeconds(2), Duration.ofSeconds(5), this::check);
+        }
     }
 
-    /** Every 5 s (never two at once): heals the member if etcd is kept from starting and the last attempt is long enough ago. */
-    @Scheduled(identity = "self-heal", every = "5s", delayed = "2s", concurrentExecution = ConcurrentExecution.SKIP)
+    void onStop(@Observes ShutdownEvent event) {
+        WakeableLoop.closeIfStarted(checks);
+    }
+
+    /** Every 5 s while self-healing is on (never two at once): heals the member if etcd is kept from starting and the last attempt is long enough ago. */
     void check() {
         String refusal = etcd.refusal();
         if (refusal == null || !guard.selfHealing() || Instant.now().isBefore(nextAttempt)) {
