@@ -45,7 +45,7 @@ import io.restassured.path.json.JsonPath;
 /**
  * restore-service killed (SIGKILL) in the middle of RESTORING: another instance takes the restore over
  * once the claim lapses and finishes it with the right data. Runs the packaged service twice, so it is
- * a failsafe test (after {@code package}).
+ * a failsafe test (after {@code package}). Also: a packaged service stops on SIGTERM promptly and cleanly.
  */
 class RestoreCrashPackagedIT {
 
@@ -260,6 +260,30 @@ class RestoreCrashPackagedIT {
             assertFalse(given().baseUri(scheduler).get("/api/v1/clusters/" + cluster).then().extract().<Boolean>path("paused"),
                     "the cluster is resumed after the rollback");
         }
+    }
+
+    /**
+     * SIGTERM stops a service cleanly, not by the SIGKILL that follows 15 s later: its Kafka consumer, which holds
+     * partitions, is closed at once (the connector's graceful shutdown slept twice the poll timeout first, 20 s), so the
+     * consumer leaves its group and the partitions move on without waiting for its session to expire.
+     */
+    @Test
+    void aServiceWithPartitionsStopsOnSigtermWithoutBeingKilled() throws Exception {
+        LocalStack stack = LocalStack.shared(Topics.all());
+        Map<String, String> config = peers(stack);
+        config.remove("test.scheduler.url");
+        config.remove("test.snapshot.url");
+        config.remove("local-stack.etcd-endpoints");
+        QuarkusService service = start(Path.of("..").toAbsolutePath().normalize(), "restore-stop", config, stack);
+        Instant deadline = Instant.now().plus(WAIT);
+        while (!Files.readString(service.logFile()).contains("Adding newly assigned partitions") && Instant.now().isBefore(deadline)) {
+            Thread.sleep(200);
+        }
+        assertTrue(Files.readString(service.logFile()).contains("Adding newly assigned partitions"), "the consumer has partitions: " + service.logFile());
+        int exit = service.stop();
+        assertEquals(143, exit, "exit code 143 is a stop on SIGTERM, 137 a SIGKILL 15 s after it; see " + service.logFile());
+        assertTrue(Files.readString(service.logFile()).contains("sending LeaveGroup request"), "the consumer left its group on the way out: "
+                + service.logFile());
     }
 
     private static String value(Client etcd, String key) throws Exception {

@@ -132,6 +132,16 @@ public final class QuarkusService implements AutoCloseable {
         return process.pid();
     }
 
+    /** The service's output ({@code <run dir>/<name>.log}). */
+    public Path logFile() {
+        return process.logFile();
+    }
+
+    /** Stops the service: SIGTERM, SIGKILL after 15 s; its exit code (143 stopped on SIGTERM, 137 killed). */
+    public int stop() {
+        return process.stopForExitCode();
+    }
+
     @Override
     public void close() {
         process.stop();
