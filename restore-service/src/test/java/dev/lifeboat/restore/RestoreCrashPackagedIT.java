@@ -274,6 +274,8 @@ class RestoreCrashPackagedIT {
         config.remove("test.scheduler.url");
         config.remove("test.snapshot.url");
         config.remove("local-stack.etcd-endpoints");
+        // the consumer's assignment and its leaving the group are logged at INFO (Quarkus sets the Kafka client to WARN)
+        config.put("quarkus.log.category.\"org.apache.kafka.clients.consumer.internals\".level", "INFO");
         QuarkusService service = start(Path.of("..").toAbsolutePath().normalize(), "restore-stop", config, stack);
         Instant deadline = Instant.now().plus(WAIT);
         while (!Files.readString(service.logFile()).contains("Adding newly assigned partitions") && Instant.now().isBefore(deadline)) {
